@@ -1,0 +1,76 @@
+/**
+ * Bounded concurrency over a (possibly async, possibly endless) iterable.
+ *
+ * Same contract as `pooledMap` from `@std/async`, which lives on JSR only;
+ * swap back with one import when JSR is reachable.
+ *
+ * @module
+ */
+
+/**
+ * Runs `iteratorFn` over `array` with at most `poolLimit` calls in flight and
+ * yields the results in input order. A slow item does not stop later items from
+ * starting. If any call rejects, the others still run to completion and the
+ * returned iterator then throws an `AggregateError` of every rejection.
+ *
+ * @param poolLimit The maximum number of calls in flight.
+ * @param array The input, pulled only as slots free up.
+ * @param iteratorFn The function to call for each item.
+ * @returns An async iterator of results, in input order.
+ * @throws {RangeError} If `poolLimit` is not a positive integer.
+ *
+ * @example Usage
+ * ```ts
+ * import { pooledMap } from "./pool.ts";
+ * import assert from "node:assert/strict";
+ * const results = pooledMap(2, [1, 2, 3], (i) => Promise.resolve(i * 10));
+ * assert.deepEqual(await Array.fromAsync(results), [10, 20, 30]);
+ * ```
+ */
+export function pooledMap<T, R>(
+  poolLimit: number,
+  array: Iterable<T> | AsyncIterable<T>,
+  iteratorFn: (data: T) => Promise<R>,
+): AsyncIterableIterator<R> {
+  if (!Number.isInteger(poolLimit) || poolLimit < 1) {
+    throw new RangeError(
+      `Cannot use pool limit as a positive integer: current value is '${poolLimit}'`,
+    );
+  }
+  const res = new TransformStream<Promise<R>, R>({
+    async transform(p, controller) {
+      try {
+        controller.enqueue(await p);
+      } catch (e) {
+        if (e instanceof AggregateError && e.message === ERROR_WHILE_MAPPING_MESSAGE) {
+          controller.error(e);
+        }
+      }
+    },
+  });
+  (async () => {
+    const writer = res.writable.getWriter();
+    const executing: Promise<unknown>[] = [];
+    try {
+      for await (const item of array) {
+        const p = Promise.resolve().then(() => iteratorFn(item));
+        writer.write(p).catch(() => {});
+        const e: Promise<unknown> = p.then(() => executing.splice(executing.indexOf(e), 1));
+        executing.push(e);
+        if (executing.length >= poolLimit) await Promise.race(executing);
+      }
+      await Promise.all(executing);
+      writer.close();
+    } catch {
+      const errors = [];
+      for (const result of await Promise.allSettled(executing)) {
+        if (result.status === "rejected") errors.push(result.reason);
+      }
+      writer.write(Promise.reject(new AggregateError(errors, ERROR_WHILE_MAPPING_MESSAGE)))
+        .catch(() => {});
+    }
+  })();
+  return res.readable[Symbol.asyncIterator]();
+}
+
+const ERROR_WHILE_MAPPING_MESSAGE = "Cannot complete the mapping as an error was thrown from an item";

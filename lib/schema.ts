@@ -1,0 +1,83 @@
+/**
+ * The database schema and its migrations. Bump by appending to
+ * {@linkcode MIGRATIONS}; never edit a migration that has shipped.
+ *
+ * @module
+ */
+
+/** Each entry moves the schema from version `index` to `index + 1`. */
+export const MIGRATIONS: readonly string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS jobs (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      created INTEGER NOT NULL,
+      request TEXT NOT NULL,
+      options TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'created',
+      idem_prefix TEXT NOT NULL,
+      input TEXT,
+      imported INTEGER NOT NULL DEFAULT 0,
+      next_seq INTEGER NOT NULL DEFAULT 0,
+      updated INTEGER NOT NULL
+    )`,
+    `CREATE TABLE IF NOT EXISTS items (
+      id INTEGER PRIMARY KEY,
+      job INTEGER NOT NULL,
+      seq INTEGER NOT NULL,
+      key TEXT NOT NULL,
+      vars TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'pending',
+      attempts INTEGER NOT NULL DEFAULT 0,
+      throttled INTEGER NOT NULL DEFAULT 0,
+      next_at INTEGER NOT NULL DEFAULT 0,
+      lease_owner TEXT,
+      lease_until INTEGER,
+      last_status INTEGER,
+      last_error TEXT,
+      possibly_sent INTEGER NOT NULL DEFAULT 0,
+      updated INTEGER NOT NULL DEFAULT 0
+    )`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS items_job_key ON items (job, key)`,
+    `CREATE INDEX IF NOT EXISTS items_ready ON items (job, status, next_at)`,
+    `CREATE TABLE IF NOT EXISTS responses (
+      job INTEGER NOT NULL,
+      seq INTEGER NOT NULL,
+      item INTEGER NOT NULL,
+      attempt INTEGER NOT NULL,
+      status INTEGER,
+      duration_ms REAL,
+      headers TEXT,
+      body TEXT,
+      url TEXT,
+      error TEXT,
+      at INTEGER NOT NULL,
+      PRIMARY KEY (item, attempt)
+    )`,
+    `CREATE TABLE IF NOT EXISTS snapshots (
+      job INTEGER NOT NULL,
+      at INTEGER NOT NULL,
+      done INTEGER NOT NULL,
+      failed INTEGER NOT NULL,
+      sent INTEGER NOT NULL,
+      throttled INTEGER NOT NULL,
+      retried INTEGER NOT NULL,
+      rate REAL NOT NULL,
+      p50_ms REAL,
+      p95_ms REAL,
+      PRIMARY KEY (job, at)
+    )`,
+    `CREATE TABLE IF NOT EXISTS workers (
+      id TEXT PRIMARY KEY,
+      job INTEGER NOT NULL,
+      host TEXT NOT NULL,
+      pid INTEGER NOT NULL,
+      started INTEGER NOT NULL,
+      heartbeat INTEGER NOT NULL,
+      rate_share REAL
+    )`,
+  ],
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,474 @@
+/**
+ * Every SQL statement sluice runs, behind one class. Parameterised statements
+ * only; few, large statements (JSON arrays expanded by `json_each`) instead of
+ * one statement per item.
+ *
+ * @module
+ */
+import { type Client, createClient, type InStatement } from "@libsql/client";
+import { StoreError } from "./errors.ts";
+import { MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
+
+/** Options for {@linkcode openStore}. */
+export interface StoreOptions {
+  /** Token for a libSQL server (`libsql://`, `http://`). @default LIBSQL_AUTH_TOKEN */
+  authToken?: string;
+}
+
+/** A row of `jobs`. */
+export interface JobRow {
+  id: number;
+  name: string;
+  created: number;
+  request: string;
+  options: string;
+  status: string;
+  idemPrefix: string;
+  input: string | null;
+  imported: boolean;
+  nextSeq: number;
+}
+
+/** An item handed to a worker by {@linkcode Store.claim}. */
+export interface ClaimedItem {
+  id: number;
+  seq: number;
+  key: string;
+  vars: string;
+  attempts: number;
+  throttled: number;
+}
+
+/** One item's new state after an attempt, written by {@linkcode Store.writeResults}. */
+export interface ItemUpdate {
+  id: number;
+  status: "pending" | "done" | "failed";
+  attempts: number;
+  throttled: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  possiblySent: 0 | 1;
+  /** The response row to store with this update, if any. */
+  response?: ResponseRow;
+}
+
+/** A row of `responses`. */
+export interface ResponseRow {
+  seq: number;
+  attempt: number;
+  status: number | null;
+  durationMs: number;
+  headers: string | null;
+  body: string | null;
+  url: string | null;
+  error: string | null;
+  at: number;
+}
+
+/** Counts of a job's items by state. */
+export interface JobCounts {
+  total: number;
+  pending: number;
+  inflight: number;
+  done: number;
+  failed: number;
+  possiblySent: number;
+}
+
+/** Opens (and migrates) a database: `file:sluice.db`, `:memory:`, `libsql://…`, `http://…`. */
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
+  const { authToken = Deno.env.get("LIBSQL_AUTH_TOKEN") } = options;
+  const local = url === ":memory:" || url.startsWith("file:");
+  let client: Client;
+  try {
+    client = createClient(authToken && !local ? { url, authToken } : { url });
+  } catch (cause) {
+    throw new StoreError(`Cannot open database ${url}: ${errorText(cause)}`, { cause });
+  }
+  const store = new Store(client, url, local);
+  await store.migrate();
+  return store;
+}
+
+/** The database, as sluice uses it. */
+export class Store {
+  constructor(readonly client: Client, readonly url: string, readonly local: boolean) {}
+
+  /** Applies pending migrations and the connection settings. */
+  async migrate(): Promise<void> {
+    await this.#run(async () => {
+      if (this.local) {
+        await this.client.execute("PRAGMA busy_timeout = 5000");
+        if (this.url !== ":memory:") await this.client.execute("PRAGMA journal_mode = WAL");
+        await this.client.execute("PRAGMA synchronous = NORMAL");
+      }
+      const rs = await this.client.execute("PRAGMA user_version");
+      const version = Number(rs.rows[0]?.[0] ?? 0);
+      if (version > SCHEMA_VERSION) {
+        throw new StoreError(
+          `Database ${this.url} has schema version ${version}, newer than this sluice (${SCHEMA_VERSION}); upgrade sluice`,
+        );
+      }
+      for (let v = version; v < SCHEMA_VERSION; v++) {
+        await this.client.batch(
+          [...MIGRATIONS[v]!, `PRAGMA user_version = ${v + 1}`],
+          "write",
+        );
+      }
+    }, "migrate");
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.client.close();
+  }
+
+  /** Finds a job by name. */
+  async findJob(name: string): Promise<JobRow | undefined> {
+    const rs = await this.#run(
+      () => this.client.execute({ sql: "SELECT * FROM jobs WHERE name = ?", args: [name] }),
+      "read job",
+    );
+    const row = rs.rows[0];
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Lists every job. */
+  async listJobs(): Promise<JobRow[]> {
+    const rs = await this.#run(() => this.client.execute("SELECT * FROM jobs ORDER BY id"), "list");
+    return rs.rows.map(toJob);
+  }
+
+  /** Creates a job and returns it. */
+  async createJob(job: { name: string; request: string; options: string; now: number }) {
+    await this.#run(() =>
+      this.client.execute({
+        sql: `INSERT INTO jobs (name, created, request, options, idem_prefix, updated)
+              VALUES (?, ?, ?, ?, ?, ?)`,
+        args: [job.name, job.now, job.request, job.options, crypto.randomUUID(), job.now],
+      }), "create job");
+    return (await this.findJob(job.name))!;
+  }
+
+  /** Updates a job's settings and state. */
+  async updateJob(
+    id: number,
+    fields: Partial<Pick<JobRow, "request" | "options" | "status" | "input" | "imported">>,
+    now: number,
+  ): Promise<void> {
+    const sets: string[] = [];
+    const args: (string | number | null)[] = [];
+    for (const [field, value] of Object.entries(fields)) {
+      sets.push(`${field} = ?`);
+      args.push(typeof value === "boolean" ? Number(value) : value as string | number | null);
+    }
+    await this.#run(() =>
+      this.client.execute({
+        sql: `UPDATE jobs SET ${sets.join(", ")}, updated = ? WHERE id = ?`,
+        args: [...args, now, id],
+      }), "update job");
+  }
+
+  /**
+   * Inserts a page of items with one statement; keys already present are
+   * skipped. `rows` are `[seq, key, varsJson]`. Returns the number inserted.
+   */
+  async importItems(jobId: number, rows: [number, string, string][], now: number) {
+    const rs = await this.#run(() =>
+      this.client.batch([
+        {
+          sql: `INSERT OR IGNORE INTO items (job, seq, key, vars, updated)
+                SELECT ?, value ->> 0, value ->> 1, value ->> 2, ? FROM json_each(?)`,
+          args: [jobId, now, JSON.stringify(rows)],
+        },
+        {
+          sql: "UPDATE jobs SET next_seq = max(next_seq, ?) WHERE id = ?",
+          args: [(rows.at(-1)?.[0] ?? -1) + 1, jobId],
+        },
+      ], "write"), "import");
+    return rs[0]!.rowsAffected;
+  }
+
+  /** Leases up to `limit` ready items to `owner` until `leaseUntil`. */
+  async claim(
+    jobId: number,
+    owner: string,
+    limit: number,
+    now: number,
+    leaseUntil: number,
+  ): Promise<ClaimedItem[]> {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: `UPDATE items SET status = 'inflight', lease_owner = ?, lease_until = ?, updated = ?
+              WHERE id IN (SELECT id FROM items INDEXED BY items_ready
+                           WHERE job = ? AND status = 'pending' AND next_at <= ?
+                           ORDER BY next_at LIMIT ?)
+              RETURNING id, seq, key, vars, attempts, throttled`,
+        args: [owner, leaseUntil, now, jobId, now, limit],
+      }), "claim");
+    return rs.rows.map((r) => ({
+      id: Number(r[0]),
+      seq: Number(r[1]),
+      key: String(r[2]),
+      vars: String(r[3]),
+      attempts: Number(r[4]),
+      throttled: Number(r[5]),
+    }));
+  }
+
+  /**
+   * Writes a batch of outcomes in one transaction: the response rows and the
+   * items' new states. Items no longer leased to `owner` are left untouched.
+   */
+  async writeResults(owner: string, jobId: number, updates: ItemUpdate[], now: number) {
+    const responses = updates.filter((u) => u.response).map((u) => {
+      const r = u.response!;
+      return [
+        u.id,
+        r.seq,
+        r.attempt,
+        r.status,
+        r.durationMs,
+        r.headers,
+        r.body,
+        r.url,
+        r.error,
+        r
+          .at,
+      ];
+    });
+    const states = updates.map((u) => [
+      u.id,
+      u.status,
+      u.attempts,
+      u.throttled,
+      u.nextAt,
+      u.lastStatus,
+      u.lastError,
+      u.possiblySent,
+    ]);
+    const statements: InStatement[] = [];
+    if (responses.length > 0) {
+      statements.push({
+        sql: `INSERT INTO responses
+                (job, item, seq, attempt, status, duration_ms, headers, body, url, error, at)
+              SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
+                     j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9
+              FROM json_each(?) AS j JOIN items ON items.id = j.value ->> 0
+              WHERE items.status = 'inflight' AND items.lease_owner = ?`,
+        args: [jobId, JSON.stringify(responses), owner],
+      });
+    }
+    statements.push({
+      sql: `UPDATE items SET status = u.status, attempts = u.attempts, throttled = u.throttled,
+              next_at = u.next_at, last_status = u.last_status, last_error = u.last_error,
+              possibly_sent = items.possibly_sent + u.possibly_sent,
+              lease_owner = NULL, lease_until = NULL, updated = ?
+            FROM (SELECT value ->> 0 AS id, value ->> 1 AS status, value ->> 2 AS attempts,
+                         value ->> 3 AS throttled, value ->> 4 AS next_at,
+                         value ->> 5 AS last_status, value ->> 6 AS last_error,
+                         value ->> 7 AS possibly_sent
+                  FROM json_each(?)) AS u
+            WHERE items.id = u.id AND items.status = 'inflight' AND items.lease_owner = ?`,
+      args: [now, JSON.stringify(states), owner],
+    });
+    const rs = await this.#run(() => this.client.batch(statements, "write"), "write results");
+    return rs.at(-1)!.rowsAffected;
+  }
+
+  /** Returns every item leased to `owner` to `pending` (a clean stop). */
+  async releaseOwner(jobId: number, owner: string, now: number): Promise<number> {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: `UPDATE items SET status = 'pending', lease_owner = NULL, lease_until = NULL,
+                updated = ?
+              WHERE job = ? AND status = 'inflight' AND lease_owner = ?`,
+        args: [now, jobId, owner],
+      }), "release");
+    return rs.rowsAffected;
+  }
+
+  /** Extends the leases of `owner`'s items. */
+  async renewLeases(jobId: number, owner: string, leaseUntil: number): Promise<void> {
+    await this.#run(() =>
+      this.client.execute({
+        sql: `UPDATE items SET lease_until = ?
+              WHERE job = ? AND status = 'inflight' AND lease_owner = ?`,
+        args: [leaseUntil, jobId, owner],
+      }), "renew leases");
+  }
+
+  /**
+   * Returns to `pending` the in-flight items whose lease expired or whose owner
+   * is known to be gone, marking them as possibly sent. Returns how many.
+   */
+  async recoverLeases(jobId: number, now: number, deadOwners: string[]): Promise<number> {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: `UPDATE items SET status = 'pending', lease_owner = NULL, lease_until = NULL,
+                possibly_sent = possibly_sent + 1, updated = ?
+              WHERE job = ? AND status = 'inflight'
+                AND (lease_until < ? OR lease_owner IN (SELECT value FROM json_each(?)))`,
+        args: [now, jobId, now, JSON.stringify(deadOwners)],
+      }), "recover leases");
+    return rs.rowsAffected;
+  }
+
+  /** How much work is left: pending and in-flight counts, and when the next pending item is due. */
+  async readiness(jobId: number) {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: `SELECT
+                (SELECT count(*) FROM items WHERE job = ? AND status = 'pending'),
+                (SELECT count(*) FROM items WHERE job = ? AND status = 'inflight'),
+                (SELECT min(next_at) FROM items WHERE job = ? AND status = 'pending')`,
+        args: [jobId, jobId, jobId],
+      }), "readiness");
+    const row = rs.rows[0]!;
+    return {
+      pending: Number(row[0]),
+      inflight: Number(row[1]),
+      nextAt: row[2] === null ? undefined : Number(row[2]),
+    };
+  }
+
+  /** Counts a job's items by state. */
+  async counts(jobId: number): Promise<JobCounts> {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: `SELECT status, count(*), sum(possibly_sent > 0) FROM items INDEXED BY items_ready
+              WHERE job = ? GROUP BY status`,
+        args: [jobId],
+      }), "count");
+    const counts: JobCounts = {
+      total: 0,
+      pending: 0,
+      inflight: 0,
+      done: 0,
+      failed: 0,
+      possiblySent: 0,
+    };
+    for (const row of rs.rows) {
+      const n = Number(row[1]);
+      const status = String(row[0]) as "pending" | "inflight" | "done" | "failed";
+      if (status in counts) counts[status] = n;
+      counts.total += n;
+      counts.possiblySent += Number(row[2] ?? 0);
+    }
+    return counts;
+  }
+
+  /** Counts of failed items by their last error class. */
+  async failureReasons(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: `SELECT coalesce(last_error, 'http ' || last_status), count(*) FROM items
+              WHERE job = ? AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
+        args: [jobId],
+      }), "count failures");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
+  /** Pages through a job's items with their latest response, in input order. */
+  async *exportRows(jobId: number, pageSize = 1000) {
+    let after = -1;
+    while (true) {
+      const rs = await this.#run(() =>
+        this.client.execute({
+          sql: `SELECT i.id, i.seq, i.key, i.vars, i.status, i.attempts, i.last_error,
+                       coalesce(r.status, i.last_status), r.body, r.url, r.at, r.duration_ms
+                FROM items i LEFT JOIN responses r ON r.item = i.id AND r.attempt =
+                  (SELECT max(attempt) FROM responses WHERE item = i.id)
+                WHERE i.job = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+          args: [jobId, after, pageSize],
+        }), "export");
+      for (const r of rs.rows) {
+        yield {
+          seq: Number(r[1]),
+          key: String(r[2]),
+          vars: JSON.parse(String(r[3])),
+          state: String(r[4]),
+          attempts: Number(r[5]),
+          error: r[6] === null ? null : String(r[6]),
+          status: r[7] === null ? null : Number(r[7]),
+          body: r[8] === null ? null : String(r[8]),
+          url: r[9] === null ? null : String(r[9]),
+          at: r[10] === null ? null : Number(r[10]),
+          durationMs: r[11] === null ? null : Number(r[11]),
+        };
+      }
+      if (rs.rows.length < pageSize) return;
+      after = Number(rs.rows.at(-1)![0]);
+    }
+  }
+
+  /** Records this process as a worker of the job, or refreshes its heartbeat. */
+  async heartbeat(worker: { id: string; jobId: number; host: string; pid: number }, now: number) {
+    await this.#run(() =>
+      this.client.execute({
+        sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
+              ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat`,
+        args: [worker.id, worker.jobId, worker.host, worker.pid, now, now],
+      }), "heartbeat");
+  }
+
+  /** The job's registered workers. */
+  async workers(jobId: number) {
+    const rs = await this.#run(() =>
+      this.client.execute({
+        sql: "SELECT id, host, pid, heartbeat FROM workers WHERE job = ?",
+        args: [jobId],
+      }), "list workers");
+    return rs.rows.map((r) => ({
+      id: String(r[0]),
+      host: String(r[1]),
+      pid: Number(r[2]),
+      heartbeat: Number(r[3]),
+    }));
+  }
+
+  /** Removes a worker's registration. */
+  async removeWorkers(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#run(() =>
+      this.client.execute({
+        sql: "DELETE FROM workers WHERE id IN (SELECT value FROM json_each(?))",
+        args: [JSON.stringify(ids)],
+      }), "remove workers");
+  }
+
+  async #run<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError(`Database ${this.url} failed to ${what}: ${errorText(cause)}`, {
+        cause,
+      });
+    }
+  }
+}
+
+function toJob(row: Record<string, unknown>): JobRow {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    created: Number(row.created),
+    request: String(row.request),
+    options: String(row.options),
+    status: String(row.status),
+    idemPrefix: String(row.idem_prefix),
+    input: row.input === null ? null : String(row.input),
+    imported: Number(row.imported) === 1,
+    nextSeq: Number(row.next_seq),
+  };
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/SQLITE_READONLY|readonly/i.test(message)) return `the database is read-only (${message})`;
+  if (/SQLITE_BUSY|locked/i.test(message)) return `the database is locked (${message})`;
+  if (/SQLITE_FULL|disk is full/i.test(message)) return `the disk is full (${message})`;
+  return message;
+}

@@ -29,6 +29,7 @@ export const MIGRATIONS: readonly string[][] = [
       vars TEXT NOT NULL,
       status TEXT NOT NULL DEFAULT 'pending',
       attempts INTEGER NOT NULL DEFAULT 0,
+      sends INTEGER NOT NULL DEFAULT 0,
       throttled INTEGER NOT NULL DEFAULT 0,
       next_at INTEGER NOT NULL DEFAULT 0,
       lease_owner TEXT,

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type Client, createClient, type InStatement } from "@libsql/client";
+import {
+  type Client,
+  createClient,
+  type InStatement,
+  type ResultSet,
+  type Transaction,
+} from "@libsql/client";
 import { StoreError } from "./errors.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
@@ -49,14 +55,15 @@ export interface ItemUpdate {
   lastStatus: number | null;
   lastError: string | null;
   possiblySent: 0 | 1;
+  /** 1 when a request was sent (and answered or failed) in this attempt. */
+  sent: 0 | 1;
   /** The response row to store with this update, if any. */
   response?: ResponseRow;
 }
 
-/** A row of `responses`. */
+/** A row of `responses`; its attempt number is the item's count of sends so far. */
 export interface ResponseRow {
   seq: number;
-  attempt: number;
   status: number | null;
   durationMs: number;
   headers: string | null;
@@ -93,7 +100,43 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
 
 /** The database, as sluice uses it. */
 export class Store {
-  constructor(readonly client: Client, readonly url: string, readonly local: boolean) {}
+  readonly #tx: Transaction | undefined;
+
+  constructor(
+    readonly client: Client,
+    readonly url: string,
+    readonly local: boolean,
+    tx?: Transaction,
+  ) {
+    this.#tx = tx;
+  }
+
+  /**
+   * Runs `fn` with a store whose statements all belong to one write
+   * transaction: committed if `fn` resolves, rolled back if it throws.
+   */
+  async transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    if (this.#tx) return await fn(this);
+    const tx = await this.#run(() => this.client.transaction("write"), "begin a transaction");
+    try {
+      const result = await fn(new Store(this.client, this.url, this.local, tx));
+      await this.#run(() => tx.commit(), "commit");
+      return result;
+    } catch (error) {
+      if (!tx.closed) await tx.rollback().catch(() => {});
+      throw error;
+    } finally {
+      tx.close();
+    }
+  }
+
+  #execute(statement: InStatement): Promise<ResultSet> {
+    return this.#tx ? this.#tx.execute(statement) : this.client.execute(statement);
+  }
+
+  #batch(statements: InStatement[]): Promise<ResultSet[]> {
+    return this.#tx ? this.#tx.batch(statements) : this.client.batch(statements, "write");
+  }
 
   /** Applies pending migrations and the connection settings. */
   async migrate(): Promise<void> {
@@ -127,7 +170,7 @@ export class Store {
   /** Finds a job by name. */
   async findJob(name: string): Promise<JobRow | undefined> {
     const rs = await this.#run(
-      () => this.client.execute({ sql: "SELECT * FROM jobs WHERE name = ?", args: [name] }),
+      () => this.#execute({ sql: "SELECT * FROM jobs WHERE name = ?", args: [name] }),
       "read job",
     );
     const row = rs.rows[0];
@@ -136,14 +179,14 @@ export class Store {
 
   /** Lists every job. */
   async listJobs(): Promise<JobRow[]> {
-    const rs = await this.#run(() => this.client.execute("SELECT * FROM jobs ORDER BY id"), "list");
+    const rs = await this.#run(() => this.#execute("SELECT * FROM jobs ORDER BY id"), "list");
     return rs.rows.map(toJob);
   }
 
   /** Creates a job and returns it. */
   async createJob(job: { name: string; request: string; options: string; now: number }) {
     await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `INSERT INTO jobs (name, created, request, options, idem_prefix, updated)
               VALUES (?, ?, ?, ?, ?, ?)`,
         args: [job.name, job.now, job.request, job.options, crypto.randomUUID(), job.now],
@@ -164,7 +207,7 @@ export class Store {
       args.push(typeof value === "boolean" ? Number(value) : value as string | number | null);
     }
     await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `UPDATE jobs SET ${sets.join(", ")}, updated = ? WHERE id = ?`,
         args: [...args, now, id],
       }), "update job");
@@ -176,7 +219,7 @@ export class Store {
    */
   async importItems(jobId: number, rows: [number, string, string][], now: number) {
     const rs = await this.#run(() =>
-      this.client.batch([
+      this.#batch([
         {
           sql: `INSERT OR IGNORE INTO items (job, seq, key, vars, updated)
                 SELECT ?, value ->> 0, value ->> 1, value ->> 2, ? FROM json_each(?)`,
@@ -186,7 +229,7 @@ export class Store {
           sql: "UPDATE jobs SET next_seq = max(next_seq, ?) WHERE id = ?",
           args: [(rows.at(-1)?.[0] ?? -1) + 1, jobId],
         },
-      ], "write"), "import");
+      ]), "import");
     return rs[0]!.rowsAffected;
   }
 
@@ -199,7 +242,7 @@ export class Store {
     leaseUntil: number,
   ): Promise<ClaimedItem[]> {
     const rs = await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `UPDATE items SET status = 'inflight', lease_owner = ?, lease_until = ?, updated = ?
               WHERE id IN (SELECT id FROM items INDEXED BY items_ready
                            WHERE job = ? AND status = 'pending' AND next_at <= ?
@@ -224,19 +267,7 @@ export class Store {
   async writeResults(owner: string, jobId: number, updates: ItemUpdate[], now: number) {
     const responses = updates.filter((u) => u.response).map((u) => {
       const r = u.response!;
-      return [
-        u.id,
-        r.seq,
-        r.attempt,
-        r.status,
-        r.durationMs,
-        r.headers,
-        r.body,
-        r.url,
-        r.error,
-        r
-          .at,
-      ];
+      return [u.id, r.seq, r.status, r.durationMs, r.headers, r.body, r.url, r.error, r.at];
     });
     const states = updates.map((u) => [
       u.id,
@@ -247,14 +278,15 @@ export class Store {
       u.lastStatus,
       u.lastError,
       u.possiblySent,
+      u.sent,
     ]);
     const statements: InStatement[] = [];
     if (responses.length > 0) {
       statements.push({
         sql: `INSERT INTO responses
                 (job, item, seq, attempt, status, duration_ms, headers, body, url, error, at)
-              SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
-                     j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9
+              SELECT ?, j.value ->> 0, j.value ->> 1, items.sends + 1, j.value ->> 2, j.value ->> 3,
+                     j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8
               FROM json_each(?) AS j JOIN items ON items.id = j.value ->> 0
               WHERE items.status = 'inflight' AND items.lease_owner = ?`,
         args: [jobId, JSON.stringify(responses), owner],
@@ -263,24 +295,24 @@ export class Store {
     statements.push({
       sql: `UPDATE items SET status = u.status, attempts = u.attempts, throttled = u.throttled,
               next_at = u.next_at, last_status = u.last_status, last_error = u.last_error,
-              possibly_sent = items.possibly_sent + u.possibly_sent,
+              possibly_sent = items.possibly_sent + u.possibly_sent, sends = items.sends + u.sent,
               lease_owner = NULL, lease_until = NULL, updated = ?
             FROM (SELECT value ->> 0 AS id, value ->> 1 AS status, value ->> 2 AS attempts,
                          value ->> 3 AS throttled, value ->> 4 AS next_at,
                          value ->> 5 AS last_status, value ->> 6 AS last_error,
-                         value ->> 7 AS possibly_sent
+                         value ->> 7 AS possibly_sent, value ->> 8 AS sent
                   FROM json_each(?)) AS u
             WHERE items.id = u.id AND items.status = 'inflight' AND items.lease_owner = ?`,
       args: [now, JSON.stringify(states), owner],
     });
-    const rs = await this.#run(() => this.client.batch(statements, "write"), "write results");
+    const rs = await this.#run(() => this.#batch(statements), "write results");
     return rs.at(-1)!.rowsAffected;
   }
 
   /** Returns every item leased to `owner` to `pending` (a clean stop). */
   async releaseOwner(jobId: number, owner: string, now: number): Promise<number> {
     const rs = await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `UPDATE items SET status = 'pending', lease_owner = NULL, lease_until = NULL,
                 updated = ?
               WHERE job = ? AND status = 'inflight' AND lease_owner = ?`,
@@ -292,7 +324,7 @@ export class Store {
   /** Extends the leases of `owner`'s items. */
   async renewLeases(jobId: number, owner: string, leaseUntil: number): Promise<void> {
     await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `UPDATE items SET lease_until = ?
               WHERE job = ? AND status = 'inflight' AND lease_owner = ?`,
         args: [leaseUntil, jobId, owner],
@@ -305,7 +337,7 @@ export class Store {
    */
   async recoverLeases(jobId: number, now: number, deadOwners: string[]): Promise<number> {
     const rs = await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `UPDATE items SET status = 'pending', lease_owner = NULL, lease_until = NULL,
                 possibly_sent = possibly_sent + 1, updated = ?
               WHERE job = ? AND status = 'inflight'
@@ -318,7 +350,7 @@ export class Store {
   /** How much work is left: pending and in-flight counts, and when the next pending item is due. */
   async readiness(jobId: number) {
     const rs = await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `SELECT
                 (SELECT count(*) FROM items WHERE job = ? AND status = 'pending'),
                 (SELECT count(*) FROM items WHERE job = ? AND status = 'inflight'),
@@ -336,8 +368,8 @@ export class Store {
   /** Counts a job's items by state. */
   async counts(jobId: number): Promise<JobCounts> {
     const rs = await this.#run(() =>
-      this.client.execute({
-        sql: `SELECT status, count(*), sum(possibly_sent > 0) FROM items INDEXED BY items_ready
+      this.#execute({
+        sql: `SELECT status, count(*), sum(possibly_sent > 0) FROM items
               WHERE job = ? GROUP BY status`,
         args: [jobId],
       }), "count");
@@ -362,7 +394,7 @@ export class Store {
   /** Counts of failed items by their last error class. */
   async failureReasons(jobId: number): Promise<Record<string, number>> {
     const rs = await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `SELECT coalesce(last_error, 'http ' || last_status), count(*) FROM items
               WHERE job = ? AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
         args: [jobId],
@@ -375,7 +407,7 @@ export class Store {
     let after = -1;
     while (true) {
       const rs = await this.#run(() =>
-        this.client.execute({
+        this.#execute({
           sql: `SELECT i.id, i.seq, i.key, i.vars, i.status, i.attempts, i.last_error,
                        coalesce(r.status, i.last_status), r.body, r.url, r.at, r.duration_ms
                 FROM items i LEFT JOIN responses r ON r.item = i.id AND r.attempt =
@@ -406,7 +438,7 @@ export class Store {
   /** Records this process as a worker of the job, or refreshes its heartbeat. */
   async heartbeat(worker: { id: string; jobId: number; host: string; pid: number }, now: number) {
     await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
               ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat`,
         args: [worker.id, worker.jobId, worker.host, worker.pid, now, now],
@@ -416,7 +448,7 @@ export class Store {
   /** The job's registered workers. */
   async workers(jobId: number) {
     const rs = await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: "SELECT id, host, pid, heartbeat FROM workers WHERE job = ?",
         args: [jobId],
       }), "list workers");
@@ -432,7 +464,7 @@ export class Store {
   async removeWorkers(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.#run(() =>
-      this.client.execute({
+      this.#execute({
         sql: "DELETE FROM workers WHERE id IN (SELECT value FROM json_each(?))",
         args: [JSON.stringify(ids)],
       }), "remove workers");

@@ -1,0 +1,114 @@
+/**
+ * The outcome policy: what one attempt's result means for its item. Reads top
+ * to bottom, like the table in the design.
+ *
+ * @module
+ */
+import { backoffDelay, type BackoffOptions, parseRetryAfter } from "./backoff.ts";
+
+/** Options of the outcome policy. */
+export interface OutcomePolicy {
+  /** Attempts (not counting throttled ones) before an item fails. @default 5 */
+  maxAttempts?: number;
+  /** Throttled attempts (429) before an item fails. @default 50 */
+  maxThrottled?: number;
+  /** Longest `Retry-After` honoured; longer ones are cut to this. @default 300_000 */
+  maxRetryAfterMs?: number;
+  /** Cooldown after a 429 without `Retry-After`. @default 1_000 */
+  defaultThrottleMs?: number;
+  /** Statuses retried with backoff. @default [408, 425, 500, 502, 503, 504] */
+  retryStatuses?: readonly number[];
+  /** Backoff between retries. @default { baseMs: 500, capMs: 60_000 } */
+  backoff?: BackoffOptions;
+}
+
+/** Why an attempt produced no HTTP response (or an unusable one). */
+export interface AttemptFailure {
+  kind: "timeout" | "network" | "body_too_large" | "render";
+  message: string;
+}
+
+/** What came back from one attempt. */
+export interface Observation {
+  status?: number;
+  headers?: Headers;
+  failure?: AttemptFailure;
+}
+
+/** What happens to the item next. */
+export type Outcome =
+  | { kind: "done" }
+  | { kind: "failed"; reason: string }
+  | { kind: "retry"; delayMs: number; reason: string }
+  | { kind: "throttled"; cooldownMs: number; reason: string };
+
+const DEFAULT_RETRY_STATUSES = [408, 425, 500, 502, 503, 504];
+
+/**
+ * Decides an attempt's outcome.
+ *
+ * @param observation The attempt's response status and headers, or its failure.
+ * @param counts The item's attempts and throttled attempts *before* this one.
+ * @param policy The policy.
+ * @param now The current time (epoch ms), for `Retry-After` dates.
+ *
+ * @example Usage
+ * ```ts
+ * import { decideOutcome } from "./outcome.ts";
+ * import assert from "node:assert/strict";
+ * const counts = { attempts: 0, throttled: 0 };
+ * assert.deepEqual(decideOutcome({ status: 200 }, counts, {}, 0), { kind: "done" });
+ * assert.deepEqual(decideOutcome({ status: 404 }, counts, {}, 0), {
+ *   kind: "failed",
+ *   reason: "http 404",
+ * });
+ * const throttled = decideOutcome(
+ *   { status: 429, headers: new Headers({ "retry-after": "2" }) },
+ *   counts,
+ *   {},
+ *   0,
+ * );
+ * assert.deepEqual(throttled, { kind: "throttled", cooldownMs: 2000, reason: "http 429" });
+ * ```
+ */
+export function decideOutcome(
+  observation: Observation,
+  counts: { attempts: number; throttled: number },
+  policy: OutcomePolicy,
+  now: number,
+): Outcome {
+  const {
+    maxAttempts = 5,
+    maxThrottled = 50,
+    maxRetryAfterMs = 300_000,
+    defaultThrottleMs = 1_000,
+    retryStatuses = DEFAULT_RETRY_STATUSES,
+    backoff = {},
+  } = policy;
+  const { status, headers, failure } = observation;
+  const attempts = counts.attempts + 1;
+  const retryOrFail = (reason: string): Outcome =>
+    attempts < maxAttempts
+      ? { kind: "retry", delayMs: backoffDelay(attempts, backoff), reason }
+      : { kind: "failed", reason: `${reason} (after ${attempts} attempts)` };
+
+  if (failure) {
+    if (failure.kind === "timeout" || failure.kind === "network") {
+      return retryOrFail(failure.kind === "timeout" ? "timeout" : `network: ${failure.message}`);
+    }
+    return { kind: "failed", reason: failure.message };
+  }
+  if (status === undefined) return { kind: "failed", reason: "no response" };
+  if (status >= 200 && status < 300) return { kind: "done" };
+
+  const retryAfter = parseRetryAfter(headers?.get("retry-after"), now);
+  if (status === 429 || (status === 503 && retryAfter !== undefined)) {
+    if (counts.throttled + 1 > maxThrottled) {
+      return { kind: "failed", reason: `http ${status} (throttled ${counts.throttled + 1} times)` };
+    }
+    const cooldownMs = Math.min(retryAfter ?? defaultThrottleMs, maxRetryAfterMs);
+    return { kind: "throttled", cooldownMs, reason: `http ${status}` };
+  }
+  if (retryStatuses.includes(status)) return retryOrFail(`http ${status}`);
+  return { kind: "failed", reason: `http ${status}` };
+}

@@ -1,0 +1,118 @@
+/**
+ * Buffers item outcomes and writes them in few, large transactions: by size
+ * or after a short delay, whichever comes first.
+ *
+ * @module
+ */
+import type { ItemUpdate, Store } from "./store.ts";
+
+/** Options for {@linkcode ResultWriter}. */
+export interface ResultWriterOptions {
+  /** Flush when this many outcomes are buffered. @default 1000 */
+  batchSize?: number;
+  /** Flush at most this long after the first buffered outcome. @default 200 */
+  flushMs?: number;
+  /** Called after each successful flush with the rows written. */
+  onFlush?: (updates: readonly ItemUpdate[], applied: number) => void;
+  /** Called once if a flush fails; the writer then refuses new work. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Collects {@linkcode ItemUpdate}s and writes each batch in one transaction.
+ * Only complete updates are buffered: await the response body *before*
+ * calling {@linkcode ResultWriter.add}, so a flush can never lose a row.
+ *
+ * @example Usage
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import { ResultWriter } from "./result_writer.ts";
+ * const store = await openStore(":memory:");
+ * const writer = new ResultWriter(store, "me", 1, { batchSize: 10 });
+ * await writer.close();
+ * store.close();
+ * ```
+ */
+export class ResultWriter {
+  readonly #store: Store;
+  readonly #owner: string;
+  readonly #jobId: number;
+  readonly #batchSize: number;
+  readonly #flushMs: number;
+  readonly #onFlush: ResultWriterOptions["onFlush"];
+  readonly #onError: ResultWriterOptions["onError"];
+  #buffer: ItemUpdate[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #error: unknown;
+  #written = 0;
+
+  constructor(store: Store, owner: string, jobId: number, options: ResultWriterOptions = {}) {
+    const { batchSize = 1000, flushMs = 200, onFlush, onError } = options;
+    this.#store = store;
+    this.#owner = owner;
+    this.#jobId = jobId;
+    this.#batchSize = batchSize;
+    this.#flushMs = flushMs;
+    this.#onFlush = onFlush;
+    this.#onError = onError;
+  }
+
+  /** Outcomes waiting for a flush. */
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  /** Rows applied so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** The error that stopped the writer, if any. */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** Buffers one outcome; may start a flush. Throws once a flush has failed. */
+  add(update: ItemUpdate): void {
+    if (this.#error) throw this.#error;
+    this.#buffer.push(update);
+    if (this.#buffer.length >= this.#batchSize) {
+      void this.flush().catch(() => {});
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush().catch(() => {});
+      }, this.#flushMs);
+    }
+  }
+
+  /** Writes everything buffered so far; resolves when it is committed. */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const batch = this.#buffer;
+    this.#buffer = [];
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#error) throw this.#error;
+      if (batch.length === 0) return;
+      try {
+        const applied = await this.#store.writeResults(this.#owner, this.#jobId, batch, Date.now());
+        this.#written += applied;
+        this.#onFlush?.(batch, applied);
+      } catch (error) {
+        this.#error = error;
+        this.#onError?.(error);
+        throw error;
+      }
+    });
+    return this.#flushing;
+  }
+
+  /** Flushes and stops the timer. */
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}

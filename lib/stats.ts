@@ -73,7 +73,7 @@ export class RunStats {
     this.failed = initial.failed;
   }
 
-  /** Records one attempt and what it led to. */
+  /** Records one attempt and what it led to; `error` is counted when the item failed. */
   attempt(
     status: number | undefined,
     durationMs: number,
@@ -95,7 +95,7 @@ export class RunStats {
     else if (outcome === "retry") this.retried++;
     else this.throttled++;
     if (outcome === "done" || outcome === "failed") this.#completedPerSecond[second]!++;
-    if (error) this.errors.set(error, (this.errors.get(error) ?? 0) + 1);
+    if (error && outcome === "failed") this.errors.set(error, (this.errors.get(error) ?? 0) + 1);
   }
 
   /** Records an item that failed without being sent (e.g. a template error). */

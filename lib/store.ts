@@ -73,6 +73,9 @@ export interface ResponseRow {
   at: number;
 }
 
+/** Which failed items `sluice retry` puts back. */
+export type RequeueFilter = "failed" | "5xx" | "4xx" | "429" | "timeout" | "network";
+
 /** Counts of a job's items by state. */
 export interface JobCounts {
   total: number;
@@ -433,6 +436,29 @@ export class Store {
       if (rs.rows.length < pageSize) return;
       after = Number(rs.rows.at(-1)![0]);
     }
+  }
+
+  /**
+   * Puts failed items back to `pending` with fresh attempt counts. `filter`
+   * picks which: every failed item, or by last status class or error kind.
+   */
+  async requeueFailed(jobId: number, filter: RequeueFilter, now: number): Promise<number> {
+    const condition = {
+      failed: "1",
+      "5xx": "last_status BETWEEN 500 AND 599",
+      "4xx": "last_status BETWEEN 400 AND 499",
+      "429": "last_status = 429",
+      timeout: "last_error LIKE 'timeout%'",
+      network: "last_error LIKE 'network%'",
+    }[filter];
+    const rs = await this.#run(() =>
+      this.#execute({
+        sql: `UPDATE items SET status = 'pending', attempts = 0, throttled = 0, next_at = 0,
+                updated = ?
+              WHERE job = ? AND status = 'failed' AND ${condition}`,
+        args: [now, jobId],
+      }), "re-queue failed items");
+    return rs.rowsAffected;
   }
 
   /** Records this process as a worker of the job, or refreshes its heartbeat. */

@@ -1,0 +1,301 @@
+/**
+ * Runs a job: claims ready items page by page, sends each through the rate
+ * limiter inside a bounded pool, and records every outcome through the
+ * batched result writer. A failed attempt goes back to the queue with a
+ * future `next_at`; no pool slot ever sleeps through a backoff.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "./clock.ts";
+import { decideOutcome, type Outcome, type OutcomePolicy } from "./outcome.ts";
+import { pooledMap } from "./pool.ts";
+import { RateLimiter } from "./rate_limiter.ts";
+import type { RateSpec } from "./rate.ts";
+import { ResultWriter } from "./result_writer.ts";
+import { selectHeaders, send } from "./send.ts";
+import { RunStats, type StatsSnapshot } from "./stats.ts";
+import type { ClaimedItem, ItemUpdate, JobCounts, JobRow, Store } from "./store.ts";
+import type { CompiledTemplate, RenderedRequest } from "./template.ts";
+import { VERSION } from "./version.ts";
+import { LeaseKeeper } from "./lease_keeper.ts";
+
+/** Options for {@linkcode runJob}. */
+export interface RunJobOptions {
+  /** Requests in flight at once. @default 16 */
+  concurrency?: number;
+  /** Client-side pacing. @default 10/s */
+  rate?: RateSpec;
+  /** Requests allowed at once above the steady rate. @default 1 */
+  burst?: number;
+  /** Per-attempt timeout. @default 30_000 */
+  timeoutMs?: number;
+  /** Largest response body accepted. @default 10_000_000 */
+  maxBodyBytes?: number;
+  /** Retry and throttling policy. @default {} */
+  policy?: OutcomePolicy;
+  /** Store every attempt's response, not only the final one. @default false */
+  keepAttempts?: boolean;
+  /** Name of the idempotency header, or false for none. @default "Idempotency-Key" */
+  idempotencyHeader?: string | false;
+  /** The `User-Agent` header. @default `sluice/<version>` */
+  userAgent?: string;
+  /** How long a claim is valid without renewal. @default 60_000 */
+  leaseMs?: number;
+  /** After a stop is requested, how long in-flight requests may finish. @default 10_000 */
+  graceMs?: number;
+  /** Requests a stop: no new claims, in-flight requests get `graceMs`. */
+  signal?: AbortSignal;
+  /** Reads `{{env.NAME}}` placeholders. @default Deno.env.get */
+  env?: (name: string) => string | undefined;
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Source of time. @default systemClock */
+  clock?: Clock;
+  /** A limiter to use instead of one built from `rate` and `burst`. */
+  limiter?: RateLimiter;
+  /** Statistics to fill; read them for progress while the run goes on. */
+  stats?: RunStats;
+  /** Result rows per transaction. @default 1000 */
+  batchSize?: number;
+  /** Longest delay before buffered results are written. @default 200 */
+  flushMs?: number;
+}
+
+/** What a run did. */
+export interface RunSummary {
+  job: JobRow;
+  counts: JobCounts;
+  stats: StatsSnapshot;
+  /** True when the run ended because a stop was requested. */
+  stopped: boolean;
+  /** Items found in flight from an earlier run and put back (possibly sent twice). */
+  recovered: number;
+}
+
+/** The default pacing when no rate is given: polite, and said so at start. */
+export const DEFAULT_RATE: RateSpec = { kind: "windows", windows: [{ limit: 10, periodMs: 1000 }] };
+
+/**
+ * Runs the job until no item is pending or in flight, or until stopped.
+ *
+ * @example Usage
+ * ```ts no-assert
+ * import { openStore, prepareJob, compileTemplate, runJob } from "./mod.ts";
+ * const store = await openStore("file:sluice.db");
+ * const request = { url: "http://127.0.0.1:8080/search", body: '{"q":"{{q}}"}' };
+ * const template = compileTemplate(request);
+ * const { job } = await prepareJob(store, template, { name: "demo", request });
+ * const summary = await runJob(store, job, template, { concurrency: 16 });
+ * console.log(summary.counts);
+ * ```
+ */
+export async function runJob(
+  store: Store,
+  job: JobRow,
+  template: CompiledTemplate,
+  options: RunJobOptions = {},
+): Promise<RunSummary> {
+  const {
+    concurrency = 16,
+    rate = DEFAULT_RATE,
+    burst = 1,
+    timeoutMs = 30_000,
+    maxBodyBytes = 10_000_000,
+    policy = {},
+    keepAttempts = false,
+    idempotencyHeader = "Idempotency-Key",
+    userAgent = `sluice/${VERSION}`,
+    leaseMs = 60_000,
+    graceMs = 10_000,
+    signal,
+    env = (name: string) => Deno.env.get(name),
+    fetch = globalThis.fetch,
+    clock = systemClock,
+    batchSize = 1000,
+    flushMs = 200,
+  } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `Cannot use concurrency as a positive integer: current value is '${concurrency}'`,
+    );
+  }
+  const limiter = options.limiter ?? new RateLimiter({
+    windows: rate.kind === "windows" ? rate.windows : [],
+    burst,
+    clock,
+  });
+  const leases = new LeaseKeeper(store, job.id, { leaseMs, clock });
+  const recovered = await leases.start();
+  const initial = await store.counts(job.id);
+  const stats = options.stats ?? new RunStats(initial, () => clock.now());
+  stats.total = initial.total;
+  stats.done = initial.done;
+  stats.failed = initial.failed;
+  stats.possiblySent = initial.possiblySent;
+
+  const owner = leases.owner;
+  const hardStop = new AbortController();
+  let stopping = signal?.aborted ?? false;
+  let wake: (() => void) | undefined;
+  const wakeScheduler = () => wake?.();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const onStop = () => {
+    stopping = true;
+    wakeScheduler();
+    graceTimer = setTimeout(() => hardStop.abort(new Error("grace period over")), graceMs);
+  };
+  signal?.addEventListener("abort", onStop, { once: true });
+
+  const writer = new ResultWriter(store, owner, job.id, {
+    batchSize,
+    flushMs,
+    onFlush: wakeScheduler,
+    onError: () => {
+      stopping = true;
+      hardStop.abort(new Error("database write failed"));
+      wakeScheduler();
+    },
+  });
+  const pageSize = Math.max(16, Math.min(1000, concurrency * 2));
+  const idempotencyPrefix = job.idemPrefix;
+
+  async function* readyItems(): AsyncGenerator<ClaimedItem> {
+    while (!stopping) {
+      const now = clock.now();
+      const page = await store.claim(job.id, owner, pageSize, now, now + leaseMs);
+      if (page.length > 0) {
+        for (const item of page) {
+          if (stopping) return;
+          yield item;
+        }
+        continue;
+      }
+      await writer.flush();
+      const { pending, inflight, nextAt } = await store.readiness(job.id);
+      if (pending === 0 && inflight === 0) return;
+      const wait = pending > 0 && nextAt !== undefined
+        ? Math.min(1000, Math.max(5, nextAt - clock.now()))
+        : Math.min(1000, leaseMs / 4);
+      const nap = new AbortController();
+      wake = () => nap.abort();
+      await clock.sleep(wait, nap.signal).catch(() => {});
+      wake = undefined;
+    }
+  }
+
+  function update(item: ClaimedItem, fields: Partial<ItemUpdate>): ItemUpdate {
+    return {
+      id: item.id,
+      status: "pending",
+      attempts: item.attempts,
+      throttled: item.throttled,
+      nextAt: 0,
+      lastStatus: null,
+      lastError: null,
+      possiblySent: 0,
+      sent: 0,
+      ...fields,
+    };
+  }
+
+  async function attempt(item: ClaimedItem): Promise<void> {
+    try {
+      await limiter.acquire(hardStop.signal);
+    } catch {
+      writer.add(update(item, {}));
+      return;
+    }
+    let request: RenderedRequest;
+    try {
+      request = template.render(JSON.parse(item.vars), env);
+    } catch (error) {
+      const reason = `render: ${error instanceof Error ? error.message : String(error)}`;
+      stats.failedUnsent(reason);
+      writer.add(update(item, { status: "failed", lastError: reason }));
+      return;
+    }
+    request.headers["user-agent"] ??= userAgent;
+    if (idempotencyHeader) request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;
+    const result = await send(request, { timeoutMs, maxBodyBytes, signal: hardStop.signal, fetch });
+    const now = clock.now();
+    if (result.aborted) {
+      writer.add(update(item, { possiblySent: 1 }));
+      return;
+    }
+    const outcome: Outcome = decideOutcome(result, item, policy, now);
+    const error = outcome.kind === "done" ? undefined : outcome.reason;
+    stats.attempt(result.status, result.durationMs, outcome.kind, error);
+    const final = outcome.kind === "done" || outcome.kind === "failed";
+    const response = final || keepAttempts
+      ? {
+        seq: item.seq,
+        status: result.status ?? null,
+        durationMs: Math.round(result.durationMs * 100) / 100,
+        headers: selectHeaders(result.headers),
+        body: result.body ?? null,
+        url: result.url ?? null,
+        error: error ?? null,
+        at: now,
+      }
+      : undefined;
+    const common = {
+      lastStatus: result.status ?? null,
+      lastError: error ?? null,
+      sent: 1 as const,
+    };
+    switch (outcome.kind) {
+      case "done":
+      case "failed":
+        writer.add(
+          update(item, { ...common, status: outcome.kind, attempts: item.attempts + 1, response }),
+        );
+        break;
+      case "retry":
+        writer.add(update(item, {
+          ...common,
+          attempts: item.attempts + 1,
+          nextAt: now + outcome.delayMs,
+          response,
+        }));
+        break;
+      case "throttled":
+        limiter.pauseUntil(now + outcome.cooldownMs);
+        writer.add(update(item, {
+          ...common,
+          throttled: item.throttled + 1,
+          nextAt: now + outcome.cooldownMs,
+          response,
+        }));
+        break;
+    }
+  }
+
+  let failure: unknown;
+  try {
+    for await (const _ of pooledMap(concurrency, readyItems(), attempt)) {
+      // Outcomes go to the writer; the pool's results carry nothing.
+    }
+  } catch (error) {
+    failure = error instanceof AggregateError && error.errors.length === 1
+      ? error.errors[0]
+      : error;
+  } finally {
+    signal?.removeEventListener("abort", onStop);
+    clearTimeout(graceTimer);
+  }
+  try {
+    await writer.close();
+  } catch (error) {
+    failure ??= error;
+  }
+  if (writer.error) failure ??= writer.error;
+  await leases.stop({ release: !writer.error }).catch((error) => failure ??= error);
+  if (failure) throw failure;
+  return {
+    job,
+    counts: await store.counts(job.id),
+    stats: stats.snapshot(),
+    stopped: stopping,
+    recovered,
+  };
+}

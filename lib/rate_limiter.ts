@@ -17,8 +17,18 @@ export interface RateLimiterOptions {
   clock?: Clock;
 }
 
+/** What the runner tells the limiter about one answered attempt. */
+export interface ResponseSignal {
+  /** The HTTP status, or undefined for a network failure or timeout. */
+  status: number | undefined;
+  /** The response headers, when there was a response. */
+  headers: Headers | undefined;
+  /** When the answer arrived (clock time). */
+  now: number;
+}
+
 interface Waiter {
-  resolve: () => void;
+  resolve: (grant: number) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -131,15 +141,22 @@ export class RateLimiter {
     this.#wakePump();
   }
 
-  /** Resolves when the caller may send; rejects with the signal's reason if aborted first. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Learns from a response: pacing headers, throttling, failures. Called by the
+   * runner once per answered attempt with the grant number `acquire` returned.
+   */
+  observe(_grant: number, _response: ResponseSignal): void {
+    // Server-signal pacing (RateLimit headers, adaptive rate, circuit breaker) plugs in here.
+  }
+
+  /** Resolves with a grant number when the caller may send; rejects with the signal's reason if aborted first. */
+  acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (
       this.#windows.length === 0 && this.#queue.length === 0 &&
       this.#cooldownUntil <= this.#clock.now()
     ) {
-      this.#granted++;
-      return Promise.resolve();
+      return Promise.resolve(++this.#granted);
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
@@ -189,7 +206,7 @@ export class RateLimiter {
           const waiter = this.#queue.shift()!;
           if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
           this.#record(now);
-          waiter.resolve();
+          waiter.resolve(this.#granted);
           continue;
         }
         this.#interrupt = new AbortController();

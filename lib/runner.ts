@@ -199,8 +199,9 @@ export async function runJob(
   }
 
   async function attempt(item: ClaimedItem): Promise<void> {
+    let grant: number;
     try {
-      await limiter.acquire(hardStop.signal);
+      grant = await limiter.acquire(hardStop.signal);
     } catch {
       writer.add(update(item, {}));
       return;
@@ -222,6 +223,7 @@ export async function runJob(
       writer.add(update(item, { possiblySent: 1 }));
       return;
     }
+    limiter.observe(grant, { status: result.status, headers: result.headers, now });
     const outcome: Outcome = decideOutcome(result, item, policy, now);
     const error = outcome.kind === "done" ? undefined : outcome.reason;
     stats.attempt(result.status, result.durationMs, outcome.kind, error);

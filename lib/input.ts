@@ -87,17 +87,16 @@ async function openFile(file: string): Promise<Deno.FsFile> {
       : err instanceof Deno.errors.PermissionDenied
       ? "permission denied"
       : (err as Error).message;
-    throw new InputError(`Cannot open input: ${reason}`, { file }, { cause: err });
+    throw new InputError(`Cannot open input: ${reason}`, { file });
   }
 }
 
-function byExtension(file: string): Format | "json-or-job" | undefined {
-  const ext = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
-  if (ext === "jsonl" || ext === "ndjson") return "jsonl";
-  if (ext === "csv") return "csv";
-  if (ext === "json") return "json-or-job";
-  return undefined;
-}
+const EXTENSIONS: Record<string, Format | "json-or-job"> = {
+  jsonl: "jsonl",
+  ndjson: "jsonl",
+  csv: "csv",
+  json: "json-or-job",
+};
 
 /** Decides the format from the first bytes, or returns undefined to ask for more. */
 function sniff(head: Bytes, done: boolean, jsonOnly: boolean): Format | undefined {
@@ -108,7 +107,8 @@ function sniff(head: Bytes, done: boolean, jsonOnly: boolean): Format | undefine
   if (jsonOnly) return "job";
   if (head[i] !== 0x7b) return "csv";
   let end = head.indexOf(0x0a, i);
-  if (end < 0 && !done) return undefined;
+  // No line break in the first MiB: a minified job file, not a JSONL line.
+  if (end < 0 && !done) return head.length > 1 << 20 ? "job" : undefined;
   if (end < 0) end = head.length;
   let first: unknown;
   try {
@@ -121,16 +121,20 @@ function sniff(head: Bytes, done: boolean, jsonOnly: boolean): Format | undefine
   if (next < head.length) return head[next] === 0x7b ? "jsonl" : "job";
   if (!done) return undefined;
   // A single line: one JSONL query unless it looks like a job file.
-  return isObject(first) && !("queries" in first) ? "jsonl" : "job";
+  return "queries" in (first as Vars) ? "job" : "jsonl";
 }
 
-function concat(a: Bytes, b: Bytes): Bytes {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/** The rest of a stream; cancels it when the consumer stops early. */
+async function* remaining(reader: ReadableStreamDefaultReader<Bytes>): AsyncGenerator<Bytes> {
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value;
+  } finally {
+    await reader.cancel();
+  }
 }
+
+const concat = async (chunks: Bytes[]): Promise<Bytes> =>
+  new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
 
 async function* jsonlQueries(input: ReadableStream<Bytes>, file: string, signal?: AbortSignal) {
   let line = 0;
@@ -266,14 +270,7 @@ async function readJob(bytes: Bytes, file: string): Promise<InputSource> {
     throw new InputError(`Cannot read input as a job file: it needs a "queries" array`, { file });
   }
   delete settings.queries;
-  return {
-    file,
-    format: "job",
-    settings,
-    queries: (async function* () {
-      yield* queries;
-    })(),
-  };
+  return { file, format: "job", settings, queries: ReadableStream.from(queries) };
 }
 
 /**
@@ -305,7 +302,12 @@ export async function openInput(
   const { format = "auto", stdin, signal } = options;
   signal?.throwIfAborted();
   const file = path;
-  let known = format === "auto" ? byExtension(path) : format === "json" ? "json-or-job" : format;
+  const extension = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase() ?? "";
+  let known: Format | "json-or-job" | undefined = format === "auto"
+    ? EXTENSIONS[extension]
+    : format === "json"
+    ? "json-or-job"
+    : format;
   const stdinStream = path === "-" ? stdin ?? Deno.stdin.readable : undefined;
   let open = async () => stdinStream ?? (await openFile(path)).readable;
   if (known !== "jsonl" && known !== "csv") {
@@ -316,24 +318,15 @@ export async function openInput(
     while (!(known = sniff(head, done, jsonOnly))) {
       const read = await reader.read();
       if (read.done) done = true;
-      else head = concat(head, read.value);
+      else head = await concat([head, read.value]);
     }
     if (known === "job") {
-      for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        head = concat(head, read.value);
-      }
-      return readJob(head, file);
+      return readJob(await concat([head, ...await Array.fromAsync(remaining(reader))]), file);
     }
     if (stdinStream) {
       const rest = ReadableStream.from((async function* () {
-        try {
-          yield head;
-          for (let read = await reader.read(); !read.done; read = await reader.read()) {
-            yield read.value;
-          }
-        } finally {
-          await reader.cancel();
-        }
+        yield head;
+        yield* remaining(reader);
       })());
       open = () => Promise.resolve(rest);
     } else {

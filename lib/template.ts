@@ -220,12 +220,10 @@ function parseJsonTemplate(parts: Part[]): { value: unknown } | undefined {
   }
 }
 
-interface CompiledBody {
-  /** Renders the body text and tells whether it is JSON. */
-  render(vars: Vars, env: Env): [string, boolean];
-}
+/** Renders the body text and tells whether it is JSON. */
+type BodyRender = (vars: Vars, env: Env) => [string, boolean];
 
-function compileBody(body: unknown, scope: Scope): CompiledBody | undefined {
+function compileBody(body: unknown, scope: Scope): BodyRender | undefined {
   if (body === undefined || body === null) return undefined;
   const pieces: (string | Render)[] = [];
   if (typeof body === "string") {
@@ -233,22 +231,20 @@ function compileBody(body: unknown, scope: Scope): CompiledBody | undefined {
     const parsed = parseJsonTemplate(parts);
     if (parts.every((p) => typeof p === "string")) {
       const fixed: [string, boolean] = [body, parsed !== undefined];
-      return { render: () => fixed };
+      return () => fixed;
     }
     const only = parts[0]!;
     if (parts.length === 1 && typeof only !== "string") {
       // The whole body is one placeholder: text as is, anything else as JSON.
       const get = valueOf(only);
-      return {
-        render(vars, env) {
-          const value = get(vars, env);
-          return typeof value === "string" ? [value, false] : [JSON.stringify(value), true];
-        },
+      return (vars, env) => {
+        const value = get(vars, env);
+        return typeof value === "string" ? [value, false] : [JSON.stringify(value), true];
       };
     }
     if (parsed === undefined) {
       const text = compileText(parts);
-      return { render: (vars, env) => [text(vars, env), false] };
+      return (vars, env) => [text(vars, env), false];
     }
     const split = (s: string): Part[] =>
       s.split(SENTINEL).map((piece, i) => i % 2 === 0 ? piece : parts[Number(piece)]!)
@@ -258,7 +254,7 @@ function compileBody(body: unknown, scope: Scope): CompiledBody | undefined {
     emitJson(body, (s) => parseParts(s, "body", scope), pieces);
   }
   const json = concat(pieces);
-  return { render: (vars, env) => [json(vars, env), true] };
+  return (vars, env) => [json(vars, env), true];
 }
 
 function compileUrl(url: string, scope: Scope): Render {
@@ -350,7 +346,7 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
       for (const [name, render] of headerList) rendered[name] = render(vars, env);
       let text: string | undefined;
       if (compiledBody) {
-        const [bodyText, json] = compiledBody.render(vars, env);
+        const [bodyText, json] = compiledBody(vars, env);
         text = bodyText;
         if (json && !hasContentType) rendered["content-type"] = "application/json";
       }

@@ -72,8 +72,11 @@ export function parseRate(text: string | number): RateSpec {
 /** Formats a rate in requests per second for display. */
 export function formatRate(spec: RateSpec): string {
   if (spec.kind !== "windows") return spec.kind;
-  return spec.windows.map((w) => {
-    const unit = Object.entries(PERIODS).find(([k, v]) => v === w.periodMs && k.length <= 3);
-    return unit ? `${w.limit}/${unit[0]}` : `${w.limit}/${w.periodMs}ms`;
-  }).join(",");
+  const names: Record<number, string> = {
+    1000: "s",
+    60_000: "min",
+    3_600_000: "h",
+    86_400_000: "day",
+  };
+  return spec.windows.map((w) => `${w.limit}/${names[w.periodMs] ?? `${w.periodMs}ms`}`).join(",");
 }

@@ -173,6 +173,9 @@ export async function runJob(
       await writer.flush();
       const { pending, inflight, nextAt } = await store.readiness(job.id);
       if (pending === 0 && inflight === 0) return;
+      // Only in-flight items left: ours finish and wake us; another worker's may
+      // belong to a process that died, so look for those.
+      if (pending === 0 && (await leases.recover()) > 0) continue;
       const wait = pending > 0 && nextAt !== undefined
         ? Math.min(1000, Math.max(5, nextAt - clock.now()))
         : Math.min(1000, leaseMs / 4);

@@ -2,7 +2,7 @@
  * sluice as a library: the pieces the CLI is made of.
  *
  * @example Run a job from a script
- * ```ts no-assert
+ * ```ts ignore
  * import { compileTemplate, openInput, openStore, prepareJob, runJob } from "./mod.ts";
  * const store = await openStore("file:sluice.db");
  * const request = { url: "http://127.0.0.1:8787/search", body: '{"q":"{{q}}"}' };

@@ -79,7 +79,7 @@ export const DEFAULT_RATE: RateSpec = { kind: "windows", windows: [{ limit: 10, 
  * Runs the job until no item is pending or in flight, or until stopped.
  *
  * @example Usage
- * ```ts no-assert
+ * ```ts ignore
  * import { openStore, prepareJob, compileTemplate, runJob } from "./mod.ts";
  * const store = await openStore("file:sluice.db");
  * const request = { url: "http://127.0.0.1:8080/search", body: '{"q":"{{q}}"}' };

@@ -14,8 +14,11 @@ import { demoCommand, mockCommand } from "./lib/cli_mock.ts";
 import { InputError, StoreError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
 
+// The CLI's only writers: data to stdout, messages to stderr.
 const io = {
+  // deno-lint-ignore no-console
   log: (line: string) => console.log(line),
+  // deno-lint-ignore no-console
   error: (line: string) => console.error(line),
 };
 
@@ -108,7 +111,7 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
     )
     .option("--out <file>", "write to a file instead of stdout")
     .action(async (flags: { db: string; job?: string; format?: string; out?: string }) =>
-      setExit(await exportCommand(flags, io))
+      setExit(await exportCommand(flags))
     );
 
   program.command("retry")

@@ -6,6 +6,8 @@
 
 /** Converts a `file:` URL to a path. */
 export function fromFileUrl(url: URL): string {
-  if (url.protocol !== "file:") throw new TypeError(`Must be a file URL: current value is '${url}'`);
+  if (url.protocol !== "file:") {
+    throw new TypeError(`Must be a file URL: current value is '${url}'`);
+  }
   return decodeURIComponent(url.pathname.replace(/^\/([A-Za-z]:\/)/, "$1"));
 }

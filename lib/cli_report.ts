@@ -90,7 +90,7 @@ export async function statusCommand(
 /** Writes one record per item: key, state, final HTTP status, body. */
 export async function exportCommand(
   flags: { db: string; job?: string; format?: string; out?: string },
-  io: Console,
+  output: { write(p: Uint8Array): Promise<number> } = Deno.stdout,
 ): Promise<number> {
   const format = flags.format ?? "jsonl";
   if (format !== "jsonl" && format !== "csv") {
@@ -107,7 +107,7 @@ export async function exportCommand(
     const text = lines.join("");
     lines = [];
     if (file) await file.write(encoder.encode(text));
-    else await Deno.stdout.write(encoder.encode(text));
+    else await output.write(encoder.encode(text));
   };
   try {
     const job = await pickOneJob(store, flags.job);

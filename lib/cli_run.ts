@@ -21,7 +21,9 @@ export function compileRequest(request: RequestTemplate) {
   try {
     return compileTemplate(request);
   } catch (error) {
-    if (error instanceof TypeError) throw new InputError(error.message, undefined, { cause: error });
+    if (error instanceof TypeError) {
+      throw new InputError(error.message, undefined, { cause: error });
+    }
     throw error;
   }
 }

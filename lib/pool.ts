@@ -56,16 +56,20 @@ export function pooledMap<T, R>(
         const p = Promise.resolve().then(() => iteratorFn(item));
         writer.write(p).catch(() => {});
         const e: Promise<unknown> = p.then(() => executing.splice(executing.indexOf(e), 1));
+        // Gathered below; without a handler, a rejection while the input is idle is "unhandled".
+        e.catch(() => {});
         executing.push(e);
         if (executing.length >= poolLimit) await Promise.race(executing);
       }
       await Promise.all(executing);
       writer.close();
-    } catch {
+    } catch (error) {
       const errors = [];
       for (const result of await Promise.allSettled(executing)) {
         if (result.status === "rejected") errors.push(result.reason);
       }
+      // An error of the input itself (not one of the calls) is reported too.
+      if (!errors.includes(error)) errors.push(error);
       writer.write(Promise.reject(new AggregateError(errors, ERROR_WHILE_MAPPING_MESSAGE)))
         .catch(() => {});
     }
@@ -73,4 +77,5 @@ export function pooledMap<T, R>(
   return res.readable[Symbol.asyncIterator]();
 }
 
-const ERROR_WHILE_MAPPING_MESSAGE = "Cannot complete the mapping as an error was thrown from an item";
+const ERROR_WHILE_MAPPING_MESSAGE =
+  "Cannot complete the mapping as an error was thrown from an item";

@@ -45,13 +45,15 @@ class SlidingLog {
   readonly #times: Float64Array;
   #next = 0;
   #count = 0;
-  constructor(readonly window: RateWindow) {
-    this.#times = new Float64Array(Math.ceil(window.limit));
+  readonly #periodMs: number;
+  constructor(rate: RateWindow) {
+    this.#times = new Float64Array(Math.ceil(rate.limit));
+    this.#periodMs = rate.periodMs;
   }
   /** Earliest time another grant is allowed. */
   allowedAt(): number {
     if (this.#count < this.#times.length) return -Infinity;
-    return this.#times[this.#next]! + this.window.periodMs;
+    return this.#times[this.#next]! + this.#periodMs;
   }
   record(now: number): void {
     this.#times[this.#next] = now;

@@ -44,7 +44,10 @@ export interface SendResult {
  * // result.failure?.kind === "network" (nothing listens on port 1)
  * ```
  */
-export async function send(request: RenderedRequest, options: SendOptions = {}) {
+export async function send(
+  request: RenderedRequest,
+  options: SendOptions = {},
+): Promise<SendResult> {
   const { timeoutMs = 30_000, maxBodyBytes = 10_000_000, signal, fetch = globalThis.fetch } =
     options;
   const started = performance.now();

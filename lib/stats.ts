@@ -57,8 +57,8 @@ export class RunStats {
   retried = 0;
   throttled = 0;
   possiblySent = 0;
-  readonly byStatus = new Map<string, number>();
-  readonly errors = new Map<string, number>();
+  readonly byStatus: Map<string, number> = new Map();
+  readonly errors: Map<string, number> = new Map();
   readonly #latency = new Uint32Array(BUCKETS);
   #latencyCount = 0;
   readonly #completedPerSecond = new Float64Array(RATE_WINDOW_S);
@@ -85,9 +85,10 @@ export class RunStats {
     this.#sentPerSecond[second]!++;
     const key = status === undefined ? "error" : String(status);
     this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
-    const bucket = durationMs <= BUCKET_MIN_MS
-      ? 0
-      : Math.min(BUCKETS - 1, Math.ceil(Math.log(durationMs / BUCKET_MIN_MS) / Math.log(BUCKET_BASE)));
+    const bucket = durationMs <= BUCKET_MIN_MS ? 0 : Math.min(
+      BUCKETS - 1,
+      Math.ceil(Math.log(durationMs / BUCKET_MIN_MS) / Math.log(BUCKET_BASE)),
+    );
     this.#latency[bucket]!++;
     this.#latencyCount++;
     if (outcome === "done") this.done++;

@@ -73,6 +73,29 @@ export interface ResponseRow {
   at: number;
 }
 
+/** One item with its latest response, as `sluice export` writes it. */
+export interface ExportRow {
+  seq: number;
+  key: string;
+  vars: unknown;
+  state: string;
+  attempts: number;
+  error: string | null;
+  status: number | null;
+  body: string | null;
+  url: string | null;
+  at: number | null;
+  durationMs: number | null;
+}
+
+/** A row of `workers`. */
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  heartbeat: number;
+}
+
 /** Which failed items `sluice retry` puts back. */
 export type RequeueFilter = "failed" | "5xx" | "4xx" | "429" | "timeout" | "network";
 
@@ -187,7 +210,9 @@ export class Store {
   }
 
   /** Creates a job and returns it. */
-  async createJob(job: { name: string; request: string; options: string; now: number }) {
+  async createJob(
+    job: { name: string; request: string; options: string; now: number },
+  ): Promise<JobRow> {
     await this.#run(() =>
       this.#execute({
         sql: `INSERT INTO jobs (name, created, request, options, idem_prefix, updated)
@@ -220,7 +245,11 @@ export class Store {
    * Inserts a page of items with one statement; keys already present are
    * skipped. `rows` are `[seq, key, varsJson]`. Returns the number inserted.
    */
-  async importItems(jobId: number, rows: [number, string, string][], now: number) {
+  async importItems(
+    jobId: number,
+    rows: [number, string, string][],
+    now: number,
+  ): Promise<number> {
     const rs = await this.#run(() =>
       this.#batch([
         {
@@ -267,7 +296,12 @@ export class Store {
    * Writes a batch of outcomes in one transaction: the response rows and the
    * items' new states. Items no longer leased to `owner` are left untouched.
    */
-  async writeResults(owner: string, jobId: number, updates: ItemUpdate[], now: number) {
+  async writeResults(
+    owner: string,
+    jobId: number,
+    updates: ItemUpdate[],
+    now: number,
+  ): Promise<number> {
     const responses = updates.filter((u) => u.response).map((u) => {
       const r = u.response!;
       return [u.id, r.seq, r.status, r.durationMs, r.headers, r.body, r.url, r.error, r.at];
@@ -351,7 +385,9 @@ export class Store {
   }
 
   /** How much work is left: pending and in-flight counts, and when the next pending item is due. */
-  async readiness(jobId: number) {
+  async readiness(
+    jobId: number,
+  ): Promise<{ pending: number; inflight: number; nextAt: number | undefined }> {
     const rs = await this.#run(() =>
       this.#execute({
         sql: `SELECT
@@ -406,7 +442,7 @@ export class Store {
   }
 
   /** Pages through a job's items with their latest response, in input order. */
-  async *exportRows(jobId: number, pageSize = 1000) {
+  async *exportRows(jobId: number, pageSize = 1000): AsyncGenerator<ExportRow> {
     let after = -1;
     while (true) {
       const rs = await this.#run(() =>
@@ -472,7 +508,7 @@ export class Store {
   }
 
   /** The job's registered workers. */
-  async workers(jobId: number) {
+  async workers(jobId: number): Promise<WorkerRow[]> {
     const rs = await this.#run(() =>
       this.#execute({
         sql: "SELECT id, host, pid, heartbeat FROM workers WHERE job = ?",

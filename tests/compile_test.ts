@@ -30,6 +30,7 @@ const reason = unavailable
   })`
   : "";
 if (unavailable) {
+  // deno-lint-ignore no-console
   console.log(`compile_test skipped: ${reason}`);
   await Deno.remove(dir, { recursive: true });
 }

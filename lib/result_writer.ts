@@ -44,6 +44,7 @@ export class ResultWriter {
   #buffer: ItemUpdate[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  #next: Promise<void> | undefined;
   #error: unknown;
   #written = 0;
 
@@ -85,6 +86,24 @@ export class ResultWriter {
         void this.flush().catch(() => {});
       }, this.#flushMs);
     }
+  }
+
+  /**
+   * Buffers one outcome and resolves once it is committed (group commit): a
+   * flush starts at once, or as soon as the flush under way ends, and takes
+   * every outcome buffered by then. A caller that awaits this before taking
+   * new work holds at most one flush's delay, and never has an answer that is
+   * only in memory when the process dies. Rejects if the write fails.
+   */
+  commit(update: ItemUpdate): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    this.#buffer.push(update);
+    if (this.#buffer.length >= this.#batchSize) return this.flush();
+    this.#next ??= this.#flushing.then(() => {
+      this.#next = undefined;
+      return this.flush();
+    });
+    return this.#next;
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */

@@ -134,13 +134,17 @@ export async function runJob(
   stats.possiblySent = initial.possiblySent;
 
   const owner = leases.owner;
+  let recoveredLater = 0;
   const hardStop = new AbortController();
+  // Aborted at the stop request: items still waiting for a rate-limit grant are not sent.
+  const noNewSends = new AbortController();
   let stopping = signal?.aborted ?? false;
   let wake: (() => void) | undefined;
   const wakeScheduler = () => wake?.();
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {
     stopping = true;
+    noNewSends.abort(new Error("stopping"));
     wakeScheduler();
     graceTimer = setTimeout(() => hardStop.abort(new Error("grace period over")), graceMs);
   };
@@ -152,6 +156,7 @@ export async function runJob(
     onFlush: wakeScheduler,
     onError: () => {
       stopping = true;
+      noNewSends.abort(new Error("database write failed"));
       hardStop.abort(new Error("database write failed"));
       wakeScheduler();
     },
@@ -159,7 +164,19 @@ export async function runJob(
   const pageSize = Math.max(16, Math.min(1000, concurrency * 2));
   const idempotencyPrefix = job.idemPrefix;
 
+  let claimError: unknown;
   async function* readyItems(): AsyncGenerator<ClaimedItem> {
+    try {
+      yield* claimLoop();
+    } catch (error) {
+      // The pool would only report its tasks' errors: keep this one to rethrow.
+      claimError = error;
+      stopping = true;
+      noNewSends.abort(error);
+    }
+  }
+
+  async function* claimLoop(): AsyncGenerator<ClaimedItem> {
     while (!stopping) {
       const now = clock.now();
       const page = await store.claim(job.id, owner, pageSize, now, now + leaseMs);
@@ -173,9 +190,14 @@ export async function runJob(
       await writer.flush();
       const { pending, inflight, nextAt } = await store.readiness(job.id);
       if (pending === 0 && inflight === 0) return;
-      // Only in-flight items left: ours finish and wake us; another worker's may
-      // belong to a process that died, so look for those.
-      if (pending === 0 && (await leases.recover()) > 0) continue;
+      // In-flight items: ours finish and wake us; another worker's may belong to
+      // a process that died (or whose lease ran out) since this run started.
+      if (inflight > 0) {
+        const n = await leases.recover();
+        recoveredLater += n;
+        stats.possiblySent += n;
+        if (n > 0) continue;
+      }
       const wait = pending > 0 && nextAt !== undefined
         ? Math.min(1000, Math.max(5, nextAt - clock.now()))
         : Math.min(1000, leaseMs / 4);
@@ -201,12 +223,21 @@ export async function runJob(
     };
   }
 
+  /**
+   * Commits an outcome before the pool slot takes new work, so that at most
+   * `concurrency` answers are ever sent but not yet committed: a kill -9 then
+   * re-sends no more than that. A failed write is reported once, by the writer.
+   */
+  async function record(outcome: ItemUpdate): Promise<void> {
+    await writer.commit(outcome).catch(() => {});
+  }
+
   async function attempt(item: ClaimedItem): Promise<void> {
     let grant: number;
     try {
-      grant = await limiter.acquire(hardStop.signal);
+      grant = await limiter.acquire(AbortSignal.any([hardStop.signal, noNewSends.signal]));
     } catch {
-      writer.add(update(item, {}));
+      await record(update(item, {}));
       return;
     }
     let request: RenderedRequest;
@@ -215,7 +246,7 @@ export async function runJob(
     } catch (error) {
       const reason = `render: ${error instanceof Error ? error.message : String(error)}`;
       stats.failedUnsent(reason);
-      writer.add(update(item, { status: "failed", lastError: reason }));
+      await record(update(item, { status: "failed", lastError: reason }));
       return;
     }
     request.headers["user-agent"] ??= userAgent;
@@ -223,7 +254,7 @@ export async function runJob(
     const result = await send(request, { timeoutMs, maxBodyBytes, signal: hardStop.signal, fetch });
     const now = clock.now();
     if (result.aborted) {
-      writer.add(update(item, { possiblySent: 1 }));
+      await record(update(item, { possiblySent: 1 }));
       return;
     }
     limiter.observe(grant, { status: result.status, headers: result.headers, now });
@@ -251,12 +282,12 @@ export async function runJob(
     switch (outcome.kind) {
       case "done":
       case "failed":
-        writer.add(
+        await record(
           update(item, { ...common, status: outcome.kind, attempts: item.attempts + 1, response }),
         );
         break;
       case "retry":
-        writer.add(update(item, {
+        await record(update(item, {
           ...common,
           attempts: item.attempts + 1,
           nextAt: now + outcome.delayMs,
@@ -265,7 +296,7 @@ export async function runJob(
         break;
       case "throttled":
         limiter.pauseUntil(now + outcome.cooldownMs);
-        writer.add(update(item, {
+        await record(update(item, {
           ...common,
           throttled: item.throttled + 1,
           nextAt: now + outcome.cooldownMs,
@@ -293,7 +324,9 @@ export async function runJob(
   } catch (error) {
     failure ??= error;
   }
-  if (writer.error) failure ??= writer.error;
+  // The root cause first: a failed write or claim, not the tasks it broke.
+  if (claimError) failure = claimError;
+  if (writer.error) failure = writer.error;
   await leases.stop({ release: !writer.error }).catch((error) => failure ??= error);
   if (failure) throw failure;
   return {
@@ -301,6 +334,6 @@ export async function runJob(
     counts: await store.counts(job.id),
     stats: stats.snapshot(),
     stopped: stopping,
-    recovered,
+    recovered: recovered + recoveredLater,
   };
 }

@@ -21,6 +21,9 @@ export interface StoreOptions {
   authToken?: string;
 }
 
+/** How long a statement waits for another connection's lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** A row of `jobs`. */
 export interface JobRow {
   id: number;
@@ -115,7 +118,10 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
   const local = url === ":memory:" || url.startsWith("file:");
   let client: Client;
   try {
-    client = createClient(authToken && !local ? { url, authToken } : { url });
+    // `timeout` is the busy timeout of every pooled connection (a PRAGMA reaches only one).
+    client = createClient(
+      authToken && !local ? { url, authToken } : { url, timeout: BUSY_TIMEOUT_MS },
+    );
   } catch (cause) {
     throw new StoreError(`Cannot open database ${url}: ${errorText(cause)}`, { cause });
   }
@@ -168,8 +174,8 @@ export class Store {
   async migrate(): Promise<void> {
     await this.#run(async () => {
       if (this.local) {
-        await this.client.execute("PRAGMA busy_timeout = 5000");
-        if (this.url !== ":memory:") await this.client.execute("PRAGMA journal_mode = WAL");
+        await this.client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        if (this.url !== ":memory:") await this.#walMode();
         await this.client.execute("PRAGMA synchronous = NORMAL");
       }
       const rs = await this.client.execute("PRAGMA user_version");
@@ -186,6 +192,27 @@ export class Store {
         );
       }
     }, "migrate");
+  }
+
+  /**
+   * Switches a file database to WAL. The switch needs the file to itself and
+   * fails at once with SQLITE_BUSY (no busy handler) while another process
+   * holds a lock, e.g. a second worker starting on a new file: retry within
+   * the busy timeout. A database already in WAL needs no switch.
+   */
+  async #walMode(): Promise<void> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (let wait = 1;; wait = Math.min(wait * 2, 100)) {
+      try {
+        const rs = await this.client.execute("PRAGMA journal_mode");
+        if (String(rs.rows[0]?.[0]).toLowerCase() === "wal") return;
+        await this.client.execute("PRAGMA journal_mode = WAL");
+        return;
+      } catch (error) {
+        if (!/SQLITE_BUSY/.test(String(error)) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** Closes the connection. */

@@ -1,0 +1,233 @@
+/**
+ * Test helpers for the crash-safety tests: the `sluice` CLI as a child
+ * process whose stderr is read line by line, a gate that holds the mock API's
+ * answers until the test opens it, a seeded PRNG, and a write-lock probe.
+ *
+ * @module
+ */
+import { type Client, createClient } from "@libsql/client";
+import { fromFileUrl } from "../lib/_path.ts";
+import type { MockClock } from "../lib/mock_api.ts";
+
+/** Absolute path of main.ts. */
+export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+
+/** The permissions the CLI runs with (deno.json's `sluice` task). */
+export const PERMISSIONS = [
+  "--no-prompt",
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
+/** How a {@linkcode SluiceProcess} ended. */
+export interface Exit {
+  code: number;
+  signal: Deno.Signal | null;
+  /** Everything it wrote to stderr. */
+  stderr: string;
+  stdout: string;
+}
+
+/**
+ * `deno run main.ts <args>` as a child process; stderr is collected line by
+ * line so a test can wait for a message.
+ */
+export class SluiceProcess {
+  readonly child: Deno.ChildProcess;
+  readonly lines: string[] = [];
+  readonly exited: Promise<Exit>;
+  #waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  #stdout = "";
+  #ended = false;
+
+  constructor(args: string[], options: { stdin?: boolean; cwd?: string } = {}) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMISSIONS, MAIN, ...args],
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    }).spawn();
+    this.child = child;
+    const stderr = this.#readLines(child.stderr);
+    const stdout = (async () => {
+      for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+        this.#stdout += text;
+      }
+    })();
+    this.exited = (async () => {
+      const status = await child.status;
+      await Promise.all([stderr, stdout]);
+      this.#ended = true;
+      for (const w of this.#waiters) w.resolve("");
+      this.#waiters = [];
+      return {
+        code: status.code,
+        signal: status.signal,
+        stderr: this.lines.join("\n"),
+        stdout: this.#stdout,
+      };
+    })();
+  }
+
+  async #readLines(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let rest = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      rest += text;
+      let newline: number;
+      while ((newline = rest.indexOf("\n")) >= 0) {
+        this.#line(rest.slice(0, newline));
+        rest = rest.slice(newline + 1);
+      }
+    }
+    if (rest) this.#line(rest);
+  }
+
+  #line(line: string): void {
+    this.lines.push(line);
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.pattern.test(line)) return true;
+      w.resolve(line);
+      return false;
+    });
+  }
+
+  /**
+   * Resolves with the first stderr line matching `pattern` (one already read
+   * counts); rejects if the process exits first or after `timeoutMs`.
+   */
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const seen = this.lines.find((l) => pattern.test(l));
+    if (seen !== undefined) return seen;
+    if (this.#ended) throw new Error(`exited before printing ${pattern}:\n${this.stderr()}`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const line = await new Promise<string>((resolve, reject) => {
+      this.#waiters.push({ pattern, resolve });
+      timer = setTimeout(
+        () => reject(new Error(`no line ${pattern} after ${timeoutMs} ms:\n${this.stderr()}`)),
+        timeoutMs,
+      );
+    }).finally(() => clearTimeout(timer));
+    if (line === "" && !pattern.test("")) {
+      throw new Error(`exited before printing ${pattern}:\n${this.stderr()}`);
+    }
+    return line;
+  }
+
+  /** What it printed to stderr so far. */
+  stderr(): string {
+    return this.lines.join("\n");
+  }
+
+  /** Sends a signal; ignores a process that is already gone. */
+  kill(signal: Deno.Signal): void {
+    try {
+      this.child.kill(signal);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+    }
+  }
+}
+
+/** Runs the CLI to the end. */
+export function sluice(args: string[], options: { cwd?: string } = {}): Promise<Exit> {
+  return new SluiceProcess(args, options).exited;
+}
+
+/** mulberry32: a tiny seeded generator of floats in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A mock clock whose `sleep` (the mock API's latency) waits for the gate to
+ * be open: while it is closed, requests reach the mock and are counted, but
+ * their answers are held. `held` is how many answers wait.
+ */
+export class Gate implements MockClock {
+  held = 0;
+  #open: boolean;
+  #release: (() => void)[] = [];
+  #watchers: { n: number; resolve: () => void }[] = [];
+
+  constructor(open = true) {
+    this.#open = open;
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (this.#open) return;
+    this.held++;
+    this.#watchers = this.#watchers.filter((w) => {
+      if (this.held < w.n) return true;
+      w.resolve();
+      return false;
+    });
+    await new Promise<void>((resolve) => this.#release.push(resolve));
+  }
+
+  /** Resolves once `n` answers are held. */
+  whenHeld(n: number): Promise<void> {
+    if (this.held >= n) return Promise.resolve();
+    return new Promise((resolve) => this.#watchers.push({ n, resolve }));
+  }
+
+  close(): void {
+    this.#open = false;
+  }
+
+  /** Lets every held answer go, and the later ones through. */
+  open(): void {
+    this.#open = true;
+    this.held = 0;
+    for (const release of this.#release.splice(0)) release();
+  }
+}
+
+/** A JSONL file of `n` queries `{ "id": "k<i>", "q": "query <i>" }`, from `from`. */
+export async function writeQueries(path: string, n: number, from = 0): Promise<void> {
+  const lines = [];
+  for (let i = from; i < from + n; i++) lines.push(JSON.stringify({ id: `k${i}`, q: `query ${i}` }));
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+}
+
+/**
+ * True while another process holds the database's write lock: tries
+ * `BEGIN IMMEDIATE` without waiting and rolls back at once. Each probe opens
+ * a fresh connection: a connection kept open can answer SQLITE_BUSY for ever
+ * once another process recovered the WAL after a crash (no busy handler to retry).
+ */
+export async function writeLocked(path: string): Promise<boolean> {
+  const client = createClient({ url: `file:${path}`, timeout: 0, concurrency: 1 });
+  try {
+    const tx = await client.transaction("write");
+    await tx.rollback();
+    tx.close();
+    return false;
+  } catch (error) {
+    if (/SQLITE_BUSY|locked/i.test(String(error))) return true;
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+/** A connection that reads a database another process writes. */
+export function readClient(path: string): Client {
+  return createClient({ url: `file:${path}`, timeout: 5000, concurrency: 1 });
+}

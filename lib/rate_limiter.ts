@@ -1,20 +1,47 @@
 /**
- * Client-side pacing: several windows at once, a burst allowance, and a
- * global cooldown that any response (429, Retry-After) can impose.
+ * Client-side pacing: several windows at once, a burst allowance, a global
+ * cooldown that any response (429, Retry-After) can impose, and what the
+ * server says through {@linkcode RateLimiter.observe}: RateLimit headers
+ * (proactive pacing), 429s (`--rate auto` discovery), and runs of failures
+ * (circuit breaker). Long windows can be kept in a database (daily budget).
  *
  * @module
  */
+import {
+  AdaptiveRate,
+  type AdaptiveRateOptions,
+  type AdaptiveRateSnapshot,
+} from "./adaptive_rate.ts";
+import { parseRetryAfter } from "./backoff.ts";
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { RateWindow } from "./rate.ts";
+import type { RateBudget } from "./rate_budget.ts";
+import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
+import { SlidingLog } from "./_sliding_log.ts";
 
 /** Options for {@linkcode RateLimiter}. */
 export interface RateLimiterOptions {
-  /** Limits enforced at once; empty means no pacing. @default [] */
+  /** Limits enforced at once; empty means no pacing of its own. @default [] */
   windows?: RateWindow[];
   /** Requests that may go at once above the steady rate of the shortest window. @default 1 */
   burst?: number;
   /** Source of time. @default systemClock */
   clock?: Clock;
+  /** Pacing from the server's RateLimit headers; `false` ignores them. @default {} */
+  serverQuota?: ServerQuotaOptions | false;
+  /** Discover the rate by AIMD (`--rate auto`): a per-second window driven by 429s. @default undefined */
+  adaptive?: AdaptiveRateOptions;
+  /** Pause after a run of failures, then probe with one request. @default undefined (none) */
+  breaker?: CircuitBreakerOptions;
+  /** Long windows reserved from a database, such as a daily budget. @default undefined */
+  budget?: RateBudget;
+  /** Longest `Retry-After` that may end the server's windows early. @default 300_000 */
+  maxRetryAfterMs?: number;
 }
 
 /** What the runner tells the limiter about one answered attempt. */
@@ -25,6 +52,16 @@ export interface ResponseSignal {
   headers: Headers | undefined;
   /** When the answer arrived (clock time). */
   now: number;
+}
+
+/** What the limiter has learnt, for the run summary and status. */
+export interface LimiterReport {
+  /** `--rate auto`: the discovered rate. */
+  adaptive?: AdaptiveRateSnapshot;
+  /** The circuit breaker's state and how often it opened. */
+  breaker?: { state: CircuitState; opened: number };
+  /** The server's quotas being paced against. */
+  quotas: QuotaState[];
 }
 
 interface Waiter {
@@ -40,31 +77,9 @@ const CATCH_UP_MS = 5;
 // Windows with more slots than this are paced by GCRA alone (memory bound).
 const MAX_LOG = 1_000_000;
 
-/** Exact "at most `limit` in any `periodMs`": a ring of the last `limit` grant times. */
-class SlidingLog {
-  readonly #times: Float64Array;
-  #next = 0;
-  #count = 0;
-  readonly #periodMs: number;
-  constructor(rate: RateWindow) {
-    this.#times = new Float64Array(Math.ceil(rate.limit));
-    this.#periodMs = rate.periodMs;
-  }
-  /** Earliest time another grant is allowed. */
-  allowedAt(): number {
-    if (this.#count < this.#times.length) return -Infinity;
-    return this.#times[this.#next]! + this.#periodMs;
-  }
-  record(now: number): void {
-    this.#times[this.#next] = now;
-    this.#next = (this.#next + 1) % this.#times.length;
-    if (this.#count < this.#times.length) this.#count++;
-  }
-}
-
 /**
  * Hands out permission to send, one caller at a time in arrival order, never
- * faster than every configured window allows.
+ * faster than every configured window and every server signal allows.
  *
  * @example Usage
  * ```ts
@@ -82,7 +97,13 @@ class SlidingLog {
  */
 export class RateLimiter {
   readonly #clock: Clock;
-  #burst: number;
+  readonly #burst: number;
+  readonly #quota: ServerQuota | undefined;
+  readonly #adaptive: AdaptiveRate | undefined;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #budget: RateBudget | undefined;
+  readonly #maxRetryAfterMs: number;
+  #base: RateWindow[] = [];
   #windows: RateWindow[] = [];
   #logs: SlidingLog[] = [];
   #tat = -Infinity;
@@ -93,16 +114,30 @@ export class RateLimiter {
   #granted = 0;
 
   constructor(options: RateLimiterOptions = {}) {
-    const { windows = [], burst = 1, clock = systemClock } = options;
+    const {
+      windows = [],
+      burst = 1,
+      clock = systemClock,
+      serverQuota = {},
+      adaptive,
+      breaker,
+      budget,
+      maxRetryAfterMs = 300_000,
+    } = options;
     if (!Number.isInteger(burst) || burst < 1) {
       throw new RangeError(`Cannot use burst as a positive integer: current value is '${burst}'`);
     }
     this.#clock = clock;
     this.#burst = burst;
+    this.#quota = serverQuota === false ? undefined : new ServerQuota(serverQuota);
+    this.#adaptive = adaptive ? new AdaptiveRate(adaptive) : undefined;
+    this.#breaker = breaker ? new CircuitBreaker(breaker) : undefined;
+    this.#budget = budget;
+    this.#maxRetryAfterMs = maxRetryAfterMs;
     this.setWindows(windows);
   }
 
-  /** The windows in force, shortest first. */
+  /** The windows in force, shortest first (with `adaptive`, the discovered rate's first). */
   get windows(): readonly RateWindow[] {
     return this.#windows;
   }
@@ -122,7 +157,18 @@ export class RateLimiter {
     return this.#cooldownUntil;
   }
 
-  /** Replaces the windows (used by adaptive rate discovery); waiting callers re-check at once. */
+  /** What the limiter has learnt from the server so far. */
+  report(): LimiterReport {
+    return {
+      ...(this.#adaptive ? { adaptive: this.#adaptive.snapshot() } : {}),
+      ...(this.#breaker
+        ? { breaker: { state: this.#breaker.state, opened: this.#breaker.opened } }
+        : {}),
+      quotas: this.#quota?.quotas ?? [],
+    };
+  }
+
+  /** Replaces the configured windows; waiting callers re-check at once. */
   setWindows(windows: RateWindow[]): void {
     for (const w of windows) {
       if (!(w.limit > 0) || !(w.periodMs > 0)) {
@@ -131,9 +177,8 @@ export class RateLimiter {
         );
       }
     }
-    this.#windows = [...windows].sort((a, b) => a.periodMs - b.periodMs);
-    this.#logs = this.#windows.filter((w) => w.limit <= MAX_LOG).map((w) => new SlidingLog(w));
-    this.#wakePump();
+    this.#base = [...windows];
+    this.#applyWindows();
   }
 
   /** Grants nothing before `time` (epoch ms); later calls can only extend the pause. */
@@ -144,21 +189,46 @@ export class RateLimiter {
   }
 
   /**
-   * Learns from a response: pacing headers, throttling, failures. Called by the
+   * Learns from a response: RateLimit headers, 429s, failures. Called by the
    * runner once per answered attempt with the grant number `acquire` returned.
+   * The cooldown of a 429 or 503 itself comes from {@linkcode pauseUntil}.
    */
-  observe(_grant: number, _response: ResponseSignal): void {
-    // Server-signal pacing (RateLimit headers, adaptive rate, circuit breaker) plugs in here.
+  observe(grant: number, response: ResponseSignal): void {
+    const { status, headers, now } = response;
+    const retryAfterMs = parseRetryAfter(headers?.get("retry-after"), now);
+    const retryAt = retryAfterMs === undefined
+      ? undefined
+      : now + Math.min(retryAfterMs, this.#maxRetryAfterMs);
+    this.#quota?.observe(grant, headers, now, retryAt);
+    const failed = status === undefined || status === 429 || status >= 500;
+    this.#breaker?.onAnswer(grant, !failed, now);
+    if (this.#adaptive?.onAnswer(grant, status === 429, now, retryAt ?? now + 1000)) {
+      this.#applyWindows();
+    }
+    this.#wakePump();
+  }
+
+  /** A granted request that was never sent (e.g. its template failed): stop waiting for its answer. */
+  forget(grant: number): void {
+    this.#quota?.forget(grant);
+    this.#breaker?.forget(grant);
+    this.#wakePump();
+  }
+
+  /** Gives back what the budget reserved and did not use. */
+  async close(): Promise<void> {
+    await this.#budget?.close();
   }
 
   /** Resolves with a grant number when the caller may send; rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (
-      this.#windows.length === 0 && this.#queue.length === 0 &&
-      this.#cooldownUntil <= this.#clock.now()
-    ) {
-      return Promise.resolve(++this.#granted);
+    if (this.#queue.length === 0 && !this.#budget) {
+      const now = this.#clock.now();
+      if (this.#allowedAt(now) <= now) {
+        this.#record(now);
+        return Promise.resolve(this.#granted);
+      }
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
@@ -175,7 +245,17 @@ export class RateLimiter {
     });
   }
 
-  #allowedAt(): number {
+  #applyWindows(): void {
+    const adaptive = this.#adaptive ? [{ limit: this.#adaptive.rate, periodMs: 1000 }] : [];
+    const old = this.#logs;
+    this.#windows = [...adaptive, ...this.#base].sort((a, b) => a.periodMs - b.periodMs);
+    this.#logs = this.#windows.filter((w) => w.limit <= MAX_LOG).map((w) =>
+      new SlidingLog(w, old.find((l) => l.periodMs === w.periodMs))
+    );
+    this.#wakePump();
+  }
+
+  #allowedAt(now: number): number {
     let at = this.#cooldownUntil;
     const first = this.#windows[0];
     if (first) {
@@ -183,6 +263,8 @@ export class RateLimiter {
       at = Math.max(at, this.#tat - (this.#burst - 1) * interval);
     }
     for (const log of this.#logs) at = Math.max(at, log.allowedAt());
+    if (this.#quota) at = Math.max(at, this.#quota.allowedAt(now));
+    if (this.#breaker) at = Math.max(at, this.#breaker.allowedAt(now));
     return at;
   }
 
@@ -194,7 +276,10 @@ export class RateLimiter {
       this.#tat = Math.max(base, now - (this.#burst - 1) * interval) + interval;
     }
     for (const log of this.#logs) log.record(now);
-    this.#granted++;
+    const grant = ++this.#granted;
+    this.#quota?.record(grant, now);
+    this.#breaker?.onGrant(grant, now);
+    this.#adaptive?.onGrant(grant, now);
   }
 
   async #pump(): Promise<void> {
@@ -203,21 +288,37 @@ export class RateLimiter {
     try {
       while (this.#queue.length > 0) {
         const now = this.#clock.now();
-        const at = this.#allowedAt();
+        let at = this.#allowedAt(now);
+        if (at <= now && this.#budget && !this.#budget.take()) {
+          try {
+            at = await this.#budget.reserve(now);
+          } catch (error) {
+            this.#take()?.reject(error);
+            continue;
+          }
+          if (at === 0) continue; // reserved: check everything again, time has passed
+        }
         if (at <= now) {
-          const waiter = this.#queue.shift()!;
-          if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
           this.#record(now);
-          waiter.resolve(this.#granted);
+          this.#take()?.resolve(this.#granted);
           continue;
         }
         this.#interrupt = new AbortController();
-        await this.#clock.sleep(at - now, this.#interrupt.signal).catch(() => {});
+        const wake = this.#interrupt.signal;
+        await (at === Infinity
+          ? new Promise((resolve) => wake.addEventListener("abort", resolve, { once: true }))
+          : this.#clock.sleep(at - now, wake).catch(() => {}));
         this.#interrupt = undefined;
       }
     } finally {
       this.#pumping = false;
     }
+  }
+
+  #take(): Waiter | undefined {
+    const waiter = this.#queue.shift();
+    if (waiter?.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    return waiter;
   }
 
   #wakePump(): void {

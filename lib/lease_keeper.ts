@@ -18,8 +18,14 @@ export interface LeaseKeeperOptions {
   host?: string;
   /** This process's id. @default Deno.pid */
   pid?: number;
-  /** Whether a process on this machine is alive. @default a check of /proc on Linux */
-  isAlive?: (pid: number) => boolean | undefined;
+  /**
+   * Whether a worker on this machine is alive: true, false, or undefined when
+   * that cannot be told (then only its heartbeat's age counts).
+   * @default its liveness lock (see {@linkcode holdLivenessLock}), else /proc
+   */
+  isAlive?: (worker: { id: string; pid: number }) => boolean | undefined;
+  /** Hold a liveness lock file for this worker while it runs. @default true */
+  livenessLock?: boolean;
 }
 
 /**
@@ -46,7 +52,9 @@ export class LeaseKeeper {
   readonly #clock: Clock;
   readonly #host: string;
   readonly #pid: number;
-  readonly #isAlive: (pid: number) => boolean | undefined;
+  readonly #isAlive: (worker: { id: string; pid: number }) => boolean | undefined;
+  readonly #livenessLock: boolean;
+  #lock: Deno.FsFile | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> = Promise.resolve();
 
@@ -56,7 +64,8 @@ export class LeaseKeeper {
       clock = systemClock,
       host = hostname(),
       pid = Deno.pid,
-      isAlive = processAlive,
+      isAlive = workerAlive,
+      livenessLock = true,
     } = options;
     this.#store = store;
     this.#jobId = jobId;
@@ -65,6 +74,7 @@ export class LeaseKeeper {
     this.#host = host;
     this.#pid = pid;
     this.#isAlive = isAlive;
+    this.#livenessLock = livenessLock;
     this.owner = `${host}:${pid}:${crypto.randomUUID().slice(0, 8)}`;
   }
 
@@ -73,6 +83,8 @@ export class LeaseKeeper {
    * and starts the heartbeat. Returns how many items were recovered.
    */
   async start(): Promise<number> {
+    // Before registering: a worker listed in `workers` already holds its lock.
+    if (this.#livenessLock) this.#lock = holdLivenessLock(this.owner);
     const now = this.#clock.now();
     await this.#store.heartbeat(this.#worker(), now);
     const recovered = await this.recover();
@@ -89,7 +101,7 @@ export class LeaseKeeper {
     for (const worker of await this.#store.workers(this.#jobId)) {
       if (worker.id === this.owner) continue;
       const gone = worker.host === this.#host
-        ? this.#isAlive(worker.pid) === false || worker.heartbeat < now - this.#leaseMs
+        ? this.#isAlive(worker) === false || worker.heartbeat < now - this.#leaseMs
         : worker.heartbeat < now - this.#leaseMs;
       if (gone) dead.push(worker.id);
     }
@@ -105,7 +117,13 @@ export class LeaseKeeper {
     if (options.release ?? true) {
       await this.#store.releaseOwner(this.#jobId, this.owner, this.#clock.now());
       await this.#store.removeWorkers([this.owner]);
+      // After the registration is gone: nobody checks this lock any more.
+      releaseLivenessLock(this.owner, this.#lock);
+    } else {
+      // Items left in flight: unlocked, the file tells other workers to take them back now.
+      this.#lock?.close();
     }
+    this.#lock = undefined;
   }
 
   async #beat(): Promise<void> {
@@ -127,7 +145,74 @@ function hostname(): string {
   }
 }
 
-/** True or false on Linux (from /proc), undefined where that cannot be told. */
+/**
+ * Where a worker of this machine holds its liveness lock: a file in the
+ * temporary directory, named after the worker, locked for as long as the
+ * worker runs. The kernel drops the lock when the process dies, however it
+ * dies (kill -9 included), so another worker can tell a dead one from a live
+ * one at once, without waiting for its lease to run out. This stands in for a
+ * look at /proc, which Deno allows only with --allow-all.
+ */
+function livenessLockPath(owner: string): string {
+  let dir = "/tmp";
+  try {
+    dir = Deno.env.get("TMPDIR") || dir;
+  } catch {
+    // No env permission: the default directory.
+  }
+  return `${dir}/sluice-worker-${owner.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`;
+}
+
+/** Takes this worker's liveness lock; undefined if the file cannot be made (no permission). */
+export function holdLivenessLock(owner: string): Deno.FsFile | undefined {
+  try {
+    const file = Deno.openSync(livenessLockPath(owner), { write: true, create: true });
+    if (file.tryLockSync(true)) return file;
+    file.close();
+  } catch {
+    // Without a lock, other workers fall back to this worker's heartbeat.
+  }
+  return undefined;
+}
+
+function releaseLivenessLock(owner: string, file: Deno.FsFile | undefined): void {
+  if (!file) return;
+  try {
+    Deno.removeSync(livenessLockPath(owner));
+  } catch {
+    // Already removed by a worker that found it unlocked: fine.
+  }
+  file.close();
+}
+
+/**
+ * Whether a worker of this machine is alive: its liveness lock still held
+ * means alive; the lock free means dead (the file is removed); no lock file
+ * means it cannot be told from the lock, so ask /proc.
+ */
+function workerAlive(worker: { id: string; pid: number }): boolean | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(livenessLockPath(worker.id), { read: true, write: true });
+  } catch {
+    return processAlive(worker.pid);
+  }
+  try {
+    if (!file.tryLockSync(true)) return true;
+    try {
+      Deno.removeSync(livenessLockPath(worker.id));
+    } catch {
+      // Another worker removed it first.
+    }
+    return false;
+  } catch {
+    return processAlive(worker.pid);
+  } finally {
+    file.close();
+  }
+}
+
+/** True or false on Linux (from /proc, with --allow-all only), undefined where that cannot be told. */
 function processAlive(pid: number): boolean | undefined {
   if (Deno.build.os !== "linux") return undefined;
   try {

@@ -151,27 +151,36 @@ export function prng(seed: number): () => number {
 }
 
 /**
- * A mock clock whose `sleep` (the mock API's latency) waits for the gate to
- * be open: while it is closed, requests reach the mock and are counted, but
- * their answers are held. `held` is how many answers wait.
+ * A mock clock for the mock API's latency (`latencyMs` must be above 0 for
+ * it to be asked): while the gate is closed, requests reach the mock and are
+ * counted, but their answers are held until it opens. With `closeAfter`, it
+ * lets that many answers through, then closes by itself.
  */
 export class Gate implements MockClock {
+  /** Answers waiting now. */
   held = 0;
+  /** Answers let through so far. */
+  passed = 0;
   #open: boolean;
+  #closeAfter: number;
   #release: (() => void)[] = [];
   #watchers: { n: number; resolve: () => void }[] = [];
 
-  constructor(open = true) {
-    this.#open = open;
+  constructor(options: { open?: boolean; closeAfter?: number } = {}) {
+    this.#open = options.open ?? true;
+    this.#closeAfter = options.closeAfter ?? Infinity;
   }
 
   now(): number {
     return Date.now();
   }
 
-  async sleep(ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    if (this.#open) return;
+  async sleep(): Promise<void> {
+    if (this.#open && this.passed < this.#closeAfter) {
+      this.passed++;
+      return;
+    }
+    this.#open = false;
     this.held++;
     this.#watchers = this.#watchers.filter((w) => {
       if (this.held < w.n) return true;
@@ -187,13 +196,10 @@ export class Gate implements MockClock {
     return new Promise((resolve) => this.#watchers.push({ n, resolve }));
   }
 
-  close(): void {
-    this.#open = false;
-  }
-
-  /** Lets every held answer go, and the later ones through. */
+  /** Lets every held answer go, and all later ones through. */
   open(): void {
     this.#open = true;
+    this.#closeAfter = Infinity;
     this.held = 0;
     for (const release of this.#release.splice(0)) release();
   }

@@ -106,8 +106,6 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     "none",
     "--concurrency",
     String(concurrency),
-    "--lease",
-    "2s",
     "--quiet",
   ];
   const history: Kill[] = [];

@@ -194,6 +194,7 @@ function reportError(error: unknown): number {
   }
   if (error instanceof StoreError) {
     io.error(`sluice: error: ${error.message}`);
+    io.error("sluice: everything committed is kept; run the same command again once that is fixed");
     return EXIT.failed;
   }
   io.error(`sluice: unexpected error (a bug; please report it):`);

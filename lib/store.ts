@@ -588,8 +588,15 @@ function toJob(row: Record<string, unknown>): JobRow {
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/SQLITE_READONLY|readonly/i.test(message)) return `the database is read-only (${message})`;
-  if (/SQLITE_BUSY|locked/i.test(message)) return `the database is locked (${message})`;
-  if (/SQLITE_FULL|disk is full/i.test(message)) return `the disk is full (${message})`;
+  if (/SQLITE_READONLY|readonly/i.test(message)) {
+    return `the database is read-only; check the permissions of the file and its directory (${message})`;
+  }
+  if (/SQLITE_BUSY|locked/i.test(message)) {
+    return `the database is locked; another connection held its write lock longer than the ` +
+      `${BUSY_TIMEOUT_MS / 1000} s busy timeout (${message})`;
+  }
+  if (/SQLITE_FULL|disk is full/i.test(message)) {
+    return `the disk is full; free some space (${message})`;
+  }
   return message;
 }

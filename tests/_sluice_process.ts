@@ -8,6 +8,7 @@
 import { type Client, createClient } from "@libsql/client";
 import { fromFileUrl } from "../lib/_path.ts";
 import type { MockClock } from "../lib/mock_api.ts";
+import { type MockServer, serveMockApi } from "../lib/mock_server.ts";
 
 /** Absolute path of main.ts. */
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
@@ -236,4 +237,119 @@ export async function writeLocked(path: string): Promise<boolean> {
 /** A connection that reads a database another process writes. */
 export function readClient(path: string): Client {
   return createClient({ url: `file:${path}`, timeout: 5000, concurrency: 1 });
+}
+
+/** A job on disk and a mock API to send it to; dispose to clean up. */
+export interface MockJob extends AsyncDisposable {
+  dir: string;
+  queries: string;
+  db: string;
+  server: MockServer;
+  /** `run <queries> --db … --job … --url … --rate none --concurrency … --quiet`. */
+  args: string[];
+}
+
+/**
+ * Writes `items` queries, serves the mock API (answers behind `gate`) and
+ * builds the arguments of a run of them. `dbDir` puts the database elsewhere.
+ */
+export async function mockJob(
+  items: number,
+  gate: Gate,
+  options: { concurrency?: number; dbDir?: string; job?: string } = {},
+): Promise<MockJob> {
+  const { concurrency = 4, job = "job" } = options;
+  const dir = await Deno.makeTempDir({ prefix: "sluice-test-" });
+  const queries = `${dir}/queries.jsonl`;
+  await writeQueries(queries, items);
+  const server = serveMockApi({ port: 0, record: true, latencyMs: 1, clock: gate });
+  const db = `${options.dbDir ?? dir}/${job}.db`;
+  return {
+    dir,
+    queries,
+    db,
+    server,
+    args: [
+      "run",
+      queries,
+      "--db",
+      `file:${db}`,
+      "--job",
+      job,
+      "--url",
+      `http://127.0.0.1:${server.port}/search`,
+      "--body",
+      '{"q":"{{q}}"}',
+      "--rate",
+      "none",
+      "--concurrency",
+      String(concurrency),
+      "--quiet",
+    ],
+    async [Symbol.asyncDispose]() {
+      gate.open();
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** One item as the database holds it. */
+export interface ItemState {
+  seq: number;
+  /** Its idempotency key, as the mock records it. */
+  key: string;
+  status: string;
+  possiblySent: number;
+  /** Rows in `responses` for it. */
+  responses: number;
+}
+
+/** Every item of the database's (only) job, read by a separate connection. */
+export async function inspectDb(db: string) {
+  const client = readClient(db);
+  try {
+    const prefix = String((await client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0]);
+    const rows = (await client.execute(
+      `SELECT seq, status, possibly_sent,
+              (SELECT count(*) FROM responses r WHERE r.item = i.id) FROM items i ORDER BY seq`,
+    )).rows;
+    const items: ItemState[] = rows.map((r) => ({
+      seq: Number(r[0]),
+      key: `${prefix}:${r[0]}`,
+      status: String(r[1]),
+      possiblySent: Number(r[2]),
+      responses: Number(r[3]),
+    }));
+    const count = (status: string) => items.filter((i) => i.status === status).length;
+    const orphans = Number(
+      (await client.execute(
+        `SELECT count(*) FROM responses r LEFT JOIN items i ON i.id = r.item
+         WHERE i.id IS NULL OR i.status NOT IN ('done', 'failed')`,
+      )).rows[0]?.[0],
+    );
+    return { items, count, byKey: new Map(items.map((i) => [i.key, i])), orphans };
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Waits until every pool slot holds a request the mock has not answered:
+ * then exactly these are in flight, and every earlier outcome is committed
+ * (a slot takes new work only once its outcome is). Returns their keys.
+ */
+export async function inFlightKeys(
+  gate: Gate,
+  job: MockJob,
+  concurrency: number,
+): Promise<{ keys: string[]; done: number }> {
+  await gate.whenHeld(concurrency);
+  const state = await inspectDb(job.db);
+  const done = new Set(state.items.filter((i) => i.status === "done").map((i) => i.key));
+  const keys = [...job.server.api.keys.keys()].filter((key) => !done.has(key));
+  if (keys.length !== concurrency) {
+    throw new Error(`${keys.length} requests in flight, expected ${concurrency}`);
+  }
+  return { keys, done: done.size };
 }

@@ -8,79 +8,9 @@
  * quota before it sends more.
  */
 import assert from "node:assert/strict";
-import { serveMockApi } from "../lib/mock_server.ts";
-import { Gate, readClient, SluiceProcess, sluice, writeQueries } from "./_sluice_process.ts";
+import { Gate, inFlightKeys, inspectDb, mockJob, SluiceProcess, sluice } from "./_sluice_process.ts";
 
 const CONCURRENCY = 4;
-
-async function setup(items: number, gate: Gate) {
-  const dir = await Deno.makeTempDir({ prefix: "sluice-signal-" });
-  const queries = `${dir}/queries.jsonl`;
-  await writeQueries(queries, items);
-  const server = serveMockApi({ port: 0, record: true, latencyMs: 1, clock: gate });
-  const db = `${dir}/signal.db`;
-  const args = [
-    "run",
-    queries,
-    "--db",
-    `file:${db}`,
-    "--job",
-    "sig",
-    "--url",
-    `http://127.0.0.1:${server.port}/search`,
-    "--body",
-    '{"q":"{{q}}"}',
-    "--rate",
-    "none",
-    "--concurrency",
-    String(CONCURRENCY),
-    "--quiet",
-  ];
-  return {
-    db,
-    server,
-    args,
-    async [Symbol.asyncDispose]() {
-      gate.open();
-      await server.shutdown();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
-/** Item states, and the idempotency key of each item by seq. */
-async function inspect(db: string) {
-  const client = readClient(db);
-  try {
-    const prefix = String((await client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0]);
-    const rows = (await client.execute(
-      "SELECT seq, status, possibly_sent, (SELECT count(*) FROM responses r WHERE r.item = i.id) FROM items i",
-    )).rows;
-    const items = rows.map((r) => ({
-      key: `${prefix}:${r[0]}`,
-      status: String(r[1]),
-      possiblySent: Number(r[2]),
-      responses: Number(r[3]),
-    }));
-    const count = (status: string) => items.filter((i) => i.status === status).length;
-    return { items, count, byKey: new Map(items.map((i) => [i.key, i])) };
-  } finally {
-    client.close();
-  }
-}
-
-/**
- * Waits until every pool slot holds a request the mock has not answered:
- * then exactly these are in flight, and every earlier outcome is committed
- * (a slot takes new work only once its outcome is). Returns their keys.
- */
-async function inFlightKeys(gate: Gate, server: { api: { keys: Map<string, number> } }, db: string) {
-  await gate.whenHeld(CONCURRENCY);
-  const done = new Set((await inspect(db)).items.filter((i) => i.status === "done").map((i) => i.key));
-  const keys = [...server.api.keys.keys()].filter((key) => !done.has(key));
-  assert.equal(keys.length, CONCURRENCY);
-  return { keys, done: done.size };
-}
 
 /** The resume command printed by a stopped run, as arguments for main.ts. */
 function resumeArgs(stderr: string): string[] {
@@ -93,9 +23,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`${signal}: in-flight requests finish within the grace period, exit 130, resume completes`, async () => {
     const items = 120;
     const gate = new Gate({ closeAfter: 1 });
-    await using t = await setup(items, gate);
+    await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "sig" });
     const run = new SluiceProcess([...t.args, "--grace", "5s"]);
-    const { keys: inFlight, done } = await inFlightKeys(gate, t.server, t.db);
+    const { keys: inFlight, done } = await inFlightKeys(gate, t, CONCURRENCY);
     assert.equal(done, 1);
     run.kill(signal);
     await run.waitFor(/^sluice: stopping/);
@@ -104,7 +34,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
     assert.equal(exit.code, 130, exit.stderr);
     assert.equal(t.server.api.stats.requests, 1 + CONCURRENCY, "a request was sent after the signal");
-    const after = await inspect(t.db);
+    const after = await inspectDb(t.db);
     for (const key of inFlight) {
       assert.equal(after.byKey.get(key)?.status, "done", `${key} was in flight at the signal`);
     }
@@ -115,7 +45,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
     const resumed = await sluice(resumeArgs(exit.stderr));
     assert.equal(resumed.code, 0, resumed.stderr);
-    const end = await inspect(t.db);
+    const end = await inspectDb(t.db);
     assert.equal(end.count("done"), items);
     assert.ok(end.items.every((i) => i.responses === 1), "one response row per item");
     // Nothing was sent twice: the in-flight requests finished before the exit.
@@ -127,14 +57,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 Deno.test("SIGINT: after the grace period the in-flight items go back to pending, possibly sent", async () => {
   const items = 60;
   const gate = new Gate({ closeAfter: 1 });
-  await using t = await setup(items, gate);
+  await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "sig" });
   const run = new SluiceProcess([...t.args, "--grace", "300ms"]);
-  const { keys: inFlight } = await inFlightKeys(gate, t.server, t.db);
+  const { keys: inFlight } = await inFlightKeys(gate, t, CONCURRENCY);
   run.kill("SIGINT");
   // The answers stay held: the grace period runs out and the requests are aborted.
   const exit = await run.exited;
   assert.equal(exit.code, 130, exit.stderr);
-  const after = await inspect(t.db);
+  const after = await inspectDb(t.db);
   assert.equal(after.count("pending"), items - 1);
   for (const key of inFlight) {
     assert.equal(after.byKey.get(key)?.possiblySent, 1, `${key} was aborted in flight`);
@@ -146,7 +76,7 @@ Deno.test("SIGINT: after the grace period the in-flight items go back to pending
   assert.match(status.stdout, new RegExp(`${CONCURRENCY} possibly sent`));
   const resumed = await sluice(resumeArgs(exit.stderr));
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.equal((await inspect(t.db)).count("done"), items);
+  assert.equal((await inspectDb(t.db)).count("done"), items);
   for (const key of inFlight) assert.equal(t.server.api.keys.get(key), 2);
 });
 
@@ -154,10 +84,10 @@ Deno.test("a second SIGINT exits at once with 130; nothing committed is lost", a
   const items = 400;
   const answered = 40;
   const gate = new Gate({ closeAfter: answered });
-  await using t = await setup(items, gate);
+  await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "sig" });
   const run = new SluiceProcess([...t.args, "--grace", "30s"]);
-  await inFlightKeys(gate, t.server, t.db);
-  const before = await inspect(t.db);
+  await inFlightKeys(gate, t, CONCURRENCY);
+  const before = await inspectDb(t.db);
   const committed = before.items.filter((i) => i.status === "done").map((i) => i.key);
   assert.equal(committed.length, answered);
 
@@ -167,14 +97,14 @@ Deno.test("a second SIGINT exits at once with 130; nothing committed is lost", a
   const exit = await run.exited;
   assert.equal(exit.code, 130, exit.stderr);
   assert.match(exit.stderr, /stopped at once; everything committed is kept/);
-  const after = await inspect(t.db);
+  const after = await inspectDb(t.db);
   for (const key of committed) assert.equal(after.byKey.get(key)?.status, "done");
 
   gate.open();
   const resumed = await sluice([...t.args]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /in flight when an earlier run stopped: possibly sent twice/);
-  const end = await inspect(t.db);
+  const end = await inspectDb(t.db);
   assert.equal(end.count("done"), items);
   assert.ok(end.items.every((i) => i.responses === 1), "one response row per item");
   for (const key of committed) assert.equal(t.server.api.keys.get(key), 1, `${key} re-sent`);

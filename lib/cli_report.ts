@@ -59,12 +59,14 @@ export async function statusCommand(
     for (const job of await pickJobs(store, flags.job)) {
       const counts = await store.counts(job.id);
       const failures = await store.failureReasons(job.id);
+      const failureClasses = await store.failureClasses(job.id);
       jobs.push({
         name: job.name,
         created: new Date(job.created).toISOString(),
         url: JSON.parse(job.request).url as string,
         options: JSON.parse(job.options),
         ...counts,
+        failureClasses,
         failures,
       });
     }
@@ -79,6 +81,10 @@ export async function statusCommand(
           `${j.inflight} in flight` +
           (j.possiblySent ? `, ${j.possiblySent} possibly sent twice` : "") + `  (${j.url})`,
       );
+      const classes = Object.entries(j.failureClasses);
+      if (classes.length > 0) {
+        io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
+      }
       for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
     }
     return 0;

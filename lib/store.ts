@@ -468,6 +468,26 @@ export class Store {
     return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
   }
 
+  /**
+   * Counts of failed items by class of their last error, named as
+   * `sluice retry --status` takes them: 429, 4xx (other), 5xx, timeout,
+   * network, and other (bad template, body too big, too many redirects…).
+   */
+  async failureClasses(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#run(() =>
+      this.#execute({
+        sql: `SELECT CASE WHEN last_status = 429 THEN '429'
+                          WHEN last_status BETWEEN 400 AND 499 THEN '4xx'
+                          WHEN last_status BETWEEN 500 AND 599 THEN '5xx'
+                          WHEN last_error LIKE 'timeout%' THEN 'timeout'
+                          WHEN last_error LIKE 'network%' THEN 'network'
+                          ELSE 'other' END, count(*)
+              FROM items WHERE job = ? AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1`,
+        args: [jobId],
+      }), "count failure classes");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
   /** Pages through a job's items with their latest response, in input order. */
   async *exportRows(jobId: number, pageSize = 1000): AsyncGenerator<ExportRow> {
     let after = -1;

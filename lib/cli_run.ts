@@ -124,8 +124,9 @@ export async function runCommand(
       } ${config.request.url}; rate ${pacing}; concurrency ${config.options.concurrency}`,
     );
 
-    const counts = await store.counts(prepared.job.id);
-    const stats = new RunStats(counts);
+    // runJob fills in the counts once it has taken back a dead run's items: counting
+    // here too would cost a second scan of the items before the first request.
+    const stats = new RunStats({ total: 0, done: 0, failed: 0 });
     const stopProgress = flags.quiet ? () => {} : startProgress(() => stats.snapshot());
     let summary: RunSummary;
     try {

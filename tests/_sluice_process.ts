@@ -209,7 +209,9 @@ export class Gate implements MockClock {
 /** A JSONL file of `n` queries `{ "id": "k<i>", "q": "query <i>" }`, from `from`. */
 export async function writeQueries(path: string, n: number, from = 0): Promise<void> {
   const lines = [];
-  for (let i = from; i < from + n; i++) lines.push(JSON.stringify({ id: `k${i}`, q: `query ${i}` }));
+  for (let i = from; i < from + n; i++) {
+    lines.push(JSON.stringify({ id: `k${i}`, q: `query ${i}` }));
+  }
   await Deno.writeTextFile(path, lines.join("\n") + "\n");
 }
 

@@ -181,7 +181,9 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
         "SELECT count(*) FROM (SELECT item FROM responses GROUP BY item HAVING count(*) > 1)",
       );
       const possiblySent = await one("SELECT count(*) FROM items WHERE possibly_sent > 0");
-      const prefix = String((await store.client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0]);
+      const prefix = String(
+        (await store.client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0],
+      );
       const flagged = new Set(
         (await store.client.execute("SELECT seq FROM items WHERE possibly_sent > 0")).rows
           .map((r) => `${prefix}:${r[0]}`),

@@ -13,7 +13,14 @@
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client";
 import { BUSY_TIMEOUT_MS } from "../lib/store.ts";
-import { Gate, inFlightKeys, inspectDb, mockJob, SluiceProcess, sluice } from "./_sluice_process.ts";
+import {
+  Gate,
+  inFlightKeys,
+  inspectDb,
+  mockJob,
+  sluice,
+  SluiceProcess,
+} from "./_sluice_process.ts";
 
 const CONCURRENCY = 4;
 const isRoot = Deno.uid() === 0;
@@ -72,7 +79,11 @@ if (fullDiskUnavailable) say(`db_faults: full-disk case ignored: ${fullDiskUnava
 function assertNoPartialRows(state: Awaited<ReturnType<typeof inspectDb>>) {
   assert.equal(state.orphans, 0, "a response row whose item is not done or failed");
   for (const item of state.items) {
-    assert.equal(item.responses, item.status === "done" ? 1 : 0, `item ${item.seq}: ${item.status}`);
+    assert.equal(
+      item.responses,
+      item.status === "done" ? 1 : 0,
+      `item ${item.seq}: ${item.status}`,
+    );
   }
 }
 
@@ -191,7 +202,10 @@ Deno.test({
       gate.open();
       const exit = await run.exited;
       assert.equal(exit.code, 1, exit.stderr);
-      assert.match(exit.stderr, /sluice: error: Database file:.* the disk is full; free some space/);
+      assert.match(
+        exit.stderr,
+        /sluice: error: Database file:.* the disk is full; free some space/,
+      );
       assert.match(exit.stderr, /everything committed is kept; run the same command again/);
       assert.doesNotMatch(exit.stderr, /unexpected error|\n\s+at /);
 

@@ -62,7 +62,9 @@ Deno.test("status counts by state and by class of last error; retry --status re-
   try {
     const queries = `${dir}/queries.jsonl`;
     const lines = [];
-    for (let i = 0; i < 40; i++) lines.push(JSON.stringify({ id: `k${i}`, q: i % 8 === 0 ? "" : `q${i}` }));
+    for (let i = 0; i < 40; i++) {
+      lines.push(JSON.stringify({ id: `k${i}`, q: i % 8 === 0 ? "" : `q${i}` }));
+    }
     await Deno.writeTextFile(queries, lines.join("\n") + "\n");
     const db = `file:${dir}/status.db`;
     const args = [
@@ -103,11 +105,16 @@ Deno.test("status counts by state and by class of last error; retry --status re-
 
     const status = await sluice(["status", "--db", db]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, new RegExp(`queries: ${40 - total}/40 done, ${total} failed, 0 pending, 0 in flight`));
+    assert.match(
+      status.stdout,
+      new RegExp(`queries: ${40 - total}/40 done, ${total} failed, 0 pending, 0 in flight`),
+    );
     const byClass = /failed by last error: (.*)$/m.exec(status.stdout)?.[1];
     assert.ok(byClass, status.stdout);
     assert.deepEqual(
-      Object.fromEntries(byClass.split(", ").map((p) => [p.split(" ")[0], Number(p.split(" ")[1])])),
+      Object.fromEntries(
+        byClass.split(", ").map((p) => [p.split(" ")[0], Number(p.split(" ")[1])]),
+      ),
       failed,
     );
     assert.match(status.stdout, new RegExp(`${failed["4xx"]} × http 400`));
@@ -117,7 +124,10 @@ Deno.test("status counts by state and by class of last error; retry --status re-
 
     const retry = await sluice(["retry", "--db", db, "--status", "5xx"]);
     assert.equal(retry.code, 0, retry.stderr);
-    assert.match(retry.stderr, new RegExp(`${failed["5xx"]} failed items of job "queries" re-queued`));
+    assert.match(
+      retry.stderr,
+      new RegExp(`${failed["5xx"]} failed items of job "queries" re-queued`),
+    );
     const after = JSON.parse((await sluice(["status", "--db", db, "--json"])).stdout).jobs[0];
     assert.equal(after.pending, failed["5xx"]);
     assert.deepEqual(after.failureClasses, { "4xx": failed["4xx"] });
@@ -125,7 +135,11 @@ Deno.test("status counts by state and by class of last error; retry --status re-
     const sentBefore = server.api.stats.requests;
     const rerun = await sluice(["run", "--db", db, "--job", "queries", "--quiet"]);
     assert.ok(rerun.code === 0 || rerun.code === 1, rerun.stderr);
-    assert.equal(server.api.stats.requests - sentBefore, failed["5xx"], "only the re-queued items are sent");
+    assert.equal(
+      server.api.stats.requests - sentBefore,
+      failed["5xx"],
+      "only the re-queued items are sent",
+    );
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });

@@ -8,7 +8,14 @@
  * quota before it sends more.
  */
 import assert from "node:assert/strict";
-import { Gate, inFlightKeys, inspectDb, mockJob, SluiceProcess, sluice } from "./_sluice_process.ts";
+import {
+  Gate,
+  inFlightKeys,
+  inspectDb,
+  mockJob,
+  sluice,
+  SluiceProcess,
+} from "./_sluice_process.ts";
 
 const CONCURRENCY = 4;
 
@@ -33,7 +40,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const exit = await run.exited;
 
     assert.equal(exit.code, 130, exit.stderr);
-    assert.equal(t.server.api.stats.requests, 1 + CONCURRENCY, "a request was sent after the signal");
+    assert.equal(
+      t.server.api.stats.requests,
+      1 + CONCURRENCY,
+      "a request was sent after the signal",
+    );
     const after = await inspectDb(t.db);
     for (const key of inFlight) {
       assert.equal(after.byKey.get(key)?.status, "done", `${key} was in flight at the signal`);

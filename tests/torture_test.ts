@@ -31,5 +31,9 @@ Deno.test("torture: SIGKILL at random moments, resume, every item done exactly o
     f.duplicateKeys <= f.bound,
     `${f.duplicateKeys} keys sent more than once, more than concurrency × kills = ${f.bound}`,
   );
-  assert.equal(f.unflaggedDuplicates, 0, "a key sent twice whose item is not flagged possibly sent");
+  assert.equal(
+    f.unflaggedDuplicates,
+    0,
+    "a key sent twice whose item is not flagged possibly sent",
+  );
 });

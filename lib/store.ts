@@ -99,6 +99,44 @@ export interface WorkerRow {
   heartbeat: number;
 }
 
+/** A point of a job's statistics history (table `snapshots`). */
+export interface SnapshotRow {
+  at: number;
+  done: number;
+  failed: number;
+  sent: number;
+  throttled: number;
+  retried: number;
+  rate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** One item and every stored attempt, for the dashboard's item page. */
+export interface ItemDetail {
+  seq: number;
+  key: string;
+  vars: string;
+  status: string;
+  attempts: number;
+  throttled: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  possiblySent: number;
+  updated: number;
+  responses: {
+    attempt: number;
+    status: number | null;
+    durationMs: number;
+    headers: string | null;
+    body: string | null;
+    url: string | null;
+    error: string | null;
+    at: number;
+  }[];
+}
+
 /** Which failed items `sluice retry` puts back. */
 export type RequeueFilter = "failed" | "5xx" | "4xx" | "429" | "timeout" | "network";
 
@@ -177,6 +215,9 @@ export class Store {
         await this.client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
         if (this.url !== ":memory:") await this.#walMode();
         await this.client.execute("PRAGMA synchronous = NORMAL");
+        // Checkpoint every ~40 MB of WAL rather than ~4 MB: pages written by many
+        // small result batches are copied back once, not once per batch or two.
+        await this.client.execute("PRAGMA wal_autocheckpoint = 10000");
       }
       const rs = await this.client.execute("PRAGMA user_version");
       const version = Number(rs.rows[0]?.[0] ?? 0);
@@ -300,22 +341,47 @@ export class Store {
     now: number,
     leaseUntil: number,
   ): Promise<ClaimedItem[]> {
-    const rs = await this.#run(() =>
-      this.#execute({
-        sql: `UPDATE items SET status = 'inflight', lease_owner = ?, lease_until = ?, updated = ?
-              WHERE id IN (SELECT id FROM items INDEXED BY items_ready
-                           WHERE job = ? AND status = 'pending' AND next_at <= ?
-                           ORDER BY next_at LIMIT ?)
-              RETURNING id, seq, key, vars, attempts, throttled`,
-        args: [owner, leaseUntil, now, jobId, now, limit],
-      }), "claim");
-    return rs.rows.map((r) => ({
-      id: Number(r[0]),
-      seq: Number(r[1]),
-      key: String(r[2]),
-      vars: String(r[3]),
-      attempts: Number(r[4]),
-      throttled: Number(r[5]),
+    // One write transaction: the page is read as one JSON row (a row object per
+    // item costs more than the claim itself), then the same page is leased. The
+    // write lock, held from the start, keeps both statements on the same items.
+    const ready = `SELECT id, seq, key, vars, attempts, throttled FROM items INDEXED BY items_ready
+                   WHERE job = ? AND status = 'pending' AND next_at <= ?
+                   ORDER BY next_at LIMIT ?`;
+    const [read, lease] = await this.#run(() =>
+      this.#batch([
+        {
+          sql: `SELECT json_group_array(json_array(id, seq, key, vars, attempts, throttled))
+                FROM (${ready})`,
+          args: [jobId, now, limit],
+        },
+        {
+          sql: `UPDATE items SET status = 'inflight', lease_owner = ?, lease_until = ?, updated = ?
+                WHERE id IN (SELECT id FROM (${ready}))`,
+          args: [owner, leaseUntil, now, jobId, now, limit],
+        },
+      ]), "claim");
+    const page = JSON.parse(String(read!.rows[0]?.[0] ?? "[]")) as [
+      number,
+      number,
+      string,
+      string,
+      number,
+      number,
+    ][];
+    if (page.length !== lease!.rowsAffected) {
+      throw new StoreError(
+        `Database ${this.url} failed to claim: read ${page.length} items, leased ${
+          lease!.rowsAffected
+        }`,
+      );
+    }
+    return page.map(([id, seq, key, vars, attempts, throttled]) => ({
+      id,
+      seq,
+      key: String(key),
+      vars,
+      attempts,
+      throttled,
     }));
   }
 
@@ -356,8 +422,55 @@ export class Store {
         args: [jobId, JSON.stringify(responses), owner],
       });
     }
-    statements.push({
-      sql: `UPDATE items SET status = u.status, attempts = u.attempts, throttled = u.throttled,
+    // Most outcomes of a batch are alike (done, first attempt, 200): such a group
+    // is one UPDATE over a list of ids, cheaper per row than one JSON tuple each.
+    const groups = new Map<string, number[]>();
+    for (const u of updates) {
+      const key = JSON.stringify([
+        u.status,
+        u.attempts,
+        u.throttled,
+        u.nextAt,
+        u.lastStatus,
+        u.lastError,
+        u.possiblySent,
+        u.sent,
+      ]);
+      const ids = groups.get(key);
+      if (ids) ids.push(u.id);
+      else groups.set(key, [u.id]);
+    }
+    const grouped = [...groups].filter(([, ids]) => ids.length >= 16)
+      .sort((a, b) => b[1].length - a[1].length).slice(0, 3);
+    const inGroups = new Set(grouped.flatMap(([, ids]) => ids));
+    for (const [key, ids] of grouped) {
+      const [status, attempts, throttled, nextAt, lastStatus, lastError, possiblySent, sent] = JSON
+        .parse(key) as (string | number | null)[];
+      statements.push({
+        sql: `UPDATE items SET status = ?, attempts = ?, throttled = ?, next_at = ?,
+                last_status = ?, last_error = ?, possibly_sent = possibly_sent + ?,
+                sends = sends + ?, lease_owner = NULL, lease_until = NULL, updated = ?
+              WHERE id IN (SELECT value FROM json_each(?))
+                AND status = 'inflight' AND lease_owner = ?`,
+        args: [
+          status ?? null,
+          attempts ?? null,
+          throttled ?? null,
+          nextAt ?? null,
+          lastStatus ?? null,
+          lastError ?? null,
+          possiblySent ?? null,
+          sent ?? null,
+          now,
+          JSON.stringify(ids),
+          owner,
+        ],
+      });
+    }
+    const rest = inGroups.size === 0 ? states : states.filter((s) => !inGroups.has(s[0] as number));
+    if (rest.length > 0) {
+      statements.push({
+        sql: `UPDATE items SET status = u.status, attempts = u.attempts, throttled = u.throttled,
               next_at = u.next_at, last_status = u.last_status, last_error = u.last_error,
               possibly_sent = items.possibly_sent + u.possibly_sent, sends = items.sends + u.sent,
               lease_owner = NULL, lease_until = NULL, updated = ?
@@ -367,10 +480,13 @@ export class Store {
                          value ->> 7 AS possibly_sent, value ->> 8 AS sent
                   FROM json_each(?)) AS u
             WHERE items.id = u.id AND items.status = 'inflight' AND items.lease_owner = ?`,
-      args: [now, JSON.stringify(states), owner],
-    });
+        args: [now, JSON.stringify(rest), owner],
+      });
+    }
     const rs = await this.#run(() => this.#batch(statements), "write results");
-    return rs.at(-1)!.rowsAffected;
+    let applied = 0;
+    for (let i = responses.length > 0 ? 1 : 0; i < rs.length; i++) applied += rs[i]!.rowsAffected;
+    return applied;
   }
 
   /** Returns every item leased to `owner` to `pending` (a clean stop). */
@@ -579,6 +695,128 @@ export class Store {
       }), "remove workers");
   }
 
+  /** Stores a point of the job's statistics history (one per `at`). */
+  async addSnapshot(jobId: number, snapshot: SnapshotRow): Promise<void> {
+    const s = snapshot;
+    await this.#run(() =>
+      this.#execute({
+        sql: `INSERT OR REPLACE INTO snapshots
+                (job, at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [
+          jobId,
+          s.at,
+          s.done,
+          s.failed,
+          s.sent,
+          s.throttled,
+          s.retried,
+          s.rate,
+          s.p50Ms,
+          s.p95Ms,
+        ],
+      }), "save statistics");
+  }
+
+  /** The job's statistics history since `since`, oldest first, at most `limit` points. */
+  async snapshots(jobId: number, since = 0, limit = 600): Promise<SnapshotRow[]> {
+    const rs = await this.#run(() =>
+      this.#execute({
+        sql: `SELECT at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms FROM
+                (SELECT * FROM snapshots WHERE job = ? AND at >= ? ORDER BY at DESC LIMIT ?)
+              ORDER BY at`,
+        args: [jobId, since, limit],
+      }), "read statistics");
+    return rs.rows.map((r) => ({
+      at: Number(r[0]),
+      done: Number(r[1]),
+      failed: Number(r[2]),
+      sent: Number(r[3]),
+      throttled: Number(r[4]),
+      retried: Number(r[5]),
+      rate: Number(r[6]),
+      p50Ms: r[7] === null ? null : Number(r[7]),
+      p95Ms: r[8] === null ? null : Number(r[8]),
+    }));
+  }
+
+  /** Failed items, newest first, optionally only those whose last error starts with `reason`. */
+  async failedItems(
+    jobId: number,
+    options: { reason?: string; limit?: number; offset?: number } = {},
+  ): Promise<
+    {
+      key: string;
+      seq: number;
+      attempts: number;
+      lastStatus: number | null;
+      lastError: string | null;
+      updated: number;
+    }[]
+  > {
+    const { reason = "", limit = 100, offset = 0 } = options;
+    const rs = await this.#run(() =>
+      this.#execute({
+        sql: `SELECT key, seq, attempts, last_status, last_error, updated FROM items
+              WHERE job = ? AND status = 'failed'
+                AND substr(coalesce(last_error, ''), 1, length(?)) = ?
+              ORDER BY updated DESC, id LIMIT ? OFFSET ?`,
+        args: [jobId, reason, reason, limit, offset],
+      }), "list failed items");
+    return rs.rows.map((r) => ({
+      key: String(r[0]),
+      seq: Number(r[1]),
+      attempts: Number(r[2]),
+      lastStatus: r[3] === null ? null : Number(r[3]),
+      lastError: r[4] === null ? null : String(r[4]),
+      updated: Number(r[5]),
+    }));
+  }
+
+  /** One item by key with every stored response (oldest attempt first). */
+  async itemWithResponses(jobId: number, key: string): Promise<ItemDetail | undefined> {
+    const rs = await this.#run(() =>
+      this.#batch([
+        {
+          sql: `SELECT id, seq, key, vars, status, attempts, throttled, next_at, last_status,
+                       last_error, possibly_sent, updated FROM items WHERE job = ? AND key = ?`,
+          args: [jobId, key],
+        },
+        {
+          sql: `SELECT r.attempt, r.status, r.duration_ms, r.headers, r.body, r.url, r.error, r.at
+                FROM responses r JOIN items i ON r.item = i.id
+                WHERE i.job = ? AND i.key = ? ORDER BY r.attempt`,
+          args: [jobId, key],
+        },
+      ]), "read item");
+    const row = rs[0]!.rows[0];
+    if (!row) return undefined;
+    const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+    return {
+      seq: Number(row[1]),
+      key: String(row[2]),
+      vars: String(row[3]),
+      status: String(row[4]),
+      attempts: Number(row[5]),
+      throttled: Number(row[6]),
+      nextAt: Number(row[7]),
+      lastStatus: row[8] === null ? null : Number(row[8]),
+      lastError: text(row[9]),
+      possiblySent: Number(row[10]),
+      updated: Number(row[11]),
+      responses: rs[1]!.rows.map((r) => ({
+        attempt: Number(r[0]),
+        status: r[1] === null ? null : Number(r[1]),
+        durationMs: Number(r[2]),
+        headers: text(r[3]),
+        body: text(r[4]),
+        url: text(r[5]),
+        error: text(r[6]),
+        at: Number(r[7]),
+      })),
+    };
+  }
+
   async #run<T>(fn: () => Promise<T>, what: string): Promise<T> {
     try {
       return await fn();
@@ -588,6 +826,29 @@ export class Store {
         cause,
       });
     }
+  }
+
+  /** Rate budget usage of `scope` per bucket, for buckets starting at or after `since`. */
+  async budgetUsage(scope: string, since: number): Promise<{ at: number; used: number }[]> {
+    const rs = await this.#run(() =>
+      this.#execute({
+        sql: "SELECT at, used FROM rate_usage WHERE scope = ? AND at >= ? AND used > 0",
+        args: [scope, since],
+      }), "read rate budget");
+    return rs.rows.map((r) => ({ at: Number(r[0]), used: Number(r[1]) }));
+  }
+
+  /** Adds `delta` (negative to give back) to a budget bucket; drops buckets before `pruneBefore`. */
+  async addBudgetUsage(scope: string, at: number, delta: number, pruneBefore: number) {
+    await this.#run(() =>
+      this.#batch([
+        {
+          sql: `INSERT INTO rate_usage (scope, at, used) VALUES (?, ?, max(0, ?))
+                ON CONFLICT (scope, at) DO UPDATE SET used = max(0, rate_usage.used + ?)`,
+          args: [scope, at, delta, delta],
+        },
+        { sql: "DELETE FROM rate_usage WHERE scope = ? AND at < ?", args: [scope, pruneBefore] },
+      ]), "update rate budget");
   }
 }
 

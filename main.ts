@@ -13,6 +13,7 @@ import { exportCommand, retryCommand, statusCommand } from "./lib/cli_report.ts"
 import { demoCommand, mockCommand } from "./lib/cli_mock.ts";
 import { InputError, StoreError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
+import { dashboardCommand, type DashboardFlags, type Serve } from "./lib/cli_dashboard.ts";
 
 // The CLI's only writers: data to stdout, messages to stderr.
 const io = {
@@ -26,6 +27,11 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `--db` takes a URL or a plain file path: `out.db` means `file:out.db`. */
+function dbUrl(value: string): string {
+  return value === ":memory:" || /^[a-z][a-z0-9+.-]+:/i.test(value) ? value : `file:${value}`;
+}
+
 /** Adds the flags that shape requests and pacing (shared by `run` and `plan`). */
 function requestOptions(command: Command): Command {
   return command
@@ -37,7 +43,10 @@ function requestOptions(command: Command): Command {
       collect,
     )
     .option("--body <template>", `body template, e.g. '{"q":"{{q}}"}'`)
-    .option("--rate <rate>", "pacing: 50/s, 3000/min, 20/s,1000/min, none (default 10/s)")
+    .option(
+      "--rate <rate>",
+      "pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, auto (discover), none (default 10/s)",
+    )
     .option("--burst <n>", "requests allowed at once above the rate (default 1)")
     .option("--concurrency <n>", "requests in flight at once (default 16)")
     .option("--timeout <duration>", "per-attempt timeout (default 30s)")
@@ -47,6 +56,13 @@ function requestOptions(command: Command): Command {
     .option("--max-body <size>", "largest response body kept (default 10MB)")
     .option("--retry-base <duration>", "first retry's backoff ceiling (default 500ms)")
     .option("--user-agent <text>", "User-Agent header (default sluice/<version>)")
+    .option("--max-redirects <n>", "redirects followed per request, final URL stored (default 10)")
+    .option("--deadline <duration>", "stop the run after this long, as on Ctrl-C (resumable)")
+    .option(
+      "--breaker-threshold <n>",
+      "consecutive 429/5xx/network failures that pause the job (default 10, 0 = off)",
+    )
+    .option("--breaker-cooldown <duration>", "pause before one probe request (default 10s)")
     .addOption(
       new Option("--format <format>", "input format").choices(
         ["auto", "json", "jsonl", "csv"] as const,
@@ -68,7 +84,12 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
       .description("import queries and send them (resumes the job when run again)")
       .argument("[input]", "queries: .jsonl, .csv, .json (array or job file), or - for stdin"),
   )
-    .option("--db <url>", "database: file:PATH, libsql://… or http://…", "file:sluice.db")
+    .option(
+      "--db <url>",
+      "database: PATH, file:PATH, libsql://… or http://…",
+      dbUrl,
+      "file:sluice.db",
+    )
     .option("--job <name>", "job name (default: the input's base name)")
     .option("--append", "add a different input's queries to an existing job")
     .option("--keep-attempts", "store every attempt's response, not only the final one")
@@ -93,7 +114,7 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
 
   program.command("status")
     .description("counts per job: done, failed, pending, in flight, failure reasons")
-    .option("--db <url>", "database", "file:sluice.db")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
     .option("--job <name>", "only this job")
     .option("--json", "print JSON")
     .action(async (flags: { db: string; job?: string; json?: boolean }) =>
@@ -102,7 +123,7 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
 
   program.command("export")
     .description("one record per item: key, state, final HTTP status, response body")
-    .option("--db <url>", "database", "file:sluice.db")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
     .option("--job <name>", "the job (needed when the database holds several)")
     .addOption(
       new Option("--format <format>", "output format").choices(["jsonl", "csv"]).default(
@@ -116,7 +137,7 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
 
   program.command("retry")
     .description("put failed items back in the queue (attempts reset)")
-    .option("--db <url>", "database", "file:sluice.db")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
     .option("--job <name>", "the job")
     .addOption(
       new Option("--status <class>", "which failures").choices(
@@ -140,6 +161,19 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
         ["ietf", "legacy", "x", "none"] as const,
       ),
     )
+    .option("--windows <rates>", "extra fixed windows, e.g. 1000/min,50000/day")
+    .option(
+      "--outage <spec>",
+      "503 + Retry-After from START to END, e.g. 5s-8s:2 (seconds; repeatable)",
+      collect,
+    )
+    .addOption(
+      new Option("--retry-after <form>", "form of Retry-After").choices(
+        ["seconds", "date"] as const,
+      ),
+    )
+    .option("--slow-rate <p>", "fraction of requests answered slowly")
+    .option("--slow-ms <ms>", "extra delay of the slow requests")
     .option("--latency <ms>", "added latency per request")
     .option("--fail-rate <p>", "fraction of requests answered 5xx")
     .option("--reset-rate <p>", "fraction of connections dropped")
@@ -147,13 +181,29 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
     .option("--record", "count requests per key (GET /_mock/keys)")
     .action(async (flags: MockFlags) => setExit(await mockCommand(flags, io, stop)));
 
+  program.command("dashboard")
+    .description("serve the dashboard over a database (127.0.0.1 unless --host)")
+    .option("--db <url>", "database", "file:sluice.db")
+    .option("--port <n>", "port", "8788")
+    .option("--host <address>", "address to bind; beyond loopback every page needs the token")
+    .option("--token <token>", "access token (default: a random one, printed)")
+    .action(async (flags: DashboardFlags & { db: string }) =>
+      setExit(await dashboardCommand(flags, io, stop, serve))
+    );
+
   program.command("demo")
     .description("run queries.example.json against the built-in mock API, in-process")
-    .option("--db <url>", "database (default: a fresh temporary file)")
+    .option("--db <url>", "database (default: a fresh temporary file)", dbUrl)
     .action(async (flags: { db?: string }) => setExit(await demoCommand(flags, io, stop)));
 
   return program;
 }
+
+/** The dashboard's HTTP server: the one place it meets Deno.serve. */
+const serve: Serve = (app, { hostname, port, signal }) => {
+  const server = Deno.serve({ hostname, port, signal, onListen: () => {} }, app.fetch);
+  return { port: server.addr.port, finished: server.finished };
+};
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {

@@ -170,7 +170,13 @@ async function* csvQueries(input: ReadableStream<Bytes>, file: string, signal?: 
     bom: true,
     skip_empty_lines: true,
     record_delimiter: ["\r\n", "\n"],
+    // Runs as each record is parsed, even one the stream then drops on an error.
+    on_record: (record, context) => {
+      parsed = { end: context.lines, empty: context.empty_lines };
+      return record;
+    },
   });
+  let parsed = { end: 1, empty: 0 }; // where the last record parsed ended
   let previousEnd = 1; // the header's line
   let previousEmpty = 0;
   try {
@@ -183,7 +189,12 @@ async function* csvQueries(input: ReadableStream<Bytes>, file: string, signal?: 
     }
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
-    const line = typeof err.lines === "number" ? err.lines : undefined;
+    // An unclosed quote is only noticed at the end of the file: name the line it opened on.
+    const line = err.code === "CSV_QUOTE_NOT_CLOSED"
+      ? parsed.end + 1 + (Number(err.empty_lines ?? 0) - parsed.empty)
+      : typeof err.lines === "number"
+      ? err.lines
+      : undefined;
     const message = err.message.replace(/,? (?:on|at) line \d+$/, "");
     throw new InputError(message, { file, line }, { cause: err });
   }

@@ -140,7 +140,13 @@ export async function runJob(
   const noNewSends = new AbortController();
   let stopping = signal?.aborted ?? false;
   let wake: (() => void) | undefined;
-  const wakeScheduler = () => wake?.();
+  // Set by a wake-up that came while the scheduler was not asleep (say, during
+  // its readiness query), so that it does not then sleep through it.
+  let woken = false;
+  const wakeScheduler = () => {
+    woken = true;
+    wake?.();
+  };
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {
     stopping = true;
@@ -178,6 +184,7 @@ export async function runJob(
 
   async function* claimLoop(): AsyncGenerator<ClaimedItem> {
     while (!stopping) {
+      woken = false;
       const now = clock.now();
       const page = await store.claim(job.id, owner, pageSize, now, now + leaseMs);
       if (page.length > 0) {
@@ -201,6 +208,7 @@ export async function runJob(
       const wait = pending > 0 && nextAt !== undefined
         ? Math.min(1000, Math.max(5, nextAt - clock.now()))
         : Math.min(1000, leaseMs / 4);
+      if (woken) continue;
       const nap = new AbortController();
       wake = () => nap.abort();
       await clock.sleep(wait, nap.signal).catch(() => {});
@@ -249,8 +257,13 @@ export async function runJob(
       await record(update(item, { status: "failed", lastError: reason }));
       return;
     }
-    request.headers["user-agent"] ??= userAgent;
-    if (idempotencyHeader) request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;
+    // Header names are case-insensitive: a template's own header wins over a default,
+    // never merged with it into "theirs, ours".
+    const given = new Set(Object.keys(request.headers).map((name) => name.toLowerCase()));
+    if (!given.has("user-agent")) request.headers["user-agent"] = userAgent;
+    if (idempotencyHeader && !given.has(idempotencyHeader.toLowerCase())) {
+      request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;
+    }
     const result = await send(request, { timeoutMs, maxBodyBytes, signal: hardStop.signal, fetch });
     const now = clock.now();
     if (result.aborted) {

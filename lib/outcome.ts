@@ -24,7 +24,7 @@ export interface OutcomePolicy {
 
 /** Why an attempt produced no HTTP response (or an unusable one). */
 export interface AttemptFailure {
-  kind: "timeout" | "network" | "body_too_large" | "render";
+  kind: "timeout" | "network" | "body_too_large" | "render" | "too_many_redirects";
   message: string;
 }
 
@@ -88,9 +88,10 @@ export function decideOutcome(
   const { status, headers, failure } = observation;
   const attempts = counts.attempts + 1;
   const retryOrFail = (reason: string): Outcome =>
-    attempts < maxAttempts
-      ? { kind: "retry", delayMs: backoffDelay(attempts, backoff), reason }
-      : { kind: "failed", reason: `${reason} (after ${attempts} attempts)` };
+    attempts < maxAttempts ? { kind: "retry", delayMs: backoffDelay(attempts, backoff), reason } : {
+      kind: "failed",
+      reason: `${reason} (after ${attempts} attempt${attempts === 1 ? "" : "s"})`,
+    };
 
   if (failure) {
     if (failure.kind === "timeout" || failure.kind === "network") {

@@ -103,7 +103,7 @@ Deno.test("decideOutcome() fails a retryable status once maxAttempts is reached"
   const fifth = decideOutcome({ status: 502 }, { attempts: 4, throttled: 0 }, {}, NOW);
   assert.deepEqual(fifth, { kind: "failed", reason: "http 502 (after 5 attempts)" });
   const once = decideOutcome({ status: 500 }, FRESH, { maxAttempts: 1 }, NOW);
-  assert.deepEqual(once, { kind: "failed", reason: "http 500 (after 1 attempts)" });
+  assert.deepEqual(once, { kind: "failed", reason: "http 500 (after 1 attempt)" });
 });
 
 Deno.test("decideOutcome() retries a timeout, then fails it", () => {

@@ -1,19 +1,26 @@
 /**
  * `--rate auto`: discovers a rate limit the server does not publish, by AIMD.
  *
- * Slow start doubles the rate every clean interval until the first 429. A 429
- * cuts the rate by a constant factor (multiplicative decrease) and remembers
- * the rate that drew it as the ceiling. The next clean interval goes straight
- * back to the highest rate known to be clean (fast recovery); further clean
- * intervals add a constant step (a small fraction of the ceiling: additive
- * increase) up to a settle point just under the ceiling, where the rate stays.
- * After a long clean stretch it probes a little higher in case the limit rose.
- * Only intervals in which the rate was actually used count as clean, so a job
+ * A rate is clean once two intervals in a row at it drew no 429 (a server's
+ * window need not line up with ours). Slow start doubles the rate each time it
+ * is clean, until the first 429. A 429 cuts the rate by a constant factor
+ * (multiplicative decrease) and estimates the limit: under the rate that drew
+ * it, under halfway back to the last clean rate (a bisection step), and under
+ * what the server accepted over the last interval. The next clean interval
+ * goes straight back to the last clean rate (fast recovery); then each clean
+ * rate gets a constant step more (additive increase) up to a settle point just
+ * under the estimate, where the rate stays. After a long clean stretch it
+ * probes higher, in steps that double while no 429 comes, in case the limit
+ * rose. Only intervals in which the rate was actually used count, so a job
  * held back by concurrency or by the server's headers does not inflate a rate
  * it has never tried.
  *
  * @module
  */
+
+// Probing above the settle point starts with a 2% higher estimate, doubling each clean probe.
+const PROBE_STEP = 0.02;
+const MAX_PROBE_STEP = 0.25;
 
 /** Options for {@linkcode AdaptiveRate}. */
 export interface AdaptiveRateOptions {
@@ -31,9 +38,9 @@ export interface AdaptiveRateOptions {
   step?: number;
   /** Increase per clean interval below the settle point, as a fraction of the ceiling. @default 0.04 */
   increase?: number;
-  /** Settle at this fraction of the lowest rate that drew a 429. @default 0.95 */
+  /** Settle at this fraction of the estimated limit (or at the last clean rate, if higher). @default 0.9 */
   settle?: number;
-  /** Clean intervals at the settled rate before probing higher. @default 20 */
+  /** Clean intervals at the settled rate before probing higher. @default 10 */
   probeAfter?: number;
   /** Fraction of the rate an interval must use to count. @default 0.8 */
   utilization?: number;
@@ -45,7 +52,7 @@ export interface AdaptiveRateOptions {
 export interface AdaptiveRateSnapshot {
   /** The rate in force, requests per second. */
   rate: number;
-  /** The lowest rate that drew a 429 lately (the limit is at or under it). */
+  /** The estimated limit (under the rates that drew a 429). */
   ceiling: number | undefined;
   phase: "slow-start" | "approach" | "settled";
   /** 429 events that cut the rate. */
@@ -61,12 +68,14 @@ export interface AdaptiveRateSnapshot {
  * import assert from "node:assert/strict";
  * const aimd = new AdaptiveRate({ initialRate: 10 });
  * for (let g = 1; g <= 10; g++) aimd.onGrant(g, (g - 1) * 100);
- * assert.equal(aimd.onAnswer(10, false, 1000), true); // a full, clean second
+ * assert.equal(aimd.onAnswer(10, false, 1000), false); // a full, clean second
+ * for (let g = 11; g <= 20; g++) aimd.onGrant(g, (g - 1) * 100);
+ * assert.equal(aimd.onAnswer(20, false, 2000), true); // and another: 10/s is clean
  * assert.equal(aimd.rate, 20);
- * aimd.onGrant(11, 1010);
- * assert.equal(aimd.onAnswer(11, true, 1020), true); // a 429
+ * aimd.onGrant(21, 2010);
+ * assert.equal(aimd.onAnswer(21, true, 2020), true); // a 429
  * assert.equal(aimd.rate, 14);
- * assert.equal(aimd.snapshot().ceiling, 20);
+ * assert.equal(aimd.snapshot().ceiling, 15); // halfway back to the clean rate
  * ```
  */
 export class AdaptiveRate {
@@ -81,7 +90,8 @@ export class AdaptiveRate {
   readonly #utilization: number;
   #rate: number;
   #good = 0;
-  #lastClean = 0;
+  #cleanAtRate = 0;
+  #probeStep = PROBE_STEP;
   #ceiling: number | undefined;
   #phase: AdaptiveRateSnapshot["phase"];
   #intervalStart: number | undefined;
@@ -93,8 +103,8 @@ export class AdaptiveRate {
   // Answers that were not 429, in ten slices of the last interval.
   readonly #served = new Float64Array(10);
   readonly #servedSlice = new Float64Array(10).fill(-1);
-  #heldUntil = -Infinity;
-  #before = 0;
+  // Since when sending has gone on without a pause.
+  #heldUntil = Infinity;
 
   constructor(options: AdaptiveRateOptions = {}) {
     const {
@@ -105,8 +115,8 @@ export class AdaptiveRate {
       decrease = 0.7,
       step = 1,
       increase = 0.04,
-      settle = 0.95,
-      probeAfter = 20,
+      settle = 0.9,
+      probeAfter = 10,
       utilization = 0.8,
       ceiling,
     } = options;
@@ -163,6 +173,7 @@ export class AdaptiveRate {
   onGrant(grant: number, now: number): void {
     this.#latestGrant = Math.max(this.#latestGrant, grant);
     this.#intervalStart ??= now;
+    if (this.#heldUntil === Infinity) this.#heldUntil = now;
     if (now >= this.#intervalStart) this.#grants++;
   }
 
@@ -178,19 +189,21 @@ export class AdaptiveRate {
     if (throttled) {
       // Requests granted before the last cut belong to the same congestion event.
       if (grant <= this.#decreaseGrant) return false;
-      // The limit is under the rate that drew the 429. Under a window limit it
-      // is also at most what the server accepted over the last interval, if
-      // sending went on all along; a tight bucket can refuse sooner, so that
-      // estimate goes no lower than halfway back to the rate before the last
-      // increase (a bisection step).
+      // Under a window limit, what the server accepted over the last interval
+      // bounds the limit too, if sending went on all along and beat the clean
+      // rate (a tight bucket can refuse sooner than that).
       const served = now - this.#heldUntil >= this.#intervalMs
         ? this.#servedCount(now) * 1000 / this.#intervalMs
         : Infinity;
-      const floor = (this.#rate + Math.min(this.#before, this.#rate)) / 2;
-      this.#ceiling = this.#clamp(Math.min(this.#rate, Math.max(served, floor)));
+      const good = Math.min(this.#good, this.#rate);
+      const halfway = (this.#rate + good) / 2;
+      this.#ceiling = this.#clamp(
+        Math.min(this.#rate, halfway, served >= good ? served : Infinity),
+      );
       // The limit fell under what was clean before: forget it.
       if (this.#good >= this.#rate) this.#good = this.#rate * this.#decrease;
-      this.#lastClean = 0;
+      this.#probeStep = PROBE_STEP;
+      this.#cleanAtRate = 0;
       this.#rate = this.#clamp(this.#rate * this.#decrease);
       this.#phase = "approach";
       this.#decreases++;
@@ -231,30 +244,39 @@ export class AdaptiveRate {
     this.#intervalStart = now;
     this.#grants = 0;
     if (!used) return false;
+    // A server's window need not line up with ours, so one clean interval can
+    // hide an overflow to come: a rate is known clean after two in a row.
+    const confirmed = ++this.#cleanAtRate >= 2;
+    if (confirmed) this.#good = Math.max(this.#good, this.#rate);
     const before = this.#rate;
-    // A server window need not line up with ours: a rate is known good once the
-    // interval after the one that used it was clean too.
-    this.#good = Math.max(this.#good, Math.min(this.#lastClean, this.#rate));
-    this.#lastClean = this.#rate;
-    if (this.#ceiling === undefined) {
+    const target = this.#target();
+    if (this.#good > this.#rate && this.#rate < target) {
+      this.#rate = this.#clamp(Math.min(this.#good, target)); // fast recovery
+    } else if (!confirmed) {
+      return false;
+    } else if (this.#ceiling === undefined) {
       this.#rate = this.#clamp(this.#rate * 2);
+    } else if (this.#rate < target) {
+      const step = Math.max(this.#step, this.#ceiling * this.#increase);
+      this.#rate = this.#clamp(Math.min(target, this.#rate + step));
+      this.#phase = "approach";
+    } else if (++this.#settledIntervals >= this.#probeAfter) {
+      this.#settledIntervals = 0;
+      this.#ceiling += Math.max(this.#step, this.#ceiling * this.#probeStep);
+      this.#probeStep = Math.min(MAX_PROBE_STEP, this.#probeStep * 2);
+      this.#rate = this.#clamp(this.#target());
     } else {
-      const target = this.#ceiling * this.#settle;
-      if (this.#rate < target) {
-        const step = Math.max(this.#step, this.#ceiling * this.#increase);
-        const next = this.#good > this.#rate ? this.#good : this.#rate + step;
-        this.#rate = this.#clamp(Math.min(target, next));
-        this.#phase = "approach";
-      } else if (++this.#settledIntervals >= this.#probeAfter) {
-        this.#settledIntervals = 0;
-        this.#ceiling += Math.max(this.#step, this.#ceiling * 0.02);
-        this.#rate = this.#clamp(this.#ceiling * this.#settle);
-      } else {
-        this.#phase = "settled";
-      }
+      this.#phase = "settled";
     }
-    if (this.#rate !== before) this.#before = before;
-    return this.#rate !== before;
+    if (this.#rate === before) return false;
+    this.#cleanAtRate = 0;
+    return true;
+  }
+
+  /** Where the rate settles: just under the estimated limit, or the last clean rate under it. */
+  #target(): number {
+    if (this.#ceiling === undefined) return Infinity;
+    return Math.max(Math.min(this.#good, this.#ceiling), this.#ceiling * this.#settle);
   }
 
   #clamp(rate: number): number {

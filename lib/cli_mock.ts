@@ -9,6 +9,8 @@ import { type Console, EXIT, runCommand } from "./cli_run.ts";
 import { InputError } from "./errors.ts";
 import { serveMockApi, type ServeMockOptions } from "./mock_server.ts";
 import { openStore } from "./store.ts";
+import { parseDuration } from "./duration.ts";
+import { parseRate } from "./rate.ts";
 
 /** Flags of `sluice mock`. */
 export interface MockFlags {
@@ -22,6 +24,11 @@ export interface MockFlags {
   resetRate?: string;
   seed?: string;
   record?: boolean;
+  windows?: string;
+  outage?: string[];
+  retryAfter?: "seconds" | "date";
+  slowRate?: string;
+  slowMs?: string;
 }
 
 function number(text: string | undefined, name: string, min: number, max = Infinity) {
@@ -53,7 +60,33 @@ export function mockOptions(flags: MockFlags): ServeMockOptions {
   const seed = number(flags.seed, "--seed", 0);
   if (seed !== undefined) options.seed = seed;
   if (flags.record) options.record = true;
+  if (flags.windows) {
+    const spec = parseRate(flags.windows);
+    if (spec.kind !== "windows") {
+      throw new InputError(`Cannot use --windows '${flags.windows}': give limits such as 1000/min`);
+    }
+    options.windows = spec.windows;
+  }
+  if (flags.outage?.length) options.outages = flags.outage.map(parseOutage);
+  if (flags.retryAfter) options.retryAfter = flags.retryAfter;
+  const slowRate = number(flags.slowRate, "--slow-rate", 0, 1);
+  if (slowRate) options.slowRate = slowRate;
+  const slowMs = number(flags.slowMs, "--slow-ms", 0);
+  if (slowMs) options.slowMs = slowMs;
   return options;
+}
+
+/** `START-END:RETRY_AFTER`, e.g. `5s-8s:2` or `5000-8000:2` (ms without a unit). */
+function parseOutage(text: string): { startMs: number; endMs: number; retryAfterS: number } {
+  const match = /^\s*([^-:]+)-([^:]+)(?::\s*(\d+))?\s*$/.exec(text);
+  const startMs = match ? parseDuration(match[1]!, "--outage start") : NaN;
+  const endMs = match ? parseDuration(match[2]!, "--outage end") : NaN;
+  if (!match || !(endMs > startMs)) {
+    throw new InputError(
+      `Cannot parse --outage as START-END[:RETRY_AFTER_S] (e.g. 5s-8s:2): current value is '${text}'`,
+    );
+  }
+  return { startMs, endMs, retryAfterS: Number(match[3] ?? 1) };
 }
 
 /** Serves the mock API until stopped. */

@@ -86,6 +86,14 @@ export async function statusCommand(
         io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
       }
       for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
+      const found = j.options.discoveredRate;
+      if (found?.rate) {
+        io.log(
+          `  auto rate: ${found.rate}/s` +
+            (found.ceiling ? ` (429s from ${found.ceiling}/s)` : "") +
+            (found.at ? `, as of ${found.at}` : ""),
+        );
+      }
     }
     return 0;
   } finally {

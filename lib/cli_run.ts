@@ -12,6 +12,7 @@ import { formatDuration, startProgress } from "./progress.ts";
 import { formatRate } from "./rate.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 import { runJob, type RunSummary } from "./runner.ts";
+import { describeLimiter } from "./run_limiter.ts";
 import { RunStats } from "./stats.ts";
 import { openStore, type Store } from "./store.ts";
 import { compileTemplate, type RequestTemplate } from "./template.ts";
@@ -139,10 +140,14 @@ export async function runCommand(
       stopProgress();
     }
     printSummary(summary, io);
+    await saveDiscoveredRate(store, prepared.job.id, config.saved, summary);
     if (summary.stopped) {
       const again = ["sluice run", input ?? "", `--db ${flags.db}`, `--job ${name}`]
         .filter(Boolean).join(" ");
-      io.error(`sluice: stopped; ${summary.counts.pending} items left. Resume with: ${again}`);
+      io.error(
+        `sluice: ${summary.deadlineReached ? "deadline reached" : "stopped"}; ` +
+          `${summary.counts.pending} items left. Resume with: ${again}`,
+      );
       return EXIT.interrupted;
     }
     return summary.counts.failed > 0 ? EXIT.failed : EXIT.ok;
@@ -178,7 +183,33 @@ export function printSummary(summary: RunSummary, io: Console): void {
         ]
         : []),
       ...Object.entries(stats.errors).slice(0, 5).map(([reason, n]) => `  ${n} × ${reason}`),
+      ...(summary.limiter && describeLimiter(summary.limiter)
+        ? [`  ${describeLimiter(summary.limiter)}`]
+        : []),
     ].join("\n"),
+  );
+}
+
+/** Keeps `--rate auto`'s discovered rate with the job: shown by status, the start of the next run. */
+async function saveDiscoveredRate(
+  store: Store,
+  jobId: number,
+  saved: Record<string, unknown>,
+  summary: RunSummary,
+): Promise<void> {
+  const adaptive = summary.limiter?.adaptive;
+  if (!adaptive) return;
+  const discoveredRate = {
+    rate: Math.round(adaptive.rate * 100) / 100,
+    ...(adaptive.ceiling !== undefined
+      ? { ceiling: Math.round(adaptive.ceiling * 100) / 100 }
+      : {}),
+    at: new Date().toISOString(),
+  };
+  await store.updateJob(
+    jobId,
+    { options: JSON.stringify({ ...saved, discoveredRate }) },
+    Date.now(),
   );
 }
 

@@ -272,8 +272,8 @@ export class RateLimiter {
     const first = this.#windows[0];
     if (first) {
       const interval = first.periodMs / first.limit;
-      const base = now - this.#tat > CATCH_UP_MS ? now : this.#tat;
-      this.#tat = Math.max(base, now - (this.#burst - 1) * interval) + interval;
+      // On schedule, or a timer's few ms late: keep the schedule; after a gap, restart it.
+      this.#tat = (now - this.#tat > CATCH_UP_MS ? now : this.#tat) + interval;
     }
     for (const log of this.#logs) log.record(now);
     const grant = ++this.#granted;

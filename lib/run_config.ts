@@ -32,6 +32,10 @@ export interface RunFlags {
   userAgent?: string;
   grace?: string;
   lease?: string;
+  maxRedirects?: string;
+  deadline?: string;
+  breakerThreshold?: string;
+  breakerCooldown?: string;
 }
 
 /** A resolved configuration. */
@@ -135,6 +139,24 @@ export function resolveRunConfig(
     : parseSize(maxBodyText, "--max-body");
   const graceMs = ms(flags.grace, "--grace", 10_000);
   const leaseMs = ms(flags.lease, "--lease", 60_000);
+  const maxRedirects = int(pick(flags.maxRedirects, "maxRedirects"), "--max-redirects", 10, 0);
+  const deadlineText = flags.deadline ?? settings.deadline;
+  const deadlineMs = deadlineText === undefined
+    ? undefined
+    : parseDuration(String(deadlineText), "--deadline");
+  const breakerThreshold = int(
+    pick(flags.breakerThreshold, "breakerThreshold"),
+    "--breaker-threshold",
+    10,
+    0,
+  );
+  const breakerCooldownMs = ms(
+    pick(flags.breakerCooldown, "breakerCooldown"),
+    "--breaker-cooldown",
+    10_000,
+  );
+  // `--rate auto` starts where the job's last run settled.
+  const discovered = rate.kind === "auto" ? discoveredRate(saved.discoveredRate) : undefined;
   const idempotencyHeader = flags.idempotencyKey === false
     ? false
     : typeof flags.idempotencyKey === "string"
@@ -153,6 +175,14 @@ export function resolveRunConfig(
     graceMs,
     leaseMs,
     ...(flags.userAgent ? { userAgent: flags.userAgent } : {}),
+    maxRedirects,
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    pacing: {
+      breaker: breakerThreshold === 0
+        ? false
+        : { threshold: breakerThreshold, cooldownMs: breakerCooldownMs },
+      ...(discovered ? { adaptive: discovered } : {}),
+    },
   };
   const savedSettings: Record<string, unknown> = {
     ...(rateText !== undefined ? { rate: rateText } : {}),
@@ -161,6 +191,23 @@ export function resolveRunConfig(
     timeout: `${timeoutMs}ms`,
     maxAttempts,
     maxThrottled,
+    maxRedirects,
+    breakerThreshold,
+    breakerCooldown: `${breakerCooldownMs}ms`,
+    ...(rate.kind === "auto" && saved.discoveredRate
+      ? { discoveredRate: saved.discoveredRate }
+      : {}),
   };
   return { request, rate, rateSource, options, saved: savedSettings };
+}
+
+/** The `--rate auto` state a job's last run saved, as a starting point. */
+function discoveredRate(value: unknown): { initialRate: number; ceiling?: number } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { rate, ceiling } = value as { rate?: unknown; ceiling?: unknown };
+  if (typeof rate !== "number" || !(rate > 0)) return undefined;
+  return {
+    initialRate: rate,
+    ...(typeof ceiling === "number" && ceiling > 0 ? { ceiling } : {}),
+  };
 }

@@ -18,6 +18,9 @@ import type { ClaimedItem, ItemUpdate, JobCounts, JobRow, Store } from "./store.
 import type { CompiledTemplate, RenderedRequest } from "./template.ts";
 import { VERSION } from "./version.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
+import { jobDeadline } from "./job_deadline.ts";
+import type { LimiterReport } from "./rate_limiter.ts";
+import { createRunLimiter, type RunLimiterOptions } from "./run_limiter.ts";
 
 /** Options for {@linkcode runJob}. */
 export interface RunJobOptions {
@@ -59,6 +62,12 @@ export interface RunJobOptions {
   batchSize?: number;
   /** Longest delay before buffered results are written. @default 200 */
   flushMs?: number;
+  /** Redirects followed per attempt; more fail the item. @default 10 */
+  maxRedirects?: number;
+  /** Overall time limit of the run: then it stops as on a stop request. @default undefined */
+  deadlineMs?: number;
+  /** Circuit breaker, `--rate auto` tuning and budget scope of the built limiter. @default {} */
+  pacing?: Pick<RunLimiterOptions, "breaker" | "adaptive" | "budgetScope">;
 }
 
 /** What a run did. */
@@ -70,6 +79,10 @@ export interface RunSummary {
   stopped: boolean;
   /** Items found in flight from an earlier run and put back (possibly sent twice). */
   recovered: number;
+  /** What the limiter learnt: the discovered rate of `--rate auto`, the breaker. */
+  limiter: LimiterReport;
+  /** True when the stop came from `deadlineMs`. */
+  deadlineReached: boolean;
 }
 
 /** The default pacing when no rate is given: polite, and said so at start. */
@@ -107,23 +120,29 @@ export async function runJob(
     userAgent = `sluice/${VERSION}`,
     leaseMs = 60_000,
     graceMs = 10_000,
-    signal,
+    signal: stopSignal,
     env = (name: string) => Deno.env.get(name),
     fetch = globalThis.fetch,
     clock = systemClock,
     batchSize = 1000,
     flushMs = 200,
+    maxRedirects = 10,
   } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(
       `Cannot use concurrency as a positive integer: current value is '${concurrency}'`,
     );
   }
-  const limiter = options.limiter ?? new RateLimiter({
-    windows: rate.kind === "windows" ? rate.windows : [],
+  const limiter = options.limiter ?? createRunLimiter(store, job, {
+    rate,
     burst,
     clock,
+    timeoutMs,
+    ...(policy.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: policy.maxRetryAfterMs } : {}),
+    ...options.pacing,
   });
+  const deadline = jobDeadline(stopSignal, options.deadlineMs, clock);
+  const signal = deadline.signal;
   const leases = new LeaseKeeper(store, job.id, { leaseMs, clock });
   const recovered = await leases.start();
   const initial = await store.counts(job.id);
@@ -254,6 +273,7 @@ export async function runJob(
     } catch (error) {
       const reason = `render: ${error instanceof Error ? error.message : String(error)}`;
       stats.failedUnsent(reason);
+      limiter.forget(grant);
       await record(update(item, { status: "failed", lastError: reason }));
       return;
     }
@@ -264,7 +284,13 @@ export async function runJob(
     if (idempotencyHeader && !given.has(idempotencyHeader.toLowerCase())) {
       request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;
     }
-    const result = await send(request, { timeoutMs, maxBodyBytes, signal: hardStop.signal, fetch });
+    const result = await send(request, {
+      timeoutMs,
+      maxBodyBytes,
+      signal: hardStop.signal,
+      fetch,
+      maxRedirects,
+    });
     const now = clock.now();
     if (result.aborted) {
       await record(update(item, { possiblySent: 1 }));
@@ -331,6 +357,7 @@ export async function runJob(
   } finally {
     signal?.removeEventListener("abort", onStop);
     clearTimeout(graceTimer);
+    deadline.dispose();
   }
   try {
     await writer.close();
@@ -341,6 +368,7 @@ export async function runJob(
   if (claimError) failure = claimError;
   if (writer.error) failure = writer.error;
   await leases.stop({ release: !writer.error }).catch((error) => failure ??= error);
+  if (!options.limiter) await limiter.close().catch((error) => failure ??= error);
   if (failure) throw failure;
   return {
     job,
@@ -348,5 +376,7 @@ export async function runJob(
     stats: stats.snapshot(),
     stopped: stopping,
     recovered: recovered + recoveredLater,
+    limiter: limiter.report(),
+    deadlineReached: deadline.reached,
   };
 }

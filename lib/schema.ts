@@ -78,6 +78,15 @@ export const MIGRATIONS: readonly string[][] = [
       rate_share REAL
     )`,
   ],
+  [
+    // Usage of long rate windows (a daily budget), per scope and second, kept across runs.
+    `CREATE TABLE IF NOT EXISTS rate_usage (
+      scope TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      used INTEGER NOT NULL,
+      PRIMARY KEY (scope, at)
+    )`,
+  ],
 ];
 
 /** The schema version this build writes. */

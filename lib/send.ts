@@ -5,6 +5,7 @@
  * @module
  */
 import type { AttemptFailure } from "./outcome.ts";
+import { fetchFollowing } from "./redirects.ts";
 import type { RenderedRequest } from "./template.ts";
 
 /** Options for {@linkcode send}. */
@@ -17,6 +18,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** Redirects followed; one more is a failure. @default 10 */
+  maxRedirects?: number;
 }
 
 /** What one attempt produced. */
@@ -48,8 +51,13 @@ export async function send(
   request: RenderedRequest,
   options: SendOptions = {},
 ): Promise<SendResult> {
-  const { timeoutMs = 30_000, maxBodyBytes = 10_000_000, signal, fetch = globalThis.fetch } =
-    options;
+  const {
+    timeoutMs = 30_000,
+    maxBodyBytes = 10_000_000,
+    signal,
+    fetch = globalThis.fetch,
+    maxRedirects = 10,
+  } = options;
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -58,18 +66,30 @@ export async function send(
     durationMs: performance.now() - started,
   });
   try {
-    const response = await fetch(request.url, {
+    const { response, url, tooMany } = await fetchFollowing(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
       signal: combined,
-    });
+    }, { maxRedirects, fetch });
+    if (tooMany) {
+      await response.body?.cancel();
+      return result({
+        status: response.status,
+        headers: response.headers,
+        url,
+        failure: {
+          kind: "too_many_redirects",
+          message: `more than ${maxRedirects} redirects (--max-redirects)`,
+        },
+      });
+    }
     const body = await readBody(response, maxBodyBytes);
     if (body === undefined) {
       return result({
         status: response.status,
         headers: response.headers,
-        url: response.url,
+        url,
         failure: {
           kind: "body_too_large",
           message: `response body over ${maxBodyBytes} bytes (--max-body)`,
@@ -80,7 +100,7 @@ export async function send(
       status: response.status,
       headers: response.headers,
       body,
-      url: response.url,
+      url,
     });
   } catch (error) {
     if (signal?.aborted) return result({ aborted: true });

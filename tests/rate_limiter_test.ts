@@ -322,14 +322,16 @@ Deno.test("RateLimiter with adaptive rate paces at the discovered rate", async (
   const clock = new FakeClock();
   const limiter = new RateLimiter({ clock, adaptive: { initialRate: 4 } });
   assert.deepEqual(limiter.windows, [{ limit: 4, periodMs: 1000 }]);
-  const { times, grants, done } = acquireAll(limiter, clock, 8);
+  const { times, grants, done } = acquireAll(limiter, clock, 12);
   await clock.tick(1000);
   assert.deepEqual(times, [0, 250, 500, 750, 1000]);
   for (const g of grants) limiter.observe(g, { status: 200, headers: undefined, now: 1000 });
-  // A full, clean second: slow start doubles the rate.
+  await clock.tick(1000);
+  for (const g of grants) limiter.observe(g, { status: 200, headers: undefined, now: 2000 });
+  // Two full, clean seconds: slow start doubles the rate.
   assert.equal(limiter.report().adaptive?.rate, 8);
   assert.deepEqual(limiter.windows, [{ limit: 8, periodMs: 1000 }]);
   await clock.tick(500);
   await done;
-  assert.deepEqual(times.slice(5), [1250, 1375, 1500]);
+  assert.deepEqual(times.slice(8), [2000, 2250, 2375, 2500]);
 });

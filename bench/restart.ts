@@ -85,17 +85,26 @@ async function bareStartMs(): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${Math.round(x)} ms`;
 
+/** What {@linkcode measureRestart} found. */
+export interface RestartFigures {
+  /** Time to build the database (one INSERT … SELECT). */
+  buildMs: number;
+  /** Median of spawn → first request at the API. */
+  firstRequestMs: number;
+  /** Median of spawn → the "resuming job" line. */
+  startLineMs: number;
+  /** The exact arguments given to `main.ts` (the database path included). */
+  args: string[];
+}
+
 /**
- * Runs the benchmark and returns a markdown table.
- *
- * @param quick 100k items and a 6-kill torture instead of 1M and 12 kills.
+ * Builds a database of `items` pending items, kills a first run after its
+ * first request (leaving its page leased, as after a crash), then restarts
+ * `restarts` times and returns the medians. bench/run.ts calls it with 4M items.
  */
-export async function main(quick: boolean): Promise<string> {
-  const items = quick ? 100_000 : 1_000_000;
-  const restarts = quick ? 3 : 5;
+export async function measureRestart(items: number, restarts: number): Promise<RestartFigures> {
   const dir = await Deno.makeTempDir({ prefix: "sluice-bench-restart-" });
   const server = serveMockApi({ port: 0, record: false, latencyMs: 5 });
-  const rows: [string, string][] = [];
   try {
     const db = `${dir}/restart.db`;
     const url = `http://127.0.0.1:${server.port}/search`;
@@ -105,8 +114,32 @@ export async function main(quick: boolean): Promise<string> {
     await restartOnce(args, server);
     const times: Restart[] = [];
     for (let i = 0; i < restarts; i++) times.push(await restartOnce(args, server));
-    const first = median(times.map((t) => t.firstRequestMs));
-    const line = median(times.map((t) => t.startLineMs));
+    return {
+      buildMs,
+      firstRequestMs: median(times.map((t) => t.firstRequestMs)),
+      startLineMs: median(times.map((t) => t.startLineMs)),
+      args,
+    };
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Runs the benchmark and returns a markdown table.
+ *
+ * @param quick 100k items and a 6-kill torture instead of 1M and 12 kills.
+ */
+export async function main(quick: boolean): Promise<string> {
+  const items = quick ? 100_000 : 1_000_000;
+  const restarts = quick ? 3 : 5;
+  const rows: [string, string][] = [];
+  {
+    const { buildMs, firstRequestMs: first, startLineMs: line } = await measureRestart(
+      items,
+      restarts,
+    );
     const bare = median([await bareStartMs(), await bareStartMs(), await bareStartMs()]);
     const items_ = items.toLocaleString("en-US");
     rows.push(
@@ -118,9 +151,6 @@ export async function main(quick: boolean): Promise<string> {
       ['  of which start → "resuming job" line (Deno start, open, resume)', ms(line)],
       ["  `sluice --version` alone (Deno start, module load)", ms(bare)],
     );
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 
   const seed = Math.floor(Math.random() * 2 ** 31);

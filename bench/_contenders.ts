@@ -1,0 +1,214 @@
+/**
+ * The contenders of the throughput scenario, each the same work (N POSTs of
+ * a small JSON body to the echo server, 64 in flight) in its own process, and
+ * sluice's own import probe. Each returns what it measured and the command
+ * line that produced it, with `$URL` and `$TMP` standing for the echo
+ * server's URL and the bench's temporary directory.
+ *
+ * @module
+ */
+import { measure, type Measured } from "./_measure.ts";
+import type { CrawleeSetup } from "./crawlee.ts";
+
+/** One contender's run. */
+export interface Run {
+  /** Requests (or queries) handled. */
+  n: number;
+  /** Whole process, spawn to exit. */
+  wallMs: number;
+  /** Per second over the whole process. */
+  perSecond: number;
+  peakMb: number | undefined;
+  /** The command, with `$URL` / `$TMP` placeholders. */
+  command: string;
+  /** Set when the run did not do all its work. */
+  error?: string;
+}
+
+/** A contender that could not run here, and why. */
+export interface Unavailable {
+  unavailable: string;
+  command: string;
+}
+
+/** The permissions of deno.json's `sluice` task. */
+export const SLUICE_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const PYTHON = "/usr/bin/python3";
+
+/** Where the bench runs: the echo server's URL and the temporary directory. */
+export interface Place {
+  url: string;
+  tmp: string;
+}
+
+function show(command: string[], place: Place): string {
+  return command.map((part) => {
+    const text = part.replaceAll(place.url, "$URL").replaceAll(place.tmp, "$TMP")
+      .replace(ROOT, "");
+    return /[\s'"{}]/.test(text) ? `'${text}'` : text;
+  }).join(" ");
+}
+
+function toRun(m: Measured, n: number, command: string, error?: string): Run {
+  const failed = m.code !== 0 ? `exit ${m.code}: ${m.stderr.trim().slice(-300)}` : error;
+  return {
+    n,
+    wallMs: m.wallMs,
+    perSecond: (n / m.wallMs) * 1000,
+    peakMb: m.peakMb,
+    command,
+    ...(failed ? { error: failed } : {}),
+  };
+}
+
+function checkOk(m: Measured, n: number): string | undefined {
+  const line = m.stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    const { ok } = JSON.parse(line) as { ok: number };
+    return ok === n ? undefined : `${ok} of ${n} answered 200`;
+  } catch {
+    return `no result line (${m.stderr.trim().slice(-200)})`;
+  }
+}
+
+/** (1) The ceiling: a bare Deno fetch loop. */
+export async function bareFetch(place: Place, n: number, c: number): Promise<Run> {
+  const args = [
+    "run",
+    "--allow-net",
+    `${ROOT}bench/fetch_loop.ts`,
+    place.url,
+    String(n),
+    String(c),
+  ];
+  const m = await measure(Deno.execPath(), args);
+  return toRun(m, n, show(["deno", ...args], place), checkOk(m, n));
+}
+
+/** (2) sluice end to end through its CLI: import + send + store, fresh database. */
+export async function sluiceRun(
+  place: Place,
+  input: string,
+  n: number,
+  c: number,
+  db: string,
+): Promise<Run> {
+  const args = [
+    "run",
+    `${ROOT}main.ts`,
+    "run",
+    input,
+    "--url",
+    place.url,
+    "--body",
+    '{"q":"{{q}}"}',
+    "--rate",
+    "none",
+    "--concurrency",
+    String(c),
+    "--db",
+    `file:${db}`,
+    "--quiet",
+  ];
+  for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
+  const m = await measure(Deno.execPath(), [args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)]);
+  const done = new RegExp(`\\b${n}/${n} done, 0 failed`).test(m.stderr);
+  const command = show(["deno", "task", "sluice", ...args.slice(2)], place);
+  return toRun(m, n, command, done ? undefined : `not all done: ${m.stderr.trim().slice(-300)}`);
+}
+
+/** Whether Debian's python3-aiohttp can be imported. */
+export async function aiohttpVersion(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command(PYTHON, {
+      args: ["-c", "import aiohttp; print(aiohttp.__version__)"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** (3) The seed's approach: Python asyncio + aiohttp + Semaphore + gather. */
+export async function aiohttpGather(
+  place: Place,
+  n: number,
+  c: number,
+  available: boolean,
+): Promise<Run | Unavailable> {
+  const script = `${ROOT}bench/aiohttp_gather.py`;
+  const command = show([PYTHON, script, place.url, String(n), String(c)], place);
+  if (!available) {
+    return {
+      unavailable: "python3-aiohttp is not installed (apt-get install python3-aiohttp)",
+      command,
+    };
+  }
+  const m = await measure(PYTHON, [script, place.url, String(n), String(c)]);
+  return toRun(m, n, command, checkOk(m, n));
+}
+
+/** (4) The "before": a sequential loop, one request at a time. */
+export async function sequential(place: Place, n: number): Promise<Run | Unavailable> {
+  const script = `${ROOT}bench/sequential.py`;
+  const command = show([PYTHON, script, place.url, String(n)], place);
+  try {
+    await Deno.stat(PYTHON);
+  } catch {
+    return { unavailable: `${PYTHON} not found`, command };
+  }
+  const m = await measure(PYTHON, [script, place.url, String(n)]);
+  return toRun(m, n, command, checkOk(m, n));
+}
+
+/** (5) Crawlee's BasicCrawler on Node. */
+export async function crawlee(
+  place: Place,
+  n: number,
+  c: number,
+  setup: CrawleeSetup,
+): Promise<Run | Unavailable> {
+  if (!setup.ok) {
+    return { unavailable: setup.reason, command: "node crawlee_basic.mjs $URL N 64" };
+  }
+  const command = show([setup.node, setup.script, place.url, String(n), String(c)], place)
+    .replace(Deno.env.get("HOME") ?? "\0", "~");
+  const m = await measure(setup.node, [setup.script, place.url, String(n), String(c)]);
+  return toRun(m, n, command, checkOk(m, n));
+}
+
+/** sluice's import path alone (bench/import_probe.ts): JSONL into the queue, in process. */
+export async function importProbe(place: Place, input: string, n: number, db: string) {
+  const args = ["run", `${ROOT}bench/import_probe.ts`, input, `file:${db}`];
+  for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
+  const m = await measure(Deno.execPath(), [args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)]);
+  const command = show(["deno", args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)], place)
+    .replace(SLUICE_PERMISSIONS.join(" "), "<sluice permissions>");
+  const result = m.stdout.trim().split("\n").at(-1) ?? "";
+  let parsed: { read: number; imported: number; ms: number } | undefined;
+  try {
+    parsed = JSON.parse(result);
+  } catch { /* reported below */ }
+  const error = m.code !== 0 || !parsed || parsed.imported !== n
+    ? `import failed (exit ${m.code}): ${m.stderr.trim().slice(-300)}`
+    : undefined;
+  return {
+    importMs: parsed?.ms ?? NaN,
+    perSecond: parsed ? (parsed.imported / parsed.ms) * 1000 : NaN,
+    wallMs: m.wallMs,
+    peakMb: m.peakMb,
+    command,
+    ...(error ? { error } : {}),
+  };
+}

@@ -46,10 +46,12 @@ async function runAgainstMock(
       body: { q: "{{q}}" },
     };
     const template = compileTemplate(request);
-    async function* queries() {
-      for (let i = 0; i < items; i++) yield { vars: { q: `query ${i}` }, line: i + 1 };
-    }
-    const input = { file: "e2e.jsonl", format: "jsonl" as const, settings: {}, queries: queries() };
+    const input = {
+      file: "e2e.jsonl",
+      format: "jsonl" as const,
+      settings: {},
+      queries: queries(items),
+    };
     const { job } = await prepareJob(store, template, { name: "e2e", input, request });
     const summary = await runJob(store, job, template, {
       concurrency: 64,
@@ -73,6 +75,15 @@ async function runAgainstMock(
     store.close();
     await server.shutdown();
   }
+}
+
+async function* queries(n: number) {
+  for (let i = 0; i < n; i++) yield { vars: { q: `query ${i}` }, line: i + 1 };
+}
+
+/** Prints a test's figures (stderr; shown with the test's output). */
+function report(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
 }
 
 /** 2xx per second between two times (ms since start), from the samples. */
@@ -100,7 +111,7 @@ Deno.test({
     // Counted from the mock's first to its last request, so start-up is not included.
     assert.ok(r.achieved >= 0.95 * 40, what);
     assert.ok(r.achieved <= 40 * 1.02, what);
-    console.log(`(a) ${what}`);
+    report(`(a) ${what}`);
   },
 });
 
@@ -124,7 +135,7 @@ Deno.test({
     assert.ok(r.throttled < 0.05 * r.requests, what);
     const adaptive = r.summary.limiter.adaptive!;
     assert.ok(adaptive.rate >= 45 && adaptive.rate <= 61, what);
-    console.log(`(b) late rate ${late.toFixed(1)}/s; ${what}`);
+    report(`(b) late rate ${late.toFixed(1)}/s; ${what}`);
   },
 });
 
@@ -143,6 +154,6 @@ Deno.test({
     assert.equal(r.throttled, 0, what);
     // Whole-second reset times are read as rounded up: a little is lost per window.
     assert.ok(r.achieved >= 0.85 * 50, what);
-    console.log(`(c) ${what}`);
+    report(`(c) ${what}`);
   },
 });

@@ -46,7 +46,22 @@ export {
 } from "./store.ts";
 export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job.ts";
 export { DEFAULT_RATE, runJob, type RunJobOptions, type RunSummary } from "./runner.ts";
-export { RateLimiter, type RateLimiterOptions } from "./rate_limiter.ts";
+export {
+  type LimiterReport,
+  RateLimiter,
+  type RateLimiterOptions,
+  type ResponseSignal,
+} from "./rate_limiter.ts";
+export {
+  parseRateLimitHeaders,
+  type RateLimitInfo,
+  type RateLimitQuota,
+} from "./rate_limit_headers.ts";
+export { AdaptiveRate, type AdaptiveRateOptions } from "./adaptive_rate.ts";
+export { CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
+export { RateBudget, type RateBudgetOptions } from "./rate_budget.ts";
+export { createRunLimiter, type RunLimiterOptions } from "./run_limiter.ts";
+export { fetchFollowing, type FetchFollowingOptions } from "./redirects.ts";
 export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate.ts";
 export { pooledMap } from "./pool.ts";
 export { decideOutcome, type Outcome, type OutcomePolicy } from "./outcome.ts";

@@ -23,7 +23,7 @@ export interface TortureOptions {
   concurrency?: number;
   /** The mock's latency per request. @default 20 */
   latencyMs?: number;
-  /** Longest delay from a run's start line to its kill. @default 700 */
+  /** Longest delay from a run's start line to its kill. @default 500 */
   maxDelayMs?: number;
   /** Told what happens. @default nothing */
   log?: (line: string) => void;
@@ -83,7 +83,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     kills = 12,
     concurrency = 8,
     latencyMs = 20,
-    maxDelayMs = 700,
+    maxDelayMs = 500,
     log = () => {},
   } = options;
   const started = performance.now();

@@ -87,6 +87,11 @@ export const MIGRATIONS: readonly string[][] = [
       PRIMARY KEY (scope, at)
     )`,
   ],
+  [
+    // Counting the possibly-sent items without reading every row: a restart
+    // with millions of items counts them before its first request.
+    `CREATE INDEX IF NOT EXISTS items_possibly_sent ON items (job) WHERE possibly_sent > 0`,
+  ],
 ];
 
 /** The schema version this build writes. */

@@ -551,9 +551,11 @@ export class Store {
   async counts(jobId: number): Promise<JobCounts> {
     const rs = await this.#run(() =>
       this.#execute({
-        sql: `SELECT status, count(*), sum(possibly_sent > 0) FROM items
-              WHERE job = ? GROUP BY status`,
-        args: [jobId],
+        // Index only: items_ready for the states, items_possibly_sent for the rest.
+        sql: `SELECT status, count(*) FROM items WHERE job = ? GROUP BY status
+              UNION ALL
+              SELECT NULL, count(*) FROM items WHERE job = ? AND possibly_sent > 0`,
+        args: [jobId, jobId],
       }), "count");
     const counts: JobCounts = {
       total: 0,
@@ -565,10 +567,13 @@ export class Store {
     };
     for (const row of rs.rows) {
       const n = Number(row[1]);
+      if (row[0] === null) {
+        counts.possiblySent = n;
+        continue;
+      }
       const status = String(row[0]) as "pending" | "inflight" | "done" | "failed";
       if (status in counts) counts[status] = n;
       counts.total += n;
-      counts.possiblySent += Number(row[2] ?? 0);
     }
     return counts;
   }

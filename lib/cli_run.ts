@@ -142,7 +142,9 @@ export async function runCommand(
     printSummary(summary, io);
     await saveDiscoveredRate(store, prepared.job.id, config.saved, summary);
     if (summary.stopped) {
-      const again = ["sluice run", input ?? "", `--db ${flags.db}`, `--job ${name}`]
+      // Standard input cannot be read again: the job resumes from the database alone.
+      const from = input === "-" ? "" : input ?? "";
+      const again = ["sluice run", from, `--db ${flags.db}`, `--job ${name}`]
         .filter(Boolean).join(" ");
       io.error(
         `sluice: ${summary.deadlineReached ? "deadline reached" : "stopped"}; ` +

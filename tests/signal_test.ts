@@ -123,3 +123,25 @@ Deno.test("a second SIGINT exits at once with 130; nothing committed is lost", a
   assert.ok(twice.length <= CONCURRENCY, `${twice.length} keys sent twice`);
   for (const key of twice) assert.ok(end.byKey.get(key)!.possiblySent > 0, `${key} not flagged`);
 });
+
+Deno.test("SIGINT on a job read from standard input: the resume command works without it", async () => {
+  const items = 30;
+  const gate = new Gate({ closeAfter: 5 });
+  await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "piped" });
+  const args = ["run", "-", "--format", "jsonl", ...t.args.slice(2)];
+  const run = new SluiceProcess(args, { stdin: true });
+  const stdin = run.child.stdin.getWriter();
+  await stdin.write(new TextEncoder().encode(await Deno.readTextFile(t.queries)));
+  await stdin.close();
+  await inFlightKeys(gate, t, CONCURRENCY);
+  run.kill("SIGINT");
+  await run.waitFor(/^sluice: stopping/);
+  gate.open();
+  const exit = await run.exited;
+  assert.equal(exit.code, 130, exit.stderr);
+  const resume = resumeArgs(exit.stderr);
+  assert.ok(!resume.includes("-"), resume.join(" "));
+  const resumed = await sluice(resume);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal((await inspectDb(t.db)).count("done"), items);
+});

@@ -21,7 +21,7 @@ export interface LeaseKeeperOptions {
   /**
    * Whether a worker on this machine is alive: true, false, or undefined when
    * that cannot be told (then only its heartbeat's age counts).
-   * @default its liveness lock (see {@linkcode holdLivenessLock}), else /proc
+   * @default its liveness lock file in the temporary directory, else /proc
    */
   isAlive?: (worker: { id: string; pid: number }) => boolean | undefined;
   /** Hold a liveness lock file for this worker while it runs. @default true */
@@ -164,7 +164,7 @@ function livenessLockPath(owner: string): string {
 }
 
 /** Takes this worker's liveness lock; undefined if the file cannot be made (no permission). */
-export function holdLivenessLock(owner: string): Deno.FsFile | undefined {
+function holdLivenessLock(owner: string): Deno.FsFile | undefined {
   try {
     const file = Deno.openSync(livenessLockPath(owner), { write: true, create: true });
     if (file.tryLockSync(true)) return file;

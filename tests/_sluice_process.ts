@@ -191,10 +191,17 @@ export class Gate implements MockClock {
     await new Promise<void>((resolve) => this.#release.push(resolve));
   }
 
-  /** Resolves once `n` answers are held. */
-  whenHeld(n: number): Promise<void> {
+  /** Resolves once `n` answers are held; rejects after `timeoutMs`. */
+  whenHeld(n: number, timeoutMs = 60_000): Promise<void> {
     if (this.held >= n) return Promise.resolve();
-    return new Promise((resolve) => this.#watchers.push({ n, resolve }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.#watchers.push({ n, resolve });
+      timer = setTimeout(
+        () => reject(new Error(`${this.held} answers held after ${timeoutMs} ms, not ${n}`)),
+        timeoutMs,
+      );
+    }).finally(() => clearTimeout(timer));
   }
 
   /** Lets every held answer go, and all later ones through. */
@@ -345,8 +352,15 @@ export async function inFlightKeys(
   gate: Gate,
   job: MockJob,
   concurrency: number,
+  run: SluiceProcess,
 ): Promise<{ keys: string[]; done: number }> {
-  await gate.whenHeld(concurrency);
+  await Promise.race([
+    gate.whenHeld(concurrency),
+    run.exited.then((exit) => {
+      throw new Error(`the run exited (${exit.code}) before ${concurrency} requests were held:
+${exit.stderr}`);
+    }),
+  ]);
   const state = await inspectDb(job.db);
   const done = new Set(state.items.filter((i) => i.status === "done").map((i) => i.key));
   const keys = [...job.server.api.keys.keys()].filter((key) => !done.has(key));

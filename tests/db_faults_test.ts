@@ -96,7 +96,7 @@ Deno.test({
     await using t = await mockJob(items, gate, { concurrency: CONCURRENCY });
     // A first run stopped part way: 20 + 4 done, the rest pending.
     const first = new SluiceProcess(t.args);
-    await inFlightKeys(gate, t, CONCURRENCY);
+    await inFlightKeys(gate, t, CONCURRENCY, first);
     first.kill("SIGINT");
     await first.waitFor(/^sluice: stopping/);
     gate.open();
@@ -138,7 +138,7 @@ Deno.test("locked database: a write waits for the busy timeout, then a clear mes
   const gate = new Gate({ closeAfter: answered });
   await using t = await mockJob(items, gate, { concurrency: CONCURRENCY });
   const run = new SluiceProcess(t.args);
-  const { keys: held } = await inFlightKeys(gate, t, CONCURRENCY);
+  const { keys: held } = await inFlightKeys(gate, t, CONCURRENCY, run);
 
   // Another connection takes the write lock and keeps it past the busy timeout.
   const other: Client = createClient({ url: `file:${t.db}`, timeout: 0, concurrency: 1 });
@@ -187,7 +187,7 @@ Deno.test({
       const gate = new Gate({ closeAfter: answered });
       await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, dbDir: disk });
       const run = new SluiceProcess(t.args);
-      await inFlightKeys(gate, t, CONCURRENCY);
+      await inFlightKeys(gate, t, CONCURRENCY, run);
 
       // Fill the disk, then let the held answers go: their commit finds no room.
       const filler = await Deno.open(`${disk}/filler`, { write: true, create: true });

@@ -12,7 +12,7 @@ Deno.test("a live worker keeps its items; once killed, another takes them back a
   const gate = new Gate({ closeAfter: 1 });
   await using t = await mockJob(100, gate, { concurrency: 4 });
   const run = new SluiceProcess(t.args); // default lease: 60 s
-  await inFlightKeys(gate, t, 4);
+  await inFlightKeys(gate, t, 4, run);
   const claimed = (await inspectDb(t.db)).count("inflight");
   assert.ok(claimed >= 4);
 

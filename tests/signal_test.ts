@@ -32,7 +32,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const gate = new Gate({ closeAfter: 1 });
     await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "sig" });
     const run = new SluiceProcess([...t.args, "--grace", "5s"]);
-    const { keys: inFlight, done } = await inFlightKeys(gate, t, CONCURRENCY);
+    const { keys: inFlight, done } = await inFlightKeys(gate, t, CONCURRENCY, run);
     assert.equal(done, 1);
     run.kill(signal);
     await run.waitFor(/^sluice: stopping/);
@@ -70,7 +70,7 @@ Deno.test("SIGINT: after the grace period the in-flight items go back to pending
   const gate = new Gate({ closeAfter: 1 });
   await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "sig" });
   const run = new SluiceProcess([...t.args, "--grace", "300ms"]);
-  const { keys: inFlight } = await inFlightKeys(gate, t, CONCURRENCY);
+  const { keys: inFlight } = await inFlightKeys(gate, t, CONCURRENCY, run);
   run.kill("SIGINT");
   // The answers stay held: the grace period runs out and the requests are aborted.
   const exit = await run.exited;
@@ -97,7 +97,7 @@ Deno.test("a second SIGINT exits at once with 130; nothing committed is lost", a
   const gate = new Gate({ closeAfter: answered });
   await using t = await mockJob(items, gate, { concurrency: CONCURRENCY, job: "sig" });
   const run = new SluiceProcess([...t.args, "--grace", "30s"]);
-  await inFlightKeys(gate, t, CONCURRENCY);
+  await inFlightKeys(gate, t, CONCURRENCY, run);
   const before = await inspectDb(t.db);
   const committed = before.items.filter((i) => i.status === "done").map((i) => i.key);
   assert.equal(committed.length, answered);
@@ -133,7 +133,7 @@ Deno.test("SIGINT on a job read from standard input: the resume command works wi
   const stdin = run.child.stdin.getWriter();
   await stdin.write(new TextEncoder().encode(await Deno.readTextFile(t.queries)));
   await stdin.close();
-  await inFlightKeys(gate, t, CONCURRENCY);
+  await inFlightKeys(gate, t, CONCURRENCY, run);
   run.kill("SIGINT");
   await run.waitFor(/^sluice: stopping/);
   gate.open();

@@ -153,6 +153,8 @@ Deno.test({
     assert.equal(r.summary.counts.done, 400, what);
     assert.equal(r.throttled, 0, what);
     // Whole-second reset times are read as rounded up: a little is lost per window.
+    // (Counted from the first to the last request, a run that starts late in one
+    // fixed window and ends early in another shows more than 50/s.)
     assert.ok(r.achieved >= 0.85 * 50, what);
     report(`(c) ${what}`);
   },

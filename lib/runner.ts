@@ -9,7 +9,6 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { decideOutcome, type Outcome, type OutcomePolicy } from "./outcome.ts";
 import { pooledMap } from "./pool.ts";
-import { RateLimiter } from "./rate_limiter.ts";
 import type { RateSpec } from "./rate.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { selectHeaders, send } from "./send.ts";
@@ -19,7 +18,7 @@ import type { CompiledTemplate, RenderedRequest } from "./template.ts";
 import { VERSION } from "./version.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { jobDeadline } from "./job_deadline.ts";
-import type { LimiterReport } from "./rate_limiter.ts";
+import type { LimiterReport, RateLimiter } from "./rate_limiter.ts";
 import { createRunLimiter, type RunLimiterOptions } from "./run_limiter.ts";
 
 /** Options for {@linkcode runJob}. */

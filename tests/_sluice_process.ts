@@ -229,8 +229,10 @@ export async function writeQueries(path: string, n: number, from = 0): Promise<v
  * once another process recovered the WAL after a crash (no busy handler to retry).
  */
 export async function writeLocked(path: string): Promise<boolean> {
-  const client = createClient({ url: `file:${path}`, timeout: 0, concurrency: 1 });
+  let client: Client | undefined;
   try {
+    // Opening runs a first read, which can meet a lock too (e.g. the switch to WAL).
+    client = createClient({ url: `file:${path}`, timeout: 0, concurrency: 1 });
     const tx = await client.transaction("write");
     await tx.rollback();
     tx.close();
@@ -239,7 +241,7 @@ export async function writeLocked(path: string): Promise<boolean> {
     if (/SQLITE_BUSY|locked/i.test(String(error))) return true;
     throw error;
   } finally {
-    client.close();
+    client?.close();
   }
 }
 

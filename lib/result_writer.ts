@@ -94,6 +94,24 @@ export class ResultWriter {
    * every outcome buffered by then. A caller that awaits this before taking
    * new work holds at most one flush's delay, and never has an answer that is
    * only in memory when the process dies. Rejects if the write fails.
+   *
+   * @example Usage
+   * ```ts
+   * import { openStore } from "./store.ts";
+   * import { ResultWriter } from "./result_writer.ts";
+   * import assert from "node:assert/strict";
+   * const store = await openStore(":memory:");
+   * const job = await store.createJob({ name: "j", request: "{}", options: "{}", now: 0 });
+   * await store.importItems(job.id, [[0, "a", "{}"]], 0);
+   * const [item] = await store.claim(job.id, "me", 1, 0, 60_000);
+   * const writer = new ResultWriter(store, "me", job.id);
+   * await writer.commit({
+   *   id: item!.id, status: "done", attempts: 1, throttled: 0, nextAt: 0,
+   *   lastStatus: 200, lastError: null, possiblySent: 0, sent: 1,
+   * });
+   * assert.equal((await store.counts(job.id)).done, 1);
+   * store.close();
+   * ```
    */
   commit(update: ItemUpdate): Promise<void> {
     if (this.#error) return Promise.reject(this.#error);

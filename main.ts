@@ -98,8 +98,14 @@ export function buildProgram(stop: AbortSignal, setExit: (code: number) => void)
     .option("--grace <duration>", "after Ctrl-C, time for in-flight requests (default 10s)")
     .option("--lease <duration>", "claim lease, renewed while running (default 60s)")
     .option("--quiet", "no progress line")
+    .option("--dashboard [port]", "serve the dashboard while running (default port 8788)")
+    .option("--host <address>", "dashboard address; beyond loopback every page needs the token")
+    .option(
+      "--token <token>",
+      "dashboard token for pause, resume and rate changes (default: random)",
+    )
     .action(async (input: string | undefined, flags: RunCommandFlags) =>
-      setExit(await runCommand(input, flags, io, stop))
+      setExit(await runCommand(input, flags, io, stop, serve))
     );
 
   requestOptions(

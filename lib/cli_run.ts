@@ -9,7 +9,10 @@ import { InputError } from "./errors.ts";
 import { type InputSource, openInput } from "./input.ts";
 import { prepareJob } from "./job.ts";
 import { formatDuration, startProgress } from "./progress.ts";
-import { formatRate } from "./rate.ts";
+import { formatRate, parseRate } from "./rate.ts";
+import type { RateLimiter } from "./rate_limiter.ts";
+import { type Serve, startDashboard } from "./cli_dashboard.ts";
+import type { LiveRun } from "./dashboard.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 import { runJob, type RunSummary } from "./runner.ts";
 import { describeLimiter } from "./run_limiter.ts";
@@ -39,6 +42,10 @@ export interface RunCommandFlags extends RunFlags {
   format?: "auto" | "json" | "jsonl" | "csv";
   append?: boolean;
   quiet?: boolean;
+  /** Serve the dashboard while running: `true` for the default port, or a port. */
+  dashboard?: string | boolean;
+  host?: string;
+  token?: string;
 }
 
 /** Where messages go. */
@@ -82,6 +89,7 @@ export async function runCommand(
   flags: RunCommandFlags,
   io: Console,
   stop: AbortSignal,
+  serve?: Serve,
 ): Promise<number> {
   const name = flags.job ?? defaultJobName(input);
   const source: InputSource | undefined = input === undefined
@@ -129,15 +137,36 @@ export async function runCommand(
     // here too would cost a second scan of the items before the first request.
     const stats = new RunStats({ total: 0, done: 0, failed: 0 });
     const stopProgress = flags.quiet ? () => {} : startProgress(() => stats.snapshot());
+    let limiter: RateLimiter | undefined;
+    const history = recordHistory(store, prepared.job.id, stats);
+    const dashboard = new AbortController();
+    if (flags.dashboard && serve) {
+      const live = liveRun(name, stats, () => limiter);
+      startDashboard(
+        store,
+        {
+          ...(typeof flags.dashboard === "string" ? { port: flags.dashboard } : {}),
+          ...(flags.host ? { host: flags.host } : {}),
+          ...(flags.token ? { token: flags.token } : {}),
+        },
+        serve,
+        dashboard.signal,
+        io,
+        live,
+      );
+    }
     let summary: RunSummary;
     try {
       summary = await runJob(store, prepared.job, template, {
         ...config.options,
         stats,
         signal: stop,
+        onLimiter: (l) => limiter = l,
       });
     } finally {
       stopProgress();
+      await history.stop();
+      dashboard.abort();
     }
     printSummary(summary, io);
     await saveDiscoveredRate(store, prepared.job.id, config.saved, summary);
@@ -166,6 +195,54 @@ export async function runCommand(
   } finally {
     store?.close();
   }
+}
+
+/** Saves a point of the statistics history every few seconds, for the dashboard's charts. */
+function recordHistory(store: Store, jobId: number, stats: RunStats, everyMs = 5_000) {
+  const save = async () => {
+    const s = stats.snapshot();
+    await store.addSnapshot(jobId, {
+      at: s.at,
+      done: s.done,
+      failed: s.failed,
+      sent: s.sent,
+      throttled: s.throttled,
+      retried: s.retried,
+      rate: s.rate,
+      p50Ms: s.p50Ms ?? null,
+      p95Ms: s.p95Ms ?? null,
+    }).catch(() => {}); // history is a nicety: a busy database must not stop the run
+  };
+  let saving = Promise.resolve();
+  const timer = setInterval(() => saving = saving.then(save), everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await saving;
+      await save();
+    },
+  };
+}
+
+/** What the dashboard sees of, and may do to, the running job. */
+function liveRun(job: string, stats: RunStats, limiter: () => RateLimiter | undefined): LiveRun {
+  let rate = "";
+  return {
+    job,
+    snapshot: () => stats.snapshot(),
+    pause: () => limiter()?.hold(true),
+    resume: () => limiter()?.hold(false),
+    paused: () => limiter()?.held ?? false,
+    rate: () => rate || formatRate({ kind: "windows", windows: [...(limiter()?.windows ?? [])] }),
+    setRate(text: string) {
+      const spec = parseRate(text);
+      if (spec.kind === "auto") {
+        throw new RangeError("Cannot switch to auto while running: current value is 'auto'");
+      }
+      limiter()?.setWindows(spec.kind === "windows" ? spec.windows : []);
+      rate = formatRate(spec);
+    },
+  };
 }
 
 /** Prints the closing summary of a run. */

@@ -110,6 +110,7 @@ export class RateLimiter {
   #cooldownUntil = 0;
   #queue: Waiter[] = [];
   #pumping = false;
+  #held = false;
   #interrupt: AbortController | undefined;
   #granted = 0;
 
@@ -179,6 +180,17 @@ export class RateLimiter {
     }
     this.#base = [...windows];
     this.#applyWindows();
+  }
+
+  /** While held (a pause asked for by a person), nothing is granted. */
+  hold(held: boolean): void {
+    this.#held = held;
+    this.#wakePump();
+  }
+
+  /** True while {@linkcode hold} keeps every grant back. */
+  get held(): boolean {
+    return this.#held;
   }
 
   /** Grants nothing before `time` (epoch ms); later calls can only extend the pause. */
@@ -256,6 +268,7 @@ export class RateLimiter {
   }
 
   #allowedAt(now: number): number {
+    if (this.#held) return Infinity;
     let at = this.#cooldownUntil;
     const first = this.#windows[0];
     if (first) {

@@ -144,3 +144,18 @@ Deno.test("VERSION matches deno.json", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   assert.equal(VERSION, config.version);
 });
+
+Deno.test("RateLimiter.hold() keeps every grant back until released", async () => {
+  const { RateLimiter } = await import("../lib/rate_limiter.ts");
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ windows: [], clock });
+  limiter.hold(true);
+  let granted = false;
+  const grant = limiter.acquire().then(() => granted = true);
+  await clock.tick(60_000);
+  assert.equal(granted, false);
+  assert.equal(limiter.held, true);
+  limiter.hold(false);
+  await grant;
+  assert.equal(granted, true);
+});

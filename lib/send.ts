@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { AttemptFailure } from "./outcome.ts";
+import { deadline } from "./deadline.ts";
 import { fetchFollowing } from "./redirects.ts";
+import type { AttemptFailure } from "./outcome.ts";
 import type { RenderedRequest } from "./template.ts";
 
 /** Options for {@linkcode send}. */
@@ -59,8 +60,7 @@ export async function send(
     maxRedirects = 10,
   } = options;
   const started = performance.now();
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const limit = deadline(timeoutMs, signal);
   const result = (fields: Omit<SendResult, "durationMs">): SendResult => ({
     ...fields,
     durationMs: performance.now() - started,
@@ -70,7 +70,7 @@ export async function send(
       method: request.method,
       headers: request.headers,
       body: request.body,
-      signal: combined,
+      signal: limit.signal,
     }, { maxRedirects, fetch });
     if (tooMany) {
       await response.body?.cancel();
@@ -104,13 +104,15 @@ export async function send(
     });
   } catch (error) {
     if (signal?.aborted) return result({ aborted: true });
-    if (timeout.aborted) {
+    if (limit.timedOut) {
       return result({ failure: { kind: "timeout", message: `no answer within ${timeoutMs} ms` } });
     }
     if (error instanceof TypeError || (error instanceof Error && error.name !== "Error")) {
       return result({ failure: { kind: "network", message: networkMessage(error) } });
     }
     throw error;
+  } finally {
+    limit.release();
   }
 }
 

@@ -117,6 +117,7 @@ export function createDashboard(options: DashboardOptions): Hono {
     (c) => c.body(DASHBOARD_JS, 200, { "content-type": "text/javascript" }),
   );
 
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/", async (c) => c.html(overviewPage(await jobViews(), token ? { token } : {})));
 
   app.get("/jobs/:name/failed", async (c) => {

@@ -650,7 +650,7 @@ export class Store {
     const condition = {
       failed: "1",
       "5xx": "last_status BETWEEN 500 AND 599",
-      "4xx": "last_status BETWEEN 400 AND 499",
+      "4xx": "last_status BETWEEN 400 AND 499 AND last_status <> 429",
       "429": "last_status = 429",
       timeout: "last_error LIKE 'timeout%'",
       network: "last_error LIKE 'network%'",

@@ -205,7 +205,7 @@ Deno.test("Store.requeueFailed() puts back only the failures its filter names", 
   const expected: Record<RequeueFilter, string[]> = {
     failed: failures.map((f) => f[0]),
     "5xx": ["s500", "s503"],
-    "4xx": ["s404", "s429"],
+    "4xx": ["s404"],
     "429": ["s429"],
     timeout: ["timeout"],
     network: ["network"],

@@ -3,12 +3,15 @@
  * its script runs under the Content-Security-Policy, figures update live over
  * SSE, and the pause button reaches the running job. Registered as ignored,
  * with the reason, where no Chromium is installed.
+ *
+ * Run apart with --allow-all (`deno task test:browser`): playwright-core reads
+ * /proc, which Deno grants only to --allow-all.
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { createDashboard, type LiveRun } from "../lib/dashboard.ts";
-import { openStore } from "../lib/store.ts";
-import { RunStats } from "../lib/stats.ts";
+import { createDashboard, type LiveRun } from "../../lib/dashboard.ts";
+import { openStore } from "../../lib/store.ts";
+import { RunStats } from "../../lib/stats.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = await Deno.stat(CHROMIUM).then(() => true, () => false);

@@ -348,8 +348,18 @@ export async function openInput(
   }
   const kind = known;
   const read = kind === "jsonl" ? jsonlQueries : kind === "csv" ? csvQueries : jsonQueries;
-  const queries = (async function* () {
-    yield* read(await open(), file, signal);
-  })();
-  return { file, format: kind, settings: {}, queries };
+  // Opened on the first `next()`; after that each call is the reader's own, with
+  // no wrapping generator in between (a `yield*` layer costs a few ticks a query).
+  let reader: AsyncGenerator<QueryRecord> | undefined;
+  let opening: Promise<AsyncGenerator<QueryRecord>> | undefined;
+  const start = () => opening ??= open().then((stream) => reader = read(stream, file, signal));
+  const iterator: AsyncIterableIterator<QueryRecord> = {
+    next: () => reader ? reader.next() : start().then((r) => r.next()),
+    return: async (value?: unknown) => {
+      const r = reader ?? await opening;
+      return r ? await r.return(value) : { done: true as const, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return { file, format: kind, settings: {}, queries: iterator };
 }

@@ -25,7 +25,7 @@ export interface PrepareJobOptions {
   options?: Record<string, unknown>;
   /** Add the queries of a different input to an existing job. @default false */
   append?: boolean;
-  /** Rows per INSERT statement. @default 1000 */
+  /** Rows per INSERT statement (one statement parse per batch, so not too few). @default 5000 */
   batchSize?: number;
   /** Called every batch with the queries read so far. */
   onProgress?: (read: number) => void;
@@ -80,7 +80,7 @@ export async function prepareJob(
     request,
     options: runOptions = {},
     append = false,
-    batchSize = 1000,
+    batchSize = 5000,
     onProgress,
     now = Date.now,
   } = options;

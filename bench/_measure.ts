@@ -35,7 +35,10 @@ async function hasGnuTime(): Promise<boolean> {
 
 async function readHwmKb(pid: number): Promise<number | undefined> {
   try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    // Deno reads /proc only with --allow-all; `cat` needs just --allow-run.
+    const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped" })
+      .output();
+    const status = new TextDecoder().decode(out.stdout);
     const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
     return kb === undefined ? undefined : Number(kb);
   } catch {

@@ -85,6 +85,17 @@ async function section(file: string, quick: boolean): Promise<string> {
   }
 }
 
+/** The CPU's model name. Deno reads /proc only with --allow-all; `cat` needs --allow-run. */
+async function cpuModel(): Promise<string> {
+  try {
+    const out = await new Deno.Command("cat", { args: ["/proc/cpuinfo"], stdout: "piped" })
+      .output();
+    return /model name\s*:\s*(.*)/.exec(new TextDecoder().decode(out.stdout))?.[1] ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
 async function versions(): Promise<string> {
   const run = async (cmd: string, args: string[]) => {
     try {
@@ -94,8 +105,7 @@ async function versions(): Promise<string> {
       return "not installed";
     }
   };
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
-    .match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
+  const cpu = await cpuModel();
   return [
     `Deno ${Deno.version.deno}`,
     `${await run("/usr/bin/python3", ["--version"])} (aiohttp ${

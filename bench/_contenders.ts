@@ -41,7 +41,8 @@ export const SLUICE_PERMISSIONS = [
   "--allow-sys",
 ];
 
-const ROOT = new URL("../", import.meta.url).pathname;
+/** The checkout's path, ending in `/`. */
+export const ROOT = new URL("../", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
 
 /** Where the bench runs: the echo server's URL and the temporary directory. */
@@ -80,28 +81,28 @@ function checkOk(m: Measured, n: number): string | undefined {
   }
 }
 
+/** The Deno arguments of the bare fetch loop. */
+export function bareFetchArgs(place: Place, n: number, c: number): string[] {
+  return ["run", "--allow-net", `${ROOT}bench/fetch_loop.ts`, place.url, String(n), String(c)];
+}
+
 /** (1) The ceiling: a bare Deno fetch loop. */
 export async function bareFetch(place: Place, n: number, c: number): Promise<Run> {
-  const args = [
-    "run",
-    "--allow-net",
-    `${ROOT}bench/fetch_loop.ts`,
-    place.url,
-    String(n),
-    String(c),
-  ];
+  const args = bareFetchArgs(place, n, c);
   const m = await measure(Deno.execPath(), args);
   return toRun(m, n, show(["deno", ...args], place), checkOk(m, n));
 }
 
-/** (2) sluice end to end through its CLI: import + send + store, fresh database. */
-export async function sluiceRun(
+/**
+ * The Deno arguments of a sluice run (permissions after `run`), and the
+ * same command as `deno task sluice …` for the table.
+ */
+export function sluiceArgs(
   place: Place,
   input: string,
-  n: number,
   c: number,
   db: string,
-): Promise<Run> {
+): { args: string[]; command: string } {
   const args = [
     "run",
     `${ROOT}main.ts`,
@@ -119,10 +120,24 @@ export async function sluiceRun(
     `file:${db}`,
     "--quiet",
   ];
+  return {
+    args: [args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)],
+    command: show(["deno", "task", "sluice", ...args.slice(2)], place),
+  };
+}
+
+/** (2) sluice end to end through its CLI: import + send + store, fresh database. */
+export async function sluiceRun(
+  place: Place,
+  input: string,
+  n: number,
+  c: number,
+  db: string,
+): Promise<Run> {
+  const { args, command } = sluiceArgs(place, input, c, db);
   for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
-  const m = await measure(Deno.execPath(), [args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)]);
+  const m = await measure(Deno.execPath(), args);
   const done = new RegExp(`\\b${n}/${n} done, 0 failed`).test(m.stderr);
-  const command = show(["deno", "task", "sluice", ...args.slice(2)], place);
   return toRun(m, n, command, done ? undefined : `not all done: ${m.stderr.trim().slice(-300)}`);
 }
 

@@ -15,17 +15,21 @@ import {
   aiohttpGather,
   aiohttpVersion,
   bareFetch,
+  bareFetchArgs,
   crawlee,
   importProbe,
   type Place,
+  ROOT,
   type Run,
   sequential,
+  sluiceArgs,
   sluiceRun,
   type Unavailable,
 } from "./_contenders.ts";
 import { startEchoServer, writeQueries } from "./_measure.ts";
 import { setupCrawlee } from "./crawlee.ts";
 import { rowId, ROWS, type TableRow, toMarkdown } from "./_table.ts";
+import { limitsSection, profileDeno } from "./_profile.ts";
 
 const fmt = (x: number, digits = 0) =>
   Number.isFinite(x)
@@ -116,8 +120,11 @@ async function versions(): Promise<string> {
   ].join(", ");
 }
 
-/** Runs every scenario; returns the rows of the table. */
-async function scenarios(quick: boolean, log: (line: string) => void): Promise<TableRow[]> {
+/** Runs every scenario; returns the rows of the table and what limits throughput. */
+async function scenarios(
+  quick: boolean,
+  log: (line: string) => void,
+): Promise<{ rows: TableRow[]; limits: string }> {
   const size = quick ? QUICK : FULL;
   const rows: TableRow[] = [];
   const judge = (ok: boolean) => quick ? "smoke-only" : ok ? "met" : "missed";
@@ -182,6 +189,18 @@ async function scenarios(quick: boolean, log: (line: string) => void): Promise<T
     rows.push(ratioRow(rowId("aiohttp"), aio, "aiohttp + gather", 3));
     rows.push(ratioRow(rowId("crawlee"), crawleeRun, "Crawlee BasicCrawler", 10));
     rows.push(ratioRow(rowId("sequential"), seq, "sequential loop", undefined));
+
+    log("CPU profiles: one more bare loop and one more sluice run");
+    const limits = limitsSection({
+      n: size.e2e,
+      bare: await profileDeno(bareFetchArgs(place, size.e2e, c), ROOT),
+      sluice: await profileDeno(sluiceArgs(place, input, c, `${tmp}/profile.db`).args, ROOT),
+      perSecond: {
+        sluice: sluice.perSecond,
+        bare: bare.perSecond,
+        ...(isRun(aio) && !aio.error ? { aiohttp: aio.perSecond } : {}),
+      },
+    });
 
     // Import alone, JSONL → queue.
     log(`import: ${size.importN} queries`);
@@ -278,11 +297,11 @@ async function scenarios(quick: boolean, log: (line: string) => void): Promise<T
       });
     }
     await Deno.remove(hugeInput).catch(() => {});
+    return { rows, limits };
   } finally {
     await server.stop();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  return rows;
 }
 
 async function restartRow(items: number, quick: boolean): Promise<TableRow> {
@@ -329,7 +348,7 @@ export async function main(args: string[]): Promise<string> {
   const quick = args.includes("--quick");
   const log = (line: string) => Deno.stderr.writeSync(new TextEncoder().encode(`bench: ${line}\n`));
   const started = performance.now();
-  const rows = await scenarios(quick, log);
+  const { rows, limits } = await scenarios(quick, log);
   log("sections from bench/rate_modes.ts and bench/restart.ts");
   const rateModes = await section("rate_modes.ts", quick);
   const restart = await section("restart.ts", quick);
@@ -352,6 +371,10 @@ export async function main(args: string[]): Promise<string> {
     "of deno.json's `sluice` task.",
     "",
     toMarkdown(rows),
+    "",
+    "## What limits throughput",
+    "",
+    limits,
     "",
     "## Rate modes",
     "",

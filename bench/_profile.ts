@@ -1,0 +1,193 @@
+/**
+ * Where a process spends its CPU: runs a contender once more under Deno's
+ * `--cpu-prof` and attributes every sample to the first frame, from the leaf
+ * up, that belongs to libSQL, to Deno's fetch, to sluice's own code, or to
+ * start-up. The bench prints this beside a missed throughput target, so the
+ * table says what limits it with figures, not guesses.
+ *
+ * @module
+ */
+
+/** CPU time per part of the process, in ms. */
+export interface CpuShares {
+  /** Sum of every sample, idle included. */
+  totalMs: number;
+  /** Waiting for I/O (the event loop had nothing to run). */
+  idleMs: number;
+  /** @libsql/client and the libsql native addon (runs on the JS thread). */
+  libsqlMs: number;
+  /** Deno's fetch: request objects, headers, body streams, its ops. */
+  fetchMs: number;
+  /** sluice's lib/ and main.ts (including the builtins they call directly). */
+  sluiceMs: number;
+  /** Garbage collection. */
+  gcMs: number;
+  /** Everything else: other runtime code, module loading, V8's own work. */
+  otherMs: number;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+type Part = "libsql" | "fetch" | "sluice";
+
+function partOf(url: string, root: string): Part | undefined {
+  if (url.includes("/libsql/") || url.includes("/@libsql/")) return "libsql";
+  if (url.startsWith("ext:deno_fetch")) return "fetch";
+  if (url.startsWith(`file://${root}lib/`) || url === `file://${root}main.ts`) return "sluice";
+  return undefined;
+}
+
+/**
+ * Attributes the samples of a `.cpuprofile`; `root` is the checkout's path
+ * (ending in `/`), whose `lib/` and `main.ts` count as sluice's own code.
+ */
+export function cpuShares(profile: CpuProfile, root: string): CpuShares {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const perNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const shares: CpuShares = {
+    totalMs: 0,
+    idleMs: 0,
+    libsqlMs: 0,
+    fetchMs: 0,
+    sluiceMs: 0,
+    gcMs: 0,
+    otherMs: 0,
+  };
+  for (const [id, micros] of perNode) {
+    const ms = micros / 1000;
+    shares.totalMs += ms;
+    const leaf = byId.get(id)?.callFrame.functionName;
+    if (leaf === "(idle)") {
+      shares.idleMs += ms;
+      continue;
+    }
+    if (leaf === "(garbage collector)") {
+      shares.gcMs += ms;
+      continue;
+    }
+    let part: Part | undefined;
+    for (let at: number | undefined = id; at !== undefined && !part; at = parent.get(at)) {
+      part = partOf(byId.get(at)?.callFrame.url ?? "", root);
+    }
+    if (part === "libsql") shares.libsqlMs += ms;
+    else if (part === "fetch") shares.fetchMs += ms;
+    else if (part === "sluice") shares.sluiceMs += ms;
+    else shares.otherMs += ms;
+  }
+  return shares;
+}
+
+/**
+ * Runs `deno <args…>` once with `--cpu-prof` (the flag goes right after `run`)
+ * and returns its shares, or the reason it could not.
+ */
+export async function profileDeno(
+  args: string[],
+  root: string,
+): Promise<CpuShares | { error: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "sluice-bench-prof-" });
+  try {
+    const [run, ...rest] = args;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [run!, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...rest],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      return { error: `exit ${out.code}: ${new TextDecoder().decode(out.stderr).slice(-200)}` };
+    }
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.name.endsWith(".cpuprofile")) continue;
+      const profile = JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}`)) as CpuProfile;
+      return cpuShares(profile, root);
+    }
+    return { error: "no .cpuprofile written" };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+const ms = (x: number) => `${Math.round(x).toLocaleString("en-US")} ms`;
+
+/** What the limits section is made from. */
+export interface LimitsInput {
+  /** Requests of each profiled run. */
+  n: number;
+  bare: CpuShares | { error: string };
+  sluice: CpuShares | { error: string };
+  /** Measured requests/s of the table's rows. */
+  perSecond: { sluice: number; bare: number; aiohttp?: number };
+}
+
+/**
+ * The markdown section saying, with the profiles' figures, what holds sluice's
+ * throughput below the targets: its CPU time beside the bare loop's, part by part.
+ */
+export function limitsSection({ n, bare, sluice, perSecond }: LimitsInput): string {
+  const lines: string[] = [];
+  if ("error" in bare || "error" in sluice) {
+    const error = "error" in bare ? bare.error : (sluice as { error: string }).error;
+    lines.push(`_CPU profiles unavailable: ${error}_`);
+  } else {
+    const busy = (s: CpuShares) => s.totalMs - s.idleMs;
+    const row = (name: string, s: CpuShares) =>
+      `| ${name} | ${ms(s.totalMs)} | ${ms(busy(s))} | ${ms(s.libsqlMs)} | ${ms(s.fetchMs)} | ${
+        ms(s.sluiceMs)
+      } | ${ms(s.gcMs)} | ${ms(s.otherMs)} | ${ms(s.idleMs)} |`;
+    lines.push(
+      `CPU profiles (\`deno run --cpu-prof\`) of one more run of each, ${
+        n.toLocaleString("en-US")
+      } POSTs, c64, against the same echo server. Each sample goes to the first frame, from the leaf up, in libSQL (@libsql/client and its native addon), Deno's fetch, or sluice's lib/; start-up, module loading and other runtime code are "other".`,
+      "",
+      "| process | profiled | busy (not idle) | libSQL | fetch | sluice's code | GC | other | idle |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      row("bare Deno fetch loop", bare),
+      row("sluice run", sluice),
+      "",
+      `- **vs the ceiling (target 0.85×):** each client runs its JS on one thread while the echo server takes the machine's other core. For the same requests sluice is busy ${
+        ms(busy(sluice) - busy(bare))
+      } longer than the bare loop: libSQL ${
+        ms(sluice.libsqlMs)
+      } (its statements run synchronously on the JS thread: the claims, the result transactions and the import), sluice's own code ${
+        ms(sluice.sluiceMs)
+      }, Deno's fetch ${ms(sluice.fetchMs - bare.fetchMs)} more, garbage collection ${
+        ms(sluice.gcMs - bare.gcMs)
+      } more, other ${
+        ms(sluice.otherMs - bare.otherMs)
+      } more (start-up and module loading among it). This is the bookkeeping that stores each answer durably; the bare loop does none of it.`,
+    );
+  }
+  if (perSecond.aiohttp !== undefined && perSecond.aiohttp > 0) {
+    const ceiling = perSecond.bare / perSecond.aiohttp;
+    if (ceiling < 3) {
+      lines.push(
+        `- **vs aiohttp + gather (target 3×):** on this machine the bare Deno fetch loop itself does ${
+          ceiling.toFixed(2)
+        }× the aiohttp script, so 3× would need sluice at ${
+          (3 / ceiling).toFixed(2)
+        }× the runtime's own client, faster than fetch can go.`,
+      );
+    }
+  }
+  return lines.join("\n");
+}

@@ -41,6 +41,10 @@ Deno.test("deno task bench --quick exits 0 and prints every row of the table", a
       // Seven cells: scenario, figure, contenders, ratio, target, met?, command.
       assert.equal(line.replaceAll("\\|", "").split("|").length - 2, 7, line);
     }
+    // What limits throughput: CPU profiles of a sluice run beside the bare loop.
+    assert.match(text, /## What limits throughput/);
+    assert.match(text, /^\| bare Deno fetch loop \| [\d,]+ ms \|/m);
+    assert.match(text, /^\| sluice run \| [\d,]+ ms \|/m);
     assert.match(text, /## Rate modes/);
     assert.match(text, /## Restart and crash safety/);
   } finally {

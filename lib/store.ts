@@ -215,6 +215,10 @@ export class Store {
         await this.client.execute(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
         if (this.url !== ":memory:") await this.#walMode();
         await this.client.execute("PRAGMA synchronous = NORMAL");
+        // 64 MiB of page cache instead of 2: an import inserts keys in hash order
+        // all over the (job, key) index, which a small cache re-reads and spills
+        // through the kernel on every page (measured: 1M queries, sys 8.4 s → 1.0 s).
+        await this.client.execute("PRAGMA cache_size = -65536");
         // Checkpoint every ~40 MB of WAL rather than ~4 MB: pages written by many
         // small result batches are copied back once, not once per batch or two.
         await this.client.execute("PRAGMA wal_autocheckpoint = 10000");

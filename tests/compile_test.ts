@@ -49,6 +49,18 @@ Deno.test({
     const help = await new Deno.Command(binary, { args: ["run", "--help"], stdout: "piped" })
       .output();
     assert.match(new TextDecoder().decode(help.stdout), /--rate <rate>/);
+    // The demo inside the binary: the embedded queries.example.json, the mock API
+    // and libSQL's native addon, from a directory without the sources.
+    const demo = await new Deno.Command(binary, {
+      args: ["demo"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const demoErr = new TextDecoder().decode(demo.stderr);
+    assert.equal(demo.code, 0, demoErr);
+    assert.match(demoErr, /(\d+)\/\1 done, 0 failed/);
     await Deno.remove(dir, { recursive: true });
   },
 });

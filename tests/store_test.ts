@@ -67,6 +67,39 @@ Deno.test("Store.importItems() adds nothing when the same rows come twice", asyn
   store.close();
 });
 
+Deno.test("prepareJob() imports with a bigger page cache, then puts back the default", async () => {
+  const store = await openStore(":memory:");
+  const cacheSize = () => count(store, "PRAGMA cache_size");
+  await store.cacheSize(4096);
+  assert.equal(await cacheSize(), -4096);
+  await store.cacheSize(undefined);
+  assert.equal(await cacheSize(), -2000);
+  // Record the import transaction's cache settings, and which was in force while reading.
+  const set: (number | undefined)[] = [];
+  const transaction = store.transaction.bind(store);
+  store.transaction = (fn) =>
+    transaction((tx) => {
+      const cache = tx.cacheSize.bind(tx);
+      tx.cacheSize = (kib) => (set.push(kib), cache(kib));
+      return fn(tx);
+    });
+  let duringRead: (number | undefined)[] = [];
+  async function* watched() {
+    yield* queries([{ q: "a" }, { q: "b" }]);
+    duringRead = [...set];
+  }
+  const { imported } = await prepareJob(store, compileTemplate(REQUEST), {
+    name: "j",
+    input: { ...input([]), queries: watched() },
+    request: REQUEST,
+  });
+  assert.equal(imported, 2);
+  assert.deepEqual(duringRead, [16_384]);
+  assert.deepEqual(set, [16_384, undefined]);
+  assert.equal(await cacheSize(), -2000);
+  store.close();
+});
+
 Deno.test("prepareJob() imports the same input twice without adding items", async () => {
   const store = await openStore(":memory:");
   const template = compileTemplate(REQUEST);

@@ -203,12 +203,17 @@ export async function crawlee(
   return toRun(m, n, command, checkOk(m, n));
 }
 
+/** The Deno arguments of the import probe (permissions after `run`). */
+export function importProbeArgs(input: string, db: string): string[] {
+  return ["run", ...SLUICE_PERMISSIONS, `${ROOT}bench/import_probe.ts`, input, `file:${db}`];
+}
+
 /** sluice's import path alone (bench/import_probe.ts): JSONL into the queue, in process. */
 export async function importProbe(place: Place, input: string, n: number, db: string) {
-  const args = ["run", `${ROOT}bench/import_probe.ts`, input, `file:${db}`];
+  const args = importProbeArgs(input, db);
   for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
-  const m = await measure(Deno.execPath(), [args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)]);
-  const command = show(["deno", args[0]!, ...SLUICE_PERMISSIONS, ...args.slice(1)], place)
+  const m = await measure(Deno.execPath(), args);
+  const command = show(["deno", ...args], place)
     .replace(SLUICE_PERMISSIONS.join(" "), "<sluice permissions>");
   const result = m.stdout.trim().split("\n").at(-1) ?? "";
   let parsed: { read: number; imported: number; ms: number } | undefined;

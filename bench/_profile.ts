@@ -191,3 +191,20 @@ export function limitsSection({ n, bare, sluice, perSecond }: LimitsInput): stri
   }
   return lines.join("\n");
 }
+
+/** The limits bullet of a missed import target, from a profile of one more import. */
+export function importBullet(shares: CpuShares | { error: string }, perSecond: number): string {
+  const rate = `${Math.round(perSecond).toLocaleString("en-US")} queries/s`;
+  if ("error" in shares) {
+    return `- **import (target 150,000/s):** ${rate}; CPU profile unavailable: ${shares.error}`;
+  }
+  return `- **import (target 150,000/s):** ${rate}. One more import of the same file under \`--cpu-prof\`: busy ${
+    ms(shares.totalMs - shares.idleMs)
+  }, of which libSQL ${
+    ms(shares.libsqlMs)
+  } (the multi-row \`INSERT … SELECT … FROM json_each(?)\` and its (job, key) unique index), sluice's own code ${
+    ms(shares.sluiceMs)
+  } (reading JSONL, checking template fields, hashing keys), garbage collection ${
+    ms(shares.gcMs)
+  }, other ${ms(shares.otherMs)}; idle ${ms(shares.idleMs)}.`;
+}

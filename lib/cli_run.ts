@@ -7,7 +7,7 @@
  */
 import { InputError } from "./errors.ts";
 import { type InputSource, openInput } from "./input.ts";
-import { prepareJob } from "./job.ts";
+import { checkFields, prepareJob } from "./job.ts";
 import { formatDuration, startProgress } from "./progress.ts";
 import { formatRate, parseRate } from "./rate.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
@@ -308,14 +308,7 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
     `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;
   let count = 0;
   for await (const query of source.queries) {
-    const missing = template.missingField(query.vars);
-    if (missing !== undefined) {
-      throw new InputError(`query has no field "${missing}" used by the request template`, {
-        file: source.file,
-        line: query.line,
-        field: missing,
-      });
-    }
+    checkFields(template, query, source.file);
     if (count < show) {
       const r = template.render(query.vars, masked);
       io.log(`${r.method} ${r.url}`);

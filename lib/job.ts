@@ -14,6 +14,24 @@ import type { CompiledTemplate, RequestTemplate } from "./template.ts";
 /** Page cache of the import transaction, in KiB. */
 const IMPORT_CACHE_KIB = 16_384;
 
+/**
+ * Throws an {@linkcode InputError} with file, line and field when a query lacks
+ * a field the request template uses.
+ */
+export function checkFields(
+  template: CompiledTemplate,
+  query: { vars: Record<string, unknown>; line: number },
+  file: string,
+): void {
+  const missing = template.missingField(query.vars);
+  if (missing === undefined) return;
+  throw new InputError(`query has no field "${missing}" used by the request template`, {
+    file,
+    line: query.line,
+    field: missing,
+  });
+}
+
 /** Options for {@linkcode prepareJob}. */
 export interface PrepareJobOptions {
   /** The job's name (unique in the database). */
@@ -112,43 +130,32 @@ export async function prepareJob(
     // for the import only, so that a run's memory stays what it was.
     await tx.cacheSize(IMPORT_CACHE_KIB);
     try {
-      return await importInto(tx, input);
+      const job = existing ?? await tx.createJob({ name, ...settings, now: now() });
+      let seq = job.nextSeq;
+      let read = 0;
+      let imported = 0;
+      let rows: [number, string, string][] = [];
+      for await (const query of input.queries) {
+        checkFields(template, query, input.file);
+        rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);
+        read++;
+        if (rows.length >= batchSize) {
+          imported += await tx.importItems(job.id, rows, now());
+          rows = [];
+          onProgress?.(read);
+        }
+      }
+      if (rows.length > 0) imported += await tx.importItems(job.id, rows, now());
+      onProgress?.(read);
+      await tx.updateJob(job.id, {
+        ...settings,
+        input: inputId ?? existing?.input ?? null,
+        imported: true,
+      }, now());
+      return { job: (await tx.findJob(name))!, resumed: existing !== undefined, read, imported };
     } finally {
       // Never hides the import's own error; a failed transaction rolls back anyway.
       await tx.cacheSize(undefined).catch(() => {});
     }
   });
-
-  async function importInto(tx: Store, source: InputSource): Promise<PreparedJob> {
-    const job = existing ?? await tx.createJob({ name, ...settings, now: now() });
-    let seq = job.nextSeq;
-    let read = 0;
-    let imported = 0;
-    let rows: [number, string, string][] = [];
-    for await (const query of source.queries) {
-      const missing = template.missingField(query.vars);
-      if (missing !== undefined) {
-        throw new InputError(`query has no field "${missing}" used by the request template`, {
-          file: source.file,
-          line: query.line,
-          field: missing,
-        });
-      }
-      rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);
-      read++;
-      if (rows.length >= batchSize) {
-        imported += await tx.importItems(job.id, rows, now());
-        rows = [];
-        onProgress?.(read);
-      }
-    }
-    if (rows.length > 0) imported += await tx.importItems(job.id, rows, now());
-    onProgress?.(read);
-    await tx.updateJob(job.id, {
-      ...settings,
-      input: inputId ?? existing?.input ?? null,
-      imported: true,
-    }, now());
-    return { job: (await tx.findJob(name))!, resumed: existing !== undefined, read, imported };
-  }
 }

@@ -214,3 +214,25 @@ export function importBullet(shares: CpuShares | { error: string }, perSecond: n
     ms(shares.gcMs)
   }, other ${ms(shares.otherMs)}; idle ${ms(shares.idleMs)}.`;
 }
+
+/**
+ * The limits bullet of a missed whole-job aim (12 min): the rate it needed
+ * beside the rate of the whole job and of the smaller end-to-end runs.
+ */
+export function wholeJobBullet(
+  items: number,
+  perSecond: number,
+  smallPerSecond: number,
+  smallItems: number,
+): string {
+  const rate = (x: number) => `${Math.round(x).toLocaleString("en-US")} req/s`;
+  const needed = items / (12 * 60);
+  const small = `the ${rate(smallPerSecond)} of the ${
+    smallItems.toLocaleString("en-US")
+  }-item runs above`;
+  return `- **the whole job (aim < 12 min):** it ran at ${rate(perSecond)}; 12 min needs ${
+    rate(needed)
+  } end to end, ` + (smallPerSecond < needed
+    ? `more than ${small}: the same per-request bookkeeping (profiled above) sets its pace.`
+    : `no more than ${small}: the big run is slower per request than the small ones (not profiled here).`);
+}

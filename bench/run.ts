@@ -30,7 +30,7 @@ import {
 import { startEchoServer, writeQueries } from "./_measure.ts";
 import { setupCrawlee } from "./crawlee.ts";
 import { rowId, ROWS, type TableRow, toMarkdown } from "./_table.ts";
-import { importBullet, limitsSection, profileDeno } from "./_profile.ts";
+import { importBullet, limitsSection, profileDeno, wholeJobBullet } from "./_profile.ts";
 
 const fmt = (x: number, digits = 0) =>
   Number.isFinite(x)
@@ -304,18 +304,7 @@ async function scenarios(
         command: [run.command],
       });
       if (!run.error && run.wallMs >= 12 * 60_000) {
-        const needed = size.fullRun / (12 * 60);
-        more.push(
-          `- **the whole job (aim < 12 min):** it ran at ${perS(run)}; 12 min needs ${
-            fmt(needed)
-          } req/s end to end, ` + (sluice.perSecond < needed
-            ? `more than the ${
-              perS(sluice)
-            } of the ${n}-item runs above: the same per-request bookkeeping (profiled above) sets its pace.`
-            : `no more than the ${
-              perS(sluice)
-            } of the ${n}-item runs above: the big run is slower per request than the small ones (not profiled here).`),
-        );
+        more.push(wholeJobBullet(size.fullRun, run.perSecond, sluice.perSecond, size.e2e));
       }
     }
     await Deno.remove(hugeInput).catch(() => {});

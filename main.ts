@@ -6,14 +6,14 @@
  * @module
  */
 import { Command, CommanderError, Option } from "commander";
-import type { PlanFlags, RunCommandFlags } from "./lib/cli_run.ts";
-import type { MockFlags } from "./lib/cli_mock.ts";
-import { EXIT, planCommand, runCommand } from "./lib/cli_run.ts";
-import { exportCommand, retryCommand, statusCommand } from "./lib/cli_report.ts";
-import { demoCommand, mockCommand } from "./lib/cli_mock.ts";
+import type { PlanFlags, RunCommandFlags } from "./cli/run.ts";
+import type { MockFlags } from "./cli/mock.ts";
+import { EXIT, planCommand, runCommand } from "./cli/run.ts";
+import { exportCommand, retryCommand, statusCommand } from "./cli/report.ts";
+import { demoCommand, mockCommand } from "./cli/mock.ts";
 import { InputError, StoreError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
-import { dashboardCommand, type DashboardFlags, type Serve } from "./lib/cli_dashboard.ts";
+import { dashboardCommand, type DashboardFlags, type Serve } from "./cli/dashboard.ts";
 
 // The CLI's only writers: data to stdout, messages to stderr.
 const io = {

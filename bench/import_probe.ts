@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { openInput } from "../lib/input.ts";
-import { prepareJob } from "../lib/job.ts";
-import { openStore } from "../lib/store.ts";
-import { compileTemplate } from "../lib/template.ts";
+import { openInput } from "../lib/job/input.ts";
+import { prepareJob } from "../lib/job/prepare_job.ts";
+import { openStore } from "../lib/store/store.ts";
+import { compileTemplate } from "../lib/job/template.ts";
 
 if (import.meta.main) {
   const [file = "", db = ""] = Deno.args;

@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { prepareJob } from "../lib/job.ts";
-import { serveMockApi, type ServeMockOptions } from "../lib/mock_server.ts";
-import { parseRate } from "../lib/rate.ts";
-import { runJob, type RunJobOptions } from "../lib/runner.ts";
-import { openStore } from "../lib/store.ts";
-import { compileTemplate } from "../lib/template.ts";
+import { prepareJob } from "../lib/job/prepare_job.ts";
+import { serveMockApi, type ServeMockOptions } from "../lib/mock/mock_server.ts";
+import { parseRate } from "../lib/rate/rate_spec.ts";
+import { runJob, type RunJobOptions } from "../lib/run/run_job.ts";
+import { openStore } from "../lib/store/store.ts";
+import { compileTemplate } from "../lib/job/template.ts";
 
 /** One mode of the benchmark. */
 export interface RateMode {

@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { openStore } from "../lib/store.ts";
-import { serveMockApi } from "../lib/mock_server.ts";
+import { openStore } from "../lib/store/store.ts";
+import { serveMockApi } from "../lib/mock/mock_server.ts";
 import { SluiceProcess } from "../tests/_sluice_process.ts";
-import { runTorture } from "../tests/_torture.ts";
+import { runTorture } from "../tests/e2e/_torture.ts";
 
 /** Builds a job of `items` pending items with one SQL statement. */
 async function buildDatabase(path: string, items: number, url: string): Promise<number> {

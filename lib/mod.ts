@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { type Clock, FakeClock, systemClock } from "./clock.ts";
+export { type Clock, FakeClock, systemClock } from "./util/clock.ts";
 export { InputError, type InputLocation, StoreError } from "./errors.ts";
 export {
   type InputSource,
@@ -27,14 +27,14 @@ export {
   openInput,
   type OpenInputOptions,
   type QueryRecord,
-} from "./input.ts";
-export { itemKey } from "./item_key.ts";
+} from "./job/input.ts";
+export { itemKey } from "./job/item_key.ts";
 export {
   type CompiledTemplate,
   compileTemplate,
   type RenderedRequest,
   type RequestTemplate,
-} from "./template.ts";
+} from "./job/template.ts";
 export {
   type ClaimedItem,
   type ItemUpdate,
@@ -43,33 +43,33 @@ export {
   openStore,
   Store,
   type StoreOptions,
-} from "./store.ts";
-export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job.ts";
-export { DEFAULT_RATE, runJob, type RunJobOptions, type RunSummary } from "./runner.ts";
+} from "./store/store.ts";
+export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job/prepare_job.ts";
+export { DEFAULT_RATE, runJob, type RunJobOptions, type RunSummary } from "./run/run_job.ts";
 export {
   type LimiterReport,
   RateLimiter,
   type RateLimiterOptions,
   type ResponseSignal,
-} from "./rate_limiter.ts";
+} from "./rate/rate_limiter.ts";
 export {
   parseRateLimitHeaders,
   type RateLimitInfo,
   type RateLimitQuota,
-} from "./rate_limit_headers.ts";
-export { AdaptiveRate, type AdaptiveRateOptions } from "./adaptive_rate.ts";
-export { CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
-export { RateBudget, type RateBudgetOptions } from "./rate_budget.ts";
-export { createRunLimiter, type RunLimiterOptions } from "./run_limiter.ts";
-export { fetchFollowing, type FetchFollowingOptions } from "./redirects.ts";
-export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate.ts";
-export { pooledMap } from "./pool.ts";
-export { decideOutcome, type Outcome, type OutcomePolicy } from "./outcome.ts";
-export { backoffDelay, type BackoffOptions, parseRetryAfter } from "./backoff.ts";
-export { send, type SendOptions, type SendResult } from "./send.ts";
-export { ResultWriter, type ResultWriterOptions } from "./result_writer.ts";
-export { RunStats, type StatsSnapshot } from "./stats.ts";
-export { createMockApi, type MockApi, type MockApiOptions } from "./mock_api.ts";
-export { type MockServer, serveMockApi, type ServeMockOptions } from "./mock_server.ts";
-export { parseDuration, parseSize } from "./duration.ts";
+} from "./rate/rate_limit_headers.ts";
+export { AdaptiveRate, type AdaptiveRateOptions } from "./rate/adaptive_rate.ts";
+export { CircuitBreaker, type CircuitBreakerOptions } from "./rate/circuit_breaker.ts";
+export { RateBudget, type RateBudgetOptions } from "./rate/rate_budget.ts";
+export { createRunLimiter, type RunLimiterOptions } from "./rate/create_run_limiter.ts";
+export { fetchFollowing, type FetchFollowingOptions } from "./http/fetch_following.ts";
+export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
+export { pooledMap } from "./run/pool.ts";
+export { decideOutcome, type Outcome, type OutcomePolicy } from "./run/outcome.ts";
+export { backoffDelay, type BackoffOptions, parseRetryAfter } from "./run/backoff.ts";
+export { send, type SendOptions, type SendResult } from "./http/send.ts";
+export { ResultWriter, type ResultWriterOptions } from "./run/result_writer.ts";
+export { RunStats, type StatsSnapshot } from "./run/run_stats.ts";
+export { createMockApi, type MockApi, type MockApiOptions } from "./mock/mock_api.ts";
+export { type MockServer, serveMockApi, type ServeMockOptions } from "./mock/mock_server.ts";
+export { parseDuration, parseSize } from "./util/units.ts";
 export { VERSION } from "./version.ts";

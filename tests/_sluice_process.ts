@@ -6,9 +6,9 @@
  * @module
  */
 import { type Client, createClient } from "@libsql/client";
-import { fromFileUrl } from "../lib/_path.ts";
-import type { MockClock } from "../lib/mock_api.ts";
-import { type MockServer, serveMockApi } from "../lib/mock_server.ts";
+import { fromFileUrl } from "../lib/util/from_file_url.ts";
+import type { MockClock } from "../lib/mock/mock_api.ts";
+import { type MockServer, serveMockApi } from "../lib/mock/mock_server.ts";
 
 /** Absolute path of main.ts. */
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));

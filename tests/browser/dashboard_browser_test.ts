@@ -8,9 +8,9 @@
  * /proc, which Deno grants only to --allow-all.
  */
 import assert from "node:assert/strict";
-import { createDashboard, type LiveRun } from "../../lib/dashboard.ts";
-import { openStore } from "../../lib/store.ts";
-import { RunStats } from "../../lib/stats.ts";
+import { createDashboard, type LiveRun } from "../../lib/dashboard/create_dashboard.ts";
+import { openStore } from "../../lib/store/store.ts";
+import { RunStats } from "../../lib/run/run_stats.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const installed = await Deno.stat(CHROMIUM).then(() => true, () => false);

@@ -1,0 +1,139 @@
+/**
+ * `sluice mock` (the built-in demo API) and `sluice demo` (the mock and the
+ * example job in one process).
+ *
+ * @module
+ */
+import { fromFileUrl } from "../lib/util/from_file_url.ts";
+import { type Console, EXIT, runCommand } from "./run.ts";
+import { InputError } from "../lib/errors.ts";
+import { serveMockApi, type ServeMockOptions } from "../lib/mock/mock_server.ts";
+import { openStore } from "../lib/store/store.ts";
+import { parseDuration } from "../lib/util/units.ts";
+import { parseRate } from "../lib/rate/rate_spec.ts";
+
+/** Flags of `sluice mock`. */
+export interface MockFlags {
+  port?: string;
+  rate?: string;
+  burst?: string;
+  limiter?: "window" | "bucket";
+  headers?: "ietf" | "legacy" | "x" | "none";
+  latency?: string;
+  failRate?: string;
+  resetRate?: string;
+  seed?: string;
+  record?: boolean;
+  windows?: string;
+  outage?: string[];
+  retryAfter?: "seconds" | "date";
+  slowRate?: string;
+  slowMs?: string;
+}
+
+function number(text: string | undefined, name: string, min: number, max = Infinity) {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new InputError(
+      `Cannot parse ${name} as a number from ${min} to ${max}: current value is '${text}'`,
+    );
+  }
+  return n;
+}
+
+/** Resolves mock flags to server options. */
+export function mockOptions(flags: MockFlags): ServeMockOptions {
+  const options: ServeMockOptions = { port: number(flags.port, "--port", 0, 65535) ?? 8787 };
+  const rate = number(flags.rate?.replace(/\/s$/, ""), "--rate", 0);
+  if (rate) options.rate = rate;
+  const burst = number(flags.burst, "--burst", 1);
+  if (burst) options.burst = burst;
+  if (flags.limiter) options.limiter = flags.limiter;
+  if (flags.headers) options.headers = flags.headers;
+  const latency = number(flags.latency, "--latency", 0);
+  if (latency) options.latencyMs = latency;
+  const failRate = number(flags.failRate, "--fail-rate", 0, 1);
+  if (failRate) options.failRate = failRate;
+  const resetRate = number(flags.resetRate, "--reset-rate", 0, 1);
+  if (resetRate) options.resetRate = resetRate;
+  const seed = number(flags.seed, "--seed", 0);
+  if (seed !== undefined) options.seed = seed;
+  if (flags.record) options.record = true;
+  if (flags.windows) {
+    const spec = parseRate(flags.windows);
+    if (spec.kind !== "windows") {
+      throw new InputError(`Cannot use --windows '${flags.windows}': give limits such as 1000/min`);
+    }
+    options.windows = spec.windows;
+  }
+  if (flags.outage?.length) options.outages = flags.outage.map(parseOutage);
+  if (flags.retryAfter) options.retryAfter = flags.retryAfter;
+  const slowRate = number(flags.slowRate, "--slow-rate", 0, 1);
+  if (slowRate) options.slowRate = slowRate;
+  const slowMs = number(flags.slowMs, "--slow-ms", 0);
+  if (slowMs) options.slowMs = slowMs;
+  return options;
+}
+
+/** `START-END:RETRY_AFTER`, e.g. `5s-8s:2` or `5000-8000:2` (ms without a unit). */
+function parseOutage(text: string): { startMs: number; endMs: number; retryAfterS: number } {
+  const match = /^\s*([^-:]+)-([^:]+)(?::\s*(\d+))?\s*$/.exec(text);
+  const startMs = match ? parseDuration(match[1]!, "--outage start") : NaN;
+  const endMs = match ? parseDuration(match[2]!, "--outage end") : NaN;
+  if (!match || !(endMs > startMs)) {
+    throw new InputError(
+      `Cannot parse --outage as START-END[:RETRY_AFTER_S] (e.g. 5s-8s:2): current value is '${text}'`,
+    );
+  }
+  return { startMs, endMs, retryAfterS: Number(match[3] ?? 1) };
+}
+
+/** Serves the mock API until stopped. */
+export async function mockCommand(flags: MockFlags, io: Console, stop: AbortSignal) {
+  const server = serveMockApi({ ...mockOptions(flags), signal: stop });
+  io.error(
+    `sluice mock: listening on http://127.0.0.1:${server.port} (POST /search, GET /_mock/stats)` +
+      (flags.rate ? `; limited to ${flags.rate}/s` : ""),
+  );
+  await server.finished;
+  return EXIT.ok;
+}
+
+/** Runs queries.example.json against an in-process mock API and shows where the answers are. */
+export async function demoCommand(flags: { db?: string }, io: Console, stop: AbortSignal) {
+  const server = serveMockApi({ port: 0, rate: 100, failRate: 0.05, latencyMs: 15, seed: 7 });
+  const dir = flags.db ? undefined : await Deno.makeTempDir({ prefix: "sluice-demo-" });
+  const db = flags.db ?? `file:${dir}/demo.db`;
+  const jobFile = fromFileUrl(new URL("../queries.example.json", import.meta.url));
+  io.error(`sluice demo: mock API on http://127.0.0.1:${server.port} (100 req/s, 5% faults)`);
+  try {
+    const code = await runCommand(
+      jobFile,
+      {
+        db,
+        job: "demo",
+        url: `http://127.0.0.1:${server.port}/search`,
+        quiet: !Deno.stderr.isTerminal(),
+      },
+      io,
+      stop,
+    );
+    const store = await openStore(db);
+    try {
+      const rs = await store.client.execute(
+        `SELECT i.key, json_extract(r.body, '$.results[0].title') AS title
+         FROM items i JOIN responses r ON r.item = i.id ORDER BY i.id LIMIT 3`,
+      );
+      io.log("First answers (SELECT key, json_extract(body, '$.results[0].title') ...):");
+      for (const row of rs.rows) io.log(`  ${row.key}  →  ${row.title}`);
+    } finally {
+      store.close();
+    }
+    io.log(`Database: ${db}`);
+    io.log(`Try: deno task sluice status --db ${db}   or   deno task sluice export --db ${db}`);
+    return code;
+  } finally {
+    await server.shutdown();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The progress line on stderr: one line redrawn in place on a terminal, a
+ * plain line every few seconds otherwise, and the closing summary.
+ *
+ * @module
+ */
+import { formatDuration } from "../lib/util/units.ts";
+import type { StatsSnapshot } from "../lib/run/run_stats.ts";
+
+/**
+ * One progress line: done/total, percentage, rate, ETA, failures, 429s, retries.
+ *
+ * @example Usage
+ * ```ts
+ * import { progressLine } from "./progress.ts";
+ * import assert from "node:assert/strict";
+ * const line = progressLine({
+ *   at: 0, elapsedMs: 10_000, total: 200, done: 50, failed: 2, pending: 148, sent: 60,
+ *   retried: 5, throttled: 3, possiblySent: 0, byStatus: {}, errors: {}, rate: 5, sendRate: 6,
+ *   p50Ms: 20, p95Ms: 80, etaMs: 29_600,
+ * }, { width: 0 });
+ * assert.equal(line, "52/200 26.0% | 5.0/s | ETA 30s | failed 2 | 429s 3 | retries 5 | p50 20ms");
+ * ```
+ */
+export function progressLine(s: StatsSnapshot, options: { width?: number } = {}): string {
+  const { width = 20 } = options;
+  const finished = s.done + s.failed;
+  const fraction = s.total > 0 ? finished / s.total : 1;
+  const bar = width > 0 ? `[${"#".repeat(Math.round(fraction * width)).padEnd(width, ".")}] ` : "";
+  const parts = [
+    `${bar}${finished}/${s.total} ${(fraction * 100).toFixed(1)}%`,
+    `${s.rate.toFixed(1)}/s`,
+    `ETA ${s.pending === 0 ? "0s" : formatDuration(s.etaMs)}`,
+    `failed ${s.failed}`,
+    `429s ${s.throttled}`,
+    `retries ${s.retried}`,
+  ];
+  if (s.p50Ms !== undefined) parts.push(`p50 ${formatDuration(s.p50Ms)}`);
+  return parts.join(" | ");
+}
+
+/** Options for {@linkcode startProgress}. */
+export interface ProgressOptions {
+  /** Where to write. @default Deno.stderr */
+  output?: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
+  /** Redraw interval on a terminal. @default 250 */
+  terminalMs?: number;
+  /** Interval of plain lines when not on a terminal. @default 10_000 */
+  plainMs?: number;
+}
+
+/** Starts reporting; call the returned function to stop (it clears the line on a terminal). */
+export function startProgress(
+  snapshot: () => StatsSnapshot,
+  options: ProgressOptions = {},
+): () => void {
+  const { output = Deno.stderr, terminalMs = 250, plainMs = 10_000 } = options;
+  const encoder = new TextEncoder();
+  const terminal = output.isTerminal();
+  const draw = () => {
+    const line = progressLine(snapshot(), { width: terminal ? 20 : 0 });
+    output.writeSync(encoder.encode(terminal ? `\r\x1b[2K${line}` : `${line}\n`));
+  };
+  const timer = setInterval(draw, terminal ? terminalMs : plainMs);
+  return () => {
+    clearInterval(timer);
+    if (terminal) output.writeSync(encoder.encode("\r\x1b[2K"));
+  };
+}

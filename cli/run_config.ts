@@ -1,0 +1,213 @@
+/**
+ * Turns command-line flags and a job file's settings into a validated
+ * request template and run options. Flags win over the job file, which wins
+ * over the settings stored with a job being resumed.
+ *
+ * @module
+ */
+import { parseDuration, parseSize } from "../lib/util/units.ts";
+import { InputError } from "../lib/errors.ts";
+import type { JobSettings } from "../lib/job/input.ts";
+import { parseRate, type RateSpec } from "../lib/rate/rate_spec.ts";
+import { DEFAULT_RATE, type RunJobOptions } from "../lib/run/run_job.ts";
+import type { RequestTemplate } from "../lib/job/template.ts";
+
+/** The flags of `sluice run` and `sluice plan` that shape requests and pacing. */
+export interface RunFlags {
+  url?: string;
+  method?: string;
+  header?: string[];
+  body?: string;
+  rate?: string;
+  burst?: string;
+  concurrency?: string;
+  timeout?: string;
+  maxAttempts?: string;
+  maxThrottled?: string;
+  maxRetryAfter?: string;
+  maxBody?: string;
+  retryBase?: string;
+  keepAttempts?: boolean;
+  idempotencyKey?: boolean | string;
+  userAgent?: string;
+  grace?: string;
+  lease?: string;
+  maxRedirects?: string;
+  deadline?: string;
+  breakerThreshold?: string;
+  breakerCooldown?: string;
+}
+
+/** A resolved configuration. */
+export interface RunConfig {
+  request: RequestTemplate;
+  rate: RateSpec;
+  /** Where the rate came from, to tell the user when the polite default applies. */
+  rateSource: "flag" | "job file" | "saved" | "default";
+  options: RunJobOptions;
+  /** The settings to store with the job (no secrets: templates only). */
+  saved: Record<string, unknown>;
+}
+
+/**
+ * Merges and validates.
+ *
+ * @throws {InputError} For a missing URL, a bad header or a bad number.
+ * @throws {RangeError} For a bad rate or duration.
+ *
+ * @example Usage
+ * ```ts
+ * import { resolveRunConfig } from "./run_config.ts";
+ * import assert from "node:assert/strict";
+ * const config = resolveRunConfig({ url: "http://127.0.0.1:1/x", rate: "5/s" }, {});
+ * assert.equal(config.options.concurrency, 16);
+ * assert.equal(config.rateSource, "flag");
+ * ```
+ */
+export function resolveRunConfig(
+  flags: RunFlags,
+  settings: JobSettings,
+  saved: Record<string, unknown> = {},
+  savedRequest?: RequestTemplate,
+): RunConfig {
+  const pick = (flag: string | undefined, key: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const value = settings[key] ?? saved[key];
+    return value === undefined || value === null ? undefined : String(value);
+  };
+  const base: RequestTemplate = settings.request ?? savedRequest ?? { url: "" };
+  const headers = { ...base.headers };
+  for (const header of flags.header ?? []) {
+    const colon = header.indexOf(":");
+    if (colon <= 0) {
+      throw new InputError(`Cannot parse header as 'Name: value': current value is '${header}'`);
+    }
+    headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+  }
+  const request: RequestTemplate = {
+    url: flags.url ?? base.url,
+    ...(flags.method ?? base.method
+      ? { method: (flags.method ?? base.method)!.toUpperCase() }
+      : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(flags.body !== undefined
+      ? { body: flags.body }
+      : base.body !== undefined
+      ? { body: base.body }
+      : {}),
+  };
+  if (!request.url) {
+    throw new InputError("No URL to send to: pass --url or put request.url in the job file");
+  }
+
+  const rateText = pick(flags.rate, "rate");
+  const rate = rateText === undefined ? DEFAULT_RATE : parseRate(rateText);
+  const rateSource = flags.rate !== undefined
+    ? "flag"
+    : settings.rate !== undefined
+    ? "job file"
+    : saved.rate !== undefined
+    ? "saved"
+    : "default";
+  const int = (text: string | undefined, name: string, fallback: number, min = 1) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) {
+      throw new RangeError(
+        `Cannot parse ${name} as an integer of at least ${min}: current value is '${text}'`,
+      );
+    }
+    return n;
+  };
+  const ms = (text: string | undefined, name: string, fallback: number) =>
+    text === undefined ? fallback : parseDuration(text, name);
+
+  const concurrency = int(pick(flags.concurrency, "concurrency"), "--concurrency", 16);
+  const burst = int(pick(flags.burst, "burst"), "--burst", 1);
+  const timeoutMs = ms(pick(flags.timeout, "timeout"), "--timeout", 30_000);
+  const maxAttempts = int(pick(flags.maxAttempts, "maxAttempts"), "--max-attempts", 5);
+  const maxThrottled = int(pick(flags.maxThrottled, "maxThrottled"), "--max-throttled", 50);
+  const maxRetryAfterMs = ms(
+    pick(flags.maxRetryAfter, "maxRetryAfter"),
+    "--max-retry-after",
+    300_000,
+  );
+  const retryBaseMs = ms(pick(flags.retryBase, "retryBase"), "--retry-base", 500);
+  const maxBodyText = pick(flags.maxBody, "maxBody");
+  const maxBodyBytes = maxBodyText === undefined
+    ? 10_000_000
+    : parseSize(maxBodyText, "--max-body");
+  const graceMs = ms(flags.grace, "--grace", 10_000);
+  const leaseMs = ms(flags.lease, "--lease", 60_000);
+  const maxRedirects = int(pick(flags.maxRedirects, "maxRedirects"), "--max-redirects", 10, 0);
+  const deadlineText = flags.deadline ?? settings.deadline;
+  const deadlineMs = deadlineText === undefined
+    ? undefined
+    : parseDuration(String(deadlineText), "--deadline");
+  const breakerThreshold = int(
+    pick(flags.breakerThreshold, "breakerThreshold"),
+    "--breaker-threshold",
+    10,
+    0,
+  );
+  const breakerCooldownMs = ms(
+    pick(flags.breakerCooldown, "breakerCooldown"),
+    "--breaker-cooldown",
+    10_000,
+  );
+  // `--rate auto` starts where the job's last run settled.
+  const discovered = rate.kind === "auto" ? discoveredRate(saved.discoveredRate) : undefined;
+  const idempotencyHeader = flags.idempotencyKey === false
+    ? false
+    : typeof flags.idempotencyKey === "string"
+    ? flags.idempotencyKey
+    : "Idempotency-Key";
+
+  const options: RunJobOptions = {
+    concurrency,
+    rate,
+    burst,
+    timeoutMs,
+    maxBodyBytes,
+    policy: { maxAttempts, maxThrottled, maxRetryAfterMs, backoff: { baseMs: retryBaseMs } },
+    keepAttempts: flags.keepAttempts ?? false,
+    idempotencyHeader,
+    graceMs,
+    leaseMs,
+    ...(flags.userAgent ? { userAgent: flags.userAgent } : {}),
+    maxRedirects,
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    pacing: {
+      breaker: breakerThreshold === 0
+        ? false
+        : { threshold: breakerThreshold, cooldownMs: breakerCooldownMs },
+      ...(discovered ? { adaptive: discovered } : {}),
+    },
+  };
+  const savedSettings: Record<string, unknown> = {
+    ...(rateText !== undefined ? { rate: rateText } : {}),
+    concurrency,
+    burst,
+    timeout: `${timeoutMs}ms`,
+    maxAttempts,
+    maxThrottled,
+    maxRedirects,
+    breakerThreshold,
+    breakerCooldown: `${breakerCooldownMs}ms`,
+    ...(rate.kind === "auto" && saved.discoveredRate
+      ? { discoveredRate: saved.discoveredRate }
+      : {}),
+  };
+  return { request, rate, rateSource, options, saved: savedSettings };
+}
+
+/** The `--rate auto` state a job's last run saved, as a starting point. */
+function discoveredRate(value: unknown): { initialRate: number; ceiling?: number } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { rate, ceiling } = value as { rate?: unknown; ceiling?: unknown };
+  if (typeof rate !== "number" || !(rate > 0)) return undefined;
+  return {
+    initialRate: rate,
+    ...(typeof ceiling === "number" && ceiling > 0 ? { ceiling } : {}),
+  };
+}

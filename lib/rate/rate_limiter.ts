@@ -1,0 +1,340 @@
+/**
+ * Client-side pacing: several windows at once, a burst allowance, a global
+ * cooldown that any response (429, Retry-After) can impose, and what the
+ * server says through {@linkcode RateLimiter.observe}: RateLimit headers
+ * (proactive pacing), 429s (`--rate auto` discovery), and runs of failures
+ * (circuit breaker). Long windows can be kept in a database (daily budget).
+ *
+ * @module
+ */
+import {
+  AdaptiveRate,
+  type AdaptiveRateOptions,
+  type AdaptiveRateSnapshot,
+} from "./adaptive_rate.ts";
+import { parseRetryAfter } from "../run/backoff.ts";
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from "./circuit_breaker.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { RateWindow } from "./rate_spec.ts";
+import type { RateBudget } from "./rate_budget.ts";
+import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
+import { SlidingLog } from "./_sliding_log.ts";
+
+/** Options for {@linkcode RateLimiter}. */
+export interface RateLimiterOptions {
+  /** Limits enforced at once; empty means no pacing of its own. @default [] */
+  windows?: RateWindow[];
+  /** Requests that may go at once above the steady rate of the shortest window. @default 1 */
+  burst?: number;
+  /** Source of time. @default systemClock */
+  clock?: Clock;
+  /** Pacing from the server's RateLimit headers; `false` ignores them. @default {} */
+  serverQuota?: ServerQuotaOptions | false;
+  /** Discover the rate by AIMD (`--rate auto`): a per-second window driven by 429s. @default undefined */
+  adaptive?: AdaptiveRateOptions;
+  /** Pause after a run of failures, then probe with one request. @default undefined (none) */
+  breaker?: CircuitBreakerOptions;
+  /** Long windows reserved from a database, such as a daily budget. @default undefined */
+  budget?: RateBudget;
+  /** Longest `Retry-After` that may end the server's windows early. @default 300_000 */
+  maxRetryAfterMs?: number;
+}
+
+/** What the runner tells the limiter about one answered attempt. */
+export interface ResponseSignal {
+  /** The HTTP status, or undefined for a network failure or timeout. */
+  status: number | undefined;
+  /** The response headers, when there was a response. */
+  headers: Headers | undefined;
+  /** When the answer arrived (clock time). */
+  now: number;
+}
+
+/** What the limiter has learnt, for the run summary and status. */
+export interface LimiterReport {
+  /** `--rate auto`: the discovered rate. */
+  adaptive?: AdaptiveRateSnapshot;
+  /** The circuit breaker's state and how often it opened. */
+  breaker?: { state: CircuitState; opened: number };
+  /** The server's quotas being paced against. */
+  quotas: QuotaState[];
+}
+
+interface Waiter {
+  resolve: (grant: number) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+// How late a timer may fire and still be caught up on, so that rates above the
+// timer resolution are reached; the sliding logs keep every window exact anyway.
+const CATCH_UP_MS = 5;
+// Windows with more slots than this are paced by GCRA alone (memory bound).
+const MAX_LOG = 1_000_000;
+
+/**
+ * Hands out permission to send, one caller at a time in arrival order, never
+ * faster than every configured window and every server signal allows.
+ *
+ * @example Usage
+ * ```ts
+ * import { RateLimiter } from "./rate_limiter.ts";
+ * import { FakeClock } from "../util/clock.ts";
+ * import assert from "node:assert/strict";
+ * const clock = new FakeClock();
+ * const limiter = new RateLimiter({ windows: [{ limit: 10, periodMs: 1000 }], clock });
+ * const granted: number[] = [];
+ * const all = [0, 1, 2].map(() => limiter.acquire().then(() => granted.push(clock.now())));
+ * await clock.tick(300);
+ * await Promise.all(all);
+ * assert.deepEqual(granted, [0, 100, 200]);
+ * ```
+ */
+export class RateLimiter {
+  readonly #clock: Clock;
+  readonly #burst: number;
+  readonly #quota: ServerQuota | undefined;
+  readonly #adaptive: AdaptiveRate | undefined;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #budget: RateBudget | undefined;
+  readonly #maxRetryAfterMs: number;
+  #base: RateWindow[] = [];
+  #windows: RateWindow[] = [];
+  #logs: SlidingLog[] = [];
+  #tat = -Infinity;
+  #cooldownUntil = 0;
+  #queue: Waiter[] = [];
+  #pumping = false;
+  #held = false;
+  #interrupt: AbortController | undefined;
+  #granted = 0;
+
+  constructor(options: RateLimiterOptions = {}) {
+    const {
+      windows = [],
+      burst = 1,
+      clock = systemClock,
+      serverQuota = {},
+      adaptive,
+      breaker,
+      budget,
+      maxRetryAfterMs = 300_000,
+    } = options;
+    if (!Number.isInteger(burst) || burst < 1) {
+      throw new RangeError(`Cannot use burst as a positive integer: current value is '${burst}'`);
+    }
+    this.#clock = clock;
+    this.#burst = burst;
+    this.#quota = serverQuota === false ? undefined : new ServerQuota(serverQuota);
+    this.#adaptive = adaptive ? new AdaptiveRate(adaptive) : undefined;
+    this.#breaker = breaker ? new CircuitBreaker(breaker) : undefined;
+    this.#budget = budget;
+    this.#maxRetryAfterMs = maxRetryAfterMs;
+    this.setWindows(windows);
+  }
+
+  /** The windows in force, shortest first (with `adaptive`, the discovered rate's first). */
+  get windows(): readonly RateWindow[] {
+    return this.#windows;
+  }
+
+  /** Requests granted so far. */
+  get granted(): number {
+    return this.#granted;
+  }
+
+  /** Callers waiting for a slot. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Time until which no request is granted (0 when none). */
+  get cooldownUntil(): number {
+    return this.#cooldownUntil;
+  }
+
+  /** What the limiter has learnt from the server so far. */
+  report(): LimiterReport {
+    return {
+      ...(this.#adaptive ? { adaptive: this.#adaptive.snapshot() } : {}),
+      ...(this.#breaker
+        ? { breaker: { state: this.#breaker.state, opened: this.#breaker.opened } }
+        : {}),
+      quotas: this.#quota?.quotas ?? [],
+    };
+  }
+
+  /** Replaces the configured windows; waiting callers re-check at once. */
+  setWindows(windows: RateWindow[]): void {
+    for (const w of windows) {
+      if (!(w.limit > 0) || !(w.periodMs > 0)) {
+        throw new RangeError(
+          `Cannot use rate window as positive numbers: current value is '${w.limit}/${w.periodMs}ms'`,
+        );
+      }
+    }
+    this.#base = [...windows];
+    this.#applyWindows();
+  }
+
+  /** While held (a pause asked for by a person), nothing is granted. */
+  hold(held: boolean): void {
+    this.#held = held;
+    this.#wakePump();
+  }
+
+  /** True while {@linkcode hold} keeps every grant back. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Grants nothing before `time` (epoch ms); later calls can only extend the pause. */
+  pauseUntil(time: number): void {
+    if (time <= this.#cooldownUntil) return;
+    this.#cooldownUntil = time;
+    this.#wakePump();
+  }
+
+  /**
+   * Learns from a response: RateLimit headers, 429s, failures. Called by the
+   * runner once per answered attempt with the grant number `acquire` returned.
+   * The cooldown of a 429 or 503 itself comes from {@linkcode pauseUntil}.
+   */
+  observe(grant: number, response: ResponseSignal): void {
+    const { status, headers, now } = response;
+    const retryAfterMs = parseRetryAfter(headers?.get("retry-after"), now);
+    const retryAt = retryAfterMs === undefined
+      ? undefined
+      : now + Math.min(retryAfterMs, this.#maxRetryAfterMs);
+    this.#quota?.observe(grant, headers, now, retryAt);
+    const failed = status === undefined || status === 429 || status >= 500;
+    this.#breaker?.onAnswer(grant, !failed, now);
+    if (this.#adaptive?.onAnswer(grant, status === 429, now, retryAt ?? now + 1000)) {
+      this.#applyWindows();
+    }
+    this.#wakePump();
+  }
+
+  /** A granted request that was never sent (e.g. its template failed): stop waiting for its answer. */
+  forget(grant: number): void {
+    this.#quota?.forget(grant);
+    this.#breaker?.forget(grant);
+    this.#wakePump();
+  }
+
+  /** Gives back what the budget reserved and did not use. */
+  async close(): Promise<void> {
+    await this.#budget?.close();
+  }
+
+  /** Resolves with a grant number when the caller may send; rejects with the signal's reason if aborted first. */
+  acquire(signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#queue.length === 0 && !this.#budget) {
+      const now = this.#clock.now();
+      if (this.#allowedAt(now) <= now) {
+        this.#record(now);
+        return Promise.resolve(this.#granted);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.#queue.indexOf(waiter);
+          if (i >= 0) this.#queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  #applyWindows(): void {
+    const adaptive = this.#adaptive ? [{ limit: this.#adaptive.rate, periodMs: 1000 }] : [];
+    const old = this.#logs;
+    this.#windows = [...adaptive, ...this.#base].sort((a, b) => a.periodMs - b.periodMs);
+    this.#logs = this.#windows.filter((w) => w.limit <= MAX_LOG).map((w) =>
+      new SlidingLog(w, old.find((l) => l.periodMs === w.periodMs))
+    );
+    this.#wakePump();
+  }
+
+  #allowedAt(now: number): number {
+    if (this.#held) return Infinity;
+    let at = this.#cooldownUntil;
+    const first = this.#windows[0];
+    if (first) {
+      const interval = first.periodMs / first.limit;
+      at = Math.max(at, this.#tat - (this.#burst - 1) * interval);
+    }
+    for (const log of this.#logs) at = Math.max(at, log.allowedAt());
+    if (this.#quota) at = Math.max(at, this.#quota.allowedAt(now));
+    if (this.#breaker) at = Math.max(at, this.#breaker.allowedAt(now));
+    return at;
+  }
+
+  #record(now: number): void {
+    const first = this.#windows[0];
+    if (first) {
+      const interval = first.periodMs / first.limit;
+      // On schedule, or a timer's few ms late: keep the schedule; after a gap, restart it.
+      this.#tat = (now - this.#tat > CATCH_UP_MS ? now : this.#tat) + interval;
+    }
+    for (const log of this.#logs) log.record(now);
+    const grant = ++this.#granted;
+    this.#quota?.record(grant, now);
+    this.#breaker?.onGrant(grant, now);
+    this.#adaptive?.onGrant(grant, now);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0) {
+        const now = this.#clock.now();
+        let at = this.#allowedAt(now);
+        if (at <= now && this.#budget && !this.#budget.take()) {
+          try {
+            at = await this.#budget.reserve(now);
+          } catch (error) {
+            this.#take()?.reject(error);
+            continue;
+          }
+          if (at === 0) continue; // reserved: check everything again, time has passed
+        }
+        if (at <= now) {
+          this.#record(now);
+          this.#take()?.resolve(this.#granted);
+          continue;
+        }
+        this.#interrupt = new AbortController();
+        const wake = this.#interrupt.signal;
+        await (at === Infinity
+          ? new Promise((resolve) => wake.addEventListener("abort", resolve, { once: true }))
+          : this.#clock.sleep(at - now, wake).catch(() => {}));
+        this.#interrupt = undefined;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #take(): Waiter | undefined {
+    const waiter = this.#queue.shift();
+    if (waiter?.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    return waiter;
+  }
+
+  #wakePump(): void {
+    this.#interrupt?.abort();
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * A worker's leases on the items it claimed: registration in `workers`, a
+ * heartbeat that renews the leases, and recovery of the items of workers that
+ * are gone (their process died, or their heartbeat stopped).
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { Store } from "../store/store.ts";
+
+/** Options for {@linkcode LeaseKeeper}. */
+export interface LeaseKeeperOptions {
+  /** How long a lease lasts without renewal. @default 60_000 */
+  leaseMs?: number;
+  /** Source of time. @default systemClock */
+  clock?: Clock;
+  /** This machine's name. @default Deno.hostname() */
+  host?: string;
+  /** This process's id. @default Deno.pid */
+  pid?: number;
+  /**
+   * Whether a worker on this machine is alive: true, false, or undefined when
+   * that cannot be told (then only its heartbeat's age counts).
+   * @default its liveness lock file in the temporary directory, else /proc
+   */
+  isAlive?: (worker: { id: string; pid: number }) => boolean | undefined;
+  /** Hold a liveness lock file for this worker while it runs. @default true */
+  livenessLock?: boolean;
+}
+
+/**
+ * Keeps this worker's leases alive and returns dead workers' items to the queue.
+ *
+ * @example Usage
+ * ```ts
+ * import { openStore } from "../store/store.ts";
+ * import { LeaseKeeper } from "./lease_keeper.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * const job = await store.createJob({ name: "j", request: "{}", options: "{}", now: 0 });
+ * const keeper = new LeaseKeeper(store, job.id, { leaseMs: 1000 });
+ * assert.equal(await keeper.start(), 0);
+ * await keeper.stop();
+ * store.close();
+ * ```
+ */
+export class LeaseKeeper {
+  readonly owner: string;
+  readonly #store: Store;
+  readonly #jobId: number;
+  readonly #leaseMs: number;
+  readonly #clock: Clock;
+  readonly #host: string;
+  readonly #pid: number;
+  readonly #isAlive: (worker: { id: string; pid: number }) => boolean | undefined;
+  readonly #livenessLock: boolean;
+  #lock: Deno.FsFile | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #beating: Promise<void> = Promise.resolve();
+
+  constructor(store: Store, jobId: number, options: LeaseKeeperOptions = {}) {
+    const {
+      leaseMs = 60_000,
+      clock = systemClock,
+      host = hostname(),
+      pid = Deno.pid,
+      isAlive = workerAlive,
+      livenessLock = true,
+    } = options;
+    this.#store = store;
+    this.#jobId = jobId;
+    this.#leaseMs = leaseMs;
+    this.#clock = clock;
+    this.#host = host;
+    this.#pid = pid;
+    this.#isAlive = isAlive;
+    this.#livenessLock = livenessLock;
+    this.owner = `${host}:${pid}:${crypto.randomUUID().slice(0, 8)}`;
+  }
+
+  /**
+   * Registers this worker, returns dead workers' in-flight items to `pending`
+   * and starts the heartbeat. Returns how many items were recovered.
+   */
+  async start(): Promise<number> {
+    // Before registering: a worker listed in `workers` already holds its lock.
+    if (this.#livenessLock) this.#lock = holdLivenessLock(this.owner);
+    const now = this.#clock.now();
+    await this.#store.heartbeat(this.#worker(), now);
+    const recovered = await this.recover();
+    this.#timer = setInterval(() => {
+      this.#beating = this.#beating.then(() => this.#beat()).catch(() => {});
+    }, Math.max(50, this.#leaseMs / 3));
+    return recovered;
+  }
+
+  /** Returns to `pending` the items of workers that are gone. */
+  async recover(): Promise<number> {
+    const now = this.#clock.now();
+    const dead: string[] = [];
+    for (const worker of await this.#store.workers(this.#jobId)) {
+      if (worker.id === this.owner) continue;
+      const gone = worker.host === this.#host
+        ? this.#isAlive(worker) === false || worker.heartbeat < now - this.#leaseMs
+        : worker.heartbeat < now - this.#leaseMs;
+      if (gone) dead.push(worker.id);
+    }
+    const recovered = await this.#store.recoverLeases(this.#jobId, now, dead);
+    await this.#store.removeWorkers(dead);
+    return recovered;
+  }
+
+  /** Stops the heartbeat; with `release`, puts this worker's claimed items back to `pending`. */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#beating;
+    if (options.release ?? true) {
+      await this.#store.releaseOwner(this.#jobId, this.owner, this.#clock.now());
+      await this.#store.removeWorkers([this.owner]);
+      // After the registration is gone: nobody checks this lock any more.
+      releaseLivenessLock(this.owner, this.#lock);
+    } else {
+      // Items left in flight: unlocked, the file tells other workers to take them back now.
+      this.#lock?.close();
+    }
+    this.#lock = undefined;
+  }
+
+  async #beat(): Promise<void> {
+    const now = this.#clock.now();
+    await this.#store.heartbeat(this.#worker(), now);
+    await this.#store.renewLeases(this.#jobId, this.owner, now + this.#leaseMs);
+  }
+
+  #worker() {
+    return { id: this.owner, jobId: this.#jobId, host: this.#host, pid: this.#pid };
+  }
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
+/**
+ * Where a worker of this machine holds its liveness lock: a file in the
+ * temporary directory, named after the worker, locked for as long as the
+ * worker runs. The kernel drops the lock when the process dies, however it
+ * dies (kill -9 included), so another worker can tell a dead one from a live
+ * one at once, without waiting for its lease to run out. This stands in for a
+ * look at /proc, which Deno allows only with --allow-all.
+ */
+function livenessLockPath(owner: string): string {
+  let dir = "/tmp";
+  try {
+    dir = Deno.env.get("TMPDIR") || dir;
+  } catch {
+    // No env permission: the default directory.
+  }
+  return `${dir}/sluice-worker-${owner.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`;
+}
+
+/** Takes this worker's liveness lock; undefined if the file cannot be made (no permission). */
+function holdLivenessLock(owner: string): Deno.FsFile | undefined {
+  try {
+    const file = Deno.openSync(livenessLockPath(owner), { write: true, create: true });
+    if (file.tryLockSync(true)) return file;
+    file.close();
+  } catch {
+    // Without a lock, other workers fall back to this worker's heartbeat.
+  }
+  return undefined;
+}
+
+function releaseLivenessLock(owner: string, file: Deno.FsFile | undefined): void {
+  if (!file) return;
+  try {
+    Deno.removeSync(livenessLockPath(owner));
+  } catch {
+    // Already removed by a worker that found it unlocked: fine.
+  }
+  file.close();
+}
+
+/**
+ * Whether a worker of this machine is alive: its liveness lock still held
+ * means alive; the lock free means dead (the file is removed); no lock file
+ * means it cannot be told from the lock, so ask /proc.
+ */
+function workerAlive(worker: { id: string; pid: number }): boolean | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(livenessLockPath(worker.id), { read: true, write: true });
+  } catch {
+    return processAlive(worker.pid);
+  }
+  try {
+    if (!file.tryLockSync(true)) return true;
+    try {
+      Deno.removeSync(livenessLockPath(worker.id));
+    } catch {
+      // Another worker removed it first.
+    }
+    return false;
+  } catch {
+    return processAlive(worker.pid);
+  } finally {
+    file.close();
+  }
+}
+
+/** True or false on Linux (from /proc, with --allow-all only), undefined where that cannot be told. */
+function processAlive(pid: number): boolean | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    return undefined;
+  }
+}

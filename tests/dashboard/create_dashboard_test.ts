@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { createDashboard, type LiveRun } from "../../lib/dashboard/create_dashboard.ts";
+import { openStore, type Store } from "../../lib/store/store.ts";
+import { RunStats } from "../../lib/run/run_stats.ts";
+import { FakeClock } from "../../lib/util/clock.ts";
+
+const EVIL = `<script>alert("x")</script>`;
+
+async function seeded(): Promise<{ store: Store; jobId: number }> {
+  const store = await openStore(":memory:");
+  const job = await store.createJob({
+    name: "demo",
+    request: JSON.stringify({ url: "http://127.0.0.1:9/search" }),
+    options: "{}",
+    now: 1_000,
+  });
+  await store.importItems(job.id, [
+    [0, "a", JSON.stringify({ q: "one" })],
+    [1, EVIL, JSON.stringify({ q: EVIL })],
+    [2, "c", JSON.stringify({ q: "three" })],
+  ], 1_000);
+  const claimed = await store.claim(job.id, "w", 10, 2_000, 60_000);
+  const byKey = new Map(claimed.map((i) => [i.key, i]));
+  const base = { attempts: 1, throttled: 0, nextAt: 0, possiblySent: 0 as const, sent: 1 as const };
+  await store.writeResults("w", job.id, [
+    {
+      ...base,
+      id: byKey.get("a")!.id,
+      status: "done",
+      lastStatus: 200,
+      lastError: null,
+      response: {
+        seq: 0,
+        status: 200,
+        durationMs: 12.5,
+        headers: '{"content-type":"application/json"}',
+        body: JSON.stringify({ title: EVIL }),
+        url: "http://127.0.0.1:9/search",
+        error: null,
+        at: 3_000,
+      },
+    },
+    {
+      ...base,
+      id: byKey.get(EVIL)!.id,
+      status: "failed",
+      lastStatus: 404,
+      lastError: "http 404",
+      response: {
+        seq: 1,
+        status: 404,
+        durationMs: 3,
+        headers: null,
+        body: EVIL,
+        url: null,
+        error: "http 404",
+        at: 3_000,
+      },
+    },
+  ], 3_000);
+  await store.releaseOwner(job.id, "w", 3_000);
+  await store.addSnapshot(job.id, {
+    at: 3_000,
+    done: 1,
+    failed: 1,
+    sent: 2,
+    throttled: 0,
+    retried: 0,
+    rate: 2,
+    p50Ms: 10,
+    p95Ms: 12,
+  });
+  return { store, jobId: job.id };
+}
+
+Deno.test("dashboard overview shows counts, escapes response data and sends a CSP", async () => {
+  const { store } = await seeded();
+  const app = createDashboard({ store });
+  const res = await app.request("/");
+  assert.equal(res.status, 200);
+  const csp = res.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  const body = await res.text();
+  assert.match(body, /<h2>demo/);
+  assert.match(body, /data-field="demo\|done">1</);
+  assert.match(body, /data-field="demo\|pending">1</);
+  assert.match(body, /http 404/);
+  assert.ok(!body.includes(EVIL), "raw markup from the data must not appear");
+  store.close();
+});
+
+Deno.test("dashboard lists failed items by reason and shows an item with its attempts, escaped", async () => {
+  const { store } = await seeded();
+  const app = createDashboard({ store });
+  const failed = await (await app.request("/jobs/demo/failed?reason=http%20404")).text();
+  assert.ok(failed.includes("&lt;script&gt;"), failed);
+  assert.ok(!failed.includes(EVIL));
+  const none = await (await app.request("/jobs/demo/failed?reason=timeout")).text();
+  assert.match(none, /None\./);
+  const item = await app.request(`/jobs/demo/items/${encodeURIComponent(EVIL)}`);
+  assert.equal(item.status, 200);
+  const text = await item.text();
+  assert.match(text, /attempt 1: 404/);
+  assert.ok(!text.includes(EVIL));
+  assert.equal((await app.request("/jobs/demo/items/nope")).status, 404);
+  assert.equal((await app.request("/jobs/nope/failed")).status, 404);
+  store.close();
+});
+
+Deno.test("dashboard JSON API and Prometheus metrics report the same counts", async () => {
+  const { store } = await seeded();
+  const clock = new FakeClock(10_000);
+  const stats = new RunStats({ total: 3, done: 1, failed: 1 }, () => clock.now());
+  stats.attempt(200, 8, "done");
+  const live: LiveRun = { job: "demo", snapshot: () => stats.snapshot() };
+  const app = createDashboard({ store, live });
+  const api = await (await app.request("/api/jobs")).json();
+  assert.equal(api.jobs.length, 1);
+  assert.deepEqual(
+    { total: api.jobs[0].counts.total, done: api.jobs[0].counts.done },
+    { total: 3, done: 1 },
+  );
+  assert.equal(api.jobs[0].live.sent, 1);
+  const metrics = await app.request("/metrics");
+  assert.match(metrics.headers.get("content-type")!, /^text\/plain/);
+  const text = await metrics.text();
+  assert.match(text, /^sluice_items\{job="demo",state="done"\} 1$/m);
+  assert.match(text, /^sluice_items\{job="demo",state="failed"\} 1$/m);
+  assert.match(text, /^sluice_responses_total\{job="demo",status="200"\} 1$/m);
+  const history = await (await app.request("/api/jobs/demo/history")).json();
+  assert.equal(history.history[0].rate, 2);
+  store.close();
+});
+
+Deno.test("dashboard serves its own assets and streams live figures over SSE", async () => {
+  const { store } = await seeded();
+  const app = createDashboard({ store, eventsMs: 1, eventsPerStream: 2 });
+  const js = await app.request("/assets/app.js");
+  assert.match(js.headers.get("content-type")!, /javascript/);
+  assert.match(await js.text(), /EventSource/);
+  const events = await app.request("/events");
+  assert.match(events.headers.get("content-type")!, /text\/event-stream/);
+  const text = await events.text();
+  const data = text.split("\n").filter((l) => l.startsWith("data: "));
+  assert.equal(data.length, 2);
+  assert.equal(JSON.parse(data[0]!.slice(6)).jobs.demo.done, 1);
+  store.close();
+});
+
+Deno.test("dashboard controls need the token, and refuse reads without it when told to", async () => {
+  const { store } = await seeded();
+  let paused = false;
+  let rate = "10/s";
+  const live: LiveRun = {
+    job: "demo",
+    snapshot: () => new RunStats({ total: 3, done: 1, failed: 1 }).snapshot(),
+    pause: () => paused = true,
+    resume: () => paused = false,
+    paused: () => paused,
+    rate: () => rate,
+    setRate: (r) => {
+      if (!/^\d+\/s$/.test(r)) throw new RangeError(`Cannot parse rate: current value is '${r}'`);
+      rate = r;
+    },
+  };
+  const app = createDashboard({ store, live, token: "s3cret" });
+  assert.equal((await app.request("/api/pause", { method: "POST" })).status, 403);
+  assert.equal(paused, false);
+  const ok = await app.request("/api/pause", {
+    method: "POST",
+    headers: { authorization: "Bearer s3cret" },
+  });
+  assert.equal(ok.status, 200);
+  assert.equal(paused, true);
+  const form = new FormData();
+  form.set("token", "s3cret");
+  form.set("rate", "25/s");
+  assert.equal((await app.request("/api/rate", { method: "POST", body: form })).status, 200);
+  assert.equal(rate, "25/s");
+  const bad = new FormData();
+  bad.set("token", "s3cret");
+  bad.set("rate", "fast");
+  assert.equal((await app.request("/api/rate", { method: "POST", body: bad })).status, 400);
+  assert.equal(rate, "25/s");
+  assert.equal((await app.request("/api/pause", { method: "GET" })).status, 404);
+
+  const guarded = createDashboard({ store, token: "s3cret", tokenForReads: true });
+  assert.equal((await guarded.request("/")).status, 401);
+  assert.equal((await guarded.request("/?token=s3cret")).status, 200);
+  assert.equal((await guarded.request("/assets/app.css")).status, 200);
+  store.close();
+});

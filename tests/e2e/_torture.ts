@@ -1,0 +1,251 @@
+/**
+ * The kill -9 torture run, shared by tests/torture_test.ts and
+ * bench/restart.ts: a job run through the CLI against the mock API in this
+ * process, SIGKILLed at seeded pseudo-random moments (during the import,
+ * while running, while it holds the database's write lock), restarted each
+ * time, then run to the end. Returns the figures; the caller asserts.
+ *
+ * @module
+ */
+import { openStore } from "../../lib/store/store.ts";
+import { serveMockApi } from "../../lib/mock/mock_server.ts";
+import { prng, readClient, SluiceProcess, writeLocked, writeQueries } from "../_sluice_process.ts";
+
+/** Options of {@linkcode runTorture}. */
+export interface TortureOptions {
+  /** Seed of the kill schedule. */
+  seed: number;
+  /** Queries in the job. @default 3000 */
+  items?: number;
+  /** SIGKILLs before the final run. @default 12 */
+  kills?: number;
+  /** `--concurrency` of every run. @default 8 */
+  concurrency?: number;
+  /** The mock's latency per request. @default 20 */
+  latencyMs?: number;
+  /** Longest delay from a run's start line to its kill. @default 500 */
+  maxDelayMs?: number;
+  /** Told what happens. @default nothing */
+  log?: (line: string) => void;
+}
+
+/** One kill. */
+export interface Kill {
+  phase: "import" | "running" | "write";
+  /** The delay drawn for it (ms after the start line; lines written to stdin for `import`). */
+  drawn: number;
+  /** False when the run ended by itself before the kill. */
+  killed: boolean;
+  /** Items `inflight` in the database right after the kill. */
+  inflight: number;
+  /** Items `done` in the database right after the kill. */
+  done: number;
+}
+
+/** What a torture run saw. */
+export interface TortureFigures {
+  seed: number;
+  items: number;
+  concurrency: number;
+  kills: Kill[];
+  /** Kills that landed (the run had not finished by itself). */
+  killed: number;
+  /** `concurrency × killed`: the most requests that can be in flight at the kills. */
+  bound: number;
+  /** Keys the mock answered more than once. */
+  duplicateKeys: number;
+  /** Requests beyond one per key. */
+  extraSends: number;
+  /** Duplicated keys whose item is not marked possibly sent (should be none). */
+  unflaggedDuplicates: number;
+  /** Items marked possibly sent at the end. */
+  possiblySent: number;
+  /** Requests the mock received. */
+  requests: number;
+  /** Items done at the end, and rows in `responses`. */
+  done: number;
+  responses: number;
+  /** Items with more than one row in `responses` (should be none). */
+  itemsWithSeveralRows: number;
+  /** Keys of the job the mock never answered with a 2xx (should be none). */
+  unanswered: number;
+  /** Exit code of the final run. */
+  finalCode: number;
+  finalStderr: string;
+  elapsedMs: number;
+}
+
+/** Runs the torture and returns what it saw. */
+export async function runTorture(options: TortureOptions): Promise<TortureFigures> {
+  const {
+    seed,
+    items = 3000,
+    kills = 12,
+    concurrency = 8,
+    latencyMs = 20,
+    maxDelayMs = 500,
+    log = () => {},
+  } = options;
+  const started = performance.now();
+  const random = prng(seed);
+  const dir = await Deno.makeTempDir({ prefix: "sluice-torture-" });
+  const queries = `${dir}/queries.jsonl`;
+  const dbPath = `${dir}/torture.db`;
+  await writeQueries(queries, items);
+  const server = serveMockApi({ port: 0, record: true, latencyMs });
+  const common = [
+    "--db",
+    `file:${dbPath}`,
+    "--job",
+    "torture",
+    "--url",
+    `http://127.0.0.1:${server.port}/search`,
+    "--body",
+    '{"q":"{{q}}"}',
+    "--rate",
+    "none",
+    "--concurrency",
+    String(concurrency),
+    "--quiet",
+  ];
+  const history: Kill[] = [];
+  try {
+    // The first 1 to 3 kills land in the import, fed slowly through stdin: the
+    // import transaction is open (the write lock is held) until the input ends.
+    const importKills = Math.min(kills, 1 + Math.floor(random() * 3));
+    for (let k = 0; k < kills; k++) {
+      const phase: Kill["phase"] = k < importKills
+        ? "import"
+        : random() < 0.5
+        ? "running"
+        : "write";
+      let kill: Kill;
+      if (phase === "import") {
+        const lines = 1 + Math.floor(random() * (items - 1));
+        const run = new SluiceProcess(["run", "-", "--format", "jsonl", ...common], {
+          stdin: true,
+        });
+        const stdin = run.child.stdin.getWriter();
+        const text = (await Deno.readTextFile(queries)).split("\n").slice(0, lines).join("\n");
+        await stdin.write(new TextEncoder().encode(text + "\n"));
+        await waitUntil(() => Deno.stat(dbPath).then(() => true, () => false), run);
+        await waitUntil(() => writeLocked(dbPath), run);
+        run.kill("SIGKILL");
+        await stdin.close().catch(() => {});
+        const exit = await run.exited;
+        kill = { phase, drawn: lines, killed: exit.signal === "SIGKILL", inflight: 0, done: 0 };
+      } else {
+        const run = new SluiceProcess(["run", queries, ...common]);
+        await run.waitFor(/^sluice: (job|resuming)/);
+        const drawn = Math.round(random() * (phase === "write" ? maxDelayMs / 2 : maxDelayMs));
+        await Promise.race([new Promise((r) => setTimeout(r, drawn)), run.exited]);
+        if (phase === "write") {
+          await waitUntil(() => writeLocked(dbPath), run, 10_000).catch(() => {});
+        }
+        run.kill("SIGKILL");
+        const exit = await run.exited;
+        kill = { phase, drawn, killed: exit.signal === "SIGKILL", inflight: 0, done: 0 };
+        if (!kill.killed && exit.code !== 0) {
+          throw new Error(`run ${k} failed (exit ${exit.code}):\n${exit.stderr}`);
+        }
+      }
+      if (await Deno.stat(dbPath).then(() => true, () => false)) {
+        const probe = readClient(dbPath);
+        const rs = await probe.execute(
+          "SELECT count(*) FILTER (WHERE status = 'inflight'), count(*) FILTER (WHERE status = 'done') FROM items",
+        ).catch((error) => {
+          // Killed before the schema was created: nothing to count.
+          if (/no such table/.test(String(error))) return { rows: [] };
+          throw error;
+        }).finally(() => probe.close());
+        kill.inflight = Number(rs.rows[0]?.[0] ?? 0);
+        kill.done = Number(rs.rows[0]?.[1] ?? 0);
+      }
+      history.push(kill);
+      log(
+        `kill ${k + 1}/${kills}: ${phase} (${phase === "import" ? "lines" : "ms"} ${kill.drawn})` +
+          `${kill.killed ? "" : " — the run had already ended"}; ` +
+          `${kill.done} done, ${kill.inflight} in flight in the database`,
+      );
+    }
+
+    const last = await new SluiceProcess(["run", queries, ...common]).exited;
+    log(`final run: exit ${last.code}\n${last.stderr}`);
+
+    const store = await openStore(`file:${dbPath}`);
+    try {
+      const one = async (sql: string) => Number((await store.client.execute(sql)).rows[0]?.[0]);
+      const done = await one("SELECT count(*) FROM items WHERE status = 'done'");
+      const responses = await one("SELECT count(*) FROM responses");
+      const itemsWithSeveralRows = await one(
+        "SELECT count(*) FROM (SELECT item FROM responses GROUP BY item HAVING count(*) > 1)",
+      );
+      const possiblySent = await one("SELECT count(*) FROM items WHERE possibly_sent > 0");
+      const prefix = String(
+        (await store.client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0],
+      );
+      const flagged = new Set(
+        (await store.client.execute("SELECT seq FROM items WHERE possibly_sent > 0")).rows
+          .map((r) => `${prefix}:${r[0]}`),
+      );
+      let unanswered = 0;
+      for (let seq = 0; seq < items; seq++) {
+        if (!(server.api.served.get(`${prefix}:${seq}`)! >= 1)) unanswered++;
+      }
+      let duplicateKeys = 0;
+      let extraSends = 0;
+      let unflaggedDuplicates = 0;
+      for (const [key, n] of server.api.keys) {
+        if (n <= 1) continue;
+        duplicateKeys++;
+        extraSends += n - 1;
+        if (!flagged.has(key)) unflaggedDuplicates++;
+      }
+      const killed = history.filter((k) => k.killed).length;
+      return {
+        seed,
+        items,
+        concurrency,
+        kills: history,
+        killed,
+        bound: concurrency * killed,
+        duplicateKeys,
+        extraSends,
+        unflaggedDuplicates,
+        possiblySent,
+        requests: server.api.stats.requests,
+        done,
+        responses,
+        itemsWithSeveralRows,
+        unanswered,
+        finalCode: last.code,
+        finalStderr: last.stderr,
+        elapsedMs: Math.round(performance.now() - started),
+      };
+    } finally {
+      store.close();
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Polls `condition` until it holds; rejects if `run` exits first or after
+ * `timeoutMs`. For states another process is in that it does not print.
+ */
+async function waitUntil(
+  condition: () => Promise<boolean>,
+  run: SluiceProcess,
+  timeoutMs = 30_000,
+): Promise<void> {
+  let ended = false;
+  void run.exited.then(() => ended = true);
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (ended) throw new Error(`the run exited first:\n${run.stderr()}`);
+    if (performance.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}

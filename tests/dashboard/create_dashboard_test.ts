@@ -191,3 +191,23 @@ Deno.test("dashboard controls need the token, and refuse reads without it when t
   assert.equal((await guarded.request("/assets/app.css")).status, 200);
   store.close();
 });
+
+Deno.test("dashboard sends secure headers on every answer, refusals included, and no HSTS", async () => {
+  const { store } = await seeded();
+  const app = createDashboard({ store, token: "s3cret", tokenForReads: true });
+  for (const res of [await app.request("/"), await app.request("/assets/app.css")]) {
+    assert.match(res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+    assert.equal(res.headers.get("x-frame-options"), "DENY");
+    assert.equal(res.headers.get("strict-transport-security"), null);
+    await res.body?.cancel();
+  }
+  // A token of another length or with one character changed is refused alike.
+  for (const wrong of ["s3cre", "s3cret!", "s3creT"]) {
+    const res = await app.request("/api/jobs", { headers: { authorization: `Bearer ${wrong}` } });
+    assert.equal(res.status, 401);
+    await res.body?.cancel();
+  }
+  store.close();
+});

@@ -1,41 +1,42 @@
 import assert from "node:assert/strict";
 import { pooledEach } from "../../lib/run/pool.ts";
+import { manualCalls, settle } from "./_manual_calls.ts";
 
 Deno.test("pooledEach() never has more than poolLimit calls in flight", async () => {
-  let running = 0;
-  let most = 0;
+  const calls = manualCalls<void>();
   const seen: number[] = [];
-  await pooledEach(3, [0, 1, 2, 3, 4, 5, 6, 7], async (i) => {
-    running++;
-    most = Math.max(most, running);
-    await new Promise((resolve) => setTimeout(resolve, i % 3));
+  const done = pooledEach(3, [0, 1, 2, 3, 4, 5, 6, 7], async (i) => {
+    await calls.fn(i);
     seen.push(i);
-    running--;
   });
-  assert.equal(most, 3);
+  // Finished out of order; each finish frees one slot for the next item.
+  for (const [finished, i] of [1, 0, 2, 4, 3, 6, 5, 7].entries()) {
+    await calls.whenStarted(Math.min(finished + 3, 8));
+    assert.ok(calls.active <= 3, `${calls.active} calls in flight`);
+    calls.resolve(i);
+  }
+  await done;
+  assert.equal(calls.maxActive, 3);
   assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
 });
 
 Deno.test("pooledEach() pulls an async iterable only as slots free up", async () => {
   let pulled = 0;
-  let started = 0;
   async function* input() {
     for (let i = 0; i < 6; i++) {
       pulled++;
       yield i;
     }
   }
-  const gates: (() => void)[] = [];
-  const done = pooledEach(2, input(), () => {
-    started++;
-    return new Promise<void>((resolve) => gates.push(resolve));
-  });
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.equal(started, 2);
+  const calls = manualCalls<void>();
+  const done = pooledEach(2, input(), calls.fn);
+  await calls.whenStarted(2);
+  await settle();
+  assert.equal(calls.started.length, 2);
   assert.ok(pulled <= 3, `pulled ${pulled}`);
-  while (started < 6 || gates.length > 0) {
-    gates.shift()?.();
-    await new Promise((resolve) => setTimeout(resolve, 1));
+  for (let i = 0; i < 6; i++) {
+    await calls.whenStarted(Math.min(i + 2, 6));
+    calls.resolve(i);
   }
   await done;
   assert.equal(pulled, 6);
@@ -51,16 +52,21 @@ Deno.test("pooledEach() lets running calls finish, then throws an AggregateError
       cleanedUp = true;
     }
   }
-  const error = await pooledEach(4, input(), async (i) => {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    if (i === 1) throw new Error("boom");
+  const calls = manualCalls<void>();
+  const failed = pooledEach(4, input(), async (i) => {
+    await calls.fn(i);
     finished.push(i);
   }).catch((e) => e);
+  await calls.whenStarted(4);
+  calls.reject(1, new Error("boom"));
+  for (const i of [0, 2, 3]) calls.resolve(i);
+  const error = await failed;
   assert.ok(error instanceof AggregateError);
   assert.equal(error.errors.length, 1);
   assert.equal(error.errors[0].message, "boom");
   assert.ok(finished.includes(0) && finished.includes(2) && finished.includes(3));
   assert.ok(finished.length < 20, "stopped pulling after the failure");
+  assert.deepEqual(calls.started, [0, 1, 2, 3], "no item started after the failure");
   assert.ok(cleanedUp, "the input was closed");
 });
 

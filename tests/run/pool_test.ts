@@ -1,49 +1,9 @@
 import assert from "node:assert/strict";
 import { pooledMap } from "../../lib/run/pool.ts";
-
-/** Lets every queued microtask (and the stream plumbing behind it) run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve();
-}
-
-/** A set of tasks the test finishes by hand, recording which ones started. */
-function tasks<T>() {
-  const started: number[] = [];
-  const resolvers = new Map<number, (value: T) => void>();
-  const rejecters = new Map<number, (reason: unknown) => void>();
-  let active = 0;
-  let maxActive = 0;
-  const fn = (i: number) => {
-    started.push(i);
-    active++;
-    maxActive = Math.max(maxActive, active);
-    return new Promise<T>((resolve, reject) => {
-      resolvers.set(i, (value) => {
-        active--;
-        resolve(value);
-      });
-      rejecters.set(i, (reason) => {
-        active--;
-        reject(reason);
-      });
-    });
-  };
-  return {
-    fn,
-    started,
-    get active() {
-      return active;
-    },
-    get maxActive() {
-      return maxActive;
-    },
-    resolve: (i: number, value: T) => resolvers.get(i)!(value),
-    reject: (i: number, reason: unknown) => rejecters.get(i)!(reason),
-  };
-}
+import { manualCalls, settle } from "./_manual_calls.ts";
 
 Deno.test("pooledMap() never has more than poolLimit calls in flight", async () => {
-  const t = tasks<number>();
+  const t = manualCalls<number>();
   const results = pooledMap(3, [0, 1, 2, 3, 4, 5, 6], t.fn);
   const collected = Array.fromAsync(results);
   await settle();
@@ -61,7 +21,7 @@ Deno.test("pooledMap() never has more than poolLimit calls in flight", async () 
 });
 
 Deno.test("pooledMap() yields results in input order, not completion order", async () => {
-  const t = tasks<string>();
+  const t = manualCalls<string>();
   const collected = Array.fromAsync(pooledMap(4, [0, 1, 2, 3], t.fn));
   await settle();
   for (const i of [3, 1, 2, 0]) t.resolve(i, `r${i}`);
@@ -77,7 +37,7 @@ Deno.test("pooledMap() pulls an async iterable only as slots free up", async () 
       yield i;
     }
   }
-  const t = tasks<number>();
+  const t = manualCalls<number>();
   const collected = Array.fromAsync(pooledMap(2, input(), t.fn));
   await settle();
   assert.equal(pulled, 2);
@@ -93,7 +53,7 @@ Deno.test("pooledMap() pulls an async iterable only as slots free up", async () 
 });
 
 Deno.test("pooledMap() keeps starting later items while an early one is slow", async () => {
-  const t = tasks<number>();
+  const t = manualCalls<number>();
   const iterator = pooledMap(2, [0, 1, 2, 3, 4, 5], t.fn);
   // The consumer is waiting on the slow first result the whole time.
   const first = iterator.next();
@@ -110,7 +70,7 @@ Deno.test("pooledMap() keeps starting later items while an early one is slow", a
 });
 
 Deno.test("pooledMap() throws an AggregateError only after running calls finish", async () => {
-  const t = tasks<number>();
+  const t = manualCalls<number>();
   const boom = new Error("boom");
   const iterator = pooledMap(3, [0, 1, 2, 3, 4], t.fn);
   const all = Array.fromAsync(iterator);

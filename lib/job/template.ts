@@ -6,8 +6,14 @@
  * Environment values are read through a callback at render time and never
  * kept by the compiled template.
  *
+ * Parsing lives in `parse_placeholders.ts`, text rendering in
+ * `compile_text.ts`, bodies (text or JSON templates) in `compile_body.ts`.
+ *
  * @module
  */
+import { compileBody } from "./compile_body.ts";
+import { compileText, type EnvReader, type TextRender } from "./compile_text.ts";
+import { parsePlaceholders, type PlaceholderScope } from "./parse_placeholders.ts";
 
 /** A request as written by the user, with placeholders. */
 export interface RequestTemplate {
@@ -48,217 +54,10 @@ export interface CompiledTemplate {
   envNames: string[];
 }
 
-type Vars = Record<string, unknown>;
-type Env = (name: string) => string | undefined;
-type Render = (vars: Vars, env: Env) => string;
-type Getter = (vars: Vars) => unknown;
-type Placeholder = { env: string; field?: undefined } | { field: string; get: Getter };
-type Part = string | Placeholder;
-/** Every placeholder seen while compiling one template. */
-interface Scope {
-  fields: string[];
-  envNames: string[];
-  getters: Map<string, Getter>;
-}
+const readDenoEnv: EnvReader = (name) => Deno.env.get(name);
 
-const INNER = /^(?:env\.([A-Za-z_][A-Za-z0-9_]*)|([^\s.{}]+(?:\.[^\s.{}]+)*))$/;
-const SENTINEL = /\uE000(\d+)\uE001/;
-const readDenoEnv: Env = (name) => Deno.env.get(name);
-
-function makeGetter(path: string): Getter {
-  const segments = path.split(".");
-  if (segments.length === 1) return (vars) => Object.hasOwn(vars, path) ? vars[path] : undefined;
-  return (vars) => {
-    // A literal key such as a CSV header "a.b" wins over the nested path.
-    if (Object.hasOwn(vars, path)) return vars[path];
-    let value: unknown = vars;
-    for (const segment of segments) {
-      if (value === null || typeof value !== "object" || !Object.hasOwn(value, segment)) {
-        return undefined;
-      }
-      value = (value as Record<string, unknown>)[segment];
-    }
-    return value;
-  };
-}
-
-function parseParts(source: string, where: string, scope: Scope): Part[] {
-  const parts: Part[] = [];
-  let at = 0;
-  for (let open = source.indexOf("{{"); open >= 0; open = source.indexOf("{{", at)) {
-    const close = source.indexOf("}}", open + 2);
-    if (close < 0) {
-      throw new TypeError(`Cannot parse ${where} as a template: unclosed "{{" in '${source}'`);
-    }
-    const match = INNER.exec(source.slice(open + 2, close).trim());
-    if (!match) {
-      throw new TypeError(
-        `Cannot parse placeholder ${
-          source.slice(open, close + 2)
-        } in ${where}: expected {{field}}, {{a.b}} or {{env.NAME}}`,
-      );
-    }
-    if (open > at) parts.push(source.slice(at, open));
-    const [, env, field] = match;
-    if (field === undefined) {
-      if (!scope.envNames.includes(env!)) scope.envNames.push(env!);
-      parts.push({ env: env! });
-    } else {
-      if (!scope.getters.has(field)) scope.fields.push(field);
-      const get = scope.getters.get(field) ?? makeGetter(field);
-      scope.getters.set(field, get);
-      parts.push({ field, get });
-    }
-    at = close + 2;
-  }
-  if (at < source.length) parts.push(source.slice(at));
-  return parts;
-}
-
-/** Text of a value: strings as is, objects as JSON, the rest through `String`. */
-const toText = (value: unknown): string =>
-  typeof value === "string"
-    ? value
-    : typeof value === "object" && value !== null
-    ? JSON.stringify(value)
-    : String(value);
-
-/** A closure that returns the placeholder's value, with its type. */
-function valueOf(p: Placeholder): (vars: Vars, env: Env) => unknown {
-  const { field } = p;
-  const missing = field === undefined
-    ? `environment variable "${p.env}" is not set`
-    : `query has no field "${field}"`;
-  const read = field === undefined ? (_: Vars, env: Env) => env(p.env) : p.get;
-  return (vars, env) => {
-    const value = read(vars, env);
-    if (value === undefined) throw new TypeError(`Cannot render template: ${missing}`);
-    return value;
-  };
-}
-
-function concat(pieces: (string | Render)[]): Render {
-  const only = pieces[0];
-  if (pieces.length === 1 && typeof only !== "string") return only!;
-  return (vars, env) => {
-    let out = "";
-    for (const piece of pieces) out += typeof piece === "string" ? piece : piece(vars, env);
-    return out;
-  };
-}
-
-function compileText(parts: Part[], encode?: (text: string) => string): Render {
-  return concat(parts.map((p) => {
-    if (typeof p === "string") return p;
-    const value = valueOf(p);
-    return encode
-      ? (vars: Vars, env: Env) => encode(toText(value(vars, env)))
-      : (vars: Vars, env: Env) => toText(value(vars, env));
-  }));
-}
-
-/** Appends the JSON text of `value` to `out` as literal fragments and closures. */
-function emitJson(value: unknown, split: (s: string) => Part[], out: (string | Render)[]): void {
-  const push = (piece: string | Render) => {
-    const last = out.length - 1;
-    if (typeof piece === "string" && typeof out[last] === "string") out[last] += piece;
-    else out.push(piece);
-  };
-  const emitString = (s: string, keepType: boolean) => {
-    const parts = split(s);
-    if (parts.every((p) => typeof p === "string")) return push(JSON.stringify(parts.join("")));
-    const only = parts[0]!;
-    if (keepType && parts.length === 1 && typeof only !== "string") {
-      const get = valueOf(only);
-      return push((vars, env) => JSON.stringify(get(vars, env)));
-    }
-    const text = compileText(parts);
-    push((vars, env) => JSON.stringify(text(vars, env)));
-  };
-  if (typeof value === "string") return emitString(value, true);
-  if (Array.isArray(value)) {
-    push("[");
-    value.forEach((item, i) => {
-      if (i > 0) push(",");
-      emitJson(item, split, out);
-    });
-    return push("]");
-  }
-  if (value !== null && typeof value === "object") {
-    push("{");
-    Object.entries(value).forEach(([key, item], i) => {
-      if (i > 0) push(",");
-      emitString(key, false);
-      push(":");
-      emitJson(item, split, out);
-    });
-    return push("}");
-  }
-  push(JSON.stringify(value) ?? "null");
-}
-
-/** Replaces placeholders by sentinels (quoted outside JSON strings) so that JSON.parse can tell. */
-function parseJsonTemplate(parts: Part[]): { value: unknown } | undefined {
-  let text = "";
-  let inString = false;
-  parts.forEach((p, i) => {
-    if (typeof p !== "string") {
-      text += inString ? `\uE000${i}\uE001` : `"\uE000${i}\uE001"`;
-      return;
-    }
-    for (let c = 0; c < p.length; c++) {
-      const ch = p[c];
-      if (inString && ch === "\\") c++;
-      else if (ch === '"') inString = !inString;
-    }
-    text += p;
-  });
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Renders the body text and tells whether it is JSON. */
-type BodyRender = (vars: Vars, env: Env) => [string, boolean];
-
-function compileBody(body: unknown, scope: Scope): BodyRender | undefined {
-  if (body === undefined || body === null) return undefined;
-  const pieces: (string | Render)[] = [];
-  if (typeof body === "string") {
-    const parts = parseParts(body, "body", scope);
-    const parsed = parseJsonTemplate(parts);
-    if (parts.every((p) => typeof p === "string")) {
-      const fixed: [string, boolean] = [body, parsed !== undefined];
-      return () => fixed;
-    }
-    const only = parts[0]!;
-    if (parts.length === 1 && typeof only !== "string") {
-      // The whole body is one placeholder: text as is, anything else as JSON.
-      const get = valueOf(only);
-      return (vars, env) => {
-        const value = get(vars, env);
-        return typeof value === "string" ? [value, false] : [JSON.stringify(value), true];
-      };
-    }
-    if (parsed === undefined) {
-      const text = compileText(parts);
-      return (vars, env) => [text(vars, env), false];
-    }
-    const split = (s: string): Part[] =>
-      s.split(SENTINEL).map((piece, i) => i % 2 === 0 ? piece : parts[Number(piece)]!)
-        .filter((piece) => piece !== "");
-    emitJson(parsed.value, split, pieces);
-  } else {
-    emitJson(body, (s) => parseParts(s, "body", scope), pieces);
-  }
-  const json = concat(pieces);
-  return (vars, env) => [json(vars, env), true];
-}
-
-function compileUrl(url: string, scope: Scope): Render {
-  const parts = parseParts(url, "url", scope);
+function compileUrl(url: string, scope: PlaceholderScope): TextRender {
+  const parts = parsePlaceholders(url, "url", scope);
   const first = parts[0];
   if (parts.length === 1 && typeof first !== "string" && first !== undefined) {
     return compileText(parts); // the whole URL is one placeholder: checked when sent
@@ -322,16 +121,16 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
       `Cannot use headers as an object of strings: current value is '${headers}'`,
     );
   }
-  const scope: Scope = { fields: [], envNames: [], getters: new Map() };
+  const scope: PlaceholderScope = { fields: [], envNames: [], getters: new Map() };
   const renderUrl = compileUrl(url, scope);
-  const headerList = Object.entries(headers).map(([name, value]): [string, Render] => {
+  const headerList = Object.entries(headers).map(([name, value]): [string, TextRender] => {
     if (typeof value !== "string") {
       throw new TypeError(`Cannot use header "${name}" as a string: current value is '${value}'`);
     }
     if (name.includes("{{")) {
       throw new TypeError(`Cannot use placeholders in header name "${name}"`);
     }
-    return [name, compileText(parseParts(value, `header "${name}"`, scope))];
+    return [name, compileText(parsePlaceholders(value, `header "${name}"`, scope))];
   });
   const compiledBody = compileBody(body, scope);
   const finalMethod = (method ?? (compiledBody ? "POST" : "GET")).toUpperCase();

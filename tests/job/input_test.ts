@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InputError } from "../../lib/errors.ts";
 import { type InputSource, openInput, type QueryRecord } from "../../lib/job/input.ts";
+import { chunked } from "./_chunked.ts";
 
 const encoder = new TextEncoder();
 
@@ -14,14 +15,6 @@ async function withFile<T>(name: string, content: string, fn: (path: string) => 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** A stream that hands out `text` in chunks of `size` bytes. */
-function chunked(text: string, size = 3): ReadableStream<Uint8Array> {
-  const bytes = encoder.encode(text);
-  const chunks = [];
-  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.slice(i, i + size));
-  return ReadableStream.from(chunks);
 }
 
 const read = (source: InputSource): Promise<QueryRecord[]> => Array.fromAsync(source.queries);

@@ -1,0 +1,71 @@
+/**
+ * Job files: one JSON object with the run's settings (`request`, `rate`, ...)
+ * and its `queries` array, read whole and checked before anything runs.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import type { QueryRecord } from "./query_record.ts";
+import { readJsonArray } from "./read_json_array.ts";
+import type { RequestTemplate } from "./template.ts";
+
+/** Everything in a job file except `queries`. */
+export interface JobSettings {
+  request?: RequestTemplate;
+  rate?: string | number;
+  burst?: number;
+  concurrency?: number;
+  [k: string]: unknown;
+}
+
+/** A job file, read. */
+export interface JobFile {
+  /** Everything but `queries`. */
+  settings: JobSettings;
+  /** The queries, each with the line it starts on. */
+  queries: QueryRecord[];
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Reads a whole job file: its queries (each checked to be an object, with its
+ * line) and its other settings.
+ *
+ * @param bytes The file's content.
+ * @param file The file's path, for errors.
+ * @returns The settings and queries.
+ * @throws {InputError} On malformed JSON, no `queries` array, or a query that is not an object.
+ *
+ * @example Usage
+ * ```ts
+ * import { readJobFile } from "./read_job_file.ts";
+ * import assert from "node:assert/strict";
+ * const bytes = new TextEncoder().encode('{"rate": "5/s", "queries": [{"q": 1}]}');
+ * const job = await readJobFile(bytes, "job.json");
+ * assert.deepEqual(job.settings, { rate: "5/s" });
+ * assert.deepEqual(job.queries, [{ vars: { q: 1 }, line: 1 }]);
+ * ```
+ */
+export async function readJobFile(
+  bytes: Uint8Array<ArrayBufferLike>,
+  file: string,
+): Promise<JobFile> {
+  const queries = await Array.fromAsync(
+    readJsonArray(ReadableStream.from([bytes]), file, { inJobFile: true }),
+  );
+  let settings: unknown;
+  try {
+    settings = JSON.parse(decoder.decode(bytes));
+  } catch (err) {
+    throw new InputError((err as Error).message, { file }, { cause: err });
+  }
+  if (
+    typeof settings !== "object" || settings === null || Array.isArray(settings) ||
+    !Array.isArray((settings as JobSettings).queries)
+  ) {
+    throw new InputError(`Cannot read input as a job file: it needs a "queries" array`, { file });
+  }
+  delete (settings as JobSettings).queries;
+  return { settings: settings as JobSettings, queries };
+}

@@ -5,6 +5,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { isRecord } from "../util/is_record.ts";
 
 /** One query and where it was read. */
 export interface QueryRecord {
@@ -40,9 +41,7 @@ export interface ReadQueriesOptions {
  * ```
  */
 export function toQueryRecord(value: unknown, file: string, line: number): QueryRecord {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    return { vars: value as Record<string, unknown>, line };
-  }
+  if (isRecord(value)) return { vars: value, line };
   const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
   throw new InputError(`Cannot use a query as an object: got ${kind}`, { file, line });
 }

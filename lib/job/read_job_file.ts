@@ -5,6 +5,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { isRecord } from "../util/is_record.ts";
 import type { QueryRecord } from "./query_record.ts";
 import { readJsonArray } from "./read_json_array.ts";
 import type { RequestTemplate } from "./template.ts";
@@ -60,12 +61,9 @@ export async function readJobFile(
   } catch (err) {
     throw new InputError((err as Error).message, { file }, { cause: err });
   }
-  if (
-    typeof settings !== "object" || settings === null || Array.isArray(settings) ||
-    !Array.isArray((settings as JobSettings).queries)
-  ) {
+  if (!isRecord(settings) || !Array.isArray(settings.queries)) {
     throw new InputError(`Cannot read input as a job file: it needs a "queries" array`, { file });
   }
-  delete (settings as JobSettings).queries;
-  return { settings: settings as JobSettings, queries };
+  delete settings.queries;
+  return { settings, queries };
 }

@@ -14,6 +14,7 @@
 import { compileBody } from "./compile_body.ts";
 import { compileText, type EnvReader, type TextRender } from "./compile_text.ts";
 import { parsePlaceholders, type PlaceholderScope } from "./parse_placeholders.ts";
+import { isRecord } from "../util/is_record.ts";
 
 /** A request as written by the user, with placeholders. */
 export interface RequestTemplate {
@@ -116,7 +117,7 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
   if (method !== undefined && (typeof method !== "string" || !/^[A-Za-z]+$/.test(method))) {
     throw new TypeError(`Cannot use method as an HTTP method: current value is '${method}'`);
   }
-  if (headers === null || typeof headers !== "object" || Array.isArray(headers)) {
+  if (!isRecord(headers)) {
     throw new TypeError(
       `Cannot use headers as an object of strings: current value is '${headers}'`,
     );

@@ -62,7 +62,17 @@ export function parseSize(text: string, name = "size"): number {
   return Math.round(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()]!);
 }
 
-/** Formats a duration as `1h02m`, `3m05s`, `12s` or `850ms`. */
+/**
+ * Formats a duration as `1h02m`, `3m05s`, `12s` or `850ms`; `?` when unknown.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatDuration } from "./units.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatDuration(185_000), "3m05s");
+ * assert.equal(formatDuration(undefined), "?");
+ * ```
+ */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return "?";
   if (ms < 1000) return `${Math.round(ms)}ms`;

@@ -32,11 +32,7 @@ export function pooledMap<T, R>(
   array: Iterable<T> | AsyncIterable<T>,
   iteratorFn: (data: T) => Promise<R>,
 ): AsyncIterableIterator<R> {
-  if (!Number.isInteger(poolLimit) || poolLimit < 1) {
-    throw new RangeError(
-      `Cannot use pool limit as a positive integer: current value is '${poolLimit}'`,
-    );
-  }
+  checkPoolLimit(poolLimit);
   const res = new TransformStream<Promise<R>, R>({
     async transform(p, controller) {
       try {
@@ -77,6 +73,14 @@ export function pooledMap<T, R>(
   return res.readable[Symbol.asyncIterator]();
 }
 
+function checkPoolLimit(poolLimit: number): void {
+  if (!Number.isInteger(poolLimit) || poolLimit < 1) {
+    throw new RangeError(
+      `Cannot use pool limit as a positive integer: current value is '${poolLimit}'`,
+    );
+  }
+}
+
 const ERROR_WHILE_MAPPING_MESSAGE =
   "Cannot complete the mapping as an error was thrown from an item";
 
@@ -108,11 +112,7 @@ export async function pooledEach<T>(
   items: Iterable<T> | AsyncIterable<T>,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
-  if (!Number.isInteger(poolLimit) || poolLimit < 1) {
-    throw new RangeError(
-      `Cannot use pool limit as a positive integer: current value is '${poolLimit}'`,
-    );
-  }
+  checkPoolLimit(poolLimit);
   const iterator: Iterator<T> | AsyncIterator<T> = Symbol.asyncIterator in items
     ? items[Symbol.asyncIterator]()
     : items[Symbol.iterator]();

@@ -26,7 +26,7 @@ export interface InputSource {
   /** Path, or `-` for standard input. */
   file: string;
   /** The format detected or asked for. */
-  format: InputFormat;
+  format: "json" | "jsonl" | "csv" | "job";
   /** The job file's settings; `{}` for other formats. */
   settings: JobSettings;
   /** The queries, streamed; may be iterated once. Errors surface while iterating. */

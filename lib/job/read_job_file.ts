@@ -12,10 +12,15 @@ import type { RequestTemplate } from "./template.ts";
 
 /** Everything in a job file except `queries`. */
 export interface JobSettings {
+  /** The request template. */
   request?: RequestTemplate;
+  /** The rate, as `--rate` takes it (`"50/s"`), or a number per second. */
   rate?: string | number;
+  /** Requests that may go at once above the steady rate (`--burst`). */
   burst?: number;
+  /** Requests in flight at most. */
   concurrency?: number;
+  /** Any other run option, by its `--flag` name in camel case. */
   [k: string]: unknown;
 }
 

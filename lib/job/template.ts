@@ -34,9 +34,13 @@ export interface RequestTemplate {
 
 /** A request ready to send. */
 export interface RenderedRequest {
+  /** The URL, values percent-encoded. */
   url: string;
+  /** The HTTP method, upper case. */
   method: string;
+  /** The headers, with `content-type: application/json` added for a JSON body. */
   headers: Record<string, string>;
+  /** The body text, or undefined for none. */
   body: string | undefined;
 }
 

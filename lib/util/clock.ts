@@ -60,6 +60,7 @@ export class FakeClock implements Clock {
   #sleepers: Sleeper[] = [];
   #order = 0;
 
+  /** Starts the clock at `start` milliseconds since the Unix epoch. */
   constructor(start = 0) {
     this.#now = start;
   }

@@ -1,7 +1,9 @@
 /**
  * The dashboard's stylesheet and script, served by the app itself (no CDN),
  * so it works offline and inside a compiled binary. The script only reads
- * JSON from the server and writes text with `textContent`, never HTML.
+ * JSON from the server and writes text with `textContent`, never HTML; it
+ * finds a job's elements by comparing data attributes, never by building a
+ * CSS selector from a job's name (which may hold quotes or brackets).
  *
  * @module
  */
@@ -31,8 +33,11 @@ form.inline { display: inline-flex; gap: .5rem; align-items: center; margin-righ
 export const DASHBOARD_JS = `
 "use strict";
 const charts = new Map();
+function elements(selector, attribute, value) {
+  return [...document.querySelectorAll(selector)].filter((el) => el.dataset[attribute] === value);
+}
 function draw(name, points) {
-  for (const svg of document.querySelectorAll('svg.chart[data-chart="' + name + '"]')) {
+  for (const svg of elements("svg.chart[data-chart]", "chart", name)) {
     const lines = svg.querySelectorAll("polyline");
     const series = [points.map((p) => p[1]), points.map((p) => p[2] ?? 0)];
     const max = Math.max(1, ...series[0], ...(lines.length > 1 ? series[1] : []));
@@ -45,7 +50,10 @@ function draw(name, points) {
 }
 function update(data) {
   for (const el of document.querySelectorAll("[data-field]")) {
-    const [job, field] = el.dataset.field.split("|");
+    // Field names hold no "|"; job names may.
+    const split = el.dataset.field.lastIndexOf("|");
+    const job = el.dataset.field.slice(0, split);
+    const field = el.dataset.field.slice(split + 1);
     const figures = data.jobs[job];
     if (!figures || !(field in figures)) continue;
     const value = figures[field];
@@ -60,7 +68,7 @@ function update(data) {
     charts.set(job, kept);
     draw(job + "|rate", kept.rate);
     draw(job + "|latency", kept.latency);
-    for (const bar of document.querySelectorAll('.bar[data-job="' + CSS.escape(job) + '"]')) {
+    for (const bar of elements(".bar[data-job]", "job", job)) {
       const total = Math.max(1, figures.total);
       bar.querySelector(".done").style.width = (100 * figures.done / total) + "%";
       bar.querySelector(".failed").style.width = (100 * figures.failed / total) + "%";

@@ -5,15 +5,16 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { Hono, type HonoRequest } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
-import { timingSafeEqual } from "hono/utils/buffer";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.ts";
+import { controlToken } from "./control_token.ts";
+import { hostCheck, LOOPBACK_HOSTS } from "./host_check.ts";
 import { failedPage, itemPage, type JobView, overviewPage } from "./views.ts";
 import { prometheusText } from "./metrics.ts";
 import type { StatsSnapshot } from "../run/run_stats.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreView } from "../store/store.ts";
 
 /** A running job the dashboard can show live and control. */
 export interface LiveRun {
@@ -33,17 +34,23 @@ export interface LiveRun {
 /** Options for {@linkcode createDashboard}. */
 export interface DashboardOptions {
   /** The database to show. */
-  store: Store;
+  store: StoreView;
   /** The job running in this process, if any. */
   live?: LiveRun;
   /**
    * Required on state-changing requests (and on every request when
-   * `tokenForReads`), as `Authorization: Bearer <token>`, a `token` form
-   * field or a `token` query parameter. @default undefined (no controls)
+   * `tokenForReads`), never written in a page: `/?token=<token>` trades it for
+   * an HttpOnly cookie, tools send `Authorization: Bearer <token>`; see
+   * {@linkcode controlToken}. Empty means none. @default undefined (no controls)
    */
   token?: string;
   /** Require the token on reads too (when served beyond loopback). @default false */
   tokenForReads?: boolean;
+  /**
+   * The `Host` values answered (against DNS rebinding); see {@linkcode hostCheck}
+   * and `boundHosts()` beside it. @default ["127.0.0.1", "localhost", "[::1]"] (any port)
+   */
+  allowedHosts?: readonly string[];
   /** Interval of live updates over SSE. @default 1000 */
   eventsMs?: number;
   /** Number of SSE events before a stream ends (the browser reconnects). @default 600 */
@@ -67,12 +74,6 @@ const SECURE_HEADERS = secureHeaders({
   strictTransportSecurity: false,
 });
 
-/** Compares a presented token with the expected one in constant time; an empty one never matches. */
-async function tokenMatches(expected: string | undefined, presented: string | undefined) {
-  if (!expected || !presented) return false;
-  return await timingSafeEqual(expected, presented);
-}
-
 /**
  * Builds the dashboard app.
  *
@@ -89,45 +90,36 @@ async function tokenMatches(expected: string | undefined, presented: string | un
  * ```
  */
 export function createDashboard(options: DashboardOptions): Hono {
-  const { store, live, token, tokenForReads = false, eventsMs = 1000, eventsPerStream = 600 } =
-    options;
+  const {
+    store,
+    live,
+    token,
+    tokenForReads = false,
+    allowedHosts = LOOPBACK_HOSTS,
+    eventsMs = 1000,
+    eventsPerStream = 600,
+  } = options;
   const app = new Hono();
-
-  const presented = (
-    c: { req: { header(n: string): string | undefined; query(n: string): string | undefined } },
-    form?: unknown,
-  ) => {
-    const bearer = c.req.header("authorization")?.replace(/^Bearer\s+/i, "");
-    const field = form && typeof form === "object" && "token" in form
-      ? String(form.token)
-      : undefined;
-    return bearer ?? field ?? c.req.query("token");
-  };
+  const gate = controlToken({ token, tokenForReads });
 
   app.use("*", SECURE_HEADERS);
-  app.use("*", async (c, next) => {
-    if (
-      tokenForReads && token && !c.req.path.startsWith("/assets/") &&
-      !(await tokenMatches(token, presented(c)))
-    ) {
-      return c.text("token required", 401);
-    }
-    await next();
-  });
+  app.use("*", hostCheck(allowedHosts));
+  app.use("*", gate.middleware);
 
-  async function jobViews(): Promise<JobView[]> {
+  /** Every job's view; `mayControl`: the visitor holds the token, so the controls are shown. */
+  async function jobViews(mayControl = false): Promise<JobView[]> {
     const views: JobView[] = [];
-    for (const job of await store.listJobs()) {
+    for (const job of await store.jobs.list()) {
       const isLive = live?.job === job.name;
       views.push({
         name: job.name,
-        url: String(JSON.parse(job.request).url ?? ""),
-        counts: await store.counts(job.id),
-        failures: await store.failureReasons(job.id),
-        history: await store.snapshots(job.id),
+        url: String(job.request.url ?? ""),
+        counts: await store.queue.counts(job.id),
+        failures: await store.reports.failureReasons(job.id),
+        history: await store.history.read(job.id),
         live: isLive ? live!.snapshot() : undefined,
         controls: isLive && token && live!.pause && live!.rate
-          ? { paused: live!.paused?.() ?? false, rate: live!.rate() }
+          ? { paused: live!.paused?.() ?? false, rate: live!.rate(), allowed: mayControl }
           : undefined,
       });
     }
@@ -141,19 +133,19 @@ export function createDashboard(options: DashboardOptions): Hono {
   );
 
   app.get("/favicon.ico", (c) => c.body(null, 204));
-  app.get("/", async (c) => c.html(overviewPage(await jobViews(), token ? { token } : {})));
+  app.get("/", async (c) => c.html(overviewPage(await jobViews(await gate.presented(c)))));
 
   app.get("/jobs/:name/failed", async (c) => {
-    const job = await store.findJob(c.req.param("name"));
+    const job = await store.jobs.find(c.req.param("name"));
     if (!job) return c.text("no such job", 404);
     const reason = c.req.query("reason") ?? "";
-    const items = await store.failedItems(job.id, { reason, limit: 200 });
-    return c.html(failedPage(job.name, await store.failureReasons(job.id), reason, items));
+    const items = await store.reports.failedItems(job.id, { reason, limit: 200 });
+    return c.html(failedPage(job.name, await store.reports.failureReasons(job.id), reason, items));
   });
 
   app.get("/jobs/:name/items/:key", async (c) => {
-    const job = await store.findJob(c.req.param("name"));
-    const item = job && await store.itemWithResponses(job.id, c.req.param("key"));
+    const job = await store.jobs.find(c.req.param("name"));
+    const item = job && await store.reports.itemWithResponses(job.id, c.req.param("key"));
     if (!job || !item) return c.text("no such item", 404);
     return c.html(itemPage(job.name, item));
   });
@@ -166,9 +158,14 @@ export function createDashboard(options: DashboardOptions): Hono {
   });
 
   app.get("/api/jobs/:name/history", async (c) => {
-    const job = await store.findJob(c.req.param("name"));
+    const job = await store.jobs.find(c.req.param("name"));
     if (!job) return c.json({ error: "no such job" }, 404);
-    return c.json({ history: await store.snapshots(job.id, Number(c.req.query("since") ?? 0)) });
+    const since = c.req.query("since") ?? "0";
+    if (!/^\d{1,15}$/.test(since)) {
+      const error = `Cannot parse since as milliseconds since 1970: current value is '${since}'`;
+      return c.json({ error }, 400);
+    }
+    return c.json({ history: await store.history.read(job.id, Number(since)) });
   });
 
   app.get("/events", (c) =>
@@ -206,10 +203,10 @@ export function createDashboard(options: DashboardOptions): Hono {
 
   app.get("/metrics", async (c) => {
     const jobs = [];
-    for (const job of await store.listJobs()) {
+    for (const job of await store.jobs.list()) {
       jobs.push({
         name: job.name,
-        counts: await store.counts(job.id),
+        counts: await store.queue.counts(job.id),
         live: live?.job === job.name ? live.snapshot() : undefined,
       });
     }
@@ -217,14 +214,10 @@ export function createDashboard(options: DashboardOptions): Hono {
   });
 
   app.post("/api/:action{pause|resume|rate}", async (c) => {
-    const form = c.req.header("content-type")?.includes("form")
-      ? Object.fromEntries(await c.req.formData())
-      : c.req.header("content-type")?.includes("json")
-      ? await c.req.json().catch(() => ({}))
-      : {};
-    if (!(await tokenMatches(token, presented(c, form)))) {
-      return c.json({ error: "token required" }, 403);
-    }
+    const form = await readForm(c.req);
+    if (!form) return c.json({ error: "Cannot parse the request's form or JSON body" }, 400);
+    const formToken = typeof form.token === "string" ? form.token : undefined;
+    if (!(await gate.mayControl(c, formToken))) return c.json({ error: "token required" }, 403);
     if (!live?.pause || !live.resume || !live.setRate) {
       return c.json({ error: "no job is running in this process" }, 409);
     }
@@ -232,7 +225,7 @@ export function createDashboard(options: DashboardOptions): Hono {
     try {
       if (action === "pause") live.pause();
       else if (action === "resume") live.resume();
-      else live.setRate(String((form as Record<string, unknown>).rate ?? ""));
+      else live.setRate(String(form.rate ?? ""));
     } catch (error) {
       return c.json({ error: error instanceof Error ? error.message : String(error) }, 400);
     }
@@ -241,4 +234,19 @@ export function createDashboard(options: DashboardOptions): Hono {
   });
 
   return app;
+}
+
+/** The fields of a form or JSON object body; `undefined` when the body cannot be parsed. */
+async function readForm(req: HonoRequest): Promise<Record<string, unknown> | undefined> {
+  const type = req.header("content-type") ?? "";
+  try {
+    if (type.includes("form")) return Object.fromEntries(await req.formData());
+    if (!type.includes("json")) return {};
+    const body: unknown = await req.json();
+    return body !== null && typeof body === "object" && !Array.isArray(body)
+      ? body as Record<string, unknown>
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -21,7 +21,8 @@ export interface JobView {
   failures: Record<string, number>;
   history: SnapshotRow[];
   live?: StatsSnapshot | undefined;
-  controls?: { paused: boolean; rate: string } | undefined;
+  /** Pause and rate for the running job; `allowed`: the visitor holds the token. */
+  controls?: { paused: boolean; rate: string; allowed: boolean } | undefined;
 }
 
 const enc = encodeURIComponent;
@@ -73,7 +74,7 @@ function chart(job: string, kind: "rate" | "latency", title: string): Html {
 }
 
 /** The overview: every job's progress; live figures and charts for the running one. */
-export function overviewPage(jobs: JobView[], options: { token?: string } = {}): Html {
+export function overviewPage(jobs: JobView[]): Html {
   const sections = jobs.map((job) => {
     const c = job.counts;
     const live = job.live;
@@ -119,7 +120,7 @@ ${
         }</script>`
         : ""
     }
-${job.controls ? controls(job.controls, options.token) : ""}
+${job.controls ? controls(job.controls) : ""}
 ${
       failures.length > 0
         ? html`
@@ -145,15 +146,19 @@ ${
   );
 }
 
-function controls(state: { paused: boolean; rate: string }, token?: string): Html {
-  const hidden = token ? html`<input type="hidden" name="token" value="${token}">` : "";
+// The forms carry no token: the browser sends the cookie set by the address printed at start.
+function controls(state: { paused: boolean; rate: string; allowed: boolean }): Html {
+  if (!state.allowed) {
+    return html`
+      <p class="muted">To pause or change the rate, open the address printed at start (it carries
+        the control token).</p>
+    `;
+  }
   return html`
     <div>
-      <form class="inline" method="post" action="/api/${state.paused
-        ? "resume"
-        : "pause"}">${hidden}
+      <form class="inline" method="post" action="/api/${state.paused ? "resume" : "pause"}">
     <button type="submit">${state.paused ? "resume" : "pause"}</button></form>
-      <form class="inline" method="post" action="/api/rate">${hidden}
+      <form class="inline" method="post" action="/api/rate">
     <label>rate <input name="rate" value="${state
       .rate}" size="14"></label><button type="submit">set</button></form>
     </div>
@@ -238,7 +243,7 @@ export function itemPage(job: string, item: ItemDetail): Html {
         </div>
       </dl>
       ${item.lastError ? html`<p>last error: ${item.lastError}</p>` : ""}
-      <h2>query</h2><pre>${item.vars}</pre>
+      <h2>query</h2><pre>${JSON.stringify(item.vars)}</pre>
       <h2>responses</h2>${item.responses.length === 0
         ? html`<p class="muted">No stored response (only final answers are kept unless --keep-attempts).</p>`
         : item.responses.map((r) =>
@@ -247,7 +252,7 @@ export function itemPage(job: string, item: ItemDetail): Html {
           } ms
 <span class="muted">${new Date(r.at).toISOString()}</span></h3>
 ${r.url ? html`<div class="muted">${r.url}</div>` : ""}${r.error ? html`<p>${r.error}</p>` : ""}
-${r.headers ? html`<pre>${r.headers}</pre>` : ""}<pre>${r.body ?? ""}</pre>`
+${r.headers ? html`<pre>${JSON.stringify(r.headers)}</pre>` : ""}<pre>${r.body ?? ""}</pre>`
         )}
     `,
   );

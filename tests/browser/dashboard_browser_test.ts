@@ -1,7 +1,9 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core):
  * its script runs under the Content-Security-Policy, figures update live over
- * SSE, and the pause button reaches the running job. Registered as ignored,
+ * SSE, the address printed at start trades its token for a cookie, the pause
+ * button reaches the running job with that cookie, and a job name holding
+ * quotes breaks nothing. Registered as ignored,
  * with the reason, where no Chromium is installed.
  *
  * Run apart with --allow-all (`deno task test:browser`): playwright-core reads
@@ -11,6 +13,7 @@ import assert from "node:assert/strict";
 import { createDashboard, type LiveRun } from "../../lib/dashboard/create_dashboard.ts";
 import { openStore } from "../../lib/store/store.ts";
 import { RunStats } from "../../lib/run/run_stats.ts";
+import { outcome } from "../store/_fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const installed = await Deno.stat(CHROMIUM).then(() => true, () => false);
@@ -25,19 +28,39 @@ const skip = !installed
 Deno.test({
   name: skip
     ? `dashboard in Chromium (skipped: ${skip})`
-    : "dashboard in Chromium: live figures over SSE, pause button, no CSP violations",
+    : "dashboard in Chromium: token to cookie, live figures over SSE, pause button, no CSP violations",
   ignore: skip !== "",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     const store = await openStore(":memory:");
-    const job = await store.createJob({
-      name: "browser",
-      request: JSON.stringify({ url: "http://127.0.0.1:9/search" }),
-      options: "{}",
+    // Quotes and a bar: the script must not build CSS selectors or split on "|" from names.
+    const name = `browser "live" | job`;
+    const job = await store.jobs.create({
+      name,
+      request: { url: "http://127.0.0.1:9/search" },
+      options: {},
       now: Date.now(),
     });
-    await store.importItems(
+    // A finished job with history: its chart is drawn when the page loads.
+    const old = await store.jobs.create({
+      name: `old "one"]`,
+      request: { url: "http://127.0.0.1:9/search" },
+      options: {},
+      now: Date.now(),
+    });
+    await store.history.add(old.id, {
+      at: Date.now(),
+      done: 1,
+      failed: 0,
+      sent: 1,
+      throttled: 0,
+      retried: 0,
+      rate: 1,
+      p50Ms: 5,
+      p95Ms: 9,
+    });
+    await store.queue.importItems(
       job.id,
       Array.from({ length: 10 }, (_, i) => [i, `k${i}`, "{}"] as [number, string, string]),
       Date.now(),
@@ -45,7 +68,7 @@ Deno.test({
     const stats = new RunStats({ total: 10, done: 0, failed: 0 });
     let paused = false;
     const live: LiveRun = {
-      job: "browser",
+      job: name,
       snapshot: () => stats.snapshot(),
       pause: () => paused = true,
       resume: () => paused = false,
@@ -53,7 +76,8 @@ Deno.test({
       rate: () => "10/s",
       setRate: () => {},
     };
-    const app = createDashboard({ store, live, token: "t0ken", eventsMs: 50 });
+    const token = "t0ken-for-the-browser";
+    const app = createDashboard({ store, live, token, eventsMs: 50 });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
     // Imported here: playwright-core reads /proc as it loads.
     const { chromium } = await import("playwright-core");
@@ -74,35 +98,34 @@ Deno.test({
       const problems: string[] = [];
       page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
       page.on("pageerror", (e) => problems.push(e.message));
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
-      const done = page.locator('[data-field="browser|done"]');
+      const origin = `http://127.0.0.1:${server.addr.port}`;
+      await page.goto(`${origin}/?token=${token}`);
+      assert.equal(page.url(), `${origin}/`, "the token leaves the address bar");
+      assert.ok(!(await page.content()).includes(token), "the token is not in the page");
+      const field = (f: string) => `[data-field=${JSON.stringify(`${name}|${f}`)}]`;
+      const done = page.locator(field("done"));
       assert.equal(await done.textContent(), "0");
       // What a run does: results committed to the store, figures counted in memory.
-      const claimed = await store.claim(job.id, "w", 7, Date.now(), Date.now() + 60_000);
-      await store.writeResults(
+      const claimed = await store.queue.claim(job.id, "w", 7, Date.now(), Date.now() + 60_000);
+      await store.results.write(
         "w",
         job.id,
-        claimed.map((item) => ({
-          id: item.id,
-          status: "done",
-          attempts: 1,
-          throttled: 0,
-          nextAt: 0,
-          lastStatus: 200,
-          lastError: null,
-          possiblySent: 0,
-          sent: 1,
-        })),
+        claimed.map((item) => outcome(item.id)),
         Date.now(),
       );
       for (let i = 0; i < 7; i++) stats.attempt(200, 5, "done");
       // Locators, not page-side functions: the CSP (rightly) forbids the eval those need.
-      await page.locator('[data-field="browser|done"]', { hasText: /^7$/ }).waitFor({
+      await page.locator(field("done"), { hasText: /^7$/ }).waitFor({
         timeout: 10_000,
       });
-      assert.match(await page.locator(".bar .done").getAttribute("style") ?? "", /width: 70%/);
+      const bar = page.locator(`.bar[data-job=${JSON.stringify(name)}] .done`);
+      assert.match(await bar.getAttribute("style") ?? "", /width: 70%/);
+      const oldChart = page.locator(
+        `svg[data-chart=${JSON.stringify(`${old.name}|rate`)}] polyline`,
+      );
+      assert.notEqual(await oldChart.getAttribute("points"), "", "the old job's chart is drawn");
       await page.getByRole("button", { name: "pause" }).click();
-      await page.waitForURL(`http://127.0.0.1:${server.addr.port}/`);
+      await page.waitForURL(`${origin}/`);
       assert.equal(paused, true);
       assert.equal(await page.getByRole("button", { name: "resume" }).count(), 1);
       assert.deepEqual(problems, []);

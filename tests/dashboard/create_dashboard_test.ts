@@ -1,77 +1,9 @@
 import assert from "node:assert/strict";
 import { createDashboard, type LiveRun } from "../../lib/dashboard/create_dashboard.ts";
-import { openStore, type Store } from "../../lib/store/store.ts";
+import { DASHBOARD_JS } from "../../lib/dashboard/assets.ts";
+import { EVIL, fakeLive, seeded } from "./_seeded.ts";
 import { RunStats } from "../../lib/run/run_stats.ts";
 import { FakeClock } from "../../lib/util/clock.ts";
-
-const EVIL = `<script>alert("x")</script>`;
-
-async function seeded(): Promise<{ store: Store; jobId: number }> {
-  const store = await openStore(":memory:");
-  const job = await store.createJob({
-    name: "demo",
-    request: JSON.stringify({ url: "http://127.0.0.1:9/search" }),
-    options: "{}",
-    now: 1_000,
-  });
-  await store.importItems(job.id, [
-    [0, "a", JSON.stringify({ q: "one" })],
-    [1, EVIL, JSON.stringify({ q: EVIL })],
-    [2, "c", JSON.stringify({ q: "three" })],
-  ], 1_000);
-  const claimed = await store.claim(job.id, "w", 10, 2_000, 60_000);
-  const byKey = new Map(claimed.map((i) => [i.key, i]));
-  const base = { attempts: 1, throttled: 0, nextAt: 0, possiblySent: 0 as const, sent: 1 as const };
-  await store.writeResults("w", job.id, [
-    {
-      ...base,
-      id: byKey.get("a")!.id,
-      status: "done",
-      lastStatus: 200,
-      lastError: null,
-      response: {
-        seq: 0,
-        status: 200,
-        durationMs: 12.5,
-        headers: '{"content-type":"application/json"}',
-        body: JSON.stringify({ title: EVIL }),
-        url: "http://127.0.0.1:9/search",
-        error: null,
-        at: 3_000,
-      },
-    },
-    {
-      ...base,
-      id: byKey.get(EVIL)!.id,
-      status: "failed",
-      lastStatus: 404,
-      lastError: "http 404",
-      response: {
-        seq: 1,
-        status: 404,
-        durationMs: 3,
-        headers: null,
-        body: EVIL,
-        url: null,
-        error: "http 404",
-        at: 3_000,
-      },
-    },
-  ], 3_000);
-  await store.releaseOwner(job.id, "w", 3_000);
-  await store.addSnapshot(job.id, {
-    at: 3_000,
-    done: 1,
-    failed: 1,
-    sent: 2,
-    throttled: 0,
-    retried: 0,
-    rate: 2,
-    p50Ms: 10,
-    p95Ms: 12,
-  });
-  return { store, jobId: job.id };
-}
 
 Deno.test("dashboard overview shows counts, escapes response data and sends a CSP", async () => {
   const { store } = await seeded();
@@ -187,7 +119,11 @@ Deno.test("dashboard controls need the token, and refuse reads without it when t
 
   const guarded = createDashboard({ store, token: "s3cret", tokenForReads: true });
   assert.equal((await guarded.request("/")).status, 401);
-  assert.equal((await guarded.request("/?token=s3cret")).status, 200);
+  // The token in the address is traded for a cookie, then the page is served with it.
+  const first = await guarded.request("/?token=s3cret");
+  assert.equal(first.status, 303);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+  assert.equal((await guarded.request("/", { headers: { cookie } })).status, 200);
   assert.equal((await guarded.request("/assets/app.css")).status, 200);
   store.close();
 });
@@ -209,5 +145,60 @@ Deno.test("dashboard sends secure headers on every answer, refusals included, an
     assert.equal(res.status, 401);
     await res.body?.cancel();
   }
+  store.close();
+});
+
+Deno.test("dashboard keeps a job name with quotes and bars intact in pages and live updates", async () => {
+  const { store } = await seeded();
+  const name = `say "hi" | [x]`;
+  await store.jobs.create({ name, request: { url: "http://x/" }, options: {}, now: 1 });
+  const app = createDashboard({ store, eventsMs: 1, eventsPerStream: 1 });
+  const page = await (await app.request("/")).text();
+  assert.ok(page.includes(`data-field="say &quot;hi&quot; | [x]|done"`), page);
+  const events = await (await app.request("/events")).text();
+  const data = JSON.parse(events.split("\n").find((l) => l.startsWith("data: "))!.slice(6));
+  assert.equal(data.jobs[name].total, 0);
+  // The script finds elements by comparing data attributes, never by a selector built from a name.
+  assert.doesNotMatch(DASHBOARD_JS, /querySelector(All)?\([^)]*\+/);
+  const failed = await app.request(`/jobs/${encodeURIComponent(name)}/failed`);
+  assert.equal(failed.status, 200);
+  await failed.body?.cancel();
+  store.close();
+});
+
+Deno.test("dashboard answers 400 with a short JSON error to bad query parameters and bodies", async () => {
+  const { store } = await seeded();
+  const { live, state } = fakeLive();
+  const app = createDashboard({ store, live, token: "s3cret" });
+  for (const since of ["abc", "-1", "1e3", "", "1.5", "99999999999999999999"]) {
+    const res = await app.request(`/api/jobs/demo/history?since=${since}`);
+    assert.equal(res.status, 400, since);
+    assert.match(res.headers.get("content-type")!, /json/);
+    const body = await res.json();
+    assert.deepEqual(Object.keys(body), ["error"]);
+    assert.match(body.error, /^Cannot parse since/);
+    assert.doesNotMatch(body.error, /\n\s+at /);
+  }
+  assert.equal(
+    (await (await app.request("/api/jobs/demo/history?since=3000")).json()).history.length,
+    1,
+  );
+  assert.deepEqual(
+    (await (await app.request("/api/jobs/demo/history?since=3001")).json()).history,
+    [],
+  );
+  const auth = { authorization: "Bearer s3cret" };
+  const bodies: RequestInit[] = [
+    { headers: { ...auth, "content-type": "application/json" }, body: "null" },
+    { headers: { ...auth, "content-type": "application/json" }, body: "[1]" },
+    { headers: { ...auth, "content-type": "application/json" }, body: "{" },
+    { headers: { ...auth, "content-type": "multipart/form-data" }, body: "x" },
+  ];
+  for (const init of bodies) {
+    const res = await app.request("/api/rate", { method: "POST", ...init });
+    assert.equal(res.status, 400, String(init.body));
+    assert.match((await res.json()).error, /^Cannot parse/);
+  }
+  assert.equal(state.rate, "10/s");
   store.close();
 });

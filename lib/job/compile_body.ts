@@ -12,6 +12,7 @@ import {
   placeholderValue,
   type TextRender,
 } from "./compile_text.ts";
+import { isRawJson, parseExactJson } from "./exact_json.ts";
 import {
   parsePlaceholders,
   type PlaceholderScope,
@@ -46,6 +47,7 @@ function emitJson(
     push((vars, env) => JSON.stringify(text(vars, env)));
   };
   if (typeof value === "string") return emitString(value, true);
+  if (isRawJson(value)) return push(JSON.stringify(value)); // a long number, digit for digit
   if (Array.isArray(value)) {
     push("[");
     value.forEach((item, i) => {
@@ -84,7 +86,7 @@ function parseJsonTemplate(parts: TemplatePart[]): { value: unknown } | undefine
     text += p;
   });
   try {
-    return { value: JSON.parse(text) };
+    return { value: parseExactJson(text) };
   } catch {
     return undefined;
   }

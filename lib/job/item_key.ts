@@ -7,10 +7,13 @@
  */
 
 import { createHash } from "node:crypto";
+import { isRawJson } from "./exact_json.ts";
 
 /** JSON text with object keys sorted at every level, so equal values give equal text. */
 function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (value === null || typeof value !== "object" || isRawJson(value)) {
+    return JSON.stringify(value) ?? "null";
+  }
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
@@ -33,7 +36,8 @@ function canonicalJson(value: unknown): string {
 
 /**
  * Returns the key of a query: its `id` field as a string when that is a
- * non-empty string or a finite number, otherwise the first 32 hex digits of
+ * non-empty string or a finite number (a number kept as its exact text, see
+ * `exact_json.ts`, gives that text), otherwise the first 32 hex digits of
  * the SHA-256 of its variables as canonical JSON (keys sorted recursively), so
  * the same variables in any key order give the same key.
  *
@@ -43,15 +47,19 @@ function canonicalJson(value: unknown): string {
  * @example Usage
  * ```ts
  * import { itemKey } from "./item_key.ts";
+ * import { parseExactJson } from "./exact_json.ts";
  * import assert from "node:assert/strict";
  * assert.equal(itemKey({ id: 42, q: "x" }), "42");
  * assert.equal(itemKey({ q: "x", n: 1 }), itemKey({ n: 1, q: "x" }));
  * assert.match(itemKey({ q: "x" }), /^[0-9a-f]{32}$/);
+ * const big = parseExactJson('{"id":12345678901234567891}') as Record<string, unknown>;
+ * assert.equal(itemKey(big), "12345678901234567891");
  * ```
  */
 export function itemKey(vars: Record<string, unknown>): string {
   const id = vars.id;
   if (typeof id === "string" && id !== "") return id;
   if (typeof id === "number" && Number.isFinite(id)) return String(id);
+  if (isRawJson(id)) return id.rawJSON;
   return createHash("sha256").update(canonicalJson(vars)).digest("hex").slice(0, 32);
 }

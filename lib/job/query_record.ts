@@ -6,6 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import { isRecord } from "../util/is_record.ts";
+import { isRawJson } from "./exact_json.ts";
 
 /** One query and where it was read. */
 export interface QueryRecord {
@@ -28,7 +29,8 @@ export interface ReadQueriesOptions {
  * @param file The input's path, for the error.
  * @param line The 1-based line the value starts on.
  * @returns The query.
- * @throws {InputError} If the value is not an object (null and arrays are not).
+ * @throws {InputError} If the value is not an object (null, arrays and numbers
+ * kept as text are not).
  *
  * @example Usage
  * ```ts
@@ -41,7 +43,14 @@ export interface ReadQueriesOptions {
  * ```
  */
 export function toQueryRecord(value: unknown, file: string, line: number): QueryRecord {
-  if (isRecord(value)) return { vars: value, line };
-  const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  // A long number kept as its text is an object too (`JSON.rawJSON`), but a number all the same.
+  if (isRecord(value) && !isRawJson(value)) return { vars: value, line };
+  const kind = value === null
+    ? "null"
+    : Array.isArray(value)
+    ? "an array"
+    : isRawJson(value)
+    ? "a number"
+    : `a ${typeof value}`;
   throw new InputError(`Cannot use a query as an object: got ${kind}`, { file, line });
 }

@@ -6,6 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import { isRecord } from "../util/is_record.ts";
+import { hasLongNumber, parseExactJson } from "./exact_json.ts";
 import type { QueryRecord } from "./query_record.ts";
 import { readJsonArray } from "./read_json_array.ts";
 import type { RequestTemplate } from "./template.ts";
@@ -60,9 +61,10 @@ export async function readJobFile(
   const queries = await Array.fromAsync(
     readJsonArray(ReadableStream.from([bytes]), file, { inJobFile: true }),
   );
+  const text = decoder.decode(bytes);
   let settings: unknown;
   try {
-    settings = JSON.parse(decoder.decode(bytes));
+    settings = JSON.parse(text);
   } catch (err) {
     throw new InputError((err as Error).message, { file }, { cause: err });
   }
@@ -70,5 +72,12 @@ export async function readJobFile(
     throw new InputError(`Cannot read input as a job file: it needs a "queries" array`, { file });
   }
   delete settings.queries;
+  // A JSON body template may hold long numbers (ids): it alone is read again with
+  // their exact text (a double changed them, so they print long); the other
+  // settings are numbers sluice itself reads.
+  const request = settings.request;
+  if (isRecord(request) && hasLongNumber(JSON.stringify(request.body) ?? "")) {
+    request.body = (parseExactJson(text) as { request: { body: unknown } }).request.body;
+  }
   return { settings, queries };
 }

@@ -1,11 +1,13 @@
 /**
  * JSON input: the queries of a JSON array, or of a job file's `queries`
- * array, streamed value by value with the line each starts on.
+ * array, streamed value by value with the line each starts on; numbers a
+ * double would change keep their exact text (`exact_json.ts`).
  *
  * @module
  */
-import { JSONParser, TokenType } from "@streamparser/json";
+import { Tokenizer, TokenParser, TokenType } from "@streamparser/json";
 import { InputError } from "../errors.ts";
+import { exactNumber } from "./exact_json.ts";
 import { LineCounter } from "./line_counter.ts";
 import { type QueryRecord, type ReadQueriesOptions, toQueryRecord } from "./query_record.ts";
 
@@ -18,6 +20,15 @@ export interface ReadJsonArrayOptions extends ReadQueriesOptions {
    * @default {false}
    */
   inJobFile?: boolean;
+}
+
+/** A tokenizer whose long numbers that a double would change stay their text. */
+class ExactNumberTokenizer extends Tokenizer {
+  protected override parseNumber(text: string): number {
+    const value = Number(text);
+    // The token parser stores whatever this returns; its type says number only.
+    return text.length > 15 ? exactNumber(text, value) as number : value;
+  }
 }
 
 /**
@@ -48,7 +59,16 @@ export async function* readJsonArray(
   options: ReadJsonArrayOptions = {},
 ): AsyncGenerator<QueryRecord> {
   const { signal, inJobFile = false } = options;
-  const parser = new JSONParser({ paths: [inJobFile ? "$.queries.*" : "$.*"], keepStack: false });
+  // JSONParser's wiring, with the tokenizer above (JSONParser cannot take one).
+  const tokenizer = new ExactNumberTokenizer();
+  const parser = new TokenParser({ paths: [inJobFile ? "$.queries.*" : "$.*"], keepStack: false });
+  tokenizer.onEnd = () => {
+    if (!parser.isEnded) parser.end();
+  };
+  parser.onEnd = () => {
+    if (!tokenizer.isEnded) tokenizer.end();
+  };
+  parser.onError = (err) => tokenizer.error(err);
   const lines = new LineCounter();
   const depth = inJobFile ? 2 : 1;
   let level = 0;
@@ -56,14 +76,16 @@ export async function* readJsonArray(
   let last = 0;
   let error: Error | undefined;
   let found: { value: unknown; line: number }[] = [];
-  parser.onToken = ({ token, offset }) => {
+  tokenizer.onToken = (info) => {
+    const { token, offset } = info;
     last = lines.lineAt(offset);
     if (level === depth && token !== TokenType.COMMA && token !== TokenType.COLON) start = last;
     if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) level++;
     else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) level--;
+    parser.write(info); // after `start` moved: a value it completes is emitted here
   };
   parser.onValue = ({ value }) => found.push({ value, line: start });
-  parser.onError = (err) => error ??= err;
+  tokenizer.onError = (err) => error ??= err;
   const fail = (err: Error): never => {
     const at = /absolute position "(\d+)"/.exec(err.message)?.[1];
     const line = at === undefined ? last : lines.lineAt(Number(at));
@@ -73,13 +95,13 @@ export async function* readJsonArray(
   for await (const chunk of input) {
     signal?.throwIfAborted();
     lines.feed(chunk);
-    parser.write(chunk);
+    tokenizer.write(chunk);
     const batch = found;
     found = [];
     for (const { value, line } of batch) yield toQueryRecord(value, file, line);
     if (error) fail(error);
   }
-  if (!parser.isEnded) parser.end();
+  if (!tokenizer.isEnded) tokenizer.end();
   for (const { value, line } of found) yield toQueryRecord(value, file, line);
   if (error) fail(error);
 }

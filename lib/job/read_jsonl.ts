@@ -1,10 +1,12 @@
 /**
  * JSONL (newline-delimited JSON) input: one query object per line, blank
- * lines skipped, streamed line by line.
+ * lines skipped, streamed line by line; numbers a double would change keep
+ * their exact text (`exact_json.ts`).
  *
  * @module
  */
 import { InputError } from "../errors.ts";
+import { parseExactJson } from "./exact_json.ts";
 import { type QueryRecord, type ReadQueriesOptions, toQueryRecord } from "./query_record.ts";
 
 /**
@@ -39,7 +41,7 @@ export async function* readJsonl(
     line++;
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return undefined;
     try {
-      return toQueryRecord(JSON.parse(text), file, line);
+      return toQueryRecord(parseExactJson(text), file, line);
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError((err as Error).message, { file, line }, { cause: err });

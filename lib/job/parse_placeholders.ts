@@ -23,6 +23,11 @@ export interface PlaceholderScope {
   envNames: string[];
   /** One getter per field, shared by every use of it. */
   getters: Map<string, FieldGetter>;
+  /**
+   * Where each environment variable is used, when given: the `where` of each
+   * string it appears in (`url`, `header "NAME"`, `body`), once each, in order.
+   */
+  envUses?: Map<string, string[]>;
 }
 
 const INNER = /^(?:env\.([A-Za-z_][A-Za-z0-9_]*)|([^\s.{}]+(?:\.[^\s.{}]+)*))$/;
@@ -90,6 +95,9 @@ export function parsePlaceholders(
     const [, env, field] = match;
     if (field === undefined) {
       if (!scope.envNames.includes(env!)) scope.envNames.push(env!);
+      const uses = scope.envUses?.get(env!) ?? [];
+      if (!uses.includes(where)) uses.push(where);
+      scope.envUses?.set(env!, uses);
       parts.push({ env: env! });
     } else {
       if (!scope.getters.has(field)) scope.fields.push(field);

@@ -7,14 +7,19 @@
  * kept by the compiled template.
  *
  * Parsing lives in `parse_placeholders.ts`, text rendering in
- * `compile_text.ts`, bodies (text or JSON templates) in `compile_body.ts`.
+ * `compile_text.ts`, URLs in `compile_url.ts`, headers in
+ * `compile_headers.ts`, bodies (text or JSON templates) in `compile_body.ts`.
  *
  * @module
  */
 import { compileBody } from "./compile_body.ts";
-import { compileText, type EnvReader, type TextRender } from "./compile_text.ts";
-import { parsePlaceholders, type PlaceholderScope } from "./parse_placeholders.ts";
+import { checkHeaderValue, compileHeaders } from "./compile_headers.ts";
+import type { EnvReader } from "./compile_text.ts";
+import { compileUrl, type SchemeSource } from "./compile_url.ts";
+import type { PlaceholderScope } from "./parse_placeholders.ts";
 import { isRecord } from "../util/is_record.ts";
+
+export type { SchemeSource } from "./compile_url.ts";
 
 /** A request as written by the user, with placeholders. */
 export interface RequestTemplate {
@@ -42,14 +47,39 @@ export interface RenderedRequest {
   headers: Record<string, string>;
   /** The body text, or undefined for none. */
   body: string | undefined;
+  /**
+   * The environment values (`{{env.NAME}}`) this request holds: never store,
+   * print or show the URL, a header or an error about this request without
+   * passing it through `redactSecrets(text, secrets)`. Empty when none;
+   * absent on requests not made by a template.
+   */
+  secrets?: readonly string[];
+}
+
+/** Options for {@linkcode CompiledTemplate.render}. */
+export interface RenderOptions {
+  /**
+   * Check what data and the environment put in the request: the URL parses,
+   * is http(s) and keeps its path (no `.` or `..` segment made by a value);
+   * header values hold no CR, LF, NUL or character above U+00FF. `false`
+   * suits a dry run that renders masked secrets.
+   *
+   * @default {true}
+   */
+  validate?: boolean;
 }
 
 /** A template compiled by {@linkcode compileTemplate}. */
 export interface CompiledTemplate {
-  /** Renders one request; throws a `TypeError` on a missing field or environment variable. */
+  /**
+   * Renders one request; throws a `TypeError` on a missing field or
+   * environment variable, and on a request that must not be sent (see
+   * {@linkcode RenderOptions.validate}). Messages never hold an environment value.
+   */
   render(
     vars: Record<string, unknown>,
     env?: (name: string) => string | undefined,
+    options?: RenderOptions,
   ): RenderedRequest;
   /** The first query field referenced by the template that `vars` lacks, or undefined. */
   missingField(vars: Record<string, unknown>): string | undefined;
@@ -57,28 +87,27 @@ export interface CompiledTemplate {
   fields: string[];
   /** Names referenced as `{{env.NAME}}`, in order of first use. */
   envNames: string[];
+  /**
+   * Where each environment variable is used: `url`, `header "NAME"` or `body`,
+   * once each, in order (to say `API_TOKEN is not set (used in header "Authorization")`).
+   */
+  envUses: Map<string, string[]>;
+  /**
+   * Where the URL's scheme comes from: the template's text (checked to be
+   * http(s) when compiled), an environment variable (see `checkScheme`), or a
+   * query field (checked per request: a bad one fails that item only).
+   */
+  schemeFrom: SchemeSource;
+  /**
+   * Throws a `TypeError` when the environment gives the URL a scheme other
+   * than http(s), so a run can stop before sending anything; does nothing
+   * when the template or the data decides the scheme.
+   */
+  checkScheme(env?: (name: string) => string | undefined): void;
 }
 
 const readDenoEnv: EnvReader = (name) => Deno.env.get(name);
-
-function compileUrl(url: string, scope: PlaceholderScope): TextRender {
-  const parts = parsePlaceholders(url, "url", scope);
-  const first = parts[0];
-  if (parts.length === 1 && typeof first !== "string" && first !== undefined) {
-    return compileText(parts); // the whole URL is one placeholder: checked when sent
-  }
-  // A leading placeholder is a base URL such as {{env.API_BASE}}: inserted as is.
-  const sample = parts.map((p, i) =>
-    typeof p === "string" ? p : i === 0 ? "https://sample.invalid" : "sample"
-  ).join("");
-  if (!URL.canParse(sample) || !/^https?:$/.test(new URL(sample).protocol)) {
-    throw new TypeError(`Cannot parse url as a URL: current value is '${url}'`);
-  }
-  const rest = compileText(parts.slice(1), encodeURIComponent);
-  if (typeof first === "string") return (vars, env) => first + rest(vars, env);
-  const base = compileText([first!]);
-  return (vars, env) => base(vars, env) + rest(vars, env);
-}
+const NO_SECRETS: readonly string[] = Object.freeze([]);
 
 /**
  * Compiles a request template once, validating its placeholders and URL, into
@@ -86,14 +115,17 @@ function compileUrl(url: string, scope: PlaceholderScope): TextRender {
  *
  * Placeholders are `{{field}}` (dotted paths such as `{{a.b}}` reach into
  * nested objects) and `{{env.NAME}}` (read through `env` at render time).
- * URL values are percent-encoded, except a placeholder that starts the URL.
+ * URL values are percent-encoded, except a placeholder that starts the URL;
+ * a rendered URL must be http(s) and a value may not make a `.` or `..` path
+ * segment. Header names must be HTTP tokens, and values hold no CR, LF or NUL.
  * A body string that is JSON once placeholders are considered is a JSON
  * template: a string that is exactly one placeholder takes the value with its
  * type; JSON bodies get `content-type: application/json` unless one is set.
  *
  * @param template The request, with placeholders.
  * @returns The compiled template.
- * @throws {TypeError} On bad placeholder syntax, a URL that is not http(s), or a bad method.
+ * @throws {TypeError} On bad placeholder syntax, a URL that is not http(s), a
+ * bad method, or a bad header name or value.
  *
  * @example Usage
  * ```ts
@@ -111,6 +143,9 @@ function compileUrl(url: string, scope: PlaceholderScope): TextRender {
  * assert.equal(req.body, '{"q":"a b","n":3}');
  * assert.deepEqual(t.fields, ["q", "n"]);
  * assert.equal(t.missingField({ q: "x" }), "n");
+ * assert.deepEqual(req.secrets, ["secret"]);
+ * assert.deepEqual(t.envUses.get("TOKEN"), ['header "authorization"']);
+ * assert.throws(() => t.render({ q: "x", n: 1 }, () => "a\nb"), TypeError); // a line break
  * ```
  */
 export function compileTemplate(template: RequestTemplate): CompiledTemplate {
@@ -126,35 +161,52 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
       `Cannot use headers as an object of strings: current value is '${headers}'`,
     );
   }
-  const scope: PlaceholderScope = { fields: [], envNames: [], getters: new Map() };
-  const renderUrl = compileUrl(url, scope);
-  const headerList = Object.entries(headers).map(([name, value]): [string, TextRender] => {
-    if (typeof value !== "string") {
-      throw new TypeError(`Cannot use header "${name}" as a string: current value is '${value}'`);
-    }
-    if (name.includes("{{")) {
-      throw new TypeError(`Cannot use placeholders in header name "${name}"`);
-    }
-    return [name, compileText(parsePlaceholders(value, `header "${name}"`, scope))];
-  });
+  const envUses = new Map<string, string[]>();
+  const scope: PlaceholderScope = { fields: [], envNames: [], getters: new Map(), envUses };
+  const compiledUrl = compileUrl(url, scope);
+  const headerList = compileHeaders(headers, scope);
   const compiledBody = compileBody(body, scope);
   const finalMethod = (method ?? (compiledBody ? "POST" : "GET")).toUpperCase();
   const hasContentType = Object.keys(headers).some((n) => n.toLowerCase() === "content-type");
   const { fields, envNames, getters } = scope;
+  const { check: checkUrl, schemeFrom } = compiledUrl;
 
   return {
     fields,
     envNames,
-    render(vars, env = readDenoEnv) {
+    envUses,
+    schemeFrom,
+    checkScheme: (env = readDenoEnv) => compiledUrl.checkScheme(env),
+    render(vars, env = readDenoEnv, options = {}) {
+      const { validate = true } = options;
+      // The environment values read, for the request's redacted views.
+      let secrets = NO_SECRETS;
+      let read = env;
+      if (envNames.length > 0) {
+        const seen: string[] = [];
+        secrets = seen;
+        read = (name) => {
+          const value = env(name);
+          if (value && !seen.includes(value)) seen.push(value);
+          return value;
+        };
+      }
+      const renderUrl = validate ? compiledUrl.render : compiledUrl.renderUnchecked;
+      const renderedUrl = renderUrl(vars, read);
+      if (validate) checkUrl?.(renderedUrl, secrets);
       const rendered: Record<string, string> = {};
-      for (const [name, render] of headerList) rendered[name] = render(vars, env);
+      for (const { name, render, templated } of headerList) {
+        const value = render(vars, read);
+        if (validate && templated) checkHeaderValue(name, value);
+        rendered[name] = value;
+      }
       let text: string | undefined;
       if (compiledBody) {
-        const [bodyText, json] = compiledBody(vars, env);
+        const [bodyText, json] = compiledBody(vars, read);
         text = bodyText;
         if (json && !hasContentType) rendered["content-type"] = "application/json";
       }
-      return { url: renderUrl(vars, env), method: finalMethod, headers: rendered, body: text };
+      return { url: renderedUrl, method: finalMethod, headers: rendered, body: text, secrets };
     },
     missingField(vars) {
       for (const [field, get] of getters) if (get(vars) === undefined) return field;

@@ -1,16 +1,14 @@
 /**
- * `sluice mock` (the built-in demo API) and `sluice demo` (the mock and the
- * example job in one process).
+ * `sluice mock`: the built-in demo API, served on 127.0.0.1 until stopped.
  *
  * @module
  */
-import { fromFileUrl } from "../lib/util/from_file_url.ts";
-import { type Console, EXIT, runCommand } from "./run.ts";
+import type { Console } from "./console.ts";
+import { EXIT } from "./exit_code.ts";
 import { InputError } from "../lib/errors.ts";
 import { serveMockApi, type ServeMockOptions } from "../lib/mock/mock_server.ts";
-import { openStore } from "../lib/store/store.ts";
-import { parseDuration } from "../lib/util/units.ts";
 import { parseRate } from "../lib/rate/rate_spec.ts";
+import { parseDuration } from "../lib/util/units.ts";
 
 /** Flags of `sluice mock`. */
 export interface MockFlags {
@@ -42,7 +40,18 @@ function number(text: string | undefined, name: string, min: number, max = Infin
   return n;
 }
 
-/** Resolves mock flags to server options. */
+/**
+ * Resolves mock flags to server options.
+ *
+ * @throws {InputError} For a number out of range, a bad window or outage.
+ *
+ * @example Usage
+ * ```ts
+ * import { mockOptions } from "./mock.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(mockOptions({ port: "0", rate: "20/s" }), { port: 0, rate: 20 });
+ * ```
+ */
 export function mockOptions(flags: MockFlags): ServeMockOptions {
   const options: ServeMockOptions = { port: number(flags.port, "--port", 0, 65535) ?? 8787 };
   const rate = number(flags.rate?.replace(/\/s$/, ""), "--rate", 0);
@@ -89,8 +98,27 @@ function parseOutage(text: string): { startMs: number; endMs: number; retryAfter
   return { startMs, endMs, retryAfterS: Number(match[3] ?? 1) };
 }
 
-/** Serves the mock API until stopped. */
-export async function mockCommand(flags: MockFlags, io: Console, stop: AbortSignal) {
+/**
+ * Serves the mock API until `stop` aborts.
+ *
+ * @example Usage
+ * ```ts
+ * import { mockCommand } from "./mock.ts";
+ * import assert from "node:assert/strict";
+ * const lines: string[] = [];
+ * const io = { log: () => {}, error: (line: string) => lines.push(line) };
+ * const stop = new AbortController();
+ * const serving = mockCommand({ port: "0" }, io, stop.signal);
+ * stop.abort();
+ * assert.equal(await serving, 0);
+ * assert.match(lines[0]!, /^sluice mock: listening on http:\/\/127\.0\.0\.1:/);
+ * ```
+ */
+export async function mockCommand(
+  flags: MockFlags,
+  io: Console,
+  stop: AbortSignal,
+): Promise<number> {
   const server = serveMockApi({ ...mockOptions(flags), signal: stop });
   io.error(
     `sluice mock: listening on http://127.0.0.1:${server.port} (POST /search, GET /_mock/stats)` +
@@ -98,42 +126,4 @@ export async function mockCommand(flags: MockFlags, io: Console, stop: AbortSign
   );
   await server.finished;
   return EXIT.ok;
-}
-
-/** Runs queries.example.json against an in-process mock API and shows where the answers are. */
-export async function demoCommand(flags: { db?: string }, io: Console, stop: AbortSignal) {
-  const server = serveMockApi({ port: 0, rate: 100, failRate: 0.05, latencyMs: 15, seed: 7 });
-  const dir = flags.db ? undefined : await Deno.makeTempDir({ prefix: "sluice-demo-" });
-  const db = flags.db ?? `file:${dir}/demo.db`;
-  const jobFile = fromFileUrl(new URL("../queries.example.json", import.meta.url));
-  io.error(`sluice demo: mock API on http://127.0.0.1:${server.port} (100 req/s, 5% faults)`);
-  try {
-    const code = await runCommand(
-      jobFile,
-      {
-        db,
-        job: "demo",
-        url: `http://127.0.0.1:${server.port}/search`,
-        quiet: !Deno.stderr.isTerminal(),
-      },
-      io,
-      stop,
-    );
-    const store = await openStore(db);
-    try {
-      const rs = await store.client.execute(
-        `SELECT i.key, json_extract(r.body, '$.results[0].title') AS title
-         FROM items i JOIN responses r ON r.item = i.id ORDER BY i.id LIMIT 3`,
-      );
-      io.log("First answers (SELECT key, json_extract(body, '$.results[0].title') ...):");
-      for (const row of rs.rows) io.log(`  ${row.key}  →  ${row.title}`);
-    } finally {
-      store.close();
-    }
-    io.log(`Database: ${db}`);
-    io.log(`Try: deno task sluice status --db ${db}   or   deno task sluice export --db ${db}`);
-    return code;
-  } finally {
-    await server.shutdown();
-  }
 }

@@ -1,61 +1,60 @@
 /**
- * `sluice run` and `sluice plan`: open the input, resolve the configuration,
- * import, run with progress, print the summary. Returns an exit code; the
- * process itself is left to main.ts.
+ * `sluice run`: open the input, resolve the configuration, import, run with
+ * progress, print the summary. Returns an exit code; the process itself is
+ * left to main.ts.
  *
  * @module
  */
+import { compileRequest } from "./compile_request.ts";
+import type { Console } from "./console.ts";
+import { EXIT } from "./exit_code.ts";
+import { liveRun } from "./live_run.ts";
+import { printSummary } from "./print_summary.ts";
+import { startProgress } from "./progress.ts";
+import { recordHistory } from "./record_history.ts";
+import { resolveRunConfig, type RunFlags } from "./run_config.ts";
+import type { Serve } from "./serve.ts";
+import { startDashboard } from "./start_dashboard.ts";
 import { InputError } from "../lib/errors.ts";
 import { type InputSource, openInput } from "../lib/job/input.ts";
-import { checkFields, prepareJob } from "../lib/job/prepare_job.ts";
-import { startProgress } from "./progress.ts";
-import { formatDuration } from "../lib/util/units.ts";
-import { formatRate, parseRate } from "../lib/rate/rate_spec.ts";
+import { prepareJob } from "../lib/job/prepare_job.ts";
+import { formatRate } from "../lib/rate/rate_spec.ts";
 import type { RateLimiter } from "../lib/rate/rate_limiter.ts";
-import { type Serve, startDashboard } from "./dashboard.ts";
-import type { LiveRun } from "../lib/dashboard/create_dashboard.ts";
-import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 import { runJob, type RunSummary } from "../lib/run/run_job.ts";
-import { describeLimiter } from "../lib/rate/create_run_limiter.ts";
 import { RunStats } from "../lib/run/run_stats.ts";
 import { openStore, type Store } from "../lib/store/store.ts";
-import { compileTemplate, type RequestTemplate } from "../lib/job/template.ts";
-
-/** Compiles the request template, reporting a bad one as bad input. */
-export function compileRequest(request: RequestTemplate) {
-  try {
-    return compileTemplate(request);
-  } catch (error) {
-    if (error instanceof TypeError) {
-      throw new InputError(error.message, undefined, { cause: error });
-    }
-    throw error;
-  }
-}
-
-/** Exit codes. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** Flags of `sluice run`. */
 export interface RunCommandFlags extends RunFlags {
+  /** The database's URL. */
   db: string;
+  /** The job's name. @default the input's base name */
   job?: string;
+  /** The input's format. @default "auto" (from the file name) */
   format?: "auto" | "json" | "jsonl" | "csv";
+  /** Add a different input's queries to an existing job. @default false */
   append?: boolean;
+  /** No progress line. @default false */
   quiet?: boolean;
-  /** Serve the dashboard while running: `true` for the default port, or a port. */
+  /** Serve the dashboard while running: `true` for the default port, or a port. @default false */
   dashboard?: string | boolean;
+  /** The dashboard's address. @default "127.0.0.1" */
   host?: string;
+  /** The dashboard's token. @default a random one */
   token?: string;
 }
 
-/** Where messages go. */
-export interface Console {
-  log(line: string): void;
-  error(line: string): void;
-}
-
-/** The default job name: the input's base name without extension. */
+/**
+ * The default job name: the input's base name without extension.
+ *
+ * @example Usage
+ * ```ts
+ * import { defaultJobName } from "./run.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(defaultJobName("data/queries.jsonl"), "queries");
+ * assert.equal(defaultJobName("-"), "stdin");
+ * ```
+ */
 export function defaultJobName(input: string | undefined): string {
   if (!input || input === "-") return "stdin";
   const base = input.split(/[\\/]/).pop() ?? input;
@@ -84,7 +83,22 @@ function localPath(db: string): string | undefined {
   return db.slice("file:".length).replace(/^\/\/(?=\/)/, "");
 }
 
-/** Runs a job from the command line. */
+/**
+ * Runs a job from the command line: imports the input (or resumes the job),
+ * sends, and prints the summary. Resolves to the exit code.
+ *
+ * @throws {InputError} For bad input or flags; a database this run created is removed.
+ *
+ * @example Usage
+ * ```ts
+ * import { runCommand } from "./run.ts";
+ * import { InputError } from "../lib/errors.ts";
+ * import assert from "node:assert/strict";
+ * const io = { log: () => {}, error: () => {} };
+ * const stop = new AbortController().signal;
+ * await assert.rejects(runCommand(undefined, { db: ":memory:" }, io, stop), InputError);
+ * ```
+ */
 export async function runCommand(
   input: string | undefined,
   flags: RunCommandFlags,
@@ -101,12 +115,12 @@ export async function runCommand(
   let store: Store | undefined;
   try {
     store = await openStore(flags.db);
-    const existing = await store.findJob(name);
+    const existing = await store.jobs.find(name);
     if (!source && !existing) {
       throw new InputError(`No input given and no job named "${name}" in ${flags.db}`);
     }
-    const savedRequest = existing ? JSON.parse(existing.request) as RequestTemplate : undefined;
-    const saved = existing ? JSON.parse(existing.options) as Record<string, unknown> : {};
+    const savedRequest = existing?.request;
+    const saved = existing?.options ?? {};
     const config = resolveRunConfig(flags, source?.settings ?? {}, saved, savedRequest);
     const template = compileRequest(config.request);
     const prepared = await prepareJob(store, template, {
@@ -198,78 +212,6 @@ export async function runCommand(
   }
 }
 
-/** Saves a point of the statistics history every few seconds, for the dashboard's charts. */
-function recordHistory(store: Store, jobId: number, stats: RunStats, everyMs = 5_000) {
-  const save = async () => {
-    const s = stats.snapshot();
-    await store.addSnapshot(jobId, {
-      at: s.at,
-      done: s.done,
-      failed: s.failed,
-      sent: s.sent,
-      throttled: s.throttled,
-      retried: s.retried,
-      rate: s.rate,
-      p50Ms: s.p50Ms ?? null,
-      p95Ms: s.p95Ms ?? null,
-    }).catch(() => {}); // history is a nicety: a busy database must not stop the run
-  };
-  let saving = Promise.resolve();
-  const timer = setInterval(() => saving = saving.then(save), everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await saving;
-      await save();
-    },
-  };
-}
-
-/** What the dashboard sees of, and may do to, the running job. */
-function liveRun(job: string, stats: RunStats, limiter: () => RateLimiter | undefined): LiveRun {
-  let rate = "";
-  return {
-    job,
-    snapshot: () => stats.snapshot(),
-    pause: () => limiter()?.hold(true),
-    resume: () => limiter()?.hold(false),
-    paused: () => limiter()?.held ?? false,
-    rate: () => rate || formatRate({ kind: "windows", windows: [...(limiter()?.windows ?? [])] }),
-    setRate(text: string) {
-      const spec = parseRate(text);
-      if (spec.kind === "auto") {
-        throw new RangeError("Cannot switch to auto while running: current value is 'auto'");
-      }
-      limiter()?.setWindows(spec.kind === "windows" ? spec.windows : []);
-      rate = formatRate(spec);
-    },
-  };
-}
-
-/** Prints the closing summary of a run. */
-export function printSummary(summary: RunSummary, io: Console): void {
-  const { counts, stats } = summary;
-  const statuses = Object.entries(stats.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(", ");
-  io.error(
-    [
-      `sluice: ${counts.done}/${counts.total} done, ${counts.failed} failed, ${counts.pending} pending` +
-      ` in ${formatDuration(stats.elapsedMs)}`,
-      `  sent ${stats.sent} requests (${
-        statuses || "none"
-      }); ${stats.retried} retries, ${stats.throttled} throttled (429)`,
-      ...(summary.recovered > 0
-        ? [
-          `  ${summary.recovered} items were in flight when an earlier run stopped: possibly sent twice`,
-        ]
-        : []),
-      ...Object.entries(stats.errors).slice(0, 5).map(([reason, n]) => `  ${n} × ${reason}`),
-      ...(summary.limiter && describeLimiter(summary.limiter)
-        ? [`  ${describeLimiter(summary.limiter)}`]
-        : []),
-    ].join("\n"),
-  );
-}
-
 /** Keeps `--rate auto`'s discovered rate with the job: shown by status, the start of the next run. */
 async function saveDiscoveredRate(
   store: Store,
@@ -286,46 +228,9 @@ async function saveDiscoveredRate(
       : {}),
     at: new Date().toISOString(),
   };
-  await store.updateJob(
+  await store.jobs.update(
     jobId,
-    { options: JSON.stringify({ ...saved, discoveredRate }) },
+    { options: { ...saved, discoveredRate } },
     Date.now(),
   );
-}
-
-/** Flags of `sluice plan`. */
-export interface PlanFlags extends RunFlags {
-  format?: "auto" | "json" | "jsonl" | "csv";
-  show?: string;
-}
-
-/** Validates the input and prints the first rendered requests; sends nothing. */
-export async function planCommand(input: string, flags: PlanFlags, io: Console): Promise<number> {
-  const source = await openInput(input, { format: flags.format ?? "auto" });
-  const config = resolveRunConfig(flags, source.settings);
-  const template = compileRequest(config.request);
-  const show = Number(flags.show ?? 3);
-  const masked = (name: string) =>
-    `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;
-  let count = 0;
-  for await (const query of source.queries) {
-    checkFields(template, query, source.file);
-    if (count < show) {
-      const r = template.render(query.vars, masked);
-      io.log(`${r.method} ${r.url}`);
-      for (const [k, v] of Object.entries(r.headers)) io.log(`${k}: ${v}`);
-      if (r.body !== undefined) io.log(r.body);
-      io.log("");
-    }
-    count++;
-  }
-  const perSecond = config.rate.kind === "windows"
-    ? Math.min(...config.rate.windows.map((w) => (w.limit / w.periodMs) * 1000))
-    : undefined;
-  io.log(
-    `${count} queries in ${source.file} (${source.format}); rate ${formatRate(config.rate)}, ` +
-      `concurrency ${config.options.concurrency}` +
-      (perSecond ? `; at least ${formatDuration((count / perSecond) * 1000)} at full rate` : ""),
-  );
-  return EXIT.ok;
 }

@@ -9,7 +9,7 @@ import { openStore } from "../../lib/store/store.ts";
 import { runJob } from "../../lib/run/run_job.ts";
 import { serveMockApi } from "../../lib/mock/mock_server.ts";
 import { parseRate } from "../../lib/rate/rate_spec.ts";
-import { statusCommand } from "../../cli/report.ts";
+import { statusCommand } from "../../cli/status.ts";
 
 const URL_FLAG = { url: "http://127.0.0.1:1/search" };
 

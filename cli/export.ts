@@ -1,0 +1,98 @@
+/**
+ * `sluice export`: one record per item, as JSON lines or CSV.
+ *
+ * @module
+ */
+import { EXIT } from "./exit_code.ts";
+import { openExisting } from "./open_existing.ts";
+import { pickOneJob } from "./pick_jobs.ts";
+import { InputError } from "../lib/errors.ts";
+
+/** Flags of `sluice export`. */
+export interface ExportFlags {
+  /** The database's URL. */
+  db: string;
+  /** The job (needed when the database holds several). @default the only job */
+  job?: string;
+  /** `jsonl` or `csv`. @default "jsonl" */
+  format?: string;
+  /** Write to this file instead of `output`. @default undefined */
+  out?: string;
+}
+
+/**
+ * Writes one record per item: key, state, final HTTP status, body.
+ *
+ * @throws {InputError} For a format other than jsonl or csv, or no such job.
+ *
+ * @example Usage
+ * ```ts
+ * import { exportCommand } from "./export.ts";
+ * import assert from "node:assert/strict";
+ * await assert.rejects(exportCommand({ db: ":memory:", format: "xml" }), /use jsonl or csv/);
+ * ```
+ */
+export async function exportCommand(
+  flags: ExportFlags,
+  output: { write(p: Uint8Array): Promise<number> } = Deno.stdout,
+): Promise<number> {
+  const format = flags.format ?? "jsonl";
+  if (format !== "jsonl" && format !== "csv") {
+    throw new InputError(`Cannot export as '${format}': use jsonl or csv`);
+  }
+  const store = await openExisting(flags.db);
+  const file = flags.out
+    ? await Deno.open(flags.out, { write: true, create: true, truncate: true })
+    : undefined;
+  const encoder = new TextEncoder();
+  let lines: string[] = [];
+  const write = async (force = false) => {
+    if (!force && lines.length < 1000) return;
+    const text = lines.join("");
+    lines = [];
+    if (file) await file.write(encoder.encode(text));
+    else await output.write(encoder.encode(text));
+  };
+  try {
+    const job = await pickOneJob(store, flags.job);
+    if (format === "csv") lines.push("key,seq,state,status,attempts,error,url,body\n");
+    for await (const row of store.reports.exportRows(job.id)) {
+      if (format === "jsonl") {
+        let body: unknown = row.body;
+        try {
+          if (row.body !== null) body = JSON.parse(row.body);
+        } catch { /* not JSON: kept as text */ }
+        lines.push(
+          JSON.stringify({
+            key: row.key,
+            seq: row.seq,
+            state: row.state,
+            status: row.status,
+            attempts: row.attempts,
+            error: row.error,
+            url: row.url,
+            vars: row.vars,
+            body,
+          }) + "\n",
+        );
+      } else {
+        lines.push(
+          [row.key, row.seq, row.state, row.status, row.attempts, row.error, row.url, row.body]
+            .map(csvField).join(",") + "\n",
+        );
+      }
+      await write();
+    }
+    await write(true);
+    return EXIT.ok;
+  } finally {
+    file?.close();
+    store.close();
+  }
+}
+
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}

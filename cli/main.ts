@@ -1,0 +1,88 @@
+/**
+ * The command line's run: parse the arguments, run the command, turn what
+ * went wrong into one message and an exit code. Stopping on SIGINT/SIGTERM
+ * is arranged here; the process itself is ended by main.ts alone.
+ *
+ * @module
+ */
+import { CommanderError } from "commander";
+import { type Console, stdio } from "./console.ts";
+import { EXIT } from "./exit_code.ts";
+import { buildProgram } from "./program.ts";
+import { InputError, StoreError } from "../lib/errors.ts";
+
+/**
+ * Runs the CLI with `args` (without the program name); resolves to the exit
+ * code. The first SIGINT or SIGTERM asks the command to stop; a second one
+ * exits at once.
+ *
+ * @example Usage
+ * ```ts
+ * import { main } from "./main.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(await main(["frobnicate"]), 2);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const io = stdio;
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      io.error(
+        "\nsluice: stopping; in-flight requests get the grace period (signal again to stop now)",
+      );
+      stop.abort(new Error("interrupted"));
+    } else {
+      io.error("sluice: stopped at once; everything committed is kept");
+      Deno.exit(EXIT.interrupted);
+    }
+  };
+  const listeners: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of listeners) Deno.addSignalListener(s, onSignal);
+  let code: number = EXIT.ok;
+  try {
+    await buildProgram({ stop: stop.signal, setExit: (c) => code = c, io })
+      .parseAsync(args, { from: "user" });
+  } catch (error) {
+    code = reportError(error, io);
+  } finally {
+    for (const s of listeners) Deno.removeSignalListener(s, onSignal);
+  }
+  return code;
+}
+
+/**
+ * Reports an error that ended a command and returns the exit code: usage and
+ * bad input 2, a database problem 1 with a hint, anything else 1 as a bug,
+ * with its stack.
+ *
+ * @example Usage
+ * ```ts
+ * import { reportError } from "./main.ts";
+ * import { InputError } from "../lib/errors.ts";
+ * import assert from "node:assert/strict";
+ * const lines: string[] = [];
+ * const io = { log: () => {}, error: (line: string) => lines.push(line) };
+ * assert.equal(reportError(new InputError("Cannot parse rate"), io), 2);
+ * assert.deepEqual(lines, ["sluice: error: Cannot parse rate"]);
+ * ```
+ */
+export function reportError(error: unknown, io: Console): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof InputError || error instanceof RangeError) {
+    io.error(`sluice: error: ${error.message}`);
+    return EXIT.usage;
+  }
+  if (error instanceof StoreError) {
+    io.error(`sluice: error: ${error.message}`);
+    io.error("sluice: everything committed is kept; run the same command again once that is fixed");
+    return EXIT.failed;
+  }
+  io.error(`sluice: unexpected error (a bug; please report it):`);
+  io.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  return EXIT.failed;
+}

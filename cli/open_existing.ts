@@ -1,0 +1,34 @@
+/**
+ * Opening a database the report commands (status, export, retry) read: it
+ * must already exist, as they have nothing to create.
+ *
+ * @module
+ */
+import { InputError } from "../lib/errors.ts";
+import { openStore, type Store } from "../lib/store/store.ts";
+
+/**
+ * Opens a database that must exist already: a missing file is bad input,
+ * not a new empty database.
+ *
+ * @throws {InputError} When a `file:` database does not exist.
+ *
+ * @example Usage
+ * ```ts
+ * import { openExisting } from "./open_existing.ts";
+ * import { InputError } from "../lib/errors.ts";
+ * import assert from "node:assert/strict";
+ * await assert.rejects(openExisting("file:/nonexistent/sluice.db"), InputError);
+ * ```
+ */
+export async function openExisting(db: string): Promise<Store> {
+  if (db.startsWith("file:")) {
+    const path = db.slice("file:".length);
+    try {
+      await Deno.stat(path);
+    } catch {
+      throw new InputError(`No database at ${path}`);
+    }
+  }
+  return await openStore(db);
+}

@@ -1,0 +1,71 @@
+/**
+ * `sluice plan`: a dry run. Validates the input, prints the first rendered
+ * requests and estimates the duration; sends nothing, writes no database.
+ *
+ * @module
+ */
+import { compileRequest } from "./compile_request.ts";
+import type { Console } from "./console.ts";
+import { EXIT } from "./exit_code.ts";
+import { resolveRunConfig, type RunFlags } from "./run_config.ts";
+import { openInput } from "../lib/job/input.ts";
+import { checkFields } from "../lib/job/prepare_job.ts";
+import { formatRate } from "../lib/rate/rate_spec.ts";
+import { formatDuration } from "../lib/util/units.ts";
+
+/** Flags of `sluice plan`. */
+export interface PlanFlags extends RunFlags {
+  /** The input's format. @default "auto" (from the file name) */
+  format?: "auto" | "json" | "jsonl" | "csv";
+  /** How many rendered requests to print. @default "3" */
+  show?: string;
+}
+
+/**
+ * Validates the input and prints the first rendered requests (secrets
+ * masked); sends nothing.
+ *
+ * @throws {InputError} For bad input, located by file, line and field.
+ *
+ * @example Usage
+ * ```ts
+ * import { planCommand } from "./plan.ts";
+ * import assert from "node:assert/strict";
+ * const file = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * await Deno.writeTextFile(file, '{"q":"a"}\n{"q":"b"}\n');
+ * const lines: string[] = [];
+ * const io = { log: (line: string) => lines.push(line), error: () => {} };
+ * await planCommand(file, { url: "http://127.0.0.1:1/s?q={{q}}", show: "1" }, io);
+ * assert.deepEqual(lines.slice(0, 2), ["GET http://127.0.0.1:1/s?q=a", ""]);
+ * await Deno.remove(file);
+ * ```
+ */
+export async function planCommand(input: string, flags: PlanFlags, io: Console): Promise<number> {
+  const source = await openInput(input, { format: flags.format ?? "auto" });
+  const config = resolveRunConfig(flags, source.settings);
+  const template = compileRequest(config.request);
+  const show = Number(flags.show ?? 3);
+  const masked = (name: string) =>
+    `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;
+  let count = 0;
+  for await (const query of source.queries) {
+    checkFields(template, query, source.file);
+    if (count < show) {
+      const r = template.render(query.vars, masked, { validate: false });
+      io.log(`${r.method} ${r.url}`);
+      for (const [k, v] of Object.entries(r.headers)) io.log(`${k}: ${v}`);
+      if (r.body !== undefined) io.log(r.body);
+      io.log("");
+    }
+    count++;
+  }
+  const perSecond = config.rate.kind === "windows"
+    ? Math.min(...config.rate.windows.map((w) => (w.limit / w.periodMs) * 1000))
+    : undefined;
+  io.log(
+    `${count} queries in ${source.file} (${source.format}); rate ${formatRate(config.rate)}, ` +
+      `concurrency ${config.options.concurrency}` +
+      (perSecond ? `; at least ${formatDuration((count / perSecond) * 1000)} at full rate` : ""),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,60 @@
+/**
+ * The closing summary of `sluice run`, on stderr.
+ *
+ * @module
+ */
+import type { Console } from "./console.ts";
+import { describeLimiter } from "../lib/rate/create_run_limiter.ts";
+import type { RunSummary } from "../lib/run/run_job.ts";
+import { formatDuration } from "../lib/util/units.ts";
+
+/**
+ * Prints the closing summary of a run: counts, requests by status, the most
+ * frequent failure reasons and what the limiter learnt.
+ *
+ * @example Usage
+ * ```ts
+ * import { printSummary } from "./print_summary.ts";
+ * import assert from "node:assert/strict";
+ * const lines: string[] = [];
+ * printSummary({
+ *   counts: { total: 2, done: 2, failed: 0, pending: 0, inflight: 0, possiblySent: 0 },
+ *   stats: {
+ *     at: 0, elapsedMs: 1200, total: 2, done: 2, failed: 0, pending: 0, sent: 2, retried: 0,
+ *     throttled: 0, possiblySent: 0, byStatus: { "200": 2 }, errors: {}, rate: 2, sendRate: 2,
+ *     p50Ms: 3, p95Ms: 5, etaMs: 0,
+ *   },
+ *   recovered: 0,
+ *   limiter: { quotas: [] },
+ * }, { log: () => {}, error: (line) => lines.push(line) });
+ * assert.deepEqual(lines[0]!.split("\n"), [
+ *   "sluice: 2/2 done, 0 failed, 0 pending in 1s",
+ *   "  sent 2 requests (200: 2); 0 retries, 0 throttled (429)",
+ * ]);
+ * ```
+ */
+export function printSummary(
+  summary: Pick<RunSummary, "counts" | "stats" | "recovered" | "limiter">,
+  io: Console,
+): void {
+  const { counts, stats } = summary;
+  const statuses = Object.entries(stats.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(", ");
+  io.error(
+    [
+      `sluice: ${counts.done}/${counts.total} done, ${counts.failed} failed, ${counts.pending} pending` +
+      ` in ${formatDuration(stats.elapsedMs)}`,
+      `  sent ${stats.sent} requests (${
+        statuses || "none"
+      }); ${stats.retried} retries, ${stats.throttled} throttled (429)`,
+      ...(summary.recovered > 0
+        ? [
+          `  ${summary.recovered} items were in flight when an earlier run stopped: possibly sent twice`,
+        ]
+        : []),
+      ...Object.entries(stats.errors).slice(0, 5).map(([reason, n]) => `  ${n} × ${reason}`),
+      ...(summary.limiter && describeLimiter(summary.limiter)
+        ? [`  ${describeLimiter(summary.limiter)}`]
+        : []),
+    ].join("\n"),
+  );
+}

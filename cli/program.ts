@@ -1,0 +1,177 @@
+/**
+ * The command table of the sluice command line (commander): every command,
+ * flag, default shown in --help and choice, wired to the command functions.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { type Console, stdio } from "./console.ts";
+import { dashboardCommand } from "./dashboard.ts";
+import { dbUrl } from "./db_url.ts";
+import { demoCommand, type DemoFlags } from "./demo.ts";
+import { exportCommand, type ExportFlags } from "./export.ts";
+import { mockCommand, type MockFlags } from "./mock.ts";
+import { planCommand, type PlanFlags } from "./plan.ts";
+import { collect, requestOptions } from "./request_options.ts";
+import { retryCommand, type RetryFlags } from "./retry.ts";
+import { runCommand, type RunCommandFlags } from "./run.ts";
+import { denoServe, type Serve } from "./serve.ts";
+import type { DashboardFlags } from "./start_dashboard.ts";
+import { statusCommand, type StatusFlags } from "./status.ts";
+import { VERSION } from "../lib/version.ts";
+
+/** Options for {@linkcode buildProgram}. */
+export interface ProgramOptions {
+  /** Aborted when the user asks to stop (the first SIGINT or SIGTERM). */
+  stop: AbortSignal;
+  /** Receives the exit code of the command that ran. */
+  setExit: (code: number) => void;
+  /** Where messages go. @default stdio */
+  io?: Console;
+  /** Serves the dashboard. @default denoServe */
+  serve?: Serve;
+}
+
+/**
+ * Builds the command table: one commander command per sluice command, each
+ * handing its flags to the function in its own file.
+ *
+ * @example Usage
+ * ```ts
+ * import { buildProgram } from "./program.ts";
+ * import assert from "node:assert/strict";
+ * const program = buildProgram({ stop: new AbortController().signal, setExit: () => {} });
+ * assert.deepEqual(
+ *   program.commands.map((c) => c.name()),
+ *   ["run", "plan", "status", "export", "retry", "mock", "dashboard", "demo"],
+ * );
+ * ```
+ */
+export function buildProgram(options: ProgramOptions): Command {
+  const { stop, setExit, io = stdio, serve = denoServe } = options;
+  const program = new Command()
+    .name("sluice")
+    .description("Push many queries through a rate-limited API, politely; every answer in libSQL.")
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+
+  requestOptions(
+    program.command("run")
+      .description("import queries and send them (resumes the job when run again)")
+      .argument("[input]", "queries: .jsonl, .csv, .json (array or job file), or - for stdin"),
+  )
+    .option(
+      "--db <url>",
+      "database: PATH, file:PATH, libsql://… or http://…",
+      dbUrl,
+      "file:sluice.db",
+    )
+    .option("--job <name>", "job name (default: the input's base name)")
+    .option("--append", "add a different input's queries to an existing job")
+    .option("--keep-attempts", "store every attempt's response, not only the final one")
+    .option("--idempotency-key <header>", "idempotency header name (default Idempotency-Key)")
+    .option("--no-idempotency-key", "send no idempotency header")
+    .option("--grace <duration>", "after Ctrl-C, time for in-flight requests (default 10s)")
+    .option("--lease <duration>", "claim lease, renewed while running (default 60s)")
+    .option("--quiet", "no progress line")
+    .option("--dashboard [port]", "serve the dashboard while running (default port 8788)")
+    .option("--host <address>", "dashboard address; beyond loopback every page needs the token")
+    .option(
+      "--token <token>",
+      "dashboard token for pause, resume and rate changes (default: random)",
+    )
+    .action(async (input: string | undefined, flags: RunCommandFlags) =>
+      setExit(await runCommand(input, flags, io, stop, serve))
+    );
+
+  requestOptions(
+    program.command("plan")
+      .description("dry run: validate the input, print the first requests, estimate the duration")
+      .argument("<input>", "queries file or - for stdin"),
+  )
+    .option("--show <n>", "how many requests to print", "3")
+    .action(async (input: string, flags: PlanFlags) =>
+      setExit(await planCommand(input, flags, io))
+    );
+
+  program.command("status")
+    .description("counts per job: done, failed, pending, in flight, failure reasons")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--job <name>", "only this job")
+    .option("--json", "print JSON")
+    .action(async (flags: StatusFlags) => setExit(await statusCommand(flags, io)));
+
+  program.command("export")
+    .description("one record per item: key, state, final HTTP status, response body")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--job <name>", "the job (needed when the database holds several)")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["jsonl", "csv"]).default(
+        "jsonl" as const,
+      ),
+    )
+    .option("--out <file>", "write to a file instead of stdout")
+    .action(async (flags: ExportFlags) => setExit(await exportCommand(flags)));
+
+  program.command("retry")
+    .description("put failed items back in the queue (attempts reset)")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--job <name>", "the job")
+    .addOption(
+      new Option("--status <class>", "which failures").choices(
+        ["failed", "5xx", "4xx", "429", "timeout", "network"] as const,
+      ).default("failed"),
+    )
+    .action(async (flags: RetryFlags) => setExit(await retryCommand(flags, io)));
+
+  program.command("mock")
+    .description("serve the built-in demo API on 127.0.0.1 (POST /search)")
+    .option("--port <n>", "port (0 = any free)", "8787")
+    .option("--rate <n>", "requests per second allowed (default unlimited)")
+    .option("--burst <n>", "burst allowed in bucket mode")
+    .addOption(
+      new Option("--limiter <mode>", "window or bucket").choices(["window", "bucket"]),
+    )
+    .addOption(
+      new Option("--headers <family>", "RateLimit headers sent").choices(
+        ["ietf", "legacy", "x", "none"] as const,
+      ),
+    )
+    .option("--windows <rates>", "extra fixed windows, e.g. 1000/min,50000/day")
+    .option(
+      "--outage <spec>",
+      "503 + Retry-After from START to END, e.g. 5s-8s:2 (seconds; repeatable)",
+      collect,
+    )
+    .addOption(
+      new Option("--retry-after <form>", "form of Retry-After").choices(
+        ["seconds", "date"] as const,
+      ),
+    )
+    .option("--slow-rate <p>", "fraction of requests answered slowly")
+    .option("--slow-ms <ms>", "extra delay of the slow requests")
+    .option("--latency <ms>", "added latency per request")
+    .option("--fail-rate <p>", "fraction of requests answered 5xx")
+    .option("--reset-rate <p>", "fraction of connections dropped")
+    .option("--seed <n>", "seed of the injected faults")
+    .option("--record", "count requests per key (GET /_mock/keys)")
+    .action(async (flags: MockFlags) => setExit(await mockCommand(flags, io, stop)));
+
+  program.command("dashboard")
+    .description("serve the dashboard over a database (127.0.0.1 unless --host)")
+    .option("--db <url>", "database", "file:sluice.db")
+    .option("--port <n>", "port", "8788")
+    .option("--host <address>", "address to bind; beyond loopback every page needs the token")
+    .option("--token <token>", "access token (default: a random one, printed)")
+    .action(async (flags: DashboardFlags & { db: string }) =>
+      setExit(await dashboardCommand(flags, io, stop, serve))
+    );
+
+  program.command("demo")
+    .description("run queries.example.json against the built-in mock API, in-process")
+    .option("--db <url>", "database (default: a fresh temporary file)", dbUrl)
+    .action(async (flags: DemoFlags) => setExit(await demoCommand(flags, io, stop)));
+
+  return program;
+}

@@ -1,0 +1,71 @@
+/**
+ * The flags that shape requests and pacing, shared by `sluice run` and
+ * `sluice plan`.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+
+/**
+ * Commander's argument parser for a repeatable flag: collects every value.
+ *
+ * @example Usage
+ * ```ts
+ * import { collect } from "./request_options.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(collect("b", collect("a")), ["a", "b"]);
+ * ```
+ */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * Adds the flags that shape requests and pacing to a command.
+ *
+ * @example Usage
+ * ```ts
+ * import { Command } from "commander";
+ * import { requestOptions } from "./request_options.ts";
+ * import assert from "node:assert/strict";
+ * const command = requestOptions(new Command("run")).exitOverride();
+ * command.parse(["--rate", "5/s", "--header", "A: 1", "--header", "B: 2"], { from: "user" });
+ * assert.deepEqual(command.opts(), { rate: "5/s", header: ["A: 1", "B: 2"] });
+ * ```
+ */
+export function requestOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "URL template, e.g. https://api.example.com/search?q={{q}}")
+    .option("--method <method>", "HTTP method (default GET, or POST with --body)")
+    .option(
+      "--header <header>",
+      "header 'Name: value' (repeatable; {{env.NAME}} for secrets)",
+      collect,
+    )
+    .option("--body <template>", `body template, e.g. '{"q":"{{q}}"}'`)
+    .option(
+      "--rate <rate>",
+      "pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, auto (discover), none (default 10/s)",
+    )
+    .option("--burst <n>", "requests allowed at once above the rate (default 1)")
+    .option("--concurrency <n>", "requests in flight at once (default 16)")
+    .option("--timeout <duration>", "per-attempt timeout (default 30s)")
+    .option("--max-attempts <n>", "attempts before an item fails, 429s not counted (default 5)")
+    .option("--max-throttled <n>", "429 answers before an item fails (default 50)")
+    .option("--max-retry-after <duration>", "longest Retry-After honoured (default 5m)")
+    .option("--max-body <size>", "largest response body kept (default 10MB)")
+    .option("--retry-base <duration>", "first retry's backoff ceiling (default 500ms)")
+    .option("--user-agent <text>", "User-Agent header (default sluice/<version>)")
+    .option("--max-redirects <n>", "redirects followed per request, final URL stored (default 10)")
+    .option("--deadline <duration>", "stop the run after this long, as on Ctrl-C (resumable)")
+    .option(
+      "--breaker-threshold <n>",
+      "consecutive 429/5xx/network failures that pause the job (default 10, 0 = off)",
+    )
+    .option("--breaker-cooldown <duration>", "pause before one probe request (default 10s)")
+    .addOption(
+      new Option("--format <format>", "input format").choices(
+        ["auto", "json", "jsonl", "csv"] as const,
+      ),
+    );
+}

@@ -1,0 +1,83 @@
+/**
+ * `sluice status`: each job's counts, by state and by failure reason.
+ *
+ * @module
+ */
+import type { Console } from "./console.ts";
+import { EXIT } from "./exit_code.ts";
+import { openExisting } from "./open_existing.ts";
+import { pickJobs } from "./pick_jobs.ts";
+
+/** Flags of `sluice status`. */
+export interface StatusFlags {
+  /** The database's URL. */
+  db: string;
+  /** Only this job. @default every job */
+  job?: string;
+  /** Print JSON instead of lines of text. @default false */
+  json?: boolean;
+}
+
+/**
+ * Prints each job's counts, by state and by failure reason.
+ *
+ * @example Usage
+ * ```ts
+ * import { statusCommand } from "./status.ts";
+ * import assert from "node:assert/strict";
+ * const lines: string[] = [];
+ * const io = { log: (line: string) => lines.push(line), error: () => {} };
+ * assert.equal(await statusCommand({ db: ":memory:" }, io), 0);
+ * assert.deepEqual(lines, ["No jobs in :memory:"]);
+ * ```
+ */
+export async function statusCommand(flags: StatusFlags, io: Console): Promise<number> {
+  const store = await openExisting(flags.db);
+  try {
+    const jobs = [];
+    for (const job of await pickJobs(store, flags.job)) {
+      const counts = await store.queue.counts(job.id);
+      const failures = await store.reports.failureReasons(job.id);
+      const failureClasses = await store.reports.failureClasses(job.id);
+      jobs.push({
+        name: job.name,
+        created: new Date(job.created).toISOString(),
+        url: job.request.url,
+        options: job.options as {
+          discoveredRate?: { rate?: number; ceiling?: number; at?: string };
+        },
+        ...counts,
+        failureClasses,
+        failures,
+      });
+    }
+    if (flags.json) {
+      io.log(JSON.stringify({ db: flags.db, jobs }, null, 2));
+      return EXIT.ok;
+    }
+    if (jobs.length === 0) io.log(`No jobs in ${flags.db}`);
+    for (const j of jobs) {
+      io.log(
+        `${j.name}: ${j.done}/${j.total} done, ${j.failed} failed, ${j.pending} pending, ` +
+          `${j.inflight} in flight` +
+          (j.possiblySent ? `, ${j.possiblySent} possibly sent twice` : "") + `  (${j.url})`,
+      );
+      const classes = Object.entries(j.failureClasses);
+      if (classes.length > 0) {
+        io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
+      }
+      for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
+      const found = j.options.discoveredRate;
+      if (found?.rate) {
+        io.log(
+          `  auto rate: ${found.rate}/s` +
+            (found.ceiling ? ` (429s from ${found.ceiling}/s)` : "") +
+            (found.at ? `, as of ${found.at}` : ""),
+        );
+      }
+    }
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}

@@ -9,8 +9,21 @@
 import { createHash } from "node:crypto";
 import { isRawJson } from "./exact_json.ts";
 
-/** JSON text with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value: unknown): string {
+/**
+ * Returns JSON text with object keys sorted at every level, so equal values
+ * give equal text (numbers kept as their text stay so).
+ *
+ * @param value A JSON value.
+ * @returns The canonical JSON text.
+ *
+ * @example Usage
+ * ```ts
+ * import { canonicalJson } from "./item_key.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(canonicalJson({ b: [1, { d: 1, c: 2 }], a: null }), '{"a":null,"b":[1,{"c":2,"d":1}]}');
+ * ```
+ */
+export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object" || isRawJson(value)) {
     return JSON.stringify(value) ?? "null";
   }

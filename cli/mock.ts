@@ -10,6 +10,9 @@ import { serveMockApi, type ServeMockOptions } from "../lib/mock/mock_server.ts"
 import { parseRate } from "../lib/rate/rate_spec.ts";
 import { parseDuration } from "../lib/util/units.ts";
 
+/** The mock API's port when none is given. */
+export const MOCK_PORT = 8787;
+
 /** Flags of `sluice mock`. */
 export interface MockFlags {
   port?: string;
@@ -53,7 +56,7 @@ function number(text: string | undefined, name: string, min: number, max = Infin
  * ```
  */
 export function mockOptions(flags: MockFlags): ServeMockOptions {
-  const options: ServeMockOptions = { port: number(flags.port, "--port", 0, 65535) ?? 8787 };
+  const options: ServeMockOptions = { port: number(flags.port, "--port", 0, 65535) ?? MOCK_PORT };
   const rate = number(flags.rate?.replace(/\/s$/, ""), "--rate", 0);
   if (rate) options.rate = rate;
   const burst = number(flags.burst, "--burst", 1);

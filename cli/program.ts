@@ -10,14 +10,16 @@ import { dashboardCommand } from "./dashboard.ts";
 import { dbUrl } from "./db_url.ts";
 import { demoCommand, type DemoFlags } from "./demo.ts";
 import { exportCommand, type ExportFlags } from "./export.ts";
-import { mockCommand, type MockFlags } from "./mock.ts";
+import { formatDefault } from "./format_default.ts";
+import { MOCK_PORT, mockCommand, type MockFlags } from "./mock.ts";
 import { planCommand, type PlanFlags } from "./plan.ts";
 import { collect, requestOptions } from "./request_options.ts";
 import { retryCommand, type RetryFlags } from "./retry.ts";
 import { runCommand, type RunCommandFlags } from "./run.ts";
 import { denoServe, type Serve } from "./serve.ts";
-import type { DashboardFlags } from "./start_dashboard.ts";
+import { DASHBOARD_PORT, type DashboardFlags } from "./start_dashboard.ts";
 import { statusCommand, type StatusFlags } from "./status.ts";
+import { DEFAULTS } from "../lib/defaults.ts";
 import { VERSION } from "../lib/version.ts";
 
 /** Options for {@linkcode buildProgram}. */
@@ -70,12 +72,24 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--job <name>", "job name (default: the input's base name)")
     .option("--append", "add a different input's queries to an existing job")
     .option("--keep-attempts", "store every attempt's response, not only the final one")
-    .option("--idempotency-key <header>", "idempotency header name (default Idempotency-Key)")
+    .option(
+      "--idempotency-key <header>",
+      `idempotency header name (default ${DEFAULTS.idempotencyHeader})`,
+    )
     .option("--no-idempotency-key", "send no idempotency header")
-    .option("--grace <duration>", "after Ctrl-C, time for in-flight requests (default 10s)")
-    .option("--lease <duration>", "claim lease, renewed while running (default 60s)")
+    .option(
+      "--grace <duration>",
+      `after Ctrl-C, time for in-flight requests (default ${formatDefault(DEFAULTS.graceMs, "s")})`,
+    )
+    .option(
+      "--lease <duration>",
+      `claim lease, renewed while running (default ${formatDefault(DEFAULTS.leaseMs, "s")})`,
+    )
     .option("--quiet", "no progress line")
-    .option("--dashboard [port]", "serve the dashboard while running (default port 8788)")
+    .option(
+      "--dashboard [port]",
+      `serve the dashboard while running (default port ${DASHBOARD_PORT})`,
+    )
     .option("--host <address>", "dashboard address; beyond loopback every page needs the token")
     .option(
       "--token <token>",
@@ -127,7 +141,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("mock")
     .description("serve the built-in demo API on 127.0.0.1 (POST /search)")
-    .option("--port <n>", "port (0 = any free)", "8787")
+    .option("--port <n>", "port (0 = any free)", String(MOCK_PORT))
     .option("--rate <n>", "requests per second allowed (default unlimited)")
     .option("--burst <n>", "burst allowed in bucket mode")
     .addOption(
@@ -161,7 +175,7 @@ export function buildProgram(options: ProgramOptions): Command {
   program.command("dashboard")
     .description("serve the dashboard over a database (127.0.0.1 unless --host)")
     .option("--db <url>", "database", "file:sluice.db")
-    .option("--port <n>", "port", "8788")
+    .option("--port <n>", "port", String(DASHBOARD_PORT))
     .option("--host <address>", "address to bind; beyond loopback every page needs the token")
     .option("--token <token>", "access token (default: a random one, printed)")
     .action(async (flags: DashboardFlags & { db: string }) =>

@@ -5,6 +5,8 @@
  * @module
  */
 import { type Command, Option } from "commander";
+import { formatDefault } from "./format_default.ts";
+import { DEFAULTS } from "../lib/defaults.ts";
 
 /**
  * Commander's argument parser for a repeatable flag: collects every value.
@@ -45,24 +47,48 @@ export function requestOptions(command: Command): Command {
     .option("--body <template>", `body template, e.g. '{"q":"{{q}}"}'`)
     .option(
       "--rate <rate>",
-      "pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, auto (discover), none (default 10/s)",
+      `pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, auto (discover), none (default ${DEFAULTS.ratePerSecond}/s)`,
     )
-    .option("--burst <n>", "requests allowed at once above the rate (default 1)")
-    .option("--concurrency <n>", "requests in flight at once (default 16)")
-    .option("--timeout <duration>", "per-attempt timeout (default 30s)")
-    .option("--max-attempts <n>", "attempts before an item fails, 429s not counted (default 5)")
-    .option("--max-throttled <n>", "429 answers before an item fails (default 50)")
-    .option("--max-retry-after <duration>", "longest Retry-After honoured (default 5m)")
-    .option("--max-body <size>", "largest response body kept (default 10MB)")
-    .option("--retry-base <duration>", "first retry's backoff ceiling (default 500ms)")
+    .option("--burst <n>", `requests allowed at once above the rate (default ${DEFAULTS.burst})`)
+    .option("--concurrency <n>", `requests in flight at once (default ${DEFAULTS.concurrency})`)
+    .option(
+      "--timeout <duration>",
+      `per-attempt timeout (default ${formatDefault(DEFAULTS.timeoutMs, "s")})`,
+    )
+    .option(
+      "--max-attempts <n>",
+      `attempts before an item fails, 429s not counted (default ${DEFAULTS.maxAttempts})`,
+    )
+    .option(
+      "--max-throttled <n>",
+      `429 answers before an item fails (default ${DEFAULTS.maxThrottled})`,
+    )
+    .option(
+      "--max-retry-after <duration>",
+      `longest Retry-After honoured (default ${formatDefault(DEFAULTS.maxRetryAfterMs, "m")})`,
+    )
+    .option(
+      "--max-body <size>",
+      `largest response body kept (default ${formatDefault(DEFAULTS.maxBodyBytes, "MB")})`,
+    )
+    .option(
+      "--retry-base <duration>",
+      `first retry's backoff ceiling (default ${formatDefault(DEFAULTS.retryBaseMs, "ms")})`,
+    )
     .option("--user-agent <text>", "User-Agent header (default sluice/<version>)")
-    .option("--max-redirects <n>", "redirects followed per request, final URL stored (default 10)")
+    .option(
+      "--max-redirects <n>",
+      `redirects followed per request, final URL stored (default ${DEFAULTS.maxRedirects})`,
+    )
     .option("--deadline <duration>", "stop the run after this long, as on Ctrl-C (resumable)")
     .option(
       "--breaker-threshold <n>",
-      "consecutive 429/5xx/network failures that pause the job (default 10, 0 = off)",
+      `consecutive 429/5xx/network failures that pause the job (default ${DEFAULTS.breakerThreshold}, 0 = off)`,
     )
-    .option("--breaker-cooldown <duration>", "pause before one probe request (default 10s)")
+    .option(
+      "--breaker-cooldown <duration>",
+      `pause before one probe request (default ${formatDefault(DEFAULTS.breakerCooldownMs, "s")})`,
+    )
     .addOption(
       new Option("--format <format>", "input format").choices(
         ["auto", "json", "jsonl", "csv"] as const,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../lib/defaults.ts";
 import { parseDuration, parseSize } from "../lib/util/units.ts";
 import { InputError } from "../lib/errors.ts";
 import type { JobSettings } from "../lib/job/input.ts";
@@ -122,24 +123,41 @@ export function resolveRunConfig(
   const ms = (text: string | undefined, name: string, fallback: number) =>
     text === undefined ? fallback : parseDuration(text, name);
 
-  const concurrency = int(pick(flags.concurrency, "concurrency"), "--concurrency", 16);
-  const burst = int(pick(flags.burst, "burst"), "--burst", 1);
-  const timeoutMs = ms(pick(flags.timeout, "timeout"), "--timeout", 30_000);
-  const maxAttempts = int(pick(flags.maxAttempts, "maxAttempts"), "--max-attempts", 5);
-  const maxThrottled = int(pick(flags.maxThrottled, "maxThrottled"), "--max-throttled", 50);
+  const concurrency = int(
+    pick(flags.concurrency, "concurrency"),
+    "--concurrency",
+    DEFAULTS.concurrency,
+  );
+  const burst = int(pick(flags.burst, "burst"), "--burst", DEFAULTS.burst);
+  const timeoutMs = ms(pick(flags.timeout, "timeout"), "--timeout", DEFAULTS.timeoutMs);
+  const maxAttempts = int(
+    pick(flags.maxAttempts, "maxAttempts"),
+    "--max-attempts",
+    DEFAULTS.maxAttempts,
+  );
+  const maxThrottled = int(
+    pick(flags.maxThrottled, "maxThrottled"),
+    "--max-throttled",
+    DEFAULTS.maxThrottled,
+  );
   const maxRetryAfterMs = ms(
     pick(flags.maxRetryAfter, "maxRetryAfter"),
     "--max-retry-after",
-    300_000,
+    DEFAULTS.maxRetryAfterMs,
   );
-  const retryBaseMs = ms(pick(flags.retryBase, "retryBase"), "--retry-base", 500);
+  const retryBaseMs = ms(pick(flags.retryBase, "retryBase"), "--retry-base", DEFAULTS.retryBaseMs);
   const maxBodyText = pick(flags.maxBody, "maxBody");
   const maxBodyBytes = maxBodyText === undefined
-    ? 10_000_000
+    ? DEFAULTS.maxBodyBytes
     : parseSize(maxBodyText, "--max-body");
-  const graceMs = ms(flags.grace, "--grace", 10_000);
-  const leaseMs = ms(flags.lease, "--lease", 60_000);
-  const maxRedirects = int(pick(flags.maxRedirects, "maxRedirects"), "--max-redirects", 10, 0);
+  const graceMs = ms(flags.grace, "--grace", DEFAULTS.graceMs);
+  const leaseMs = ms(flags.lease, "--lease", DEFAULTS.leaseMs);
+  const maxRedirects = int(
+    pick(flags.maxRedirects, "maxRedirects"),
+    "--max-redirects",
+    DEFAULTS.maxRedirects,
+    0,
+  );
   const deadlineText = flags.deadline ?? settings.deadline;
   const deadlineMs = deadlineText === undefined
     ? undefined
@@ -147,13 +165,13 @@ export function resolveRunConfig(
   const breakerThreshold = int(
     pick(flags.breakerThreshold, "breakerThreshold"),
     "--breaker-threshold",
-    10,
+    DEFAULTS.breakerThreshold,
     0,
   );
   const breakerCooldownMs = ms(
     pick(flags.breakerCooldown, "breakerCooldown"),
     "--breaker-cooldown",
-    10_000,
+    DEFAULTS.breakerCooldownMs,
   );
   // `--rate auto` starts where the job's last run settled.
   const discovered = rate.kind === "auto" ? discoveredRate(saved.discoveredRate) : undefined;
@@ -161,7 +179,7 @@ export function resolveRunConfig(
     ? false
     : typeof flags.idempotencyKey === "string"
     ? flags.idempotencyKey
-    : "Idempotency-Key";
+    : DEFAULTS.idempotencyHeader;
 
   const options: RunJobOptions = {
     concurrency,

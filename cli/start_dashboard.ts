@@ -21,6 +21,9 @@ export interface DashboardFlags {
   token?: string;
 }
 
+/** The dashboard's port when none is given. */
+export const DASHBOARD_PORT = 8788;
+
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /**
@@ -54,7 +57,7 @@ export function startDashboard(
   io: Console,
   live?: LiveRun,
 ): { url: string; finished: Promise<void> } {
-  const port = Number(flags.port ?? 8788);
+  const port = Number(flags.port ?? DASHBOARD_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InputError(
       `Cannot use port as a number from 0 to 65535: current value is '${flags.port}'`,

@@ -174,7 +174,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("dashboard")
     .description("serve the dashboard over a database (127.0.0.1 unless --host)")
-    .option("--db <url>", "database", "file:sluice.db")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
     .option("--port <n>", "port", String(DASHBOARD_PORT))
     .option("--host <address>", "address to bind; beyond loopback every page needs the token")
     .option("--token <token>", "access token (default: a random one, printed)")

@@ -44,3 +44,28 @@ Deno.test("buildProgram() shows the run defaults in --help as before", () => {
   assert.ok(help("mock").includes('(default: "8787")'));
   assert.ok(help("dashboard").includes('(default: "8788")'));
 });
+
+Deno.test("sluice dashboard --db takes a plain path like the other commands", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_program_" });
+  try {
+    let code: number | undefined;
+    const served: { hostname: string; port: number }[] = [];
+    const program = buildProgram({
+      stop: new AbortController().signal,
+      setExit: (c) => code = c,
+      io: { log: () => {}, error: () => {} },
+      serve: (_app, { hostname, port }) => {
+        served.push({ hostname, port });
+        return { port: 1, finished: Promise.resolve() };
+      },
+    });
+    await program.parseAsync(["dashboard", "--db", `${dir}/out.db`, "--port", "0"], {
+      from: "user",
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(served, [{ hostname: "127.0.0.1", port: 0 }]);
+    assert.ok((await Deno.stat(`${dir}/out.db`)).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

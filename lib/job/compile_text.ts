@@ -14,7 +14,10 @@ export type TextRender = (vars: Record<string, unknown>, env: EnvReader) => stri
 
 type Vars = Record<string, unknown>;
 
-/** Text of a value: strings as is, objects as JSON, the rest through `String`. */
+/**
+ * Text of a value: strings as is, objects as JSON (a long number kept as its
+ * text, a `JSON.rawJSON` value, gives its digits), the rest through `String`.
+ */
 const toText = (value: unknown): string =>
   typeof value === "string"
     ? value

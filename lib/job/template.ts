@@ -1,10 +1,14 @@
 /**
  * Request templates: `{{field}}` and `{{env.NAME}}` placeholders in the URL,
  * header values and body, compiled once into closures so that rendering does
- * no parsing and no regular-expression work.
+ * no parsing. What the template alone decides is checked when compiled; per
+ * request only what values decide: a URL parse when a value starts the URL or
+ * sits in its host, one regular-expression test per header value with a
+ * placeholder, one per path segment a value could make `.` or `..`.
  *
  * Environment values are read through a callback at render time and never
- * kept by the compiled template.
+ * kept by the compiled template; each rendered request lists the values it
+ * holds (`secrets`), for `redactSecrets()`.
  *
  * Parsing lives in `parse_placeholders.ts`, text rendering in
  * `compile_text.ts`, URLs in `compile_url.ts`, headers in

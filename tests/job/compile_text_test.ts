@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { compileText, joinPieces, placeholderValue } from "../../lib/job/compile_text.ts";
+import { parseExactJson } from "../../lib/job/exact_json.ts";
 import { parsePlaceholders } from "../../lib/job/parse_placeholders.ts";
 
 const noEnv = () => undefined;
@@ -37,4 +38,12 @@ Deno.test("placeholderValue() keeps the value's type and names what is missing",
   assert.throws(() => placeholderValue({ env: "K" })({}, noEnv), {
     message: 'Cannot render template: environment variable "K" is not set',
   });
+});
+
+Deno.test("compileText() gives a long number kept as its text digit for digit", () => {
+  const vars = parseExactJson('{"id":12345678901234567891}') as Record<string, unknown>;
+  assert.equal(
+    compileText(parse("id={{id}}"), encodeURIComponent)(vars, noEnv),
+    "id=12345678901234567891",
+  );
 });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dbFilePath } from "./db_url.ts";
 import { InputError } from "../lib/errors.ts";
 import { openStore, type Store } from "../lib/store/store.ts";
 
@@ -22,8 +23,8 @@ import { openStore, type Store } from "../lib/store/store.ts";
  * ```
  */
 export async function openExisting(db: string): Promise<Store> {
-  if (db.startsWith("file:")) {
-    const path = db.slice("file:".length);
+  const path = dbFilePath(db);
+  if (path !== undefined) {
     try {
       await Deno.stat(path);
     } catch {

@@ -7,6 +7,7 @@
  */
 import { compileRequest } from "./compile_request.ts";
 import type { Console } from "./console.ts";
+import { dbFilePath } from "./db_url.ts";
 import { EXIT } from "./exit_code.ts";
 import { liveRun } from "./live_run.ts";
 import { printSummary } from "./print_summary.ts";
@@ -77,12 +78,6 @@ async function fileExists(path: string): Promise<boolean> {
   }
 }
 
-/** A `file:` URL's path, for cleaning up a database this run created. */
-function localPath(db: string): string | undefined {
-  if (!db.startsWith("file:")) return undefined;
-  return db.slice("file:".length).replace(/^\/\/(?=\/)/, "");
-}
-
 /**
  * Runs a job from the command line: imports the input (or resumes the job),
  * sends, and prints the summary. Resolves to the exit code.
@@ -110,7 +105,8 @@ export async function runCommand(
   const source: InputSource | undefined = input === undefined
     ? undefined
     : await openInput(input, { format: flags.format ?? "auto" });
-  const dbPath = localPath(flags.db);
+  // A database this run creates is removed again if the input turns out bad.
+  const dbPath = dbFilePath(flags.db);
   const created = dbPath !== undefined && !(await fileExists(dbPath));
   let store: Store | undefined;
   try {

@@ -54,9 +54,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /**
- * Reports an error that ended a command and returns the exit code: usage and
- * bad input 2, a database problem 1 with a hint, anything else 1 as a bug,
- * with its stack.
+ * Reports an error that ended a command and returns the exit code: usage
+ * errors and {@linkcode InputError} 2, a database problem 1 with a hint,
+ * anything else 1 as a bug, with its stack.
  *
  * @example Usage
  * ```ts
@@ -73,7 +73,9 @@ export function reportError(error: unknown, io: Console): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (error instanceof InputError || error instanceof RangeError) {
+  // Bad input is an InputError by the time it gets here (cli/as_input_error.ts): a
+  // RangeError or TypeError from deeper down is a bug, reported with its stack.
+  if (error instanceof InputError) {
     io.error(`sluice: error: ${error.message}`);
     return EXIT.usage;
   }

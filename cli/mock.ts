@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { asInputError } from "./as_input_error.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { InputError } from "../lib/errors.ts";
@@ -73,7 +74,8 @@ export function mockOptions(flags: MockFlags): ServeMockOptions {
   if (seed !== undefined) options.seed = seed;
   if (flags.record) options.record = true;
   if (flags.windows) {
-    const spec = parseRate(flags.windows);
+    const windows = flags.windows;
+    const spec = asInputError(() => parseRate(windows));
     if (spec.kind !== "windows") {
       throw new InputError(`Cannot use --windows '${flags.windows}': give limits such as 1000/min`);
     }
@@ -91,8 +93,8 @@ export function mockOptions(flags: MockFlags): ServeMockOptions {
 /** `START-END:RETRY_AFTER`, e.g. `5s-8s:2` or `5000-8000:2` (ms without a unit). */
 function parseOutage(text: string): { startMs: number; endMs: number; retryAfterS: number } {
   const match = /^\s*([^-:]+)-([^:]+)(?::\s*(\d+))?\s*$/.exec(text);
-  const startMs = match ? parseDuration(match[1]!, "--outage start") : NaN;
-  const endMs = match ? parseDuration(match[2]!, "--outage end") : NaN;
+  const startMs = match ? asInputError(() => parseDuration(match[1]!, "--outage start")) : NaN;
+  const endMs = match ? asInputError(() => parseDuration(match[2]!, "--outage end")) : NaN;
   if (!match || !(endMs > startMs)) {
     throw new InputError(
       `Cannot parse --outage as START-END[:RETRY_AFTER_S] (e.g. 5s-8s:2): current value is '${text}'`,
@@ -103,6 +105,8 @@ function parseOutage(text: string): { startMs: number; endMs: number; retryAfter
 
 /**
  * Serves the mock API until `stop` aborts.
+ *
+ * @throws {InputError} For flags the mock API refuses (a bad port, rate, burst or window).
  *
  * @example Usage
  * ```ts
@@ -122,7 +126,9 @@ export async function mockCommand(
   io: Console,
   stop: AbortSignal,
 ): Promise<number> {
-  const server = serveMockApi({ ...mockOptions(flags), signal: stop });
+  const options = mockOptions(flags);
+  // The mock checks its limits and port itself; from here they are the user's flags.
+  const server = asInputError(() => serveMockApi({ ...options, signal: stop }));
   io.error(
     `sluice mock: listening on http://127.0.0.1:${server.port} (POST /search, GET /_mock/stats)` +
       (flags.rate ? `; limited to ${flags.rate}/s` : ""),

@@ -4,12 +4,13 @@
  *
  * @module
  */
-import { compileRequest } from "./compile_request.ts";
+import { asInputError } from "./as_input_error.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 import { openInput } from "../lib/job/input.ts";
 import { checkFields } from "../lib/job/prepare_job.ts";
+import { compileTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
@@ -43,7 +44,7 @@ export interface PlanFlags extends RunFlags {
 export async function planCommand(input: string, flags: PlanFlags, io: Console): Promise<number> {
   const source = await openInput(input, { format: flags.format ?? "auto" });
   const config = resolveRunConfig(flags, source.settings);
-  const template = compileRequest(config.request);
+  const template = asInputError(() => compileTemplate(config.request));
   const show = Number(flags.show ?? 3);
   const masked = (name: string) =>
     `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;

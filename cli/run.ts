@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { compileRequest } from "./compile_request.ts";
+import { asInputError } from "./as_input_error.ts";
 import type { Console } from "./console.ts";
 import { dbFilePath } from "./db_url.ts";
 import { EXIT } from "./exit_code.ts";
@@ -19,6 +19,7 @@ import { startDashboard } from "./start_dashboard.ts";
 import { InputError } from "../lib/errors.ts";
 import { type InputSource, openInput } from "../lib/job/input.ts";
 import { prepareJob } from "../lib/job/prepare_job.ts";
+import { compileTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
 import type { RateLimiter } from "../lib/rate/rate_limiter.ts";
 import { runJob, type RunSummary } from "../lib/run/run_job.ts";
@@ -118,7 +119,7 @@ export async function runCommand(
     const savedRequest = existing?.request;
     const saved = existing?.options ?? {};
     const config = resolveRunConfig(flags, source?.settings ?? {}, saved, savedRequest);
-    const template = compileRequest(config.request);
+    const template = asInputError(() => compileTemplate(config.request));
     const prepared = await prepareJob(store, template, {
       name,
       ...(source ? { input: source } : {}),
@@ -196,10 +197,7 @@ export async function runCommand(
   } catch (error) {
     store?.close();
     store = undefined;
-    if (
-      created && dbPath &&
-      (error instanceof InputError || error instanceof RangeError)
-    ) {
+    if (created && dbPath && error instanceof InputError) {
       for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(dbPath + suffix).catch(() => {});
     }
     throw error;

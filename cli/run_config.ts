@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { asInputError } from "./as_input_error.ts";
+import { checkPacing } from "./check_pacing.ts";
 import { DEFAULTS } from "../lib/defaults.ts";
 import { parseDuration, parseSize } from "../lib/util/units.ts";
 import { InputError } from "../lib/errors.ts";
@@ -53,8 +55,8 @@ export interface RunConfig {
 /**
  * Merges and validates.
  *
- * @throws {InputError} For a missing URL, a bad header or a bad number.
- * @throws {RangeError} For a bad rate or duration.
+ * @throws {InputError} For a missing URL, a bad header, a bad number, rate,
+ * duration or size, or pacing the limiter would refuse.
  *
  * @example Usage
  * ```ts
@@ -102,7 +104,7 @@ export function resolveRunConfig(
   }
 
   const rateText = pick(flags.rate, "rate");
-  const rate = rateText === undefined ? DEFAULT_RATE : parseRate(rateText);
+  const rate = rateText === undefined ? DEFAULT_RATE : asInputError(() => parseRate(rateText));
   const rateSource = flags.rate !== undefined
     ? "flag"
     : settings.rate !== undefined
@@ -114,14 +116,14 @@ export function resolveRunConfig(
     if (text === undefined) return fallback;
     const n = Number(text);
     if (!Number.isInteger(n) || n < min) {
-      throw new RangeError(
+      throw new InputError(
         `Cannot parse ${name} as an integer of at least ${min}: current value is '${text}'`,
       );
     }
     return n;
   };
   const ms = (text: string | undefined, name: string, fallback: number) =>
-    text === undefined ? fallback : parseDuration(text, name);
+    text === undefined ? fallback : asInputError(() => parseDuration(text, name));
 
   const concurrency = int(
     pick(flags.concurrency, "concurrency"),
@@ -149,7 +151,7 @@ export function resolveRunConfig(
   const maxBodyText = pick(flags.maxBody, "maxBody");
   const maxBodyBytes = maxBodyText === undefined
     ? DEFAULTS.maxBodyBytes
-    : parseSize(maxBodyText, "--max-body");
+    : asInputError(() => parseSize(maxBodyText, "--max-body"));
   const graceMs = ms(flags.grace, "--grace", DEFAULTS.graceMs);
   const leaseMs = ms(flags.lease, "--lease", DEFAULTS.leaseMs);
   const maxRedirects = int(
@@ -161,7 +163,7 @@ export function resolveRunConfig(
   const deadlineText = flags.deadline ?? settings.deadline;
   const deadlineMs = deadlineText === undefined
     ? undefined
-    : parseDuration(String(deadlineText), "--deadline");
+    : asInputError(() => parseDuration(String(deadlineText), "--deadline"));
   const breakerThreshold = int(
     pick(flags.breakerThreshold, "breakerThreshold"),
     "--breaker-threshold",
@@ -202,6 +204,7 @@ export function resolveRunConfig(
       ...(discovered ? { adaptive: discovered } : {}),
     },
   };
+  checkPacing(rate, options.pacing?.breaker ?? false);
   const savedSettings: Record<string, unknown> = {
     ...(rateText !== undefined ? { rate: rateText } : {}),
     concurrency,

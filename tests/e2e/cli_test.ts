@@ -294,3 +294,32 @@ Deno.test("sluice --help exits 0 and lists the commands", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sluice run and mock report flags the limiter refuses as bad input: exit 2, one line, no database", async () => {
+  await withMock({}, async ({ dir, url, mock }) => {
+    await Deno.writeTextFile(`${dir}/good.jsonl`, '{"q":"a"}\n');
+    const cases: [string[], string][] = [
+      [
+        ["--breaker-cooldown", "10m"],
+        "Cannot use breaker cooldown as a duration up to 300000 ms: current value is '600000'",
+      ],
+      [
+        ["--rate", "0.5/day"],
+        "Cannot keep a budget without a limit of at least 1 per window: current value is '0.5'",
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const out = await sluice(dir, "run", "good.jsonl", "--url", url, "--db", "p.db", ...flags);
+      assert.equal(out.code, 2, out.stderr);
+      assert.equal(out.stderr, `sluice: error: ${message}\n`);
+      assert.equal(await exists(`${dir}/p.db`), false);
+    }
+    assert.equal(mock.api.stats.requests, 0);
+    const badMock = await sluice(dir, "mock", "--port", "0", "--rate", "2.5");
+    assert.equal(badMock.code, 2, badMock.stderr);
+    assert.equal(
+      badMock.stderr,
+      "sluice: error: Cannot use 1-second windows as rate is not an integer: current value is 2.5\n",
+    );
+  });
+});

@@ -33,8 +33,8 @@ Deno.test("resolveRunConfig() reads --max-redirects, --deadline and the breaker 
   const off = resolveRunConfig({ ...URL_FLAG, breakerThreshold: "0", maxRedirects: "0" }, {});
   assert.equal(off.options.pacing?.breaker, false);
   assert.equal(off.options.maxRedirects, 0);
-  assert.throws(() => resolveRunConfig({ ...URL_FLAG, maxRedirects: "-1" }, {}), RangeError);
-  assert.throws(() => resolveRunConfig({ ...URL_FLAG, deadline: "soon" }, {}), RangeError);
+  assert.throws(() => resolveRunConfig({ ...URL_FLAG, maxRedirects: "-1" }, {}), InputError);
+  assert.throws(() => resolveRunConfig({ ...URL_FLAG, deadline: "soon" }, {}), InputError);
 });
 
 Deno.test("resolveRunConfig() starts --rate auto where the job's last run settled", () => {

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { parseDuration, parseSize } from "../../lib/util/units.ts";
 import { formatRate, parseRate } from "../../lib/rate/rate_spec.ts";
-import { progressLine } from "../../cli/progress.ts";
 import { formatDuration } from "../../lib/util/units.ts";
 import { RunStats } from "../../lib/run/run_stats.ts";
 import { FakeClock } from "../../lib/util/clock.ts";
-import { resolveRunConfig } from "../../cli/run_config.ts";
-import { InputError } from "../../lib/errors.ts";
 import { VERSION } from "../../lib/version.ts";
-import { defaultJobName } from "../../cli/run.ts";
 
 Deno.test("parseDuration() reads units and rejects junk with the value in the message", () => {
   assert.equal(parseDuration("250ms"), 250);
@@ -95,50 +91,6 @@ Deno.test("RunStats counts outcomes, statuses and percentiles, and rates by the 
   const later = stats.snapshot();
   assert.equal(later.rate, 5 / 2);
   assert.equal(later.etaMs, (3 / 2.5) * 1000);
-});
-
-Deno.test("progressLine() shows done/total, rate, ETA and problem counts", async () => {
-  const clock = new FakeClock(0);
-  const stats = new RunStats({ total: 4, done: 0, failed: 0 }, () => clock.now());
-  stats.attempt(200, 3, "done");
-  await clock.tick(1000);
-  const line = progressLine(stats.snapshot(), { width: 4 });
-  assert.equal(line, "[#...] 1/4 25.0% | 1.0/s | ETA 3s | failed 0 | 429s 0 | retries 0 | p50 3ms");
-});
-
-Deno.test("resolveRunConfig() lets flags win over the job file and defaults the rate politely", () => {
-  const settings = {
-    request: { url: "http://127.0.0.1:1/a", headers: { "X-A": "1" } },
-    rate: "5/s",
-    concurrency: 4,
-  };
-  const fromFile = resolveRunConfig({}, settings);
-  assert.equal(fromFile.rateSource, "job file");
-  assert.equal(fromFile.options.concurrency, 4);
-  const fromFlags = resolveRunConfig(
-    { url: "http://127.0.0.1:1/b", rate: "none", concurrency: "32", header: ["X-B: 2"] },
-    settings,
-  );
-  assert.equal(fromFlags.request.url, "http://127.0.0.1:1/b");
-  assert.deepEqual(fromFlags.request.headers, { "X-A": "1", "X-B": "2" });
-  assert.deepEqual(fromFlags.rate, { kind: "none" });
-  assert.equal(fromFlags.options.concurrency, 32);
-  const defaults = resolveRunConfig({ url: "http://127.0.0.1:1/c" }, {});
-  assert.equal(defaults.rateSource, "default");
-  assert.deepEqual(defaults.rate, { kind: "windows", windows: [{ limit: 10, periodMs: 1000 }] });
-});
-
-Deno.test("resolveRunConfig() rejects a missing URL, bad headers and bad numbers", () => {
-  assert.throws(() => resolveRunConfig({}, {}), InputError);
-  assert.throws(() => resolveRunConfig({ url: "http://x/", header: ["nocolon"] }, {}), InputError);
-  assert.throws(() => resolveRunConfig({ url: "http://x/", concurrency: "0" }, {}), RangeError);
-  assert.throws(() => resolveRunConfig({ url: "http://x/", timeout: "later" }, {}), RangeError);
-});
-
-Deno.test("defaultJobName() is the input's base name without extension", () => {
-  assert.equal(defaultJobName("data/queries.jsonl"), "queries");
-  assert.equal(defaultJobName("-"), "stdin");
-  assert.equal(defaultJobName(undefined), "stdin");
 });
 
 Deno.test("VERSION matches deno.json", async () => {

@@ -1,0 +1,13 @@
+import assert from "node:assert/strict";
+import { progressLine } from "../../cli/progress.ts";
+import { RunStats } from "../../lib/run/run_stats.ts";
+import { FakeClock } from "../../lib/util/clock.ts";
+
+Deno.test("progressLine() shows done/total, rate, ETA and problem counts", async () => {
+  const clock = new FakeClock(0);
+  const stats = new RunStats({ total: 4, done: 0, failed: 0 }, () => clock.now());
+  stats.attempt(200, 3, "done");
+  await clock.tick(1000);
+  const line = progressLine(stats.snapshot(), { width: 4 });
+  assert.equal(line, "[#...] 1/4 25.0% | 1.0/s | ETA 3s | failed 0 | 429s 0 | retries 0 | p50 3ms");
+});

@@ -1,35 +1,31 @@
 /**
  * The local dashboard: a Hono app over a database, with live figures from a
  * running job. Built by a factory and tested with `app.request()`; the
- * server itself (`Deno.serve`) is started by main.ts.
+ * server itself (`Deno.serve`) is started by the command line.
  *
  * @module
  */
 import { Hono, type HonoRequest } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { streamSSE } from "hono/streaming";
-import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.ts";
+import { DASHBOARD_CSS, DASHBOARD_JS, UPLOT_CSS, UPLOT_JS } from "./assets.ts";
 import { controlToken } from "./control_token.ts";
+import { eventStream } from "./event_stream.ts";
 import { hostCheck, LOOPBACK_HOSTS } from "./host_check.ts";
-import { failedPage, itemPage, type JobView, overviewPage } from "./views.ts";
+import { allowedRate } from "./limiter_view.ts";
+import { jobFigures } from "./job_figures.ts";
+import { readJob } from "./job_reads.ts";
+import { LiveFeed } from "./live_feed.ts";
+import type { LiveRun } from "./live_run.ts";
 import { prometheusText } from "./metrics.ts";
-import type { StatsSnapshot } from "../run/run_stats.ts";
-import type { StoreView } from "../store/store.ts";
+import { shownRequest } from "./shown_request.ts";
+import { failedPage } from "./views/failed_page.ts";
+import { itemPage } from "./views/item_page.ts";
+import { jobSection, type JobView, overviewBody } from "./views/job_section.ts";
+import { page } from "./views/layout.ts";
+import { isFailureClass } from "../run/failure_class.ts";
+import type { JobRow, StoreView } from "../store/store.ts";
 
-/** A running job the dashboard can show live and control. */
-export interface LiveRun {
-  /** The job's name. */
-  job: string;
-  /** Current statistics. */
-  snapshot(): StatsSnapshot;
-  /** Pause and resume sending (optional). */
-  pause?(): void;
-  resume?(): void;
-  paused?(): boolean;
-  /** The rate in force, as text, and a way to change it (throws RangeError on a bad rate). */
-  rate?(): string;
-  setRate?(rate: string): void;
-}
+export type { LiveRun } from "./live_run.ts";
 
 /** Options for {@linkcode createDashboard}. */
 export interface DashboardOptions {
@@ -51,7 +47,7 @@ export interface DashboardOptions {
    * and `boundHosts()` beside it. @default ["127.0.0.1", "localhost", "[::1]"] (any port)
    */
   allowedHosts?: readonly string[];
-  /** Interval of live updates over SSE. @default 1000 */
+  /** Interval of live updates over SSE, made once for every page. @default 1000 */
   eventsMs?: number;
   /** Number of SSE events before a stream ends (the browser reconnects). @default 600 */
   eventsPerStream?: number;
@@ -73,6 +69,15 @@ const SECURE_HEADERS = secureHeaders({
   // Served over plain HTTP on loopback: HSTS would be ignored there, or pin other local servers.
   strictTransportSecurity: false,
 });
+
+const ASSETS: Record<string, [body: string, type: string]> = {
+  "app.css": [DASHBOARD_CSS, "text/css; charset=utf-8"],
+  "app.js": [DASHBOARD_JS, "text/javascript; charset=utf-8"],
+  "uplot.css": [UPLOT_CSS, "text/css; charset=utf-8"],
+  "uplot.js": [UPLOT_JS, "text/javascript; charset=utf-8"],
+};
+
+const FAILED_PAGE_SIZE = 50;
 
 /**
  * Builds the dashboard app.
@@ -101,60 +106,107 @@ export function createDashboard(options: DashboardOptions): Hono {
   } = options;
   const app = new Hono();
   const gate = controlToken({ token, tokenForReads });
+  const feed = new LiveFeed({ store, live, everyMs: eventsMs });
+  const runs = (job: JobRow) => live !== undefined && live.job === job.name;
 
   app.use("*", SECURE_HEADERS);
   app.use("*", hostCheck(allowedHosts));
   app.use("*", gate.middleware);
 
-  /** Every job's view; `mayControl`: the visitor holds the token, so the controls are shown. */
-  async function jobViews(mayControl = false): Promise<JobView[]> {
-    const views: JobView[] = [];
-    for (const job of await store.jobs.list()) {
-      const isLive = live?.job === job.name;
-      views.push({
-        name: job.name,
-        url: String(job.request.url ?? ""),
-        counts: await store.queue.counts(job.id),
-        failures: await store.reports.failureReasons(job.id),
-        history: await store.history.read(job.id),
-        live: isLive ? live!.snapshot() : undefined,
-        controls: isLive && token && live!.pause && live!.rate
-          ? { paused: live!.paused?.() ?? false, rate: live!.rate(), allowed: mayControl }
-          : undefined,
-      });
-    }
-    return views;
+  /** What a page shows of a job; `mayControl`: the visitor holds the token. */
+  async function jobView(job: JobRow, mayControl: boolean): Promise<JobView> {
+    const now = Date.now();
+    const snapshot = runs(job) ? live!.snapshot() : undefined;
+    const reads = await readJob(store, job.id, { here: snapshot, now });
+    const history = await store.history.readSpread(job.id, 1000);
+    if (snapshot) history.push(...feed.recent(history.at(-1)?.at ?? 0));
+    return {
+      name: job.name,
+      url: String(job.request.url ?? ""),
+      figures: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now),
+      reads,
+      reasons: await store.reports.failureReasons(job.id),
+      history,
+      live: snapshot !== undefined,
+      controls: snapshot && token && live!.pause && live!.rate
+        ? { paused: live!.paused?.() ?? false, rate: live!.rate(), allowed: mayControl }
+        : undefined,
+    };
   }
 
-  app.get("/assets/app.css", (c) => c.body(DASHBOARD_CSS, 200, { "content-type": "text/css" }));
-  app.get(
-    "/assets/app.js",
-    (c) => c.body(DASHBOARD_JS, 200, { "content-type": "text/javascript" }),
-  );
-
+  app.get("/assets/:name", (c) => {
+    const asset = ASSETS[c.req.param("name")];
+    if (!asset) return c.text("no such asset", 404);
+    return c.body(asset[0], 200, { "content-type": asset[1] });
+  });
   app.get("/favicon.ico", (c) => c.body(null, 204));
-  app.get("/", async (c) => c.html(overviewPage(await jobViews(await gate.presented(c)))));
+
+  app.get("/", async (c) => {
+    const mayControl = await gate.presented(c);
+    const views = await Promise.all((await store.jobs.list()).map((j) => jobView(j, mayControl)));
+    return c.html(page("overview", overviewBody(views), { events: "/events", charts: true }));
+  });
+
+  app.get("/jobs/:name", async (c) => {
+    const job = await store.jobs.find(c.req.param("name"));
+    if (!job) return c.text("no such job", 404);
+    const view = await jobView(job, await gate.presented(c));
+    return c.html(page(job.name, jobSection(view), { events: "/events", charts: true }));
+  });
 
   app.get("/jobs/:name/failed", async (c) => {
     const job = await store.jobs.find(c.req.param("name"));
     if (!job) return c.text("no such job", 404);
-    const reason = c.req.query("reason") ?? "";
-    const items = await store.reports.failedItems(job.id, { reason, limit: 200 });
-    return c.html(failedPage(job.name, await store.reports.failureReasons(job.id), reason, items));
+    const q = (name: string) => c.req.query(name) ?? "";
+    const offset = /^\d{1,9}$/.test(q("offset")) ? Number(q("offset")) : 0;
+    const filters = {
+      cls: q("class"),
+      status: q("status"),
+      key: q("key"),
+      reason: q("reason"),
+      offset,
+    };
+    const status = /^\d{3}$/.test(filters.status) ? Number(filters.status) : undefined;
+    const items = await store.reports.failedItems(job.id, {
+      reason: filters.reason,
+      ...(isFailureClass(filters.cls) ? { errorClass: filters.cls } : {}),
+      ...(status !== undefined ? { status } : {}),
+      keyContains: filters.key,
+      limit: FAILED_PAGE_SIZE + 1,
+      offset,
+    });
+    const choices = {
+      classes: await store.reports.failedByClass(job.id),
+      statuses: await store.reports.failedStatuses(job.id),
+    };
+    return c.html(failedPage(job.name, filters, choices, items.slice(0, FAILED_PAGE_SIZE), {
+      pageSize: FAILED_PAGE_SIZE,
+      more: items.length > FAILED_PAGE_SIZE,
+    }));
   });
 
   app.get("/jobs/:name/items/:key", async (c) => {
     const job = await store.jobs.find(c.req.param("name"));
     const item = job && await store.reports.itemWithResponses(job.id, c.req.param("key"));
     if (!job || !item) return c.text("no such item", 404);
-    return c.html(itemPage(job.name, item));
+    return c.html(itemPage(job.name, item, shownRequest(job.request, item.vars)));
   });
 
   app.get("/api/jobs", async (c) => {
-    const views = await jobViews();
-    return c.json({
-      jobs: views.map(({ history: _, controls: __, ...view }) => view),
-    });
+    const jobs = [];
+    for (const job of await store.jobs.list()) {
+      const view = await jobView(job, false);
+      jobs.push({
+        name: view.name,
+        url: view.url,
+        state: view.figures.state,
+        counts: view.reads.counts,
+        classes: view.reads.classes,
+        failures: view.reasons,
+        live: runs(job) ? live!.snapshot() : undefined,
+      });
+    }
+    return c.json({ jobs });
   });
 
   app.get("/api/jobs/:name/history", async (c) => {
@@ -168,46 +220,26 @@ export function createDashboard(options: DashboardOptions): Hono {
     return c.json({ history: await store.history.read(job.id, Number(since)) });
   });
 
-  app.get("/events", (c) =>
-    streamSSE(c, async (stream) => {
-      for (let i = 0; i < eventsPerStream && !stream.aborted; i++) {
-        const jobs: Record<string, unknown> = {};
-        for (const view of await jobViews()) {
-          const s = view.live;
-          jobs[view.name] = {
-            ...view.counts,
-            ...(s
-              ? {
-                at: s.at,
-                rate: s.rate,
-                eta: s.pending === 0
-                  ? "0s"
-                  : s.etaMs === undefined
-                  ? "?"
-                  : `${Math.round(s.etaMs / 1000)}s`,
-                throttled: s.throttled,
-                retried: s.retried,
-                p50Ms: s.p50Ms,
-                p95Ms: s.p95Ms,
-                statuses: Object.entries(s.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(
-                  ", ",
-                ),
-              }
-              : {}),
-          };
-        }
-        await stream.writeSSE({ event: "stats", data: JSON.stringify({ jobs }) });
-        await stream.sleep(eventsMs);
-      }
-    }));
+  app.get("/events", (c) => eventStream(c, feed, { limit: eventsPerStream }));
 
   app.get("/metrics", async (c) => {
     const jobs = [];
+    const now = Date.now();
     for (const job of await store.jobs.list()) {
+      const limiter = runs(job) ? live!.limiter?.() : undefined;
       jobs.push({
         name: job.name,
         counts: await store.queue.counts(job.id),
-        live: live?.job === job.name ? live.snapshot() : undefined,
+        live: runs(job) ? live!.snapshot() : undefined,
+        gauges: limiter && {
+          allowedRate: allowedRate(limiter, now)?.rate,
+          inflight: limiter.gauges.inflight,
+          concurrency: live!.concurrency?.(),
+          paused: limiter.held,
+          cooldownSeconds:
+            Math.max(0, limiter.cooldownUntil - now, (limiter.gauges.breakerUntil ?? 0) - now) /
+            1000,
+        },
       });
     }
     return c.body(prometheusText(jobs), 200, { "content-type": "text/plain; version=0.0.4" });

@@ -1,20 +1,52 @@
 /**
- * Prometheus text exposition of job counts and live run statistics.
+ * Prometheus text exposition (format 0.0.4) of job counts and of the running
+ * job's statistics, in Prometheus' conventions: base units (seconds),
+ * `_total` counters, response times as a histogram. `promtool check metrics`
+ * finds nothing to say about it (tests/dashboard/metrics_test.ts).
  *
  * @module
  */
 import type { StatsSnapshot } from "../run/run_stats.ts";
 import type { JobCounts } from "../store/store.ts";
 
+/** What is known of the running job beyond its statistics. */
+export interface LiveGauges {
+  /** Requests per second the limiter allows now (undefined: no limit). */
+  allowedRate?: number | undefined;
+  /** Requests sent and not yet answered. */
+  inflight?: number | undefined;
+  /** Requests allowed in flight at once. */
+  concurrency?: number | undefined;
+  /** True while a person paused sending. */
+  paused: boolean;
+  /** Seconds left of a Retry-After cooldown or an open breaker (0 when none). */
+  cooldownSeconds: number;
+}
+
 /** One job's figures for {@linkcode prometheusText}. */
 export interface JobMetrics {
   name: string;
   counts: JobCounts;
+  /** The statistics of the run in this process, if it runs this job. */
   live?: StatsSnapshot | undefined;
+  /** Gauges of the run in this process. */
+  gauges?: LiveGauges | undefined;
 }
+
+type Sample = [labels: Record<string, string>, value: number];
 
 function label(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+}
+
+function labels(pairs: Record<string, string>): string {
+  return Object.entries(pairs).map(([k, v]) => `${k}="${label(v)}"`).join(",");
+}
+
+/** The class of a status key of `byStatus`: `2xx`, `429`, `4xx`, `5xx`, `error` (no answer)… */
+export function statusClass(status: string): string {
+  if (status === "429") return "429";
+  return /^[1-5]\d\d$/.test(status) ? `${status[0]}xx` : "error";
 }
 
 /**
@@ -27,62 +59,155 @@ function label(value: string): string {
  * const counts = { total: 3, pending: 1, inflight: 0, done: 2, failed: 0, possiblySent: 0 };
  * const text = prometheusText([{ name: "demo", counts }]);
  * assert.match(text, /^sluice_items\{job="demo",state="done"\} 2$/m);
+ * assert.match(text, /^sluice_queue_depth\{job="demo"\} 1$/m);
  * ```
  */
 export function prometheusText(jobs: JobMetrics[]): string {
-  const lines: string[] = [
-    "# HELP sluice_items Items of a job by state.",
-    "# TYPE sluice_items gauge",
-  ];
-  for (const { name, counts } of jobs) {
-    for (const state of ["pending", "inflight", "done", "failed"] as const) {
-      lines.push(`sluice_items{job="${label(name)}",state="${state}"} ${counts[state]}`);
-    }
-  }
-  lines.push(
-    "# HELP sluice_items_possibly_sent_total Items found in flight after a crash (possibly sent twice).",
-    "# TYPE sluice_items_possibly_sent_total counter",
+  const lines: string[] = [];
+  const family = (name: string, type: string, help: string, samples: Sample[]) => {
+    if (samples.length === 0) return;
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [pairs, value] of samples) lines.push(`${name}{${labels(pairs)}} ${value}`);
+  };
+  const perJob = (pick: (j: JobMetrics) => number | undefined): Sample[] =>
+    jobs.flatMap((j) => {
+      const value = pick(j);
+      return value === undefined || !Number.isFinite(value) ? [] : [[{ job: j.name }, value]];
+    });
+  family(
+    "sluice_items",
+    "gauge",
+    "Items of a job by state.",
+    jobs.flatMap((j) =>
+      (["pending", "inflight", "done", "failed"] as const).map((state): Sample => [
+        { job: j.name, state },
+        j.counts[state],
+      ])
+    ),
   );
-  for (const { name, counts } of jobs) {
-    lines.push(`sluice_items_possibly_sent_total{job="${label(name)}"} ${counts.possiblySent}`);
-  }
+  family(
+    "sluice_queue_depth",
+    "gauge",
+    "Items of a job waiting to be sent (pending, retries included).",
+    perJob((j) => j.counts.pending),
+  );
+  family(
+    "sluice_items_possibly_sent_total",
+    "counter",
+    "Items found in flight after a crash (possibly sent twice).",
+    perJob((j) => j.counts.possiblySent),
+  );
   const live = jobs.filter((j) => j.live);
-  if (live.length > 0) {
-    const series: [string, string, string, (s: StatsSnapshot) => number][] = [
-      ["sluice_requests_total", "counter", "Requests sent by this run.", (s) => s.sent],
-      ["sluice_retries_total", "counter", "Attempts re-queued with backoff.", (s) => s.retried],
-      [
-        "sluice_throttled_total",
-        "counter",
-        "Attempts answered 429 (pacing signals).",
-        (s) => s.throttled,
-      ],
-      ["sluice_completion_rate", "gauge", "Items finished per second, recent.", (s) => s.rate],
-    ];
-    for (const [metric, type, help, value] of series) {
-      lines.push(`# HELP ${metric} ${help}`, `# TYPE ${metric} ${type}`);
-      for (const j of live) lines.push(`${metric}{job="${label(j.name)}"} ${value(j.live!)}`);
-    }
-    lines.push(
-      "# HELP sluice_responses_total Responses of this run by HTTP status.",
-      "# TYPE sluice_responses_total counter",
-    );
-    for (const j of live) {
+  const liveOnly = (pick: (s: StatsSnapshot, j: JobMetrics) => number | undefined) =>
+    perJob((j) => j.live ? pick(j.live, j) : undefined);
+  family("sluice_requests_total", "counter", "Requests sent by this run.", liveOnly((s) => s.sent));
+  family(
+    "sluice_responses_total",
+    "counter",
+    "Answers of this run by HTTP status (error: no answer).",
+    live.flatMap((j) =>
+      Object.entries(j.live!.byStatus).map(([status, n]): Sample => [{ job: j.name, status }, n])
+    ),
+  );
+  family(
+    "sluice_responses_by_class_total",
+    "counter",
+    "Answers of this run by status class: 2xx, 3xx, 4xx (not 429), 429, 5xx, error (network or timeout).",
+    live.flatMap((j) => {
+      const byClass = new Map<string, number>();
       for (const [status, n] of Object.entries(j.live!.byStatus)) {
-        lines.push(`sluice_responses_total{job="${label(j.name)}",status="${label(status)}"} ${n}`);
+        byClass.set(statusClass(status), (byClass.get(statusClass(status)) ?? 0) + n);
       }
-    }
-    lines.push(
-      "# HELP sluice_latency_ms Response time percentiles of this run.",
-      "# TYPE sluice_latency_ms gauge",
-    );
-    for (const j of live) {
-      for (const [q, v] of [["0.5", j.live!.p50Ms], ["0.95", j.live!.p95Ms]] as const) {
-        if (v !== undefined) {
-          lines.push(`sluice_latency_ms{job="${label(j.name)}",quantile="${q}"} ${v}`);
-        }
-      }
-    }
-  }
+      return [...byClass].sort().map(([cls, n]): Sample => [{ job: j.name, class: cls }, n]);
+    }),
+  );
+  family(
+    "sluice_attempts_total",
+    "counter",
+    "Attempts of this run by outcome: done, failed, retry (backoff), throttled (429).",
+    live.flatMap((j) =>
+      Object.entries(j.live!.outcomes ?? {}).map(([outcome, n]): Sample => [
+        { job: j.name, outcome },
+        n,
+      ])
+    ),
+  );
+  family(
+    "sluice_retries_total",
+    "counter",
+    "Attempts re-queued with backoff.",
+    liveOnly((s) => s.retried),
+  );
+  family(
+    "sluice_throttled_total",
+    "counter",
+    "Attempts answered 429 (pacing signals).",
+    liveOnly((s) => s.throttled),
+  );
+  durationHistogram(lines, live);
+  family(
+    "sluice_completion_rate",
+    "gauge",
+    "Items finished per second, recent.",
+    liveOnly((s) => s.rate),
+  );
+  family(
+    "sluice_send_rate",
+    "gauge",
+    "Requests sent per second, recent.",
+    liveOnly((s) => s.sendRate),
+  );
+  family(
+    "sluice_allowed_rate",
+    "gauge",
+    "Requests per second the rate limiter allows now (0 while paused or cooling down).",
+    liveOnly((_, j) => j.gauges?.allowedRate),
+  );
+  family(
+    "sluice_requests_in_flight",
+    "gauge",
+    "Requests sent and not yet answered.",
+    liveOnly((_, j) => j.gauges?.inflight),
+  );
+  family(
+    "sluice_concurrency",
+    "gauge",
+    "Requests allowed in flight at once.",
+    liveOnly((_, j) => j.gauges?.concurrency),
+  );
+  family(
+    "sluice_paused",
+    "gauge",
+    "1 while sending is paused from the dashboard.",
+    liveOnly((_, j) => j.gauges && Number(j.gauges.paused)),
+  );
+  family(
+    "sluice_cooldown_seconds",
+    "gauge",
+    "Seconds left of a Retry-After cooldown or an open circuit breaker.",
+    liveOnly((_, j) => j.gauges?.cooldownSeconds),
+  );
   return lines.join("\n") + "\n";
+}
+
+function durationHistogram(lines: string[], live: JobMetrics[]): void {
+  const name = "sluice_request_duration_seconds";
+  const withData = live.filter((j) => j.live!.durations);
+  if (withData.length === 0) return;
+  lines.push(
+    `# HELP ${name} Time from sending a request to its whole answer (or its failure).`,
+    `# TYPE ${name} histogram`,
+  );
+  for (const j of withData) {
+    const h = j.live!.durations!;
+    const job = `job="${label(j.name)}"`;
+    h.bounds.forEach((bound, i) =>
+      lines.push(`${name}_bucket{${job},le="${bound}"} ${h.cumulative[i]}`)
+    );
+    lines.push(
+      `${name}_bucket{${job},le="+Inf"} ${h.count}`,
+      `${name}_sum{${job}} ${h.sumS}`,
+      `${name}_count{${job}} ${h.count}`,
+    );
+  }
 }

@@ -26,6 +26,49 @@ export interface StatsSnapshot {
   p50Ms: number | undefined;
   p95Ms: number | undefined;
   etaMs: number | undefined;
+  /** Response time under which 99% of attempts fell, since the start. */
+  p99Ms?: number | undefined;
+  /** Response time percentiles of the attempts of the last few seconds (the rate's window). */
+  recentMs?: { p50: number; p95: number; p99: number } | undefined;
+  /** Attempts by what they led to (this run's only, unlike `done` and `failed`). */
+  outcomes?: Record<AttemptOutcome, number>;
+  /** Response times as a Prometheus histogram. */
+  durations?: DurationHistogram;
+}
+
+/** What an attempt led to. */
+export type AttemptOutcome = "done" | "failed" | "retry" | "throttled";
+
+/**
+ * Upper bounds, in seconds, of the buckets of {@linkcode RunStats.durationHistogram}
+ * (Prometheus' `le`); the last, `+Inf`, is implied.
+ */
+export const DURATION_BUCKETS_S: readonly number[] = [
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+  60,
+];
+
+/** Response times as a Prometheus histogram: cumulative counts per upper bound. */
+export interface DurationHistogram {
+  /** Upper bounds in seconds, ascending ({@linkcode DURATION_BUCKETS_S}). */
+  bounds: readonly number[];
+  /** Attempts that took at most each bound (cumulative); `+Inf` is `count`. */
+  cumulative: number[];
+  /** Sum of every attempt's duration, in seconds. */
+  sumS: number;
+  /** Number of attempts. */
+  count: number;
 }
 
 // Latency histogram: buckets of ~5% width from 0.1 ms to ~10 min.
@@ -64,6 +107,17 @@ export class RunStats {
   readonly #completedPerSecond = new Float64Array(RATE_WINDOW_S);
   readonly #sentPerSecond = new Float64Array(RATE_WINDOW_S);
   #second = -1;
+  // The latency histogram of each second of the rate's window, for recent percentiles.
+  readonly #recentLatency = new Uint32Array(RATE_WINDOW_S * BUCKETS);
+  readonly #durationCounts = new Float64Array(DURATION_BUCKETS_S.length + 1);
+  #durationSumMs = 0;
+  /** Attempts by what they led to, this run's only. */
+  readonly outcomes: Record<AttemptOutcome, number> = {
+    done: 0,
+    failed: 0,
+    retry: 0,
+    throttled: 0,
+  };
 
   constructor(initial: { total: number; done: number; failed: number }, now = Date.now) {
     this.#now = now;
@@ -91,6 +145,14 @@ export class RunStats {
     );
     this.#latency[bucket]!++;
     this.#latencyCount++;
+    this.#recentLatency[second * BUCKETS + bucket]!++;
+    this.#durationSumMs += durationMs;
+    let bound = 0;
+    while (bound < DURATION_BUCKETS_S.length && durationMs > DURATION_BUCKETS_S[bound]! * 1000) {
+      bound++;
+    }
+    this.#durationCounts[bound]!++;
+    this.outcomes[outcome]++;
     if (outcome === "done") this.done++;
     else if (outcome === "failed") this.failed++;
     else if (outcome === "retry") this.retried++;
@@ -155,7 +217,67 @@ export class RunStats {
       p50Ms: this.percentile(0.5),
       p95Ms: this.percentile(0.95),
       etaMs: rate > 0 ? (pending / rate) * 1000 : undefined,
+      p99Ms: this.percentile(0.99),
+      recentMs: this.#recentPercentiles(),
+      outcomes: { ...this.outcomes },
+      durations: this.durationHistogram(),
     };
+  }
+
+  /**
+   * Response times as a Prometheus histogram (seconds).
+   *
+   * @example Usage
+   * ```ts
+   * import { RunStats } from "./run_stats.ts";
+   * import assert from "node:assert/strict";
+   * const stats = new RunStats({ total: 2, done: 0, failed: 0 }, () => 0);
+   * stats.attempt(200, 4, "done");
+   * stats.attempt(500, 300, "retry");
+   * const h = stats.durationHistogram();
+   * assert.equal(h.cumulative[h.bounds.indexOf(0.005)], 1);
+   * assert.equal(h.cumulative[h.bounds.indexOf(0.5)], 2);
+   * assert.equal(h.count, 2);
+   * assert.equal(h.sumS, 0.304);
+   * ```
+   */
+  durationHistogram(): DurationHistogram {
+    const cumulative: number[] = [];
+    let seen = 0;
+    for (let i = 0; i < DURATION_BUCKETS_S.length; i++) {
+      seen += this.#durationCounts[i]!;
+      cumulative.push(seen);
+    }
+    return {
+      bounds: DURATION_BUCKETS_S,
+      cumulative,
+      sumS: this.#durationSumMs / 1000,
+      count: this.#latencyCount,
+    };
+  }
+
+  // Percentiles of the window's seconds; the current slot was brought up to date by #tick().
+  #recentPercentiles(): StatsSnapshot["recentMs"] {
+    const merged = new Uint32Array(BUCKETS);
+    let count = 0;
+    for (let s = 0; s < RATE_WINDOW_S; s++) {
+      for (let b = 0; b < BUCKETS; b++) {
+        const n = this.#recentLatency[s * BUCKETS + b]!;
+        merged[b]! += n;
+        count += n;
+      }
+    }
+    if (count === 0) return undefined;
+    const at = (fraction: number) => {
+      const target = Math.ceil(count * fraction);
+      let seen = 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        seen += merged[b]!;
+        if (seen >= target) return BUCKET_MIN_MS * BUCKET_BASE ** b;
+      }
+      return BUCKET_MIN_MS * BUCKET_BASE ** (BUCKETS - 1);
+    };
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
   }
 
   #tick(): number {
@@ -165,6 +287,8 @@ export class RunStats {
     for (let s = this.#second + 1; s <= second && s <= this.#second + RATE_WINDOW_S; s++) {
       this.#completedPerSecond[s % RATE_WINDOW_S] = 0;
       this.#sentPerSecond[s % RATE_WINDOW_S] = 0;
+      const slot = (s % RATE_WINDOW_S) * BUCKETS;
+      this.#recentLatency.fill(0, slot, slot + BUCKETS);
     }
     this.#second = Math.max(this.#second, second);
     return second % RATE_WINDOW_S;

@@ -1,0 +1,99 @@
+/**
+ * The slower reads of a job the dashboard makes once per page, and every few
+ * seconds for the live updates (once for every connected page): counts by
+ * state, failed items by class, and the workers.
+ *
+ * @module
+ */
+import type { StatsSnapshot } from "../run/run_stats.ts";
+import type { JobCounts, StoreView } from "../store/store.ts";
+import { formatAgo, formatCount } from "./format.ts";
+
+/** One worker as the workers table shows it. */
+export interface WorkerView {
+  id: string;
+  host: string;
+  pid: number;
+  /** Items this worker finished in its current run (known for this process only). */
+  done: string;
+  /** Its share of the job's rate. */
+  share: string;
+  /** When it last renewed its leases, as `3s ago`. */
+  heartbeat: string;
+  /** True while its heartbeat is recent. */
+  alive: boolean;
+  /** True for the worker in this process. */
+  here: boolean;
+}
+
+/** The slow-moving part of a job's figures. */
+export interface JobReads {
+  counts: JobCounts;
+  /** Failed items by failure class (`http_5xx`, `timeout`…; see lib/run/failure_class.ts). */
+  classes: Record<string, number>;
+  workers: WorkerView[];
+}
+
+/** Options for {@linkcode readJob}. */
+export interface ReadJobOptions {
+  /** The statistics of the run in this process, when it runs this job. */
+  here?: StatsSnapshot | undefined;
+  /** The time now. */
+  now: number;
+  /** A worker whose heartbeat is older is shown as gone. @default 60_000 */
+  staleMs?: number;
+  /** This process's id, to find its own worker. @default Deno.pid */
+  pid?: number;
+}
+
+/**
+ * Reads a job's counts, failure classes and workers.
+ *
+ * @example Usage
+ * ```ts
+ * import { readJob } from "./job_reads.ts";
+ * import { openStore } from "../store/store.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * const job = await store.jobs.create({ name: "j", request: { url: "http://x/" }, options: {}, now: 0 });
+ * await store.workers.heartbeat({ id: "w1", jobId: job.id, host: "box", pid: 7 }, 1_000);
+ * const reads = await readJob(store, job.id, { now: 4_000, pid: 7 });
+ * assert.equal(reads.counts.total, 0);
+ * assert.deepEqual(reads.workers.map((w) => [w.host, w.heartbeat, w.here, w.share]), [["box", "3s ago", true, "100%"]]);
+ * store.close();
+ * ```
+ */
+export async function readJob(
+  store: StoreView,
+  jobId: number,
+  options: ReadJobOptions,
+): Promise<JobReads> {
+  const { here, now, staleMs = 60_000, pid = Deno.pid } = options;
+  const [counts, classes, rows, shares] = await Promise.all([
+    store.queue.counts(jobId),
+    store.reports.failedByClass(jobId),
+    store.workers.list(jobId),
+    store.workers.rateShares(jobId),
+  ]);
+  const alive = rows.filter((w) => now - w.heartbeat <= staleMs);
+  const workers = rows.sort((a, b) => b.heartbeat - a.heartbeat).map((w): WorkerView => {
+    const isHere = w.pid === pid && alive.includes(w);
+    const share = shares[w.id];
+    return {
+      id: w.id,
+      host: w.host,
+      pid: w.pid,
+      done: isHere && here?.outcomes ? formatCount(here.outcomes.done) : "—",
+      // Without a recorded share, one live worker paces at the whole rate.
+      share: share !== undefined
+        ? `${Number((share * 100).toFixed(1))}%`
+        : alive.length === 1 && alive[0] === w
+        ? "100%"
+        : "—",
+      heartbeat: formatAgo(w.heartbeat, now),
+      alive: alive.includes(w),
+      here: isHere,
+    };
+  });
+  return { counts, classes, workers };
+}

@@ -1,0 +1,177 @@
+/**
+ * What the limiter panel says: the configured windows and burst, the quota
+ * the server advertises, the rate allowed now and what sets it, the rate
+ * `--rate auto` found, the breaker, the cooldown and the daily budget; and
+ * the state a running job is in. Text made here, once per update, for the
+ * page and the live updates alike.
+ *
+ * @module
+ */
+import type { RateLimiter } from "../rate/rate_limiter.ts";
+import { PERSIST_FROM_MS } from "../rate/rate_budget.ts";
+import type { QuotaState } from "../rate/server_quota.ts";
+import { formatDuration } from "../util/units.ts";
+import { formatCount, formatIn, formatPerSecond, formatWindow } from "./format.ts";
+
+/** The limiter's public face, as the panel reads it. */
+export type LimiterLike = Pick<
+  RateLimiter,
+  "windows" | "held" | "cooldownUntil" | "report" | "gauges"
+>;
+
+/** The state of the job a process is running. */
+export type RunState = "running" | "paused" | "cooling down" | "breaker open";
+
+/** The panel's lines, by field name (`data-field="<job>|limiter.<name>"`). */
+export interface LimiterFields {
+  configured: string;
+  allowed: string;
+  sending: string;
+  inflight: string;
+  quota: string;
+  discovered: string;
+  breaker: string;
+  cooldown: string;
+  budget: string;
+}
+
+/** Options for {@linkcode limiterFields}. */
+export interface LimiterFieldsOptions {
+  /** The rate in force as the user would type it (`20/s`, `auto`). */
+  rate: string;
+  /** Requests sent per second, recently. */
+  sendRate: number;
+  /** Requests allowed in flight at once. @default undefined (unknown) */
+  concurrency?: number | undefined;
+  /** The time now. */
+  now: number;
+}
+
+/**
+ * The state of a running job: paused by a person, cooling down after a 429
+ * or Retry-After, held back by an open breaker, or running.
+ *
+ * @example Usage
+ * ```ts
+ * import { runState } from "./limiter_view.ts";
+ * import { RateLimiter } from "../rate/rate_limiter.ts";
+ * import assert from "node:assert/strict";
+ * const limiter = new RateLimiter();
+ * limiter.pauseUntil(5_000);
+ * assert.equal(runState(limiter, 1_000), "cooling down");
+ * limiter.hold(true);
+ * assert.equal(runState(limiter, 1_000), "paused");
+ * ```
+ */
+export function runState(limiter: LimiterLike, now: number): RunState {
+  if (limiter.held) return "paused";
+  if (limiter.cooldownUntil > now) return "cooling down";
+  if ((limiter.gauges.breakerUntil ?? 0) > now) return "breaker open";
+  return "running";
+}
+
+/**
+ * The rate the limiter lets the job keep up now, requests per second, and
+ * what sets it: the tightest of the windows shorter than an hour (their
+ * steady rate), of the long windows kept as a budget (0 once used up), and of
+ * the server's quotas (their size over their window; 0 while one is used up
+ * for more than a second). 0 while paused, cooling down or held by the
+ * breaker; undefined when nothing limits the job.
+ *
+ * @example Usage
+ * ```ts
+ * import { allowedRate } from "./limiter_view.ts";
+ * import { RateLimiter } from "../rate/rate_limiter.ts";
+ * import assert from "node:assert/strict";
+ * const windows = [{ limit: 20, periodMs: 1000 }, { limit: 600, periodMs: 60_000 }];
+ * const limiter = new RateLimiter({ windows });
+ * assert.deepEqual(allowedRate(limiter, 0), { rate: 10, by: "--rate 600/min" });
+ * limiter.hold(true);
+ * assert.deepEqual(allowedRate(limiter, 0), { rate: 0, by: "paused" });
+ * ```
+ */
+export function allowedRate(
+  limiter: LimiterLike,
+  now: number,
+): { rate: number; by: string } | undefined {
+  const state = runState(limiter, now);
+  if (state !== "running") return { rate: 0, by: state };
+  const report = limiter.report();
+  let best: { rate: number; by: string } | undefined;
+  const offer = (rate: number, by: string) => {
+    if (!best || rate < best.rate) best = { rate, by };
+  };
+  for (const w of limiter.windows) {
+    if (w.periodMs >= PERSIST_FROM_MS) continue; // a budget: see below
+    const discovered = report.adaptive && w.periodMs === 1000 && w.limit === report.adaptive.rate;
+    offer((w.limit / w.periodMs) * 1000, discovered ? "--rate auto" : `--rate ${formatWindow(w)}`);
+  }
+  for (const w of limiter.gauges.budget ?? []) {
+    if (w.used >= Math.floor(w.limit)) offer(0, `--rate ${formatWindow(w)} used up`);
+  }
+  for (const q of report.quotas) {
+    const by = `server quota "${q.name}"`;
+    if (q.budget < 1 && q.resetAt - now > 1000) offer(0, `${by} used up`);
+    else if (q.limit !== undefined && q.windowMs) offer((q.limit / q.windowMs) * 1000, by);
+    else if (q.resetAt > now) offer(Math.max(0, q.budget) / ((q.resetAt - now) / 1000), by);
+  }
+  return best;
+}
+
+/**
+ * The limiter panel's lines.
+ *
+ * @example Usage
+ * ```ts
+ * import { limiterFields } from "./limiter_view.ts";
+ * import { RateLimiter } from "../rate/rate_limiter.ts";
+ * import assert from "node:assert/strict";
+ * const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }], burst: 5 });
+ * const fields = limiterFields(limiter, { rate: "20/s", sendRate: 19.5, concurrency: 16, now: 0 });
+ * assert.equal(fields.configured, "20/s · burst 5");
+ * assert.equal(fields.allowed, "20/s (--rate 20/s)");
+ * assert.equal(fields.inflight, "0 of 16");
+ * assert.equal(fields.quota, "none advertised");
+ * ```
+ */
+export function limiterFields(limiter: LimiterLike, options: LimiterFieldsOptions): LimiterFields {
+  const { rate, sendRate, concurrency, now } = options;
+  const report = limiter.report();
+  const gauges = limiter.gauges;
+  const allowed = allowedRate(limiter, now);
+  const a = report.adaptive;
+  const b = report.breaker;
+  const breakerUntil = gauges.breakerUntil ?? 0;
+  return {
+    configured: `${rate} · burst ${gauges.burst}`,
+    allowed: allowed ? `${formatPerSecond(allowed.rate)} (${allowed.by})` : "no limit",
+    sending: formatPerSecond(sendRate),
+    inflight: `${formatCount(gauges.inflight)}${concurrency ? ` of ${concurrency}` : ""}`,
+    quota: report.quotas.length === 0
+      ? "none advertised"
+      : report.quotas.map((q) => quotaText(q, now)).join(" · "),
+    discovered: a
+      ? `${formatPerSecond(a.rate)} (${a.phase}` +
+        `${a.ceiling === undefined ? "" : `; 429s from ${formatPerSecond(a.ceiling)}`})`
+      : "— (a fixed rate)",
+    breaker: b
+      ? (breakerUntil > now ? `open, probes ${formatIn(breakerUntil, now)}` : b.state) +
+        (b.opened > 0 ? ` (opened ${b.opened}×)` : "")
+      : "off",
+    cooldown: limiter.cooldownUntil > now
+      ? `Retry-After: nothing sent for ${formatDuration(limiter.cooldownUntil - now)}`
+      : "none",
+    budget: gauges.budget?.map((w) =>
+      `${formatCount(w.used)} of ${formatWindow(w)} used, ` +
+      `${formatCount(Math.max(0, Math.floor(w.limit) - w.used))} left`
+    ).join(" · ") ?? "— (no window of an hour or more)",
+  };
+}
+
+function quotaText(q: QuotaState, now: number): string {
+  const size = q.limit === undefined
+    ? ""
+    : `${formatCount(q.limit)}${q.windowMs ? ` per ${formatDuration(q.windowMs)}` : ""}, `;
+  return `"${q.name}": ${size}${formatCount(Math.max(0, q.budget))} left, ` +
+    `resets ${formatIn(q.resetAt, now)}`;
+}

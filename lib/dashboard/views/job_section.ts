@@ -1,0 +1,126 @@
+/**
+ * One job on the overview: state, progress, figures, charts (drawn by the
+ * script from the history in the page and the live updates), the limiter
+ * panel of a running job, failures and workers.
+ *
+ * @module
+ */
+import { html } from "hono/html";
+import type { JobFigures } from "../job_figures.ts";
+import type { JobReads } from "../job_reads.ts";
+import type { SnapshotRow } from "../../store/store.ts";
+import { classesTable, reasonsTable, workersTable } from "./job_tables.ts";
+import { type ControlsView, limiterPanel } from "./limiter_panel.ts";
+import { enc, figure, type Html, jsonData } from "./layout.ts";
+
+/** What the overview shows of one job. */
+export interface JobView {
+  name: string;
+  url: string;
+  figures: JobFigures;
+  reads: JobReads;
+  /** Failed items by their last error, most frequent first. */
+  reasons: Record<string, number>;
+  /** Statistics history, oldest first, for the charts. */
+  history: SnapshotRow[];
+  /** True for the job running in this process. */
+  live: boolean;
+  /** Pause and rate of the running job, when it can be controlled from here. */
+  controls?: ControlsView | undefined;
+}
+
+/** The charts: name, title, what is drawn (the script knows each one's series). */
+export const CHARTS: readonly [name: string, title: string, note: string][] = [
+  ["throughput", "Throughput", "per second: requests sent, items finished, rate allowed"],
+  ["statuses", "Responses by status", "per second"],
+  ["retries", "Retries and 429s", "per second; shaded: cooldown, paused"],
+  ["latency", "Latency", "over the last 10 s: p50, p95, p99 (log scale)"],
+  ["inflight", "Requests in flight", "sent and not yet answered, against the concurrency"],
+];
+
+const STATE_CLASS: Record<string, string> = {
+  "running": "ok",
+  "finished": "done",
+  "paused": "warn",
+  "cooling down": "warn",
+  "breaker open": "bad",
+  "not running": "idle",
+};
+
+/** The state badge; the script keeps its text and class current. */
+export function stateBadge(job: string, state: string): Html {
+  return html`<span class="state ${
+    STATE_CLASS[state] ?? "idle"
+  }" data-state="${job}">${state}</span>`;
+}
+
+function chartPanel(job: string, [chart, title, note]: readonly [string, string, string]): Html {
+  return html`
+    <figure class="panel chart-panel">
+      <figcaption><h3>${title}</h3>
+    <span class="muted">${note}</span></figcaption>
+      <div class="chart" data-chart="${job}|${chart}" data-points="0"></div>
+    </figure>
+  `;
+}
+
+/** One job's section. */
+export function jobSection(view: JobView): Html {
+  const { name, figures } = view;
+  const c = figures.counts;
+  const f = figures.fields;
+  const total = Math.max(1, c.total);
+  const failedCount = Object.values(view.reads.classes).reduce((a, b) => a + b, 0);
+  const charted = view.live || view.history.length > 0;
+  return html`<section class="job" data-job-section="${name}">
+<header class="job-head">
+<h2>${name}</h2>${stateBadge(name, figures.state)}
+<nav class="job-links"><a href="/jobs/${enc(name)}/failed">failed items (${failedCount})</a>
+<a href="/jobs/${enc(name)}">this job only</a></nav>
+</header>
+<div class="muted url">${view.url}</div>
+<div class="progress"><div class="bar" data-job="${name}"><div class="done" style="width:${
+    (100 * c.done / total).toFixed(2)
+  }%"></div><div class="failed" style="width:${(100 * c.failed / total).toFixed(2)}%"></div></div>
+<span class="percent" data-field="${name}|progress">${f.progress}</span></div>
+<dl class="figures">
+${figure(name, "done", "done", f.done!)}${figure(name, "failed", "failed", f.failed!)}
+${figure(name, "pending", "pending", f.pending!)}${
+    figure(name, "in flight", "inflight", f.inflight!)
+  }
+${figure(name, "total", "total", f.total!)}${
+    c.possiblySent || view.live
+      ? figure(name, "possibly sent twice", "possiblySent", f.possiblySent!)
+      : ""
+  }
+${
+    view.live
+      ? html`${figure(name, "items/s", "rate", f.rate!)}${
+        figure(name, "requests/s", "sendRate", f.sendRate!)
+      }${figure(name, "ETA", "eta", f.eta!)}${figure(name, "retries", "retried", f.retried!)}${
+        figure(name, "429s", "throttled", f.throttled!)
+      }${figure(name, "p50 · p95 · p99", "latency", f.latency!, true)}`
+      : ""
+  }
+</dl>
+${
+    charted
+      ? html`<div class="grid">${chartPanel(name, CHARTS[0]!)}${
+        view.live ? limiterPanel(name, f, view.controls) : ""
+      }${CHARTS.slice(1).map((chart) => chartPanel(name, chart))}</div>
+${jsonData("data-history", name, view.history)}`
+      : ""
+  }
+<div class="grid tables">
+<section class="panel"><h3>Failed items by class</h3>${classesTable(name, view.reads.classes)}
+${reasonsTable(name, view.reasons)}</section>
+<section class="panel"><h3>Workers</h3>${workersTable(name, view.reads.workers)}</section>
+</div>
+</section>`;
+}
+
+/** The overview: every job, the one running in this process first. */
+export function overviewBody(jobs: JobView[]): Html {
+  if (jobs.length === 0) return html`<p class="muted">No jobs in this database yet.</p>`;
+  return html`${[...jobs].sort((a, b) => Number(b.live) - Number(a.live)).map(jobSection)}`;
+}

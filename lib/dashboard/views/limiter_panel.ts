@@ -1,0 +1,73 @@
+/**
+ * The limiter panel of the running job, with its controls: pause or resume,
+ * and a new rate.
+ *
+ * @module
+ */
+import { html } from "hono/html";
+import type { Html } from "./layout.ts";
+
+/** Pause and rate of the running job; `allowed`: the visitor holds the token. */
+export interface ControlsView {
+  paused: boolean;
+  rate: string;
+  allowed: boolean;
+}
+
+const LINES: [field: string, label: string][] = [
+  ["configured", "configured"],
+  ["allowed", "allowed now"],
+  ["sending", "sending"],
+  ["inflight", "in flight"],
+  ["quota", "server quota"],
+  ["discovered", "discovered (auto)"],
+  ["breaker", "circuit breaker"],
+  ["cooldown", "cooldown"],
+  ["budget", "daily budget"],
+];
+
+/**
+ * The panel: what the limiter is set to and does now (`fields` from
+ * `jobFigures`, as `limiter.<name>`), and the controls.
+ */
+export function limiterPanel(
+  job: string,
+  fields: Record<string, string>,
+  controls: ControlsView | undefined,
+): Html {
+  return html`<section class="panel limiter" aria-label="rate limiter">
+<h3>Rate limiter</h3>
+<dl class="lines">${
+    LINES.map(([field, label]) =>
+      html`
+        <dt>${label}</dt>
+        <dd data-field="${job}|limiter.${field}">${fields[`limiter.${field}`] ?? "—"}</dd>
+      `
+    )
+  }</dl>
+${controls ? controlForms(job, controls) : ""}
+</section>`;
+}
+
+// The forms carry no token: the browser sends the cookie set by the address printed at start.
+// Without a script they post and come back to the page; the script posts them in place.
+function controlForms(job: string, state: ControlsView): Html {
+  if (!state.allowed) {
+    return html`
+      <p
+        class="muted note">To pause or change the rate, open the address printed at start (it carries the control token).</p>
+    `;
+  }
+  const action = state.paused ? "resume" : "pause";
+  return html`
+    <div class="controls" data-controls="${job}">
+      <form method="post" action="/api/${action}" data-control="toggle">
+    <button type="submit">${action}</button></form>
+      <form method="post" action="/api/rate" data-control="rate" class="rate">
+    <label>rate <input name="rate" value="${state.rate}" size="22" spellcheck="false"
+    autocomplete="off" aria-label="new rate, like 20/s or 1000/min"></label>
+    <button type="submit">set</button></form>
+      <output class="control-error" role="status"></output>
+    </div>
+  `;
+}

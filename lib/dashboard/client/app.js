@@ -233,7 +233,8 @@
         {
           ...AXIS,
           size: 58,
-          values: (_u, splits) => splits.map((v) => `${short(v)}${spec.unit}`),
+          // A log scale leaves some ticks without a label (null).
+          values: (_u, splits) => splits.map((v) => (v === null ? "" : `${short(v)}${spec.unit}`)),
         },
       ],
       series: [

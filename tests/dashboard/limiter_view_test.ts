@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { allowedRate, limiterFields, runState } from "../../lib/dashboard/limiter_view.ts";
+import { createMockApi } from "../../lib/mock/mock_api.ts";
+import type { BudgetStore } from "../../lib/rate/rate_budget.ts";
+import { RateBudget } from "../../lib/rate/rate_budget.ts";
+import { RateLimiter } from "../../lib/rate/rate_limiter.ts";
+import { FakeClock } from "../../lib/util/clock.ts";
+
+const fields = (limiter: RateLimiter, now: number, rate = "40/s") =>
+  limiterFields(limiter, { rate, sendRate: 12.3, concurrency: 8, now });
+
+/** The headers the mock API answers with, for a server of `rate` per second at `now`. */
+async function mockHeaders(rate: number, now: number): Promise<Headers> {
+  const mock = createMockApi({ rate, clock: { now: () => now, sleep: () => Promise.resolve() } });
+  const res = await mock.app.request("/search?q=x");
+  await res.body?.cancel();
+  return res.headers;
+}
+
+Deno.test("limiterFields() shows the server's advertised quota, and allowedRate() follows it when tighter", async () => {
+  const clock = new FakeClock(1_000_000);
+  const limiter = new RateLimiter({ windows: [{ limit: 40, periodMs: 1000 }], clock });
+  const grant = await limiter.acquire();
+  const headers = await mockHeaders(25, clock.now());
+  limiter.observe(grant, { status: 200, headers, now: clock.now() });
+  const lines = fields(limiter, clock.now());
+  assert.equal(lines.quota, '"default": 25 per 1s, 24 left, resets in 1s');
+  assert.equal(lines.allowed, '25/s (server quota "default")');
+  assert.equal(lines.configured, "40/s · burst 1");
+  assert.equal(lines.sending, "12.3/s");
+  assert.equal(lines.inflight, "0 of 8");
+  assert.equal(lines.discovered, "— (a fixed rate)");
+  assert.equal(lines.breaker, "off");
+  assert.equal(lines.cooldown, "none");
+  assert.equal(lines.budget, "— (no window of an hour or more)");
+  assert.equal(runState(limiter, clock.now()), "running");
+});
+
+Deno.test("limiterFields() says when a Retry-After cooldown or a pause holds sending back", () => {
+  const clock = new FakeClock(50_000);
+  const limiter = new RateLimiter({ windows: [{ limit: 10, periodMs: 1000 }], clock });
+  limiter.pauseUntil(53_000);
+  assert.equal(runState(limiter, 50_000), "cooling down");
+  assert.equal(fields(limiter, 50_000).cooldown, "Retry-After: nothing sent for 3s");
+  assert.equal(fields(limiter, 50_000).allowed, "0/s (cooling down)");
+  assert.equal(fields(limiter, 53_000).cooldown, "none");
+  limiter.hold(true);
+  assert.equal(runState(limiter, 60_000), "paused");
+  assert.deepEqual(allowedRate(limiter, 60_000), { rate: 0, by: "paused" });
+});
+
+Deno.test("limiterFields() shows an open circuit breaker with the time of its probe", () => {
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock, breaker: { threshold: 2, cooldownMs: 10_000 } });
+  for (const grant of [1, 2]) limiter.observe(grant, { status: 503, headers: undefined, now: 100 });
+  assert.equal(runState(limiter, 200), "breaker open");
+  assert.equal(fields(limiter, 200).breaker, "open, probes in 10s (opened 1×)");
+  assert.equal(fields(limiter, 10_100).breaker, "open (opened 1×)");
+  assert.equal(runState(limiter, 10_100), "running");
+});
+
+Deno.test("limiterFields() shows the rate --rate auto is at and what it found", () => {
+  const limiter = new RateLimiter({ adaptive: { initialRate: 8 } });
+  const lines = fields(limiter, 0, "auto");
+  assert.equal(lines.discovered, "8/s (slow-start)");
+  assert.equal(lines.allowed, "8/s (--rate auto)");
+});
+
+Deno.test("limiterFields() shows the daily budget used and left, and allowedRate() 0 once used up", async () => {
+  const rows = new Map<string, number>();
+  const store: BudgetStore = {
+    usage: (scope) =>
+      Promise.resolve(
+        [...rows].filter(([k]) => k.startsWith(`${scope}|`)).map(([k, used]) => ({
+          at: Number(k.split("|")[1]),
+          used,
+        })),
+      ),
+    addUsage: (scope, at, delta) => {
+      rows.set(`${scope}|${at}`, Math.max(0, (rows.get(`${scope}|${at}`) ?? 0) + delta));
+      return Promise.resolve();
+    },
+  };
+  const clock = new FakeClock(5_000);
+  const day = { limit: 3, periodMs: 86_400_000 };
+  const limiter = new RateLimiter({
+    windows: [{ limit: 100, periodMs: 1000 }, day],
+    budget: new RateBudget(store, "api", [day], { chunk: 1 }),
+    clock,
+  });
+  await limiter.acquire();
+  await clock.tick(10);
+  await limiter.acquire();
+  assert.equal(fields(limiter, clock.now()).budget, "2 of 3/day used, 1 left");
+  assert.equal(allowedRate(limiter, clock.now())?.by, "--rate 100/s");
+  await clock.tick(10);
+  await limiter.acquire();
+  assert.equal(fields(limiter, clock.now()).budget, "3 of 3/day used, 0 left");
+  assert.deepEqual(allowedRate(limiter, clock.now()), { rate: 0, by: "--rate 3/day used up" });
+});

@@ -133,7 +133,6 @@ export async function runMode(mode: RateMode): Promise<RateModeResult> {
     const started = performance.now();
     const summary = await runJob(store, job, template, {
       concurrency: 64,
-      flushMs: 50,
       ...mode.options,
     });
     const wallMs = performance.now() - started;

@@ -10,6 +10,7 @@
  * @module
  */
 import { openStore } from "../lib/store/store.ts";
+import { execute } from "../tests/_db.ts";
 import { serveMockApi } from "../lib/mock/mock_server.ts";
 import { SluiceProcess } from "../tests/_sluice_process.ts";
 import { runTorture } from "../tests/e2e/_torture.ts";
@@ -18,22 +19,26 @@ import { runTorture } from "../tests/e2e/_torture.ts";
 async function buildDatabase(path: string, items: number, url: string): Promise<number> {
   const started = performance.now();
   const store = await openStore(`file:${path}`);
+  let jobId: number;
   try {
-    const request = JSON.stringify({ url, body: '{"q":"{{q}}"}' });
-    const job = await store.createJob({ name: "bench", request, options: "{}", now: Date.now() });
-    await store.client.execute({
-      sql: `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-            INSERT INTO items (job, seq, key, vars, updated)
-            SELECT ?, i, 'k' || i, json_object('q', 'query ' || i), 0 FROM n`,
-      args: [items, job.id],
-    });
-    await store.client.execute({
-      sql: "UPDATE jobs SET next_seq = ?, imported = 1, input = 'bench' WHERE id = ?",
-      args: [items, job.id],
-    });
+    const request = { url, body: '{"q":"{{q}}"}' };
+    jobId = (await store.jobs.create({ name: "bench", request, options: {}, now: Date.now() })).id;
   } finally {
     store.close();
   }
+  // One generated INSERT, faster than importing a million rows through the store.
+  await execute(`file:${path}`, [
+    {
+      sql: `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+            INSERT INTO items (job, seq, key, vars, updated)
+            SELECT ?, i, 'k' || i, json_object('q', 'query ' || i), 0 FROM n`,
+      args: [items, jobId],
+    },
+    {
+      sql: "UPDATE jobs SET next_seq = ?, imported = 1, input = 'bench' WHERE id = ?",
+      args: [items, jobId],
+    },
+  ]);
   return performance.now() - started;
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = new Set(["authorization", "cookie", "proxy-authorization"]);
@@ -54,7 +55,7 @@ export async function fetchFollowing(
   init: RequestInit,
   options: FetchFollowingOptions = {},
 ): Promise<FollowedResponse> {
-  const { maxRedirects = 10, fetch = globalThis.fetch } = options;
+  const { maxRedirects = DEFAULTS.maxRedirects, fetch = globalThis.fetch } = options;
   let current = url;
   let next: RequestInit = { ...init, redirect: "manual" };
   for (let redirects = 0;; redirects++) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 import { deadline } from "./deadline.ts";
 import { fetchFollowing } from "./fetch_following.ts";
 import type { AttemptFailure } from "../run/outcome.ts";
@@ -53,11 +54,11 @@ export async function send(
   options: SendOptions = {},
 ): Promise<SendResult> {
   const {
-    timeoutMs = 30_000,
-    maxBodyBytes = 10_000_000,
+    timeoutMs = DEFAULTS.timeoutMs,
+    maxBodyBytes = DEFAULTS.maxBodyBytes,
     signal,
     fetch = globalThis.fetch,
-    maxRedirects = 10,
+    maxRedirects = DEFAULTS.maxRedirects,
   } = options;
   const started = performance.now();
   const limit = deadline(timeoutMs, signal);

@@ -105,12 +105,12 @@ export async function prepareJob(
     onProgress,
     now = Date.now,
   } = options;
-  const existing = await store.findJob(name);
-  const settings = { request: JSON.stringify(request), options: JSON.stringify(runOptions) };
+  const existing = await store.jobs.find(name);
+  const settings = { request, options: runOptions };
 
   if (existing && (!input || (existing.imported && inputId && existing.input === inputId))) {
-    await store.updateJob(existing.id, settings, now());
-    return { job: (await store.findJob(name))!, resumed: true, read: 0, imported: 0 };
+    await store.jobs.update(existing.id, settings, now());
+    return { job: (await store.jobs.find(name))!, resumed: true, read: 0, imported: 0 };
   }
   if (!input) {
     throw new InputError(`No input given and no job named "${name}" in ${store.url}`);
@@ -130,7 +130,7 @@ export async function prepareJob(
     // for the import only, so that a run's memory stays what it was.
     await tx.cacheSize(IMPORT_CACHE_KIB);
     try {
-      const job = existing ?? await tx.createJob({ name, ...settings, now: now() });
+      const job = existing ?? await tx.jobs.create({ name, ...settings, now: now() });
       let seq = job.nextSeq;
       let read = 0;
       let imported = 0;
@@ -140,19 +140,19 @@ export async function prepareJob(
         rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);
         read++;
         if (rows.length >= batchSize) {
-          imported += await tx.importItems(job.id, rows, now());
+          imported += await tx.queue.importItems(job.id, rows, now());
           rows = [];
           onProgress?.(read);
         }
       }
-      if (rows.length > 0) imported += await tx.importItems(job.id, rows, now());
+      if (rows.length > 0) imported += await tx.queue.importItems(job.id, rows, now());
       onProgress?.(read);
-      await tx.updateJob(job.id, {
+      await tx.jobs.update(job.id, {
         ...settings,
         input: inputId ?? existing?.input ?? null,
         imported: true,
       }, now());
-      return { job: (await tx.findJob(name))!, resumed: existing !== undefined, read, imported };
+      return { job: (await tx.jobs.find(name))!, resumed: existing !== undefined, read, imported };
     } finally {
       // Never hides the import's own error; a failed transaction rolls back anyway.
       await tx.cacheSize(undefined).catch(() => {});

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 
 /** Options for {@linkcode CircuitBreaker}. */
 export interface CircuitBreakerOptions {
@@ -56,8 +57,8 @@ export class CircuitBreaker {
 
   constructor(options: CircuitBreakerOptions = {}) {
     const {
-      threshold = 10,
-      cooldownMs = 10_000,
+      threshold = DEFAULTS.breakerThreshold,
+      cooldownMs = DEFAULTS.breakerCooldownMs,
       maxCooldownMs = 300_000,
       probeTimeoutMs = 60_000,
     } = options;

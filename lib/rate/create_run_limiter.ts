@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 import type { AdaptiveRateOptions } from "./adaptive_rate.ts";
 import type { CircuitBreakerOptions } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -41,8 +42,8 @@ export interface RunLimiterOptions {
  * import { openStore } from "../store/store.ts";
  * import assert from "node:assert/strict";
  * const store = await openStore(":memory:");
- * const job = { name: "j", request: JSON.stringify({ url: "http://127.0.0.1:1/" }) };
- * const limiter = createRunLimiter(store, job, { rate: { kind: "auto" } });
+ * const job = { name: "j", request: { url: "http://127.0.0.1:1/" } };
+ * const limiter = createRunLimiter(store.budget, job, { rate: { kind: "auto" } });
  * assert.equal(limiter.report().adaptive?.rate, 10);
  * await limiter.close();
  * store.close();
@@ -50,25 +51,22 @@ export interface RunLimiterOptions {
  */
 export function createRunLimiter(
   store: BudgetStore,
-  job: { name: string; request: string },
+  job: { name: string; request: { url?: unknown } },
   options: RunLimiterOptions = {},
 ): RateLimiter {
   const {
-    rate = { kind: "windows", windows: [{ limit: 10, periodMs: 1000 }] },
-    burst = 1,
+    rate = { kind: "windows", windows: [{ limit: DEFAULTS.ratePerSecond, periodMs: 1000 }] },
+    burst = DEFAULTS.burst,
     clock = systemClock,
     breaker = {},
     adaptive = {},
-    maxRetryAfterMs = 300_000,
-    timeoutMs = 30_000,
+    maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
+    timeoutMs = DEFAULTS.timeoutMs,
   } = options;
   const windows = rate.kind === "windows" ? rate.windows : [];
   const long = persistedWindows(windows);
-  let url = "";
-  try {
-    url = String(JSON.parse(job.request).url ?? "");
-  } catch { /* no URL: the budget is the job's own */ }
-  const scope = options.budgetScope ?? budgetScope(url, job.name);
+  // Without a URL, the budget is the job's own.
+  const scope = options.budgetScope ?? budgetScope(String(job.request.url ?? ""), job.name);
   return new RateLimiter({
     windows,
     burst,

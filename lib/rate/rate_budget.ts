@@ -14,12 +14,12 @@
  */
 import type { RateWindow } from "./rate_spec.ts";
 
-/** The two statements the budget needs; {@linkcode Store} implements them. */
+/** The two statements the budget needs; the store's `budget` repository implements them. */
 export interface BudgetStore {
   /** Usage rows of `scope` in buckets starting at or after `since`. */
-  budgetUsage(scope: string, since: number): Promise<{ at: number; used: number }[]>;
+  usage(scope: string, since: number): Promise<{ at: number; used: number }[]>;
   /** Adds `delta` (negative to give back) to the bucket starting at `at`; drops buckets before `pruneBefore`. */
-  addBudgetUsage(scope: string, at: number, delta: number, pruneBefore: number): Promise<void>;
+  addUsage(scope: string, at: number, delta: number, pruneBefore: number): Promise<void>;
 }
 
 /** Options for {@linkcode RateBudget}. */
@@ -70,7 +70,7 @@ export function budgetScope(urlTemplate: string, jobName: string): string {
  * import assert from "node:assert/strict";
  * const store = await openStore(":memory:");
  * const day = { limit: 2, periodMs: 86_400_000 };
- * const budget = new RateBudget(store, "api", [day]);
+ * const budget = new RateBudget(store.budget, "api", [day]);
  * assert.equal(await budget.reserve(0), 0);
  * assert.ok(budget.take());
  * assert.equal(await budget.reserve(0), 0);
@@ -138,7 +138,7 @@ export class RateBudget {
   async reserve(now: number): Promise<number> {
     const bucket = Math.floor(now / this.#bucketMs) * this.#bucketMs;
     const since = bucket - this.#longest;
-    const rows = (await this.#store.budgetUsage(this.#scope, since)).sort((a, b) => a.at - b.at);
+    const rows = (await this.#store.usage(this.#scope, since)).sort((a, b) => a.at - b.at);
     let room = Infinity;
     let retryAt = 0;
     for (const w of this.#windows) {
@@ -160,7 +160,7 @@ export class RateBudget {
     }
     if (room < 1) return Math.max(retryAt, now + 1);
     const n = Math.min(this.#chunk, room);
-    await this.#store.addBudgetUsage(this.#scope, bucket, n, since);
+    await this.#store.addUsage(this.#scope, bucket, n, since);
     // Leftovers of an older reservation were given back by close() only; keep counting them.
     this.#tokens += n;
     this.#tokenBucket = bucket;
@@ -172,7 +172,7 @@ export class RateBudget {
     const unused = this.#tokens;
     this.#tokens = 0;
     if (unused > 0) {
-      await this.#store.addBudgetUsage(
+      await this.#store.addUsage(
         this.#scope,
         this.#tokenBucket,
         -unused,

@@ -12,6 +12,7 @@ import {
   type AdaptiveRateOptions,
   type AdaptiveRateSnapshot,
 } from "./adaptive_rate.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { parseRetryAfter } from "../run/backoff.ts";
 import {
   CircuitBreaker,
@@ -117,13 +118,13 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions = {}) {
     const {
       windows = [],
-      burst = 1,
+      burst = DEFAULTS.burst,
       clock = systemClock,
       serverQuota = {},
       adaptive,
       breaker,
       budget,
-      maxRetryAfterMs = 300_000,
+      maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
     } = options;
     if (!Number.isInteger(burst) || burst < 1) {
       throw new RangeError(`Cannot use burst as a positive integer: current value is '${burst}'`);
@@ -146,11 +147,6 @@ export class RateLimiter {
   /** Requests granted so far. */
   get granted(): number {
     return this.#granted;
-  }
-
-  /** Callers waiting for a slot. */
-  get waiting(): number {
-    return this.#queue.length;
   }
 
   /** Time until which no request is granted (0 when none). */

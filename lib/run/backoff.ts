@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 
 /** Options for {@linkcode backoffDelay}. */
 export interface BackoffOptions {
@@ -28,7 +29,8 @@ export interface BackoffOptions {
  * ```
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const { baseMs = 500, capMs = 60_000, random = Math.random } = options;
+  const { baseMs = DEFAULTS.retryBaseMs, capMs = DEFAULTS.retryCapMs, random = Math.random } =
+    options;
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

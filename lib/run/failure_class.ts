@@ -23,8 +23,8 @@ export type FailureClass =
 /** Every class, with what it means (for help texts and docs). */
 export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
   http_4xx: "a 4xx answer other than 429",
-  http_5xx: "a 5xx answer",
-  throttled: "429 (or 503 with Retry-After) more often than --max-throttled",
+  http_5xx: "a 5xx answer (a 503 with Retry-After included)",
+  throttled: "a 429 answer; an item fails after more than --max-throttled of them",
   timeout: "no answer within --timeout",
   network: "connection refused, reset or failed",
   render: "the request could not be built from the template and the query",
@@ -35,8 +35,24 @@ export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
 };
 
 /**
- * The class of a failed attempt from its HTTP status and, without one, the
- * kind of failure `send` reported.
+ * The names `sluice status` prints and `sluice retry --status` takes for the
+ * classes they single out; every other class is counted as `other`.
+ */
+export const FAILURE_GROUPS = {
+  "429": "throttled",
+  "4xx": "http_4xx",
+  "5xx": "http_5xx",
+  timeout: "timeout",
+  network: "network",
+} as const satisfies Record<string, FailureClass>;
+
+/** A name of {@linkcode FAILURE_GROUPS}. */
+export type FailureGroup = keyof typeof FAILURE_GROUPS;
+
+/**
+ * The class of a failed attempt: from its HTTP status when that is a 4xx or
+ * 5xx (whatever else went wrong, so a 503 throttled too often is `http_5xx`),
+ * else from the kind of failure `send` reported.
  *
  * @example Usage
  * ```ts
@@ -45,14 +61,14 @@ export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
  * assert.equal(failureClass(404), "http_4xx");
  * assert.equal(failureClass(429), "throttled");
  * assert.equal(failureClass(undefined, "timeout"), "timeout");
+ * assert.equal(failureClass(502, "body_too_large"), "http_5xx");
+ * assert.equal(failureClass(200, "body_too_large"), "body_too_large");
  * ```
  */
 export function failureClass(status: number | undefined, kind?: string): FailureClass {
   if (status === 429) return "throttled";
   if (status !== undefined && status >= 400 && status < 500) return "http_4xx";
-  if (status !== undefined && status >= 500 && status < 600) {
-    return kind === undefined ? "http_5xx" : isFailureClass(kind) ? kind : "http_5xx";
-  }
+  if (status !== undefined && status >= 500 && status < 600) return "http_5xx";
   if (kind !== undefined && isFailureClass(kind)) return kind;
   return "other";
 }

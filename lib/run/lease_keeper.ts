@@ -5,8 +5,18 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import type { Store } from "../store/store.ts";
+import type { LeaseRepository } from "../store/leases.ts";
+import type { WorkerRepository } from "../store/workers.ts";
+
+/** What a lease keeper reads and writes: leases and worker registrations. */
+export interface LeaseStore {
+  /** Lease statements. */
+  readonly leases: Pick<LeaseRepository, "release" | "renew" | "recover">;
+  /** Worker registrations. */
+  readonly workers: Pick<WorkerRepository, "heartbeat" | "list" | "remove">;
+}
 
 /** Options for {@linkcode LeaseKeeper}. */
 export interface LeaseKeeperOptions {
@@ -37,7 +47,7 @@ export interface LeaseKeeperOptions {
  * import { LeaseKeeper } from "./lease_keeper.ts";
  * import assert from "node:assert/strict";
  * const store = await openStore(":memory:");
- * const job = await store.createJob({ name: "j", request: "{}", options: "{}", now: 0 });
+ * const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
  * const keeper = new LeaseKeeper(store, job.id, { leaseMs: 1000 });
  * assert.equal(await keeper.start(), 0);
  * await keeper.stop();
@@ -45,8 +55,9 @@ export interface LeaseKeeperOptions {
  * ```
  */
 export class LeaseKeeper {
+  /** This worker's lease owner name: `host:pid:random`. */
   readonly owner: string;
-  readonly #store: Store;
+  readonly #store: LeaseStore;
   readonly #jobId: number;
   readonly #leaseMs: number;
   readonly #clock: Clock;
@@ -58,9 +69,10 @@ export class LeaseKeeper {
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> = Promise.resolve();
 
-  constructor(store: Store, jobId: number, options: LeaseKeeperOptions = {}) {
+  /** Keeps the leases of job `jobId` in `store`; nothing happens before {@linkcode LeaseKeeper.start}. */
+  constructor(store: LeaseStore, jobId: number, options: LeaseKeeperOptions = {}) {
     const {
-      leaseMs = 60_000,
+      leaseMs = DEFAULTS.leaseMs,
       clock = systemClock,
       host = hostname(),
       pid = Deno.pid,
@@ -86,7 +98,7 @@ export class LeaseKeeper {
     // Before registering: a worker listed in `workers` already holds its lock.
     if (this.#livenessLock) this.#lock = holdLivenessLock(this.owner);
     const now = this.#clock.now();
-    await this.#store.heartbeat(this.#worker(), now);
+    await this.#store.workers.heartbeat(this.#worker(), now);
     const recovered = await this.recover();
     this.#timer = setInterval(() => {
       this.#beating = this.#beating.then(() => this.#beat()).catch(() => {});
@@ -98,15 +110,15 @@ export class LeaseKeeper {
   async recover(): Promise<number> {
     const now = this.#clock.now();
     const dead: string[] = [];
-    for (const worker of await this.#store.workers(this.#jobId)) {
+    for (const worker of await this.#store.workers.list(this.#jobId)) {
       if (worker.id === this.owner) continue;
       const gone = worker.host === this.#host
         ? this.#isAlive(worker) === false || worker.heartbeat < now - this.#leaseMs
         : worker.heartbeat < now - this.#leaseMs;
       if (gone) dead.push(worker.id);
     }
-    const recovered = await this.#store.recoverLeases(this.#jobId, now, dead);
-    await this.#store.removeWorkers(dead);
+    const recovered = await this.#store.leases.recover(this.#jobId, now, dead);
+    await this.#store.workers.remove(dead);
     return recovered;
   }
 
@@ -115,8 +127,8 @@ export class LeaseKeeper {
     clearInterval(this.#timer);
     await this.#beating;
     if (options.release ?? true) {
-      await this.#store.releaseOwner(this.#jobId, this.owner, this.#clock.now());
-      await this.#store.removeWorkers([this.owner]);
+      await this.#store.leases.release(this.#jobId, this.owner, this.#clock.now());
+      await this.#store.workers.remove([this.owner]);
       // After the registration is gone: nobody checks this lock any more.
       releaseLivenessLock(this.owner, this.#lock);
     } else {
@@ -128,8 +140,8 @@ export class LeaseKeeper {
 
   async #beat(): Promise<void> {
     const now = this.#clock.now();
-    await this.#store.heartbeat(this.#worker(), now);
-    await this.#store.renewLeases(this.#jobId, this.owner, now + this.#leaseMs);
+    await this.#store.workers.heartbeat(this.#worker(), now);
+    await this.#store.leases.renew(this.#jobId, this.owner, now + this.#leaseMs);
   }
 
   #worker() {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 import { backoffDelay, type BackoffOptions, parseRetryAfter } from "./backoff.ts";
 
 /** Options of the outcome policy. */
@@ -42,8 +43,6 @@ export type Outcome =
   | { kind: "retry"; delayMs: number; reason: string }
   | { kind: "throttled"; cooldownMs: number; reason: string };
 
-const DEFAULT_RETRY_STATUSES = [408, 425, 500, 502, 503, 504];
-
 /**
  * Decides an attempt's outcome.
  *
@@ -78,11 +77,11 @@ export function decideOutcome(
   now: number,
 ): Outcome {
   const {
-    maxAttempts = 5,
-    maxThrottled = 50,
-    maxRetryAfterMs = 300_000,
-    defaultThrottleMs = 1_000,
-    retryStatuses = DEFAULT_RETRY_STATUSES,
+    maxAttempts = DEFAULTS.maxAttempts,
+    maxThrottled = DEFAULTS.maxThrottled,
+    maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
+    defaultThrottleMs = DEFAULTS.defaultThrottleMs,
+    retryStatuses = DEFAULTS.retryStatuses,
     backoff = {},
   } = policy;
   const { status, headers, failure } = observation;

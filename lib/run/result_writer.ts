@@ -1,65 +1,71 @@
 /**
- * Buffers item outcomes and writes them in few, large transactions: by size
- * or after a short delay, whichever comes first.
+ * Group commit of item outcomes: each caller hands over one outcome and waits
+ * until it is committed; outcomes that arrive while a write is under way go
+ * together in the next one, so a busy run writes few, large transactions.
  *
  * @module
  */
-import type { ItemUpdate, Store } from "../store/store.ts";
+import { DEFAULTS } from "../defaults.ts";
+import type { ItemUpdate, ResultStore, WrittenResults } from "../store/results.ts";
 
 /** Options for {@linkcode ResultWriter}. */
 export interface ResultWriterOptions {
-  /** Flush when this many outcomes are buffered. @default 1000 */
+  /** Write at once when this many outcomes are buffered. @default 1000 */
   batchSize?: number;
-  /** Flush at most this long after the first buffered outcome. @default 200 */
-  flushMs?: number;
-  /** Called after each successful flush with the rows written. */
+  /** Tell which done and failed outcomes were applied (`WrittenResults.finished`). @default false */
+  confirm?: boolean;
+  /** Called after each successful write with the outcomes written and how many applied. */
   onFlush?: (updates: readonly ItemUpdate[], applied: number) => void;
-  /** Called once if a flush fails; the writer then refuses new work. */
+  /** Called once if a write fails; the writer then refuses new work. */
   onError?: (error: unknown) => void;
 }
 
+const NOTHING_WRITTEN: WrittenResults = { applied: 0, finished: undefined };
+
 /**
  * Collects {@linkcode ItemUpdate}s and writes each batch in one transaction.
- * Only complete updates are buffered: await the response body *before*
- * calling {@linkcode ResultWriter.add}, so a flush can never lose a row.
+ * Only complete updates are handed over: await the response body *before*
+ * calling {@linkcode ResultWriter.commit}, so a write can never lose a row.
  *
  * @example Usage
  * ```ts
  * import { openStore } from "../store/store.ts";
  * import { ResultWriter } from "./result_writer.ts";
+ * import assert from "node:assert/strict";
  * const store = await openStore(":memory:");
- * const writer = new ResultWriter(store, "me", 1, { batchSize: 10 });
+ * const writer = new ResultWriter(store.results, "me", 1, { batchSize: 10 });
  * await writer.close();
+ * assert.equal(writer.written, 0);
  * store.close();
  * ```
  */
 export class ResultWriter {
-  readonly #store: Store;
+  readonly #store: ResultStore;
   readonly #owner: string;
   readonly #jobId: number;
   readonly #batchSize: number;
-  readonly #flushMs: number;
+  readonly #confirm: boolean;
   readonly #onFlush: ResultWriterOptions["onFlush"];
   readonly #onError: ResultWriterOptions["onError"];
   #buffer: ItemUpdate[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #flushing: Promise<void> = Promise.resolve();
-  #next: Promise<void> | undefined;
+  #flushing: Promise<WrittenResults> = Promise.resolve(NOTHING_WRITTEN);
+  #next: Promise<WrittenResults> | undefined;
   #error: unknown;
   #written = 0;
 
-  constructor(store: Store, owner: string, jobId: number, options: ResultWriterOptions = {}) {
-    const { batchSize = 1000, flushMs = 200, onFlush, onError } = options;
+  /** Writes `owner`'s outcomes of job `jobId` through `store`. */
+  constructor(store: ResultStore, owner: string, jobId: number, options: ResultWriterOptions = {}) {
+    const { batchSize = DEFAULTS.batchSize, confirm = false, onFlush, onError } = options;
     this.#store = store;
     this.#owner = owner;
     this.#jobId = jobId;
     this.#batchSize = batchSize;
-    this.#flushMs = flushMs;
+    this.#confirm = confirm;
     this.#onFlush = onFlush;
     this.#onError = onError;
   }
 
-  /** Outcomes waiting for a flush. */
+  /** Outcomes waiting for a write. */
   get buffered(): number {
     return this.#buffer.length;
   }
@@ -74,26 +80,13 @@ export class ResultWriter {
     return this.#error;
   }
 
-  /** Buffers one outcome; may start a flush. Throws once a flush has failed. */
-  add(update: ItemUpdate): void {
-    if (this.#error) throw this.#error;
-    this.#buffer.push(update);
-    if (this.#buffer.length >= this.#batchSize) {
-      void this.flush().catch(() => {});
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush().catch(() => {});
-      }, this.#flushMs);
-    }
-  }
-
   /**
    * Buffers one outcome and resolves once it is committed (group commit): a
-   * flush starts at once, or as soon as the flush under way ends, and takes
+   * write starts at once, or as soon as the write under way ends, and takes
    * every outcome buffered by then. A caller that awaits this before taking
-   * new work holds at most one flush's delay, and never has an answer that is
-   * only in memory when the process dies. Rejects if the write fails.
+   * new work holds at most one write's delay, and never has an answer that is
+   * only in memory when the process dies. Resolves with what the write of its
+   * batch did; rejects if the write fails.
    *
    * @example Usage
    * ```ts
@@ -101,19 +94,20 @@ export class ResultWriter {
    * import { ResultWriter } from "./result_writer.ts";
    * import assert from "node:assert/strict";
    * const store = await openStore(":memory:");
-   * const job = await store.createJob({ name: "j", request: "{}", options: "{}", now: 0 });
-   * await store.importItems(job.id, [[0, "a", "{}"]], 0);
-   * const [item] = await store.claim(job.id, "me", 1, 0, 60_000);
-   * const writer = new ResultWriter(store, "me", job.id);
-   * await writer.commit({
+   * const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
+   * await store.queue.importItems(job.id, [[0, "a", "{}"]], 0);
+   * const [item] = await store.queue.claim(job.id, "me", 1, 0, 60_000);
+   * const writer = new ResultWriter(store.results, "me", job.id, { confirm: true });
+   * const written = await writer.commit({
    *   id: item!.id, status: "done", attempts: 1, throttled: 0, nextAt: 0,
-   *   lastStatus: 200, lastError: null, possiblySent: 0, sent: 1,
+   *   lastStatus: 200, lastError: null, errorClass: null, possiblySent: 0, sent: 1,
    * });
-   * assert.equal((await store.counts(job.id)).done, 1);
+   * assert.ok(written.finished?.has(item!.id));
+   * assert.equal((await store.queue.counts(job.id)).done, 1);
    * store.close();
    * ```
    */
-  commit(update: ItemUpdate): Promise<void> {
+  commit(update: ItemUpdate): Promise<WrittenResults> {
     if (this.#error) return Promise.reject(this.#error);
     this.#buffer.push(update);
     if (this.#buffer.length >= this.#batchSize) return this.flush();
@@ -125,20 +119,19 @@ export class ResultWriter {
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */
-  flush(): Promise<void> {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+  flush(): Promise<WrittenResults> {
     const batch = this.#buffer;
     this.#buffer = [];
     this.#flushing = this.#flushing.then(async () => {
       if (this.#error) throw this.#error;
-      if (batch.length === 0) return;
+      if (batch.length === 0) return NOTHING_WRITTEN;
       try {
-        const applied = await this.#store.writeResults(this.#owner, this.#jobId, batch, Date.now());
-        this.#written += applied;
-        this.#onFlush?.(batch, applied);
+        const written = await this.#store.write(this.#owner, this.#jobId, batch, Date.now(), {
+          confirm: this.#confirm,
+        });
+        this.#written += written.applied;
+        this.#onFlush?.(batch, written.applied);
+        return written;
       } catch (error) {
         this.#error = error;
         this.#onError?.(error);
@@ -148,7 +141,7 @@ export class ResultWriter {
     return this.#flushing;
   }
 
-  /** Flushes and stops the timer. */
+  /** Writes what is left. */
   async close(): Promise<void> {
     await this.flush();
   }

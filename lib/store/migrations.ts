@@ -5,6 +5,23 @@
  * @module
  */
 
+/**
+ * The failure class of a row written before the column existed, from its
+ * status and error text as `sluice status` classed them then: the status
+ * first (429, other 4xx, 5xx), then the message's prefix.
+ */
+function classOf(status: string, error: string): string {
+  return `CASE WHEN ${status} = 429 THEN 'throttled'
+               WHEN ${status} BETWEEN 400 AND 499 THEN 'http_4xx'
+               WHEN ${status} BETWEEN 500 AND 599 THEN 'http_5xx'
+               WHEN ${error} LIKE 'timeout%' THEN 'timeout'
+               WHEN ${error} LIKE 'network%' THEN 'network'
+               WHEN ${error} LIKE 'render:%' THEN 'render'
+               WHEN ${error} LIKE 'response body over %' THEN 'body_too_large'
+               WHEN ${error} LIKE 'more than % redirects%' THEN 'too_many_redirects'
+               ELSE 'other' END`;
+}
+
 /** Each entry moves the schema from version `index` to `index + 1`. */
 export const MIGRATIONS: readonly string[][] = [
   [
@@ -91,6 +108,29 @@ export const MIGRATIONS: readonly string[][] = [
     // Counting the possibly-sent items without reading every row: a restart
     // with millions of items counts them before its first request.
     `CREATE INDEX IF NOT EXISTS items_possibly_sent ON items (job) WHERE possibly_sent > 0`,
+  ],
+  [
+    // The class of an attempt's failure (lib/run/failure_class.ts), so that
+    // `status`, `retry --status` and the dashboard stop matching message text.
+    `ALTER TABLE items ADD COLUMN error_class TEXT`,
+    `ALTER TABLE responses ADD COLUMN error_class TEXT`,
+    `UPDATE items SET error_class = ${classOf("last_status", "last_error")}
+     WHERE last_error IS NOT NULL`,
+    `UPDATE responses SET error_class = ${classOf("status", "error")} WHERE error IS NOT NULL`,
+  ],
+  [
+    // The dashboard's charts over a whole run: latency percentiles of the last
+    // seconds (p50_ms and p95_ms are since the start), responses by status (JSON,
+    // cumulative), requests in flight and allowed, cooldowns, pauses, the rate allowed.
+    `ALTER TABLE snapshots ADD COLUMN recent_p50_ms REAL`,
+    `ALTER TABLE snapshots ADD COLUMN recent_p95_ms REAL`,
+    `ALTER TABLE snapshots ADD COLUMN recent_p99_ms REAL`,
+    `ALTER TABLE snapshots ADD COLUMN statuses TEXT`,
+    `ALTER TABLE snapshots ADD COLUMN inflight INTEGER`,
+    `ALTER TABLE snapshots ADD COLUMN concurrency INTEGER`,
+    `ALTER TABLE snapshots ADD COLUMN cooldown_until INTEGER`,
+    `ALTER TABLE snapshots ADD COLUMN paused INTEGER`,
+    `ALTER TABLE snapshots ADD COLUMN rate_limit REAL`,
   ],
 ];
 

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { openStore } from "../../lib/store/store.ts";
 import { serveMockApi } from "../../lib/mock/mock_server.ts";
 import { prng, readClient, SluiceProcess, writeLocked, writeQueries } from "../_sluice_process.ts";
 
@@ -172,9 +171,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     const last = await new SluiceProcess(["run", queries, ...common]).exited;
     log(`final run: exit ${last.code}\n${last.stderr}`);
 
-    const store = await openStore(`file:${dbPath}`);
+    // A connection of its own: the run's rows as the database holds them.
+    const client = readClient(dbPath);
     try {
-      const one = async (sql: string) => Number((await store.client.execute(sql)).rows[0]?.[0]);
+      const one = async (sql: string) => Number((await client.execute(sql)).rows[0]?.[0]);
       const done = await one("SELECT count(*) FROM items WHERE status = 'done'");
       const responses = await one("SELECT count(*) FROM responses");
       const itemsWithSeveralRows = await one(
@@ -182,10 +182,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
       );
       const possiblySent = await one("SELECT count(*) FROM items WHERE possibly_sent > 0");
       const prefix = String(
-        (await store.client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0],
+        (await client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0],
       );
       const flagged = new Set(
-        (await store.client.execute("SELECT seq FROM items WHERE possibly_sent > 0")).rows
+        (await client.execute("SELECT seq FROM items WHERE possibly_sent > 0")).rows
           .map((r) => `${prefix}:${r[0]}`),
       );
       let unanswered = 0;
@@ -223,7 +223,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
         elapsedMs: Math.round(performance.now() - started),
       };
     } finally {
-      store.close();
+      client.close();
     }
   } finally {
     await server.shutdown();

@@ -25,7 +25,7 @@ async function run(url: string, clock: FakeClock, n: number, tickMs: number) {
   const limiter = new RateLimiter({
     windows: [{ limit: 100, periodMs: 1000 }, day],
     clock,
-    budget: new RateBudget(store, "https://api.example.com", [day]),
+    budget: new RateBudget(store.budget, "https://api.example.com", [day]),
   });
   const times: number[] = [];
   const all = Promise.all(
@@ -51,7 +51,9 @@ Deno.test("A daily budget holds across runs: a second run only gets what is left
     assert.deepEqual(second, [3_600_000, 3_600_010]);
     // A third run must wait until the first second of usage leaves the 24-hour window.
     const store = await openStore(url);
-    const budget = new RateBudget(store, "https://api.example.com", [{ limit: 5, periodMs: DAY }]);
+    const budget = new RateBudget(store.budget, "https://api.example.com", [
+      { limit: 5, periodMs: DAY },
+    ]);
     assert.equal(await budget.reserve(clock.now()), T0 + DAY + 1000);
     assert.equal(await budget.reserve(T0 + DAY + 1000), 0);
     assert.equal(budget.reserved, 1); // a chunk is 1% of the limit, at least 1
@@ -63,21 +65,21 @@ Deno.test("RateBudget reserves in chunks, gives back the unused, and over-counts
   await withDb(async (url) => {
     const store = await openStore(url);
     const windows = [{ limit: 1000, periodMs: DAY }];
-    const budget = new RateBudget(store, "s", windows, { chunk: 10 });
+    const budget = new RateBudget(store.budget, "s", windows, { chunk: 10 });
     assert.equal(await budget.reserve(T0), 0);
     assert.ok(budget.take());
     assert.equal(budget.reserved, 9);
     await budget.close(); // a clean stop gives 9 back
     const used = async () =>
-      (await store.budgetUsage("s", T0 - DAY)).reduce((sum, r) => sum + r.used, 0);
+      (await store.budget.usage("s", T0 - DAY)).reduce((sum, r) => sum + r.used, 0);
     assert.equal(await used(), 1);
-    const crashed = new RateBudget(store, "s", windows, { chunk: 10 });
+    const crashed = new RateBudget(store.budget, "s", windows, { chunk: 10 });
     await crashed.reserve(T0 + 5);
     crashed.take();
     // No close(): the whole chunk stays counted, the safe side for a budget.
     assert.equal(await used(), 11);
     // Other scopes are counted apart.
-    assert.deepEqual(await store.budgetUsage("other", 0), []);
+    assert.deepEqual(await store.budget.usage("other", 0), []);
     store.close();
   });
 });
@@ -85,9 +87,9 @@ Deno.test("RateBudget reserves in chunks, gives back the unused, and over-counts
 Deno.test("RateBudget counts every window and never goes over any", async () => {
   const rows = new Map<number, number>();
   const fake = {
-    budgetUsage: (_scope: string, since: number) =>
+    usage: (_scope: string, since: number) =>
       Promise.resolve([...rows].filter(([at]) => at >= since).map(([at, used]) => ({ at, used }))),
-    addBudgetUsage: (_scope: string, at: number, delta: number) => {
+    addUsage: (_scope: string, at: number, delta: number) => {
       rows.set(at, Math.max(0, (rows.get(at) ?? 0) + delta));
       return Promise.resolve();
     },
@@ -123,9 +125,9 @@ Deno.test("budgetScope() and persistedWindows() pick what the database keeps", (
 Deno.test("createRunLimiter() keeps a daily budget in the job's database", async () => {
   await withDb(async (url) => {
     const store = await openStore(url);
-    const job = { name: "j", request: JSON.stringify({ url: "http://127.0.0.1:9/search" }) };
+    const job = { name: "j", request: { url: "http://127.0.0.1:9/search" } };
     const rate = parseRate("100/s,2/day");
-    const limiter = createRunLimiter(store, job, { rate, breaker: false });
+    const limiter = createRunLimiter(store.budget, job, { rate, breaker: false });
     // The first request goes alone until answered (to learn the server's headers).
     const first = await limiter.acquire();
     limiter.observe(first, { status: 200, headers: undefined, now: Date.now() });
@@ -136,7 +138,7 @@ Deno.test("createRunLimiter() keeps a daily budget in the job's database", async
     stop.abort(new Error("no budget left"));
     await assert.rejects(third, /no budget left/);
     await limiter.close();
-    const usage = await store.budgetUsage("http://127.0.0.1:9", 0);
+    const usage = await store.budget.usage("http://127.0.0.1:9", 0);
     assert.equal(usage.reduce((sum, r) => sum + r.used, 0), 2);
     store.close();
   });

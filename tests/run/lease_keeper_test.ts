@@ -18,13 +18,13 @@ Deno.test("a live worker keeps its items; once killed, another takes them back a
 
   const store = await openStore(`file:${t.db}`);
   try {
-    const job = (await store.findJob("job"))!;
+    const job = (await store.jobs.find("job"))!;
     // Alive: its heartbeat is fresh and its lock held, so nothing is taken.
     const peer = new LeaseKeeper(store, job.id, { leaseMs: 60_000 });
     assert.equal(await peer.start(), 0);
     assert.equal((await inspectDb(t.db)).count("inflight"), claimed);
 
-    const [worker] = (await store.workers(job.id)).filter((w) => w.id !== peer.owner);
+    const [worker] = (await store.workers.list(job.id)).filter((w) => w.id !== peer.owner);
     const lockFile = `${Deno.env.get("TMPDIR") || "/tmp"}/sluice-worker-${
       worker!.id.replace(/[^A-Za-z0-9._-]/g, "_")
     }.lock`;

@@ -1,0 +1,195 @@
+/**
+ * One attempt at one item: wait for the limiter's grant, render the request,
+ * send it, and decide what happens to the item next. The result is plain
+ * data, the item's new state and response row ({@linkcode ItemUpdate}), for
+ * the result writer to commit; nothing here touches the database.
+ *
+ * @module
+ */
+import { DEFAULTS } from "../defaults.ts";
+import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
+import { selectHeaders, send } from "../http/send.ts";
+import type { RateLimiter } from "../rate/rate_limiter.ts";
+import type { ClaimedItem } from "../store/queue.ts";
+import type { ItemUpdate, ResponseRow } from "../store/results.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { VERSION } from "../version.ts";
+import { failureClass } from "./failure_class.ts";
+import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
+import type { RunStats } from "./run_stats.ts";
+
+/** Options for {@linkcode createAttempt}. */
+export interface AttemptOptions {
+  /** The job's request template. */
+  template: CompiledTemplate;
+  /** Grants each send, and learns from each answer. */
+  limiter: Pick<RateLimiter, "acquire" | "forget" | "observe" | "pauseUntil">;
+  /** Statistics to count each attempt in. */
+  stats: Pick<RunStats, "attempt" | "failedUnsent">;
+  /** The job's idempotency prefix: an item's key is `<prefix>:<seq>`. */
+  idempotencyPrefix: string;
+  /** Retry and throttling policy. @default {} */
+  policy?: OutcomePolicy;
+  /** Keep the response of every attempt, not only the final one. @default false */
+  keepAttempts?: boolean;
+  /** Name of the idempotency header, or false for none. @default "Idempotency-Key" */
+  idempotencyHeader?: string | false;
+  /** The `User-Agent` header. @default `sluice/<version>` */
+  userAgent?: string;
+  /** Per-attempt timeout. @default 30_000 */
+  timeoutMs?: number;
+  /** Largest response body accepted. @default 10_000_000 */
+  maxBodyBytes?: number;
+  /** Redirects followed per attempt; more fail the item. @default 10 */
+  maxRedirects?: number;
+  /** Reads `{{env.NAME}}` placeholders. @default Deno.env.get */
+  env?: (name: string) => string | undefined;
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Source of time. @default systemClock */
+  clock?: Clock;
+  /** Aborted when no request may start: an item still waiting for its grant goes back unsent. */
+  grantSignal?: AbortSignal;
+  /** Abandons a request in flight: the item goes back, possibly sent. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Builds `attempt(item)`, which resolves to the item's new state and, when
+ * kept, its response row. It rejects only on a programming error.
+ *
+ * @example Usage
+ * ```ts
+ * import { createAttempt } from "./attempt.ts";
+ * import { compileTemplate } from "../job/template.ts";
+ * import { RateLimiter } from "../rate/rate_limiter.ts";
+ * import { RunStats } from "./run_stats.ts";
+ * import assert from "node:assert/strict";
+ * const attempt = createAttempt({
+ *   template: compileTemplate({ url: "http://api.test/?q={{q}}" }),
+ *   limiter: new RateLimiter(),
+ *   stats: new RunStats({ total: 1, done: 0, failed: 0 }),
+ *   idempotencyPrefix: "p",
+ *   fetch: () => Promise.resolve(new Response("ok")),
+ * });
+ * const update = await attempt({ id: 1, seq: 0, key: "a", vars: { q: "x" }, attempts: 0, throttled: 0 });
+ * assert.equal(update.status, "done");
+ * assert.equal(update.response?.body, "ok");
+ * ```
+ */
+export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => Promise<ItemUpdate> {
+  const {
+    template,
+    limiter,
+    stats,
+    idempotencyPrefix,
+    policy = {},
+    keepAttempts = false,
+    idempotencyHeader = DEFAULTS.idempotencyHeader,
+    userAgent = `sluice/${VERSION}`,
+    timeoutMs = DEFAULTS.timeoutMs,
+    maxBodyBytes = DEFAULTS.maxBodyBytes,
+    maxRedirects = DEFAULTS.maxRedirects,
+    env = (name: string) => Deno.env.get(name),
+    fetch = globalThis.fetch,
+    clock = systemClock,
+    grantSignal,
+    signal,
+  } = options;
+  const sendOptions = { timeoutMs, maxBodyBytes, fetch, maxRedirects, signal };
+  let given: Set<string> | undefined;
+
+  return async function attempt(item: ClaimedItem): Promise<ItemUpdate> {
+    let grant: number;
+    try {
+      grant = await limiter.acquire(grantSignal);
+    } catch {
+      return unsent(item, 0);
+    }
+    let request: RenderedRequest;
+    try {
+      request = template.render(item.vars, env);
+    } catch (error) {
+      const reason = `render: ${error instanceof Error ? error.message : String(error)}`;
+      stats.failedUnsent(reason);
+      limiter.forget(grant);
+      return {
+        id: item.id,
+        status: "failed",
+        attempts: item.attempts,
+        throttled: item.throttled,
+        nextAt: 0,
+        lastStatus: null,
+        lastError: reason,
+        errorClass: "render",
+        possiblySent: 0,
+        sent: 0,
+      };
+    }
+    // Header names are case-insensitive: a template's own header wins over a default,
+    // never merged with it into "theirs, ours". The template fixes the names: look once.
+    given ??= new Set(Object.keys(request.headers).map((name) => name.toLowerCase()));
+    if (!given.has("user-agent")) request.headers["user-agent"] = userAgent;
+    if (idempotencyHeader && !given.has(idempotencyHeader.toLowerCase())) {
+      request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;
+    }
+    const result = await send(request, sendOptions);
+    const now = clock.now();
+    if (result.aborted) return unsent(item, 1);
+    limiter.observe(grant, { status: result.status, headers: result.headers, now });
+    const outcome = decideOutcome(result, item, policy, now);
+    const kind = outcome.kind;
+    const error = kind === "done" ? undefined : outcome.reason;
+    stats.attempt(result.status, result.durationMs, kind, error);
+    const final = kind === "done" || kind === "failed";
+    let response: ResponseRow | undefined;
+    if (final || keepAttempts) {
+      response = {
+        seq: item.seq,
+        status: result.status ?? null,
+        durationMs: Math.round(result.durationMs * 100) / 100,
+        headers: selectHeaders(result.headers),
+        body: result.body ?? null,
+        url: result.url ?? null,
+        error: error ?? null,
+        at: now,
+      };
+    }
+    let nextAt = 0;
+    if (kind === "retry") nextAt = now + outcome.delayMs;
+    else if (kind === "throttled") {
+      nextAt = now + outcome.cooldownMs;
+      limiter.pauseUntil(nextAt);
+    }
+    return {
+      id: item.id,
+      status: final ? kind : "pending",
+      // A throttled attempt does not count against maxAttempts.
+      attempts: kind === "throttled" ? item.attempts : item.attempts + 1,
+      throttled: kind === "throttled" ? item.throttled + 1 : item.throttled,
+      nextAt,
+      lastStatus: result.status ?? null,
+      lastError: error ?? null,
+      errorClass: kind === "done" ? null : failureClass(result.status, result.failure?.kind),
+      possiblySent: 0,
+      sent: 1,
+      response,
+    };
+  };
+}
+
+/** The item goes back to the queue as it was, not sent (0) or possibly sent (1). */
+function unsent(item: ClaimedItem, possiblySent: 0 | 1): ItemUpdate {
+  return {
+    id: item.id,
+    status: "pending",
+    attempts: item.attempts,
+    throttled: item.throttled,
+    nextAt: 0,
+    lastStatus: null,
+    lastError: null,
+    errorClass: null,
+    possiblySent,
+    sent: 0,
+  };
+}

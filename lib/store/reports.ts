@@ -1,0 +1,276 @@
+/**
+ * Reading what a job did: failures by reason and by class, the export of
+ * every item with its latest response, failed items, one item with every
+ * attempt. Read-only; JSON columns come out parsed.
+ *
+ * @module
+ */
+import { parseExactJson } from "../job/exact_json.ts";
+import { FAILURE_GROUPS, type FailureClass } from "../run/failure_class.ts";
+import type { Executor } from "./connection.ts";
+
+/** One item with its latest response, as `sluice export` writes it. */
+export interface ExportRow {
+  seq: number;
+  key: string;
+  vars: Record<string, unknown>;
+  state: string;
+  attempts: number;
+  error: string | null;
+  status: number | null;
+  body: string | null;
+  url: string | null;
+  at: number | null;
+  durationMs: number | null;
+}
+
+/** A failed item, as the dashboard lists it. */
+export interface FailedItem {
+  key: string;
+  seq: number;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  errorClass: FailureClass | null;
+  updated: number;
+}
+
+/** Options for {@linkcode ReportRepository.failedItems}. */
+export interface FailedItemsOptions {
+  /** Only items whose last error starts with this text. @default "" */
+  reason?: string;
+  /** Only items whose last error is of this class. @default undefined (any) */
+  errorClass?: FailureClass;
+  /** Items at most. @default 100 */
+  limit?: number;
+  /** Items skipped first. @default 0 */
+  offset?: number;
+  /** Only items whose last answer had this HTTP status. @default undefined (any) */
+  status?: number;
+  /** Only items whose key contains this text. @default "" */
+  keyContains?: string;
+}
+
+/** One stored attempt of an item. */
+export interface AttemptRow {
+  attempt: number;
+  status: number | null;
+  durationMs: number;
+  /** The kept response headers. */
+  headers: Record<string, string> | null;
+  body: string | null;
+  url: string | null;
+  error: string | null;
+  errorClass: FailureClass | null;
+  at: number;
+}
+
+/** One item and every stored attempt, for the dashboard's item page. */
+export interface ItemDetail {
+  seq: number;
+  key: string;
+  vars: Record<string, unknown>;
+  status: string;
+  attempts: number;
+  throttled: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  errorClass: FailureClass | null;
+  possiblySent: number;
+  updated: number;
+  responses: AttemptRow[];
+}
+
+/** `sluice status`'s name for a failure class: see {@linkcode FAILURE_GROUPS}. */
+const GROUP_OF_CLASS = `CASE error_class ${
+  Object.entries(FAILURE_GROUPS).map(([name, cls]) => `WHEN '${cls}' THEN '${name}'`).join(" ")
+} ELSE 'other' END`;
+
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * The read-only reports over a job's items and responses.
+ *
+ * @example Usage
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
+ * await store.queue.importItems(job.id, [[0, "a", '{"q":"x"}']], 0);
+ * const rows = await Array.fromAsync(store.reports.exportRows(job.id));
+ * assert.deepEqual(rows.map((r) => [r.key, r.vars, r.state]), [["a", { q: "x" }, "pending"]]);
+ * assert.deepEqual(await store.reports.failureClasses(job.id), {});
+ * store.close();
+ * ```
+ */
+export class ReportRepository {
+  readonly #db: Executor;
+
+  /** Runs its statements on `db`. */
+  constructor(db: Executor) {
+    this.#db = db;
+  }
+
+  /** Counts of failed items by their last error, most frequent first (at most 20). */
+  async failureReasons(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#db.execute({
+      sql: `SELECT coalesce(last_error, 'http ' || last_status), count(*) FROM items
+            WHERE job = ? AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 20`,
+      args: [jobId],
+    }, "count failures");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
+  /**
+   * Counts of failed items by class of their last error, named as
+   * `sluice retry --status` takes them: 429, 4xx (other), 5xx, timeout,
+   * network, and other (bad template, body too big, too many redirects…).
+   */
+  async failureClasses(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#db.execute({
+      sql: `SELECT ${GROUP_OF_CLASS}, count(*) FROM items
+            WHERE job = ? AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1`,
+      args: [jobId],
+    }, "count failure classes");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
+  /** Counts of failed items by the class of their last error (none recorded: `other`), most first. */
+  async failedByClass(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#db.execute({
+      sql: `SELECT coalesce(error_class, 'other'), count(*) FROM items
+            WHERE job = ? AND status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1`,
+      args: [jobId],
+    }, "count failed classes");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
+  /** Counts of failed items by the HTTP status of their last answer (none: `null`), most first. */
+  async failedStatuses(jobId: number): Promise<{ status: number | null; count: number }[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT last_status, count(*) FROM items WHERE job = ? AND status = 'failed'
+            GROUP BY 1 ORDER BY 2 DESC, 1`,
+      args: [jobId],
+    }, "count failed statuses");
+    return rs.rows.map((r) => ({ status: num(r[0]), count: Number(r[1]) }));
+  }
+
+  /** Pages through a job's items with their latest response, in input order. */
+  async *exportRows(jobId: number, pageSize = 1000): AsyncGenerator<ExportRow> {
+    let after = -1;
+    while (true) {
+      const rs = await this.#db.execute({
+        sql: `SELECT i.id, i.seq, i.key, i.vars, i.status, i.attempts, i.last_error,
+                     coalesce(r.status, i.last_status), r.body, r.url, r.at, r.duration_ms
+              FROM items i LEFT JOIN responses r ON r.item = i.id AND r.attempt =
+                (SELECT max(attempt) FROM responses WHERE item = i.id)
+              WHERE i.job = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+        args: [jobId, after, pageSize],
+      }, "export");
+      for (const r of rs.rows) {
+        yield {
+          seq: Number(r[1]),
+          key: String(r[2]),
+          vars: parseExactJson(String(r[3])) as Record<string, unknown>,
+          state: String(r[4]),
+          attempts: Number(r[5]),
+          error: text(r[6]),
+          status: num(r[7]),
+          body: text(r[8]),
+          url: text(r[9]),
+          at: num(r[10]),
+          durationMs: num(r[11]),
+        };
+      }
+      if (rs.rows.length < pageSize) return;
+      after = Number(rs.rows.at(-1)![0]);
+    }
+  }
+
+  /** Failed items, newest first, optionally only those of one reason or class. */
+  async failedItems(jobId: number, options: FailedItemsOptions = {}): Promise<FailedItem[]> {
+    const { reason = "", errorClass, limit = 100, offset = 0, status, keyContains = "" } = options;
+    const cls = errorClass ?? null;
+    const code = status ?? null;
+    const rs = await this.#db.execute({
+      sql: `SELECT key, seq, attempts, last_status, last_error, error_class, updated FROM items
+            WHERE job = ? AND status = 'failed'
+              AND substr(coalesce(last_error, ''), 1, length(?)) = ?
+              AND (? IS NULL OR error_class = ?)
+              AND (? IS NULL OR last_status = ?) AND instr(key, ?) > 0
+            ORDER BY updated DESC, id LIMIT ? OFFSET ?`,
+      args: [jobId, reason, reason, cls, cls, code, code, keyContains, limit, offset],
+    }, "list failed items");
+    return rs.rows.map((r) => ({
+      key: String(r[0]),
+      seq: Number(r[1]),
+      attempts: Number(r[2]),
+      lastStatus: num(r[3]),
+      lastError: text(r[4]),
+      errorClass: text(r[5]) as FailureClass | null,
+      updated: Number(r[6]),
+    }));
+  }
+
+  /** One item by key with every stored response (oldest attempt first). */
+  async itemWithResponses(jobId: number, key: string): Promise<ItemDetail | undefined> {
+    const rs = await this.#db.batch([
+      {
+        sql: `SELECT id, seq, key, vars, status, attempts, throttled, next_at, last_status,
+                     last_error, error_class, possibly_sent, updated
+              FROM items WHERE job = ? AND key = ?`,
+        args: [jobId, key],
+      },
+      {
+        sql: `SELECT r.attempt, r.status, r.duration_ms, r.headers, r.body, r.url, r.error,
+                     r.error_class, r.at
+              FROM responses r JOIN items i ON r.item = i.id
+              WHERE i.job = ? AND i.key = ? ORDER BY r.attempt`,
+        args: [jobId, key],
+      },
+    ], "read item");
+    const row = rs[0]!.rows[0];
+    if (!row) return undefined;
+    return {
+      seq: Number(row[1]),
+      key: String(row[2]),
+      vars: parseExactJson(String(row[3])) as Record<string, unknown>,
+      status: String(row[4]),
+      attempts: Number(row[5]),
+      throttled: Number(row[6]),
+      nextAt: Number(row[7]),
+      lastStatus: num(row[8]),
+      lastError: text(row[9]),
+      errorClass: text(row[10]) as FailureClass | null,
+      possiblySent: Number(row[11]),
+      updated: Number(row[12]),
+      responses: rs[1]!.rows.map((r) => ({
+        attempt: Number(r[0]),
+        status: num(r[1]),
+        durationMs: Number(r[2]),
+        headers: r[3] === null || r[3] === undefined ? null : JSON.parse(String(r[3])),
+        body: text(r[4]),
+        url: text(r[5]),
+        error: text(r[6]),
+        errorClass: text(r[7]) as FailureClass | null,
+        at: Number(r[8]),
+      })),
+    };
+  }
+
+  /**
+   * The value at JSON `path` (`$.results[0].title`) of the bodies of the first
+   * `limit` stored responses, in input order, with their item's key.
+   */
+  async answerValues(path: string, limit: number): Promise<{ key: string; value: unknown }[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT i.key, json_extract(r.body, ?) FROM items i JOIN responses r ON r.item = i.id
+            ORDER BY i.id LIMIT ?`,
+      args: [path, limit],
+    }, "read answers");
+    return rs.rows.map((r) => ({ key: String(r[0]), value: r[1] }));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The `workers` table: which processes work on a job, and their heartbeats.
+ * Its `rate_share` column is left for workers that split one rate.
+ *
+ * @module
+ */
+import type { Executor } from "./connection.ts";
+
+/** A row of `workers`. */
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  heartbeat: number;
+}
+
+/** A worker as it registers with {@linkcode WorkerRepository.heartbeat}. */
+export interface WorkerInfo {
+  id: string;
+  jobId: number;
+  host: string;
+  pid: number;
+}
+
+/**
+ * Registers workers, refreshes their heartbeats, lists and removes them.
+ *
+ * @example Usage
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * await store.workers.heartbeat({ id: "w1", jobId: 1, host: "h", pid: 7 }, 10);
+ * await store.workers.heartbeat({ id: "w1", jobId: 1, host: "h", pid: 7 }, 20);
+ * assert.deepEqual(await store.workers.list(1), [{ id: "w1", host: "h", pid: 7, heartbeat: 20 }]);
+ * await store.workers.remove(["w1"]);
+ * assert.deepEqual(await store.workers.list(1), []);
+ * store.close();
+ * ```
+ */
+export class WorkerRepository {
+  readonly #db: Executor;
+
+  /** Runs its statements on `db`. */
+  constructor(db: Executor) {
+    this.#db = db;
+  }
+
+  /** Records a worker of the job, or refreshes its heartbeat. */
+  async heartbeat(worker: WorkerInfo, now: number): Promise<void> {
+    await this.#db.execute({
+      sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat`,
+      args: [worker.id, worker.jobId, worker.host, worker.pid, now, now],
+    }, "heartbeat");
+  }
+
+  /** The job's registered workers. */
+  async list(jobId: number): Promise<WorkerRow[]> {
+    const rs = await this.#db.execute({
+      sql: "SELECT id, host, pid, heartbeat FROM workers WHERE job = ?",
+      args: [jobId],
+    }, "list workers");
+    return rs.rows.map((r) => ({
+      id: String(r[0]),
+      host: String(r[1]),
+      pid: Number(r[2]),
+      heartbeat: Number(r[3]),
+    }));
+  }
+
+  /** The share of the job's rate recorded per worker id (workers with none are left out). */
+  async rateShares(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#db.execute({
+      sql: "SELECT id, rate_share FROM workers WHERE job = ? AND rate_share IS NOT NULL",
+      args: [jobId],
+    }, "read rate shares");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
+  /** Removes workers' registrations. */
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db.execute({
+      sql: "DELETE FROM workers WHERE id IN (SELECT value FROM json_each(?))",
+      args: [JSON.stringify(ids)],
+    }, "remove workers");
+  }
+}

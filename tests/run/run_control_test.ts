@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { RunControl } from "../../lib/run/run_control.ts";
+
+Deno.test("RunControl ends a run with the root cause: write, then claim, then task, then cleanup", () => {
+  const errors = {
+    write: new Error("write"),
+    claim: new Error("claim"),
+    task: new Error("task"),
+    cleanup: new Error("cleanup"),
+  };
+  const order = ["cleanup", "task", "claim", "write"] as const;
+  const control = new RunControl();
+  assert.equal(control.failure, undefined);
+  for (const stage of order) {
+    control.fail(stage, errors[stage]);
+    assert.equal(control.failure, errors[stage], `after a ${stage} error`);
+  }
+  // A later error of the same stage does not replace the first.
+  control.fail("task", new Error("second task"));
+  control.fail("write", new Error("second write"));
+  assert.equal(control.failure, errors.write);
+  control.dispose();
+});
+
+Deno.test("RunControl: a stop request holds back new grants, then abandons sends after the grace", async () => {
+  const stop = new AbortController();
+  const control = new RunControl({ signal: stop.signal, graceMs: 1 });
+  assert.deepEqual([control.stopping, control.grantSignal.aborted], [false, false]);
+  stop.abort();
+  assert.deepEqual([control.stopping, control.grantSignal.aborted], [true, true]);
+  assert.equal(control.signal.aborted, false);
+  await new Promise((resolve) => control.signal.addEventListener("abort", resolve));
+  assert.match(String(control.signal.reason), /grace period over/);
+  assert.equal(control.failure, undefined);
+  control.dispose();
+});
+
+Deno.test("RunControl: a failed write stops everything at once; a failed claim only new work", () => {
+  const write = new RunControl();
+  write.fail("write", new Error("disk full"));
+  assert.deepEqual([write.stopping, write.grantSignal.aborted, write.signal.aborted], [
+    true,
+    true,
+    true,
+  ]);
+  assert.equal(write.writeFailed, true);
+  write.dispose();
+
+  const claim = new RunControl();
+  claim.fail("claim", new Error("locked"));
+  assert.deepEqual([claim.stopping, claim.grantSignal.aborted, claim.signal.aborted], [
+    true,
+    true,
+    false,
+  ]);
+  assert.equal(claim.writeFailed, false);
+  claim.dispose();
+
+  const task = new RunControl();
+  task.fail("task", new Error("bug"));
+  assert.deepEqual([task.stopping, task.grantSignal.aborted], [false, false]);
+  task.dispose();
+});
+
+Deno.test("RunControl starts stopped when its signal is already aborted", () => {
+  const control = new RunControl({ signal: AbortSignal.abort() });
+  assert.equal(control.stopping, true);
+  control.dispose();
+});

@@ -1,75 +1,67 @@
 /**
- * sluice as a library: the pieces the CLI is made of.
+ * sluice as a library: push many queries through a rate-limited API, keep
+ * every answer in libSQL, resume after a kill.
  *
- * @example Run a job from a script
- * ```ts ignore
- * import { compileTemplate, openInput, openStore, prepareJob, runJob } from "./mod.ts";
- * const store = await openStore("file:sluice.db");
- * const request = { url: "http://127.0.0.1:8787/search", body: '{"q":"{{q}}"}' };
- * const template = compileTemplate(request);
- * const input = await openInput("queries.jsonl");
- * const { job } = await prepareJob(store, template, { name: "queries", input, request });
- * const summary = await runJob(store, job, template, {
- *   rate: { kind: "windows", windows: [{ limit: 50, periodMs: 1000 }] },
- *   concurrency: 16,
+ * One call does the whole job: {@linkcode run}. The building blocks it is
+ * made of are here too, for scripts that compose their own: the store
+ * ({@linkcode openStore}), inputs and templates, the rate limiter and its
+ * rate syntax ({@linkcode parseRate}), bounded concurrency
+ * ({@linkcode pooledMap}), and the run of one prepared job
+ * ({@linkcode runJob}). The built-in mock API is the `./mock` export; a fake
+ * clock for tests is the `./testing` export.
+ *
+ * @example The whole job in one call
+ * ```ts
+ * import { run } from "./mod.ts";
+ * import { serveMockApi } from "./mock/mod.ts";
+ * import assert from "node:assert/strict";
+ * const mock = serveMockApi();
+ * const statuses: number[] = [];
+ * const summary = await run({
+ *   queries: [{ q: "deno" }, { q: "libsql" }, { q: "hono" }],
+ *   request: { url: `http://127.0.0.1:${mock.port}/search`, body: '{"q":"{{q}}"}' },
+ *   db: ":memory:",
+ *   rate: "50/s",
+ *   concurrency: 4,
+ *   onResult: (result) => void statuses.push(result.status ?? 0),
  * });
- * console.log(summary.counts);
- * store.close();
+ * await mock.shutdown();
+ * assert.equal(summary.counts.done, 3);
+ * assert.deepEqual(statuses, [200, 200, 200]);
  * ```
  *
  * @module
  */
-export { type Clock, FakeClock, systemClock } from "./util/clock.ts";
-export { InputError, type InputLocation, StoreError } from "./errors.ts";
-export {
-  type InputSource,
-  type JobSettings,
-  openInput,
-  type OpenInputOptions,
-  type QueryRecord,
-} from "./job/input.ts";
-export { itemKey } from "./job/item_key.ts";
+export { run, type RunOptions } from "./run/run.ts";
+export { runJob, type RunJobOptions, type RunStore, type RunSummary } from "./run/run_job.ts";
+export type { ItemResult } from "./run/item_result.ts";
+export type { FailureClass } from "./run/failure_class.ts";
+export type { OutcomePolicy } from "./run/outcome.ts";
+export type { BackoffOptions } from "./run/backoff.ts";
+export type { StatsSnapshot } from "./run/run_stats.ts";
+export { DEFAULTS } from "./defaults.ts";
+
+export { openInput, type OpenInputOptions } from "./job/input.ts";
+export type { InputSource, JobSettings, QueryRecord } from "./job/input.ts";
 export {
   type CompiledTemplate,
   compileTemplate,
   type RenderedRequest,
   type RequestTemplate,
 } from "./job/template.ts";
-export {
-  type ClaimedItem,
-  type ItemUpdate,
-  type JobCounts,
-  type JobRow,
-  openStore,
-  Store,
-  type StoreOptions,
-} from "./store/store.ts";
 export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job/prepare_job.ts";
-export { DEFAULT_RATE, runJob, type RunJobOptions, type RunSummary } from "./run/run_job.ts";
+
+export { openStore, Store, type StoreOptions, type StoreView } from "./store/store.ts";
+export type { ClaimedItem, ItemUpdate, JobCounts, JobRow } from "./store/store.ts";
+
+export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
 export {
   type LimiterReport,
   RateLimiter,
   type RateLimiterOptions,
   type ResponseSignal,
 } from "./rate/rate_limiter.ts";
-export {
-  parseRateLimitHeaders,
-  type RateLimitInfo,
-  type RateLimitQuota,
-} from "./rate/rate_limit_headers.ts";
-export { AdaptiveRate, type AdaptiveRateOptions } from "./rate/adaptive_rate.ts";
-export { CircuitBreaker, type CircuitBreakerOptions } from "./rate/circuit_breaker.ts";
-export { RateBudget, type RateBudgetOptions } from "./rate/rate_budget.ts";
-export { createRunLimiter, type RunLimiterOptions } from "./rate/create_run_limiter.ts";
-export { fetchFollowing, type FetchFollowingOptions } from "./http/fetch_following.ts";
-export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
 export { pooledMap } from "./run/pool.ts";
-export { decideOutcome, type Outcome, type OutcomePolicy } from "./run/outcome.ts";
-export { backoffDelay, type BackoffOptions, parseRetryAfter } from "./run/backoff.ts";
-export { send, type SendOptions, type SendResult } from "./http/send.ts";
-export { ResultWriter, type ResultWriterOptions } from "./run/result_writer.ts";
-export { RunStats, type StatsSnapshot } from "./run/run_stats.ts";
-export { createMockApi, type MockApi, type MockApiOptions } from "./mock/mock_api.ts";
-export { type MockServer, serveMockApi, type ServeMockOptions } from "./mock/mock_server.ts";
-export { parseDuration, parseSize } from "./util/units.ts";
+
+export { InputError, type InputLocation, StoreError } from "./errors.ts";
 export { VERSION } from "./version.ts";

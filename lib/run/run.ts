@@ -1,0 +1,126 @@
+/**
+ * The whole job in one call: open the database, import the queries, send
+ * them through the rate limiter, store every answer, and hand each committed
+ * result to `onResult`.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { type InputSource, openInput } from "../job/input.ts";
+import { prepareJob } from "../job/prepare_job.ts";
+import { compileTemplate, type RequestTemplate } from "../job/template.ts";
+import { parseRate, type RateSpec } from "../rate/rate_spec.ts";
+import { openStore, type Store } from "../store/store.ts";
+import { runJob, type RunJobOptions, type RunSummary } from "./run_job.ts";
+
+/** Options for {@linkcode run}: what to send, where to keep it, how fast. */
+export interface RunOptions extends Omit<RunJobOptions, "rate"> {
+  /**
+   * A queries file: JSONL, CSV, a JSON array or a job file. Give this or
+   * `queries`; neither resumes the job named `job` from the database.
+   */
+  input?: string;
+  /** The queries themselves, one object each. */
+  queries?: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>;
+  /** The request template: `{{field}}` from each query, `{{env.NAME}}` from the environment. */
+  request: RequestTemplate;
+  /**
+   * The database: a URL (`file:sluice.db`, `:memory:`, `libsql://…`) or a
+   * store already open (left open at the end).
+   *
+   * @default {"file:sluice.db"}
+   */
+  db?: string | Store;
+  /**
+   * The job's name; running again with the same name resumes it.
+   *
+   * @default {the input's base name, or "queries"}
+   */
+  job?: string;
+  /**
+   * Client-side pacing: `"50/s"`, `"3000/min"`, `"20/s,1000/min"`, `"auto"`, `"none"`.
+   *
+   * @default {"10/s"}
+   */
+  rate?: string | RateSpec;
+}
+
+/**
+ * Runs a whole job and resolves with its summary once no item is pending or
+ * in flight (or once `signal` stopped it).
+ *
+ * @throws {InputError} On bad input or a bad request template, before anything is sent.
+ *
+ * @example A small job against the built-in mock API
+ * ```ts
+ * import { run } from "./run.ts";
+ * import { serveMockApi } from "../mock/mock_server.ts";
+ * import assert from "node:assert/strict";
+ * const mock = serveMockApi();
+ * const titles: string[] = [];
+ * const summary = await run({
+ *   queries: [{ id: 1, q: "deno" }, { id: 2, q: "sqlite" }],
+ *   request: { url: `http://127.0.0.1:${mock.port}/search`, body: '{"q":"{{q}}"}' },
+ *   db: ":memory:",
+ *   rate: "none",
+ *   onResult: (result) => {
+ *     titles.push(JSON.parse(result.body!).results[0].title);
+ *   },
+ * });
+ * await mock.shutdown();
+ * assert.equal(summary.counts.done, 2);
+ * assert.equal(titles.length, 2);
+ * assert.equal(mock.api.stats.requests, 2);
+ * ```
+ */
+export async function run(options: RunOptions): Promise<RunSummary> {
+  const { input, queries, request, db = "file:sluice.db", job, rate, ...runOptions } = options;
+  if (input !== undefined && queries !== undefined) {
+    throw new TypeError("Cannot run with both input and queries: give one of them");
+  }
+  const template = compileTemplate(request);
+  const source = input !== undefined
+    ? await openInput(input)
+    : queries !== undefined
+    ? querySource(queries)
+    : undefined;
+  const store = typeof db === "string" ? await openStore(db) : db;
+  try {
+    const name = job ?? jobName(input);
+    const { job: row } = await prepareJob(store, template, {
+      name,
+      request,
+      ...(source ? { input: source } : {}),
+    });
+    return await runJob(store, row, template, {
+      ...runOptions,
+      ...(rate !== undefined ? { rate: typeof rate === "string" ? parseRate(rate) : rate } : {}),
+    });
+  } finally {
+    if (typeof db === "string") store.close();
+  }
+}
+
+/** Queries given as objects, read as an input with line numbers counted from 1. */
+function querySource(
+  queries: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>,
+): InputSource {
+  async function* records() {
+    let line = 0;
+    for await (const vars of queries) {
+      line++;
+      if (typeof vars !== "object" || vars === null || Array.isArray(vars)) {
+        throw new InputError("query is not an object", { file: "queries", line });
+      }
+      yield { vars, line };
+    }
+  }
+  return { file: "queries", format: "json", settings: {}, queries: records() };
+}
+
+/** The job's default name: the input's base name without its extension. */
+function jobName(input: string | undefined): string {
+  if (input === undefined) return "queries";
+  const base = input.split(/[\\/]/).pop() ?? input;
+  return base.replace(/\.(jsonl|ndjson|json|csv)$/i, "") || "queries";
+}

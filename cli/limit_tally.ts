@@ -1,0 +1,134 @@
+/**
+ * What limits a run's pace, said in the terminal: on the progress line
+ * (`limit 10/s (server quota "default")`, `paused`, `cooling down`), and at
+ * the end as how long each limit was the one in force.
+ *
+ * @module
+ */
+import { allowedRate, type LimiterLike, runState } from "../lib/dashboard/limiter_view.ts";
+import { formatPerSecond } from "../lib/dashboard/format.ts";
+import type { Clock } from "../lib/util/clock.ts";
+import { formatDuration } from "../lib/util/units.ts";
+
+/**
+ * The limit in force now, as the progress line shows it: `paused`,
+ * `cooling down 12s (Retry-After)`, `breaker open 8s`, `limit 10/s (--rate
+ * 10/s)`, or `no limit`.
+ *
+ * @example Usage
+ * ```ts
+ * import { limitNow } from "./limit_tally.ts";
+ * import { RateLimiter } from "../lib/rate/rate_limiter.ts";
+ * import assert from "node:assert/strict";
+ * const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }] });
+ * assert.equal(limitNow(limiter, 0), "limit 20/s (--rate 20/s)");
+ * limiter.hold(true);
+ * assert.equal(limitNow(limiter, 0), "paused");
+ * ```
+ */
+export function limitNow(limiter: LimiterLike, now: number): string {
+  const state = runState(limiter, now);
+  if (state === "paused") return "paused";
+  if (state === "cooling down") {
+    return `cooling down ${formatDuration(limiter.cooldownUntil - now)} (Retry-After)`;
+  }
+  if (state === "breaker open") {
+    return `breaker open ${formatDuration((limiter.gauges.breakerUntil ?? now) - now)}`;
+  }
+  const allowed = allowedRate(limiter, now);
+  return allowed ? `limit ${formatPerSecond(allowed.rate)} (${allowed.by})` : "no limit";
+}
+
+/** Options for {@linkcode LimitTally}. */
+export interface LimitTallyOptions {
+  /** Source of time. @default Date.now */
+  clock?: Pick<Clock, "now">;
+}
+
+/**
+ * Samples what limits the pace, and sums up how long each limit held it.
+ *
+ * @example Usage
+ * ```ts
+ * import { LimitTally } from "./limit_tally.ts";
+ * import { RateLimiter } from "../lib/rate/rate_limiter.ts";
+ * import { FakeClock } from "../lib/util/clock.ts";
+ * import assert from "node:assert/strict";
+ * const clock = new FakeClock(0);
+ * const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }], clock });
+ * const tally = new LimitTally(() => limiter, { clock });
+ * tally.sample();
+ * await clock.tick(3000);
+ * limiter.hold(true);
+ * tally.sample();
+ * await clock.tick(1000);
+ * tally.sample();
+ * assert.equal(tally.summary(), "pace set by --rate 20/s 75% of the time, paused 25%");
+ * ```
+ */
+export class LimitTally {
+  readonly #limiter: () => LimiterLike | undefined;
+  readonly #clock: Pick<Clock, "now">;
+  readonly #held = new Map<string, { ms: number; rate: number | undefined }>();
+  #last: { at: number; by: string; rate: number | undefined } | undefined;
+
+  constructor(limiter: () => LimiterLike | undefined, options: LimitTallyOptions = {}) {
+    const { clock = { now: () => Date.now() } } = options;
+    this.#limiter = limiter;
+    this.#clock = clock;
+  }
+
+  /** The limit in force now, for the progress line; undefined before the run has a limiter. */
+  now(): string | undefined {
+    const limiter = this.#limiter();
+    return limiter ? limitNow(limiter, this.#clock.now()) : undefined;
+  }
+
+  /** Notes which limit holds now; the previous one is credited with the time since. */
+  sample(): void {
+    const limiter = this.#limiter();
+    if (!limiter) return;
+    const at = this.#clock.now();
+    this.#credit(at);
+    const state = runState(limiter, at);
+    const allowed = state === "running" ? allowedRate(limiter, at) : undefined;
+    const by = state === "running" ? allowed?.by ?? "nothing (no pacing)" : state;
+    this.#last = { at, by, rate: allowed?.rate };
+  }
+
+  /** Starts sampling every `everyMs`; the returned function stops it (with a last sample). */
+  watch(everyMs = 1000): () => void {
+    this.sample();
+    const timer = setInterval(() => this.sample(), everyMs);
+    return () => {
+      clearInterval(timer);
+      this.sample();
+    };
+  }
+
+  /**
+   * One line: each limit that held the pace, longest first, with its share
+   * of the time; undefined before any time was sampled.
+   */
+  summary(): string | undefined {
+    const total = [...this.#held.values()].reduce((sum, h) => sum + h.ms, 0);
+    if (total <= 0) return undefined;
+    const parts = [...this.#held].sort((a, b) => b[1].ms - a[1].ms).map(([by, h], i) => {
+      // `--rate 20/s` says its rate; a server quota or `--rate auto` does not.
+      const fixed = by.startsWith("--rate ") && by !== "--rate auto";
+      const rate = h.rate === undefined || fixed ? "" : ` (${formatPerSecond(h.rate)})`;
+      const share = Math.round((h.ms / total) * 100);
+      return `${by}${rate} ${share}%${i === 0 ? " of the time" : ""}`;
+    });
+    return `pace set by ${parts.join(", ")}`;
+  }
+
+  #credit(at: number): void {
+    const last = this.#last;
+    if (!last || at <= last.at) return;
+    const held = this.#held.get(last.by) ?? { ms: 0, rate: last.rate };
+    held.ms += at - last.at;
+    held.rate = last.rate ?? held.rate;
+    this.#held.set(last.by, held);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Opening the user's input from the command line: a file that is not there
+ * is reported with the absolute path sluice looked at, since under a
+ * launcher the working folder is not always the one the user thinks.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { InputError } from "../lib/errors.ts";
+import { type InputSource, openInput } from "../lib/job/input.ts";
+
+/**
+ * Opens an input file (or `-` for standard input) in the given format.
+ *
+ * @throws {InputError} For an input that cannot be opened; a missing file's
+ * message ends with the absolute path tried.
+ *
+ * @example Usage
+ * ```ts
+ * import { openQueries } from "./open_queries.ts";
+ * import assert from "node:assert/strict";
+ * await assert.rejects(openQueries("no-such-file.jsonl"), {
+ *   name: "InputError",
+ *   message: `no-such-file.jsonl: Cannot open input: file not found (looked for ${Deno.cwd()}/no-such-file.jsonl)`,
+ * });
+ * ```
+ */
+export async function openQueries(
+  input: string,
+  format: "auto" | "json" | "jsonl" | "csv" = "auto",
+): Promise<InputSource> {
+  try {
+    return await openInput(input, { format });
+  } catch (error) {
+    if (!(error instanceof InputError) || input === "-" || await exists(input)) throw error;
+    throw new InputError(`${error.message} (looked for ${resolve(input)})`, undefined, {
+      cause: error,
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}

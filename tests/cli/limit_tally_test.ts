@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { limitNow, LimitTally } from "../../cli/limit_tally.ts";
+import { RateLimiter } from "../../lib/rate/rate_limiter.ts";
+import { FakeClock } from "../../lib/util/clock.ts";
+
+/** A limiter at 20/s that has heard the server advertise 10 per second. */
+async function limiterWithQuota(clock: FakeClock): Promise<RateLimiter> {
+  const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }], clock });
+  const grant = await limiter.acquire();
+  limiter.observe(grant, {
+    status: 200,
+    headers: new Headers({
+      "ratelimit-policy": '"default";q=10;w=1',
+      "ratelimit": '"default";r=9;t=1',
+    }),
+    now: clock.now(),
+  });
+  return limiter;
+}
+
+Deno.test("limitNow() says what holds the pace: --rate, the server's quota, Retry-After, a pause", async () => {
+  const clock = new FakeClock(0);
+  assert.equal(
+    limitNow(new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }], clock }), 0),
+    "limit 20/s (--rate 20/s)",
+  );
+  assert.equal(limitNow(new RateLimiter({ clock }), 0), "no limit");
+  const limiter = await limiterWithQuota(clock);
+  assert.match(limitNow(limiter, 0), /^limit \d+\/s \(server quota "default"\)$/);
+  limiter.pauseUntil(12_000);
+  assert.equal(limitNow(limiter, 0), "cooling down 12s (Retry-After)");
+  limiter.hold(true);
+  assert.equal(limitNow(limiter, 0), "paused");
+});
+
+Deno.test("limitNow() says how long an open breaker holds the pace", async () => {
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock, breaker: { threshold: 1, cooldownMs: 8000 } });
+  const grant = await limiter.acquire();
+  limiter.observe(grant, { status: 503, headers: undefined, now: 0 });
+  assert.equal(limitNow(limiter, 0), "breaker open 8s");
+});
+
+Deno.test("LimitTally sums up how long each limit held the pace, longest first", async () => {
+  const clock = new FakeClock(0);
+  const limiter = await limiterWithQuota(clock);
+  const tally = new LimitTally(() => limiter, { clock });
+  assert.equal(tally.summary(), undefined);
+  tally.sample();
+  await clock.tick(900);
+  tally.sample();
+  limiter.pauseUntil(1000);
+  tally.sample();
+  await clock.tick(100);
+  limiter.hold(true);
+  tally.sample();
+  await clock.tick(100);
+  tally.sample();
+  assert.match(
+    tally.summary()!,
+    /^pace set by server quota "default" \(\d+\/s\) 82% of the time, cooling down 9%, paused 9%$/,
+  );
+});
+
+Deno.test("LimitTally says nothing before the run has a limiter", () => {
+  const tally = new LimitTally(() => undefined);
+  tally.sample();
+  assert.equal(tally.now(), undefined);
+  assert.equal(tally.summary(), undefined);
+});

@@ -29,11 +29,14 @@ export function liveRun(
   job: string,
   stats: RunStats,
   limiter: () => RateLimiter | undefined,
+  concurrency?: number,
 ): Required<LiveRun> {
   let rate = "";
   return {
     job,
     snapshot: () => stats.snapshot(),
+    limiter,
+    concurrency: () => concurrency,
     pause: () => limiter()?.hold(true),
     resume: () => limiter()?.hold(false),
     paused: () => limiter()?.held ?? false,

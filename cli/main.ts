@@ -8,13 +8,25 @@
 import { CommanderError } from "commander";
 import { type Console, stdio } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
+import { launchCommand, takeLauncher, userFolder } from "./launcher.ts";
 import { buildProgram } from "./program.ts";
+import { StopSignals } from "./stop_signals.ts";
 import { InputError, StoreError } from "../lib/errors.ts";
+
+/** Options for {@linkcode main}. */
+export interface MainOptions {
+  /** Where messages go. @default stdio */
+  io?: Console;
+  /** Tells a first stop signal from copies of it and from a second one. @default new StopSignals() */
+  signals?: StopSignals;
+}
 
 /**
  * Runs the CLI with `args` (without the program name); resolves to the exit
- * code. The first SIGINT or SIGTERM asks the command to stop; a second one
- * exits at once.
+ * code. The first SIGINT or SIGTERM asks the command to stop; one that comes
+ * a clear interval later exits at once (copies of the first, forwarded by
+ * `deno task` or npx, do not). Started by the `sluice` task, sluice works in
+ * the folder the user ran the task from, so relative paths are theirs.
  *
  * @example Usage
  * ```ts
@@ -23,18 +35,21 @@ import { InputError, StoreError } from "../lib/errors.ts";
  * assert.equal(await main(["frobnicate"]), 2);
  * ```
  */
-export async function main(args: string[]): Promise<number> {
-  const io = stdio;
+export async function main(args: string[], options: MainOptions = {}): Promise<number> {
+  const { io = stdio, signals = new StopSignals() } = options;
+  const launch = takeLauncher(args);
+  const folder = userFolder(launch.launchedBy);
+  if (folder !== undefined) Deno.chdir(folder);
+  const command = launchCommand({ launchedBy: launch.launchedBy });
   const stop = new AbortController();
-  let signals = 0;
   const onSignal = () => {
-    signals++;
-    if (signals === 1) {
+    const meaning = signals.receive();
+    if (meaning === "stop") {
       io.error(
-        "\nsluice: stopping; in-flight requests get the grace period (signal again to stop now)",
+        "\nsluice: stopping; in-flight requests get the grace period (Ctrl-C again to stop at once)",
       );
       stop.abort(new Error("interrupted"));
-    } else {
+    } else if (meaning === "stop now") {
       io.error("sluice: stopped at once; everything committed is kept");
       Deno.exit(EXIT.interrupted);
     }
@@ -43,8 +58,8 @@ export async function main(args: string[]): Promise<number> {
   for (const s of listeners) Deno.addSignalListener(s, onSignal);
   let code: number = EXIT.ok;
   try {
-    await buildProgram({ stop: stop.signal, setExit: (c) => code = c, io })
-      .parseAsync(args, { from: "user" });
+    await buildProgram({ stop: stop.signal, setExit: (c) => code = c, io, command })
+      .parseAsync(launch.args, { from: "user" });
   } catch (error) {
     code = reportError(error, io);
   } finally {

@@ -4,13 +4,14 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { dbFilePath } from "./db_url.ts";
 import { InputError } from "../lib/errors.ts";
 import { openStore, type Store } from "../lib/store/store.ts";
 
 /**
  * Opens a database that must exist already: a missing file is bad input,
- * not a new empty database.
+ * not a new empty database, reported with the absolute path looked at.
  *
  * @throws {InputError} When a `file:` database does not exist.
  *
@@ -28,7 +29,7 @@ export async function openExisting(db: string): Promise<Store> {
     try {
       await Deno.stat(path);
     } catch {
-      throw new InputError(`No database at ${path}`);
+      throw new InputError(`No database at ${resolve(path)}`);
     }
   }
   return await openStore(db);

@@ -5,10 +5,13 @@
  * @module
  */
 import { asInputError } from "./as_input_error.ts";
+import { checkEnv } from "./check_env.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
+import { openQueries } from "./open_queries.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
-import { openInput } from "../lib/job/input.ts";
+
+import { InputError } from "../lib/errors.ts";
 import { checkFields } from "../lib/job/prepare_job.ts";
 import { compileTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
@@ -42,9 +45,16 @@ export interface PlanFlags extends RunFlags {
  * ```
  */
 export async function planCommand(input: string, flags: PlanFlags, io: Console): Promise<number> {
-  const source = await openInput(input, { format: flags.format ?? "auto" });
+  const source = await openQueries(input, flags.format);
   const config = resolveRunConfig(flags, source.settings);
   const template = asInputError(() => compileTemplate(config.request));
+  try {
+    checkEnv(template);
+  } catch (error) {
+    // A dry run shows the requests anyway, with the secret masked; `run` would refuse.
+    if (!(error instanceof InputError)) throw error;
+    io.error(`sluice: note: ${error.message}; run would refuse to start`);
+  }
   const show = Number(flags.show ?? 3);
   const masked = (name: string) =>
     `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;

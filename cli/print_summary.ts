@@ -6,11 +6,24 @@
 import type { Console } from "./console.ts";
 import { describeLimiter } from "../lib/rate/create_run_limiter.ts";
 import type { RunSummary } from "../lib/run/run_job.ts";
+import { formatPerSecond } from "../lib/dashboard/format.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
+/** Options for {@linkcode printSummary}. */
+export interface PrintSummaryOptions {
+  /**
+   * What set the pace over the run (see `LimitTally.summary()`), shown with
+   * the requests sent per second.
+   *
+   * @default undefined (only the rate)
+   */
+  pace?: string | undefined;
+}
+
 /**
- * Prints the closing summary of a run: counts, requests by status, the most
- * frequent failure reasons and what the limiter learnt.
+ * Prints the closing summary of a run: counts, requests by status, the
+ * effective rate and what set it, the most frequent failure reasons and
+ * what the limiter learnt.
  *
  * @example Usage
  * ```ts
@@ -26,18 +39,22 @@ import { formatDuration } from "../lib/util/units.ts";
  *   },
  *   recovered: 0,
  *   limiter: { quotas: [] },
- * }, { log: () => {}, error: (line) => lines.push(line) });
+ * }, { log: () => {}, error: (line) => lines.push(line) }, { pace: "pace set by --rate 5/s" });
  * assert.deepEqual(lines[0]!.split("\n"), [
  *   "sluice: 2/2 done, 0 failed, 0 pending in 1s",
  *   "  sent 2 requests (200: 2); 0 retries, 0 throttled (429)",
+ *   "  1.7/s on average; pace set by --rate 5/s",
  * ]);
  * ```
  */
 export function printSummary(
   summary: Pick<RunSummary, "counts" | "stats" | "recovered" | "limiter">,
   io: Console,
+  options: PrintSummaryOptions = {},
 ): void {
+  const { pace } = options;
   const { counts, stats } = summary;
+  const seconds = stats.elapsedMs / 1000;
   const statuses = Object.entries(stats.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(", ");
   io.error(
     [
@@ -46,6 +63,9 @@ export function printSummary(
       `  sent ${stats.sent} requests (${
         statuses || "none"
       }); ${stats.retried} retries, ${stats.throttled} throttled (429)`,
+      ...(pace !== undefined && stats.sent > 0 && seconds > 0
+        ? [`  ${formatPerSecond(stats.sent / seconds)} on average; ${pace}`]
+        : []),
       ...(summary.recovered > 0
         ? [
           `  ${summary.recovered} items were in flight when an earlier run stopped: possibly sent twice`,

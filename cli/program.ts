@@ -11,6 +11,7 @@ import { dbUrl } from "./db_url.ts";
 import { demoCommand, type DemoFlags } from "./demo.ts";
 import { exportCommand, type ExportFlags } from "./export.ts";
 import { formatDefault } from "./format_default.ts";
+import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
 import { MOCK_PORT, mockCommand, type MockFlags } from "./mock.ts";
 import { planCommand, type PlanFlags } from "./plan.ts";
 import { collect, requestOptions } from "./request_options.ts";
@@ -32,6 +33,8 @@ export interface ProgramOptions {
   io?: Console;
   /** Serves the dashboard. @default denoServe */
   serve?: Serve;
+  /** How the user runs sluice (`sluice`, `deno task sluice`...), for printed hints. @default "sluice" */
+  command?: string;
 }
 
 /**
@@ -50,13 +53,16 @@ export interface ProgramOptions {
  * ```
  */
 export function buildProgram(options: ProgramOptions): Command {
-  const { stop, setExit, io = stdio, serve = denoServe } = options;
+  const { stop, setExit, io = stdio, serve = denoServe, command = "sluice" } = options;
   const program = new Command()
     .name("sluice")
     .description("Push many queries through a rate-limited API, politely; every answer in libSQL.")
     .version(VERSION)
     .exitOverride()
-    .showHelpAfterError("(run with --help for usage)");
+    // Set before the commands are added: each inherits it.
+    .configureHelp({ optionDescription })
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", EXIT_CODES_HELP);
 
   requestOptions(
     program.command("run")
@@ -69,7 +75,7 @@ export function buildProgram(options: ProgramOptions): Command {
       dbUrl,
       "file:sluice.db",
     )
-    .option("--job <name>", "job name (default: the input's base name)")
+    .option("--job <name>", "job name (default the input's base name)")
     .option("--append", "add a different input's queries to an existing job")
     .option("--keep-attempts", "store every attempt's response, not only the final one")
     .option(
@@ -93,16 +99,22 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--host <address>", "dashboard address; beyond loopback every page needs the token")
     .option(
       "--token <token>",
-      "dashboard token for pause, resume and rate changes (default: random)",
+      "dashboard token for pause, resume and rate changes (default random)",
     )
+    .option(
+      "--replace-request",
+      "resume a job with a different method, URL, header or body (recorded in the job)",
+    )
+    .addHelpText("after", RUN_HELP)
     .action(async (input: string | undefined, flags: RunCommandFlags) =>
-      setExit(await runCommand(input, flags, io, stop, serve))
+      setExit(await runCommand(input, flags, io, stop, { serve, command }))
     );
 
   requestOptions(
     program.command("plan")
       .description("dry run: validate the input, print the first requests, estimate the duration")
       .argument("<input>", "queries file or - for stdin"),
+    { dryRun: true },
   )
     .option("--show <n>", "how many requests to print", "3")
     .action(async (input: string, flags: PlanFlags) =>
@@ -137,7 +149,7 @@ export function buildProgram(options: ProgramOptions): Command {
         ["failed", "5xx", "4xx", "429", "timeout", "network"] as const,
       ).default("failed"),
     )
-    .action(async (flags: RetryFlags) => setExit(await retryCommand(flags, io)));
+    .action(async (flags: RetryFlags) => setExit(await retryCommand(flags, io, { command })));
 
   program.command("mock")
     .description("serve the built-in demo API on 127.0.0.1 (POST /search)")
@@ -177,15 +189,15 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--db <url>", "database", dbUrl, "file:sluice.db")
     .option("--port <n>", "port", String(DASHBOARD_PORT))
     .option("--host <address>", "address to bind; beyond loopback every page needs the token")
-    .option("--token <token>", "access token (default: a random one, printed)")
+    .option("--token <token>", "access token (default a random one, printed)")
     .action(async (flags: DashboardFlags & { db: string }) =>
       setExit(await dashboardCommand(flags, io, stop, serve))
     );
 
   program.command("demo")
     .description("run queries.example.json against the built-in mock API, in-process")
-    .option("--db <url>", "database (default: a fresh temporary file)", dbUrl)
-    .action(async (flags: DemoFlags) => setExit(await demoCommand(flags, io, stop)));
+    .option("--db <url>", "database (default a temporary file, removed at the end)", dbUrl)
+    .action(async (flags: DemoFlags) => setExit(await demoCommand(flags, io, stop, { command })));
 
   return program;
 }

@@ -7,8 +7,22 @@
 import { formatDuration } from "../lib/util/units.ts";
 import type { StatsSnapshot } from "../lib/run/run_stats.ts";
 
+/** Options for {@linkcode progressLine}. */
+export interface ProgressLineOptions {
+  /** Width of the bar; 0 for none. @default 20 */
+  width?: number;
+  /**
+   * What limits the pace now (`limit 10/s (server quota "default")`,
+   * `paused`), shown after the rate; while paused or cooling down there is no ETA.
+   *
+   * @default undefined (not shown)
+   */
+  limit?: string | undefined;
+}
+
 /**
- * One progress line: done/total, percentage, rate, ETA, failures, 429s, retries.
+ * One progress line: done/total, percentage, rate, what limits it, ETA,
+ * failures, 429s, retries.
  *
  * @example Usage
  * ```ts
@@ -22,15 +36,17 @@ import type { StatsSnapshot } from "../lib/run/run_stats.ts";
  * assert.equal(line, "52/200 26.0% | 5.0/s | ETA 30s | failed 2 | 429s 3 | retries 5 | p50 20ms");
  * ```
  */
-export function progressLine(s: StatsSnapshot, options: { width?: number } = {}): string {
-  const { width = 20 } = options;
+export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}): string {
+  const { width = 20, limit } = options;
+  const held = limit !== undefined && !limit.startsWith("limit ") && limit !== "no limit";
   const finished = s.done + s.failed;
   const fraction = s.total > 0 ? finished / s.total : 1;
   const bar = width > 0 ? `[${"#".repeat(Math.round(fraction * width)).padEnd(width, ".")}] ` : "";
   const parts = [
     `${bar}${finished}/${s.total} ${(fraction * 100).toFixed(1)}%`,
     `${s.rate.toFixed(1)}/s`,
-    `ETA ${s.pending === 0 ? "0s" : formatDuration(s.etaMs)}`,
+    ...(limit === undefined ? [] : [limit]),
+    `ETA ${s.pending === 0 ? "0s" : held ? "—" : formatDuration(s.etaMs)}`,
     `failed ${s.failed}`,
     `429s ${s.throttled}`,
     `retries ${s.retried}`,
@@ -47,6 +63,8 @@ export interface ProgressOptions {
   terminalMs?: number;
   /** Interval of plain lines when not on a terminal. @default 10_000 */
   plainMs?: number;
+  /** What limits the pace now, for the line. @default undefined (not shown) */
+  limit?: () => string | undefined;
 }
 
 /** Starts reporting; call the returned function to stop (it clears the line on a terminal). */
@@ -54,11 +72,11 @@ export function startProgress(
   snapshot: () => StatsSnapshot,
   options: ProgressOptions = {},
 ): () => void {
-  const { output = Deno.stderr, terminalMs = 250, plainMs = 10_000 } = options;
+  const { output = Deno.stderr, terminalMs = 250, plainMs = 10_000, limit } = options;
   const encoder = new TextEncoder();
   const terminal = output.isTerminal();
   const draw = () => {
-    const line = progressLine(snapshot(), { width: terminal ? 20 : 0 });
+    const line = progressLine(snapshot(), { width: terminal ? 20 : 0, limit: limit?.() });
     output.writeSync(encoder.encode(terminal ? `\r\x1b[2K${line}` : `${line}\n`));
   };
   const timer = setInterval(draw, terminal ? terminalMs : plainMs);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RunStats } from "../lib/run/run_stats.ts";
+import { historyPoint, type PointSource } from "../lib/dashboard/history_point.ts";
 import type { Store } from "../lib/store/store.ts";
 
 /**
@@ -25,22 +25,12 @@ import type { Store } from "../lib/store/store.ts";
 export function recordHistory(
   store: { history: Pick<Store["history"], "add"> },
   jobId: number,
-  stats: RunStats,
+  stats: PointSource,
   everyMs = 5_000,
 ): { stop(): Promise<void> } {
   const save = async () => {
-    const s = stats.snapshot();
-    await store.history.add(jobId, {
-      at: s.at,
-      done: s.done,
-      failed: s.failed,
-      sent: s.sent,
-      throttled: s.throttled,
-      retried: s.retried,
-      rate: s.rate,
-      p50Ms: s.p50Ms ?? null,
-      p95Ms: s.p95Ms ?? null,
-    }).catch(() => {}); // history is a nicety: a busy database must not stop the run
+    await store.history.add(jobId, historyPoint(stats))
+      .catch(() => {}); // history is a nicety: a busy database must not stop the run
   };
   let saving = Promise.resolve();
   const timer = setInterval(() => saving = saving.then(save), everyMs);

@@ -22,6 +22,18 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** Options for {@linkcode requestOptions}. */
+export interface RequestOptionsOptions {
+  /**
+   * A dry run (`plan`): the flags that only matter when sending (timeouts,
+   * retries, breaker, deadline...) are still accepted and checked, so a
+   * `run` line works as a `plan` line, but not listed in --help.
+   *
+   * @default {false}
+   */
+  dryRun?: boolean;
+}
+
 /**
  * Adds the flags that shape requests and pacing to a command.
  *
@@ -32,10 +44,15 @@ export function collect(value: string, previous: string[] = []): string[] {
  * import assert from "node:assert/strict";
  * const command = requestOptions(new Command("run")).exitOverride();
  * command.parse(["--rate", "5/s", "--header", "A: 1", "--header", "B: 2"], { from: "user" });
- * assert.deepEqual(command.opts(), { rate: "5/s", header: ["A: 1", "B: 2"] });
+ * assert.deepEqual(command.opts(), { rate: "5/s", header: ["A: 1", "B: 2"], format: "auto" });
+ * const plan = requestOptions(new Command("plan"), { dryRun: true });
+ * assert.ok(!plan.helpInformation().includes("--timeout"));
  * ```
  */
-export function requestOptions(command: Command): Command {
+export function requestOptions(command: Command, options: RequestOptionsOptions = {}): Command {
+  const { dryRun = false } = options;
+  const sendOnly = (flags: string, description: string) =>
+    new Option(flags, description).hideHelp(dryRun);
   return command
     .option("--url <url>", "URL template, e.g. https://api.example.com/search?q={{q}}")
     .option("--method <method>", "HTTP method (default GET, or POST with --body)")
@@ -49,49 +66,56 @@ export function requestOptions(command: Command): Command {
       "--rate <rate>",
       `pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, auto (discover), none (default ${DEFAULTS.ratePerSecond}/s)`,
     )
-    .option("--burst <n>", `requests allowed at once above the rate (default ${DEFAULTS.burst})`)
+    .addOption(
+      sendOnly(
+        "--burst <n>",
+        `requests allowed at once above the rate (default ${DEFAULTS.burst})`,
+      ),
+    )
     .option("--concurrency <n>", `requests in flight at once (default ${DEFAULTS.concurrency})`)
-    .option(
+    .addOption(sendOnly(
       "--timeout <duration>",
       `per-attempt timeout (default ${formatDefault(DEFAULTS.timeoutMs, "s")})`,
-    )
-    .option(
+    ))
+    .addOption(sendOnly(
       "--max-attempts <n>",
       `attempts before an item fails, 429s not counted (default ${DEFAULTS.maxAttempts})`,
-    )
-    .option(
+    ))
+    .addOption(sendOnly(
       "--max-throttled <n>",
       `429 answers before an item fails (default ${DEFAULTS.maxThrottled})`,
-    )
-    .option(
+    ))
+    .addOption(sendOnly(
       "--max-retry-after <duration>",
       `longest Retry-After honoured (default ${formatDefault(DEFAULTS.maxRetryAfterMs, "m")})`,
-    )
-    .option(
+    ))
+    .addOption(sendOnly(
       "--max-body <size>",
       `largest response body kept (default ${formatDefault(DEFAULTS.maxBodyBytes, "MB")})`,
-    )
-    .option(
+    ))
+    .addOption(sendOnly(
       "--retry-base <duration>",
       `first retry's backoff ceiling (default ${formatDefault(DEFAULTS.retryBaseMs, "ms")})`,
-    )
-    .option("--user-agent <text>", "User-Agent header (default sluice/<version>)")
-    .option(
+    ))
+    .addOption(sendOnly("--user-agent <text>", "User-Agent header (default sluice/<version>)"))
+    .addOption(sendOnly(
       "--max-redirects <n>",
       `redirects followed per request, final URL stored (default ${DEFAULTS.maxRedirects})`,
+    ))
+    .addOption(
+      sendOnly("--deadline <duration>", "stop the run after this long, as on Ctrl-C (resumable)"),
     )
-    .option("--deadline <duration>", "stop the run after this long, as on Ctrl-C (resumable)")
-    .option(
+    .addOption(sendOnly(
       "--breaker-threshold <n>",
       `consecutive 429/5xx/network failures that pause the job (default ${DEFAULTS.breakerThreshold}, 0 = off)`,
-    )
-    .option(
+    ))
+    .addOption(sendOnly(
       "--breaker-cooldown <duration>",
       `pause before one probe request (default ${formatDefault(DEFAULTS.breakerCooldownMs, "s")})`,
-    )
+    ))
     .addOption(
       new Option("--format <format>", "input format").choices(
         ["auto", "json", "jsonl", "csv"] as const,
-      ),
+      ).default("auto" as const, "auto, from the file name"),
     );
 }

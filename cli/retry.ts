@@ -7,6 +7,7 @@ import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { openExisting } from "./open_existing.ts";
 import { pickOneJob } from "./pick_jobs.ts";
+import { commandLine } from "./shell_quote.ts";
 import { InputError } from "../lib/errors.ts";
 import type { RequeueFilter } from "../lib/store/store.ts";
 
@@ -18,6 +19,12 @@ export interface RetryFlags {
   job?: string;
   /** Which failures: failed, 5xx, 4xx, 429, timeout or network. @default "failed" */
   status?: string;
+}
+
+/** Options for {@linkcode retryCommand}. */
+export interface RetryOptions {
+  /** How the user runs sluice, for the command printed. @default "sluice" */
+  command?: string;
 }
 
 const FILTERS: RequeueFilter[] = ["failed", "5xx", "4xx", "429", "timeout", "network"];
@@ -35,7 +42,12 @@ const FILTERS: RequeueFilter[] = ["failed", "5xx", "4xx", "429", "timeout", "net
  * await assert.rejects(retryCommand({ db: ":memory:", status: "2xx" }, io), /Cannot re-queue/);
  * ```
  */
-export async function retryCommand(flags: RetryFlags, io: Console): Promise<number> {
+export async function retryCommand(
+  flags: RetryFlags,
+  io: Console,
+  options: RetryOptions = {},
+): Promise<number> {
+  const { command = "sluice" } = options;
   const filter = (flags.status ?? "failed") as RequeueFilter;
   if (!FILTERS.includes(filter)) {
     throw new InputError(`Cannot re-queue by '${flags.status}': use one of ${FILTERS.join(", ")}`);
@@ -46,7 +58,7 @@ export async function retryCommand(flags: RetryFlags, io: Console): Promise<numb
     const n = await store.queue.requeueFailed(job.id, filter, Date.now());
     io.error(
       `sluice: ${n} failed items of job "${job.name}" re-queued; run it again to send them: ` +
-        `sluice run --db ${flags.db} --job ${job.name}`,
+        commandLine(command, ["run", "--db", flags.db, "--job", job.name]),
     );
     return EXIT.ok;
   } finally {

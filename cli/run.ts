@@ -6,20 +6,25 @@
  * @module
  */
 import { asInputError } from "./as_input_error.ts";
+import { checkEnv } from "./check_env.ts";
 import type { Console } from "./console.ts";
 import { dbFilePath } from "./db_url.ts";
 import { EXIT } from "./exit_code.ts";
+import { LimitTally } from "./limit_tally.ts";
 import { liveRun } from "./live_run.ts";
+import { openQueries } from "./open_queries.ts";
 import { printSummary } from "./print_summary.ts";
 import { startProgress } from "./progress.ts";
 import { recordHistory } from "./record_history.ts";
-import { resolveRunConfig, type RunFlags } from "./run_config.ts";
+import { requestChanges } from "./request_changes.ts";
+import { resolveRunConfig, type RunConfig, type RunFlags } from "./run_config.ts";
 import type { Serve } from "./serve.ts";
+import { commandLine } from "./shell_quote.ts";
 import { startDashboard } from "./start_dashboard.ts";
 import { InputError } from "../lib/errors.ts";
-import { type InputSource, openInput } from "../lib/job/input.ts";
+import type { InputSource } from "../lib/job/input.ts";
 import { prepareJob } from "../lib/job/prepare_job.ts";
-import { compileTemplate } from "../lib/job/template.ts";
+import { compileTemplate, type RequestTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
 import type { RateLimiter } from "../lib/rate/rate_limiter.ts";
 import { runJob, type RunSummary } from "../lib/run/run_job.ts";
@@ -44,6 +49,16 @@ export interface RunCommandFlags extends RunFlags {
   host?: string;
   /** The dashboard's token. @default a random one */
   token?: string;
+  /** Resume even though the request differs from the job's; the change is recorded. @default false */
+  replaceRequest?: boolean;
+}
+
+/** Options for {@linkcode runCommand}. */
+export interface RunCommandOptions {
+  /** Serves the dashboard (`--dashboard`). @default undefined (no dashboard) */
+  serve?: Serve;
+  /** How the user runs sluice, for the resume command printed. @default "sluice" */
+  command?: string;
 }
 
 /**
@@ -100,12 +115,13 @@ export async function runCommand(
   flags: RunCommandFlags,
   io: Console,
   stop: AbortSignal,
-  serve?: Serve,
+  options: RunCommandOptions = {},
 ): Promise<number> {
+  const { serve, command = "sluice" } = options;
   const name = flags.job ?? defaultJobName(input);
   const source: InputSource | undefined = input === undefined
     ? undefined
-    : await openInput(input, { format: flags.format ?? "auto" });
+    : await openQueries(input, flags.format);
   // A database this run creates is removed again if the input turns out bad.
   const dbPath = dbFilePath(flags.db);
   const created = dbPath !== undefined && !(await fileExists(dbPath));
@@ -120,6 +136,8 @@ export async function runCommand(
     const saved = existing?.options ?? {};
     const config = resolveRunConfig(flags, source?.settings ?? {}, saved, savedRequest);
     const template = asInputError(() => compileTemplate(config.request));
+    checkEnv(template);
+    if (savedRequest) keepRequest(name, savedRequest, config, flags.replaceRequest ?? false);
     const prepared = await prepareJob(store, template, {
       name,
       ...(source ? { input: source } : {}),
@@ -148,12 +166,16 @@ export async function runCommand(
     // runJob fills in the counts once it has taken back a dead run's items: counting
     // here too would cost a second scan of the items before the first request.
     const stats = new RunStats({ total: 0, done: 0, failed: 0 });
-    const stopProgress = flags.quiet ? () => {} : startProgress(() => stats.snapshot());
     let limiter: RateLimiter | undefined;
-    const history = recordHistory(store, prepared.job.id, stats);
+    const limits = new LimitTally(() => limiter);
+    const stopTally = limits.watch();
+    const stopProgress = flags.quiet
+      ? () => {}
+      : startProgress(() => stats.snapshot(), { limit: () => limits.now() });
+    const live = liveRun(name, stats, () => limiter, config.options.concurrency);
+    const history = recordHistory(store, prepared.job.id, live);
     const dashboard = new AbortController();
     if (flags.dashboard && serve) {
-      const live = liveRun(name, stats, () => limiter);
       startDashboard(
         store,
         {
@@ -177,16 +199,16 @@ export async function runCommand(
       });
     } finally {
       stopProgress();
+      stopTally();
       await history.stop();
       dashboard.abort();
     }
-    printSummary(summary, io);
+    printSummary(summary, io, { pace: limits.summary() });
     await saveDiscoveredRate(store, prepared.job.id, config.saved, summary);
     if (summary.stopped) {
       // Standard input cannot be read again: the job resumes from the database alone.
-      const from = input === "-" ? "" : input ?? "";
-      const again = ["sluice run", from, `--db ${flags.db}`, `--job ${name}`]
-        .filter(Boolean).join(" ");
+      const from = input === undefined || input === "-" ? [] : [input];
+      const again = commandLine(command, ["run", ...from, "--db", flags.db, "--job", name]);
       io.error(
         `sluice: ${summary.deadlineReached ? "deadline reached" : "stopped"}; ` +
           `${summary.counts.pending} items left. Resume with: ${again}`,
@@ -227,4 +249,32 @@ async function saveDiscoveredRate(
     { options: { ...saved, discoveredRate } },
     Date.now(),
   );
+}
+
+/**
+ * A job's request is part of the job: a run that would send another one is
+ * refused, unless `--replace-request`, which the job then records (when,
+ * and the request it replaced).
+ */
+function keepRequest(
+  name: string,
+  saved: RequestTemplate,
+  config: RunConfig,
+  replace: boolean,
+): void {
+  const changes = requestChanges(saved, config.request);
+  if (changes.length === 0) return;
+  if (!replace) {
+    throw new InputError(
+      `Job "${name}" was created with another request; resuming it would mix answers to ` +
+        `two requests in one job:\n  ${changes.join("\n  ")}\n` +
+        `Pass --replace-request to send the new request from now on (recorded in the job), ` +
+        `or --job NAME to start a new job`,
+    );
+  }
+  const previous = config.saved.requestReplaced;
+  config.saved.requestReplaced = [
+    ...(Array.isArray(previous) ? previous : []),
+    { at: new Date().toISOString(), from: saved, changes },
+  ];
 }

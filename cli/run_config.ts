@@ -218,6 +218,8 @@ export function resolveRunConfig(
     ...(rate.kind === "auto" && saved.discoveredRate
       ? { discoveredRate: saved.discoveredRate }
       : {}),
+    // The job's history: every --replace-request, kept for as long as the job.
+    ...(saved.requestReplaced !== undefined ? { requestReplaced: saved.requestReplaced } : {}),
   };
   return { request, rate, rateSource, options, saved: savedSettings };
 }

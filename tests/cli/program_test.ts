@@ -15,6 +15,16 @@ function help(command: string): string {
   return found.helpInformation().replace(/\s+/g, " ");
 }
 
+/** The whole --help output, with the text added before and after the flags. */
+function fullHelp(command: string): string {
+  const found = program().commands.find((c) => c.name() === command);
+  assert.ok(found, command);
+  let out = "";
+  found.configureOutput({ writeOut: (text) => out += text });
+  found.outputHelp();
+  return out.replace(/\s+/g, " ");
+}
+
 Deno.test("buildProgram() shows the run defaults in --help as before", () => {
   const run = help("run");
   for (
@@ -35,14 +45,75 @@ Deno.test("buildProgram() shows the run defaults in --help as before", () => {
       "in-flight requests (default 10s)",
       "renewed while running (default 60s)",
       "(default port 8788)",
-      '(default: "file:sluice.db")',
+      "(default file:sluice.db)",
     ]
   ) {
     assert.ok(run.includes(text), `run --help lacks "${text}"`);
   }
-  assert.ok(help("plan").includes("per-attempt timeout (default 30s)"));
-  assert.ok(help("mock").includes('(default: "8787")'));
-  assert.ok(help("dashboard").includes('(default: "8788")'));
+  // plan lists only what a dry run uses (see below); its defaults read the same table.
+  assert.ok(help("plan").includes("requests in flight at once (default 16)"));
+  assert.ok(help("mock").includes("(default 8787)"));
+  assert.ok(help("dashboard").includes("(default 8788)"));
+});
+
+Deno.test('buildProgram() writes every default one way in --help: (default X), never commander\'s (default: "X")', () => {
+  for (const command of program().commands) {
+    const text = help(command.name());
+    assert.ok(!text.includes("(default:"), `${command.name()} --help: ${text}`);
+    assert.ok(!text.includes("choices:"), `${command.name()} --help: ${text}`);
+  }
+  assert.ok(help("export").includes("output format (one of jsonl, csv; default jsonl)"));
+});
+
+Deno.test("buildProgram() gives run --help an example input, the resume rules and the exit codes", () => {
+  const run = fullHelp("run");
+  for (
+    const text of [
+      "Example input (queries.jsonl, one JSON object per line;",
+      '{"id": "1", "q": "apple pie"}',
+      "Resuming: run the same command again; nothing done is sent again.",
+      "a different one is refused unless --replace-request",
+      "Exit codes: 0 all done, 1 finished with failed items, 2 bad usage or input (nothing sent), 130 interrupted",
+    ]
+  ) {
+    assert.ok(run.includes(text), `run --help lacks "${text}"`);
+  }
+});
+
+Deno.test("buildProgram() lists in plan --help only the flags a dry run uses, and still accepts run's", async () => {
+  const plan = help("plan");
+  for (
+    const flag of ["--url", "--method", "--header", "--body", "--rate", "--concurrency", "--show"]
+  ) {
+    assert.ok(plan.includes(flag), `plan --help lacks ${flag}`);
+  }
+  for (
+    const flag of [
+      "--timeout",
+      "--max-attempts",
+      "--burst",
+      "--deadline",
+      "--breaker-threshold",
+      "--user-agent",
+    ]
+  ) {
+    assert.ok(!plan.includes(flag), `plan --help lists ${flag}, which a dry run does not use`);
+  }
+  const file = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    await Deno.writeTextFile(file, '{"q":"a"}\n');
+    let code: number | undefined;
+    await buildProgram({
+      stop: new AbortController().signal,
+      setExit: (c) => code = c,
+      io: { log: () => {}, error: () => {} },
+    }).parseAsync(["plan", file, "--url", "http://127.0.0.1:1/?q={{q}}", "--timeout", "5s"], {
+      from: "user",
+    });
+    assert.equal(code, 0);
+  } finally {
+    await Deno.remove(file);
+  }
 });
 
 Deno.test("sluice dashboard --db takes a plain path like the other commands", async () => {

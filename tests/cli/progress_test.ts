@@ -11,3 +11,18 @@ Deno.test("progressLine() shows done/total, rate, ETA and problem counts", async
   const line = progressLine(stats.snapshot(), { width: 4 });
   assert.equal(line, "[#...] 1/4 25.0% | 1.0/s | ETA 3s | failed 0 | 429s 0 | retries 0 | p50 3ms");
 });
+
+Deno.test("progressLine() shows what limits the pace after the rate, and no ETA while paused", async () => {
+  const clock = new FakeClock(0);
+  const stats = new RunStats({ total: 4, done: 0, failed: 0 }, () => clock.now());
+  stats.attempt(200, 3, "done");
+  await clock.tick(1000);
+  assert.equal(
+    progressLine(stats.snapshot(), { width: 0, limit: 'limit 10/s (server quota "default")' }),
+    '1/4 25.0% | 1.0/s | limit 10/s (server quota "default") | ETA 3s | failed 0 | 429s 0 | retries 0 | p50 3ms',
+  );
+  assert.equal(
+    progressLine(stats.snapshot(), { width: 0, limit: "paused" }),
+    "1/4 25.0% | 1.0/s | paused | ETA — | failed 0 | 429s 0 | retries 0 | p50 3ms",
+  );
+});

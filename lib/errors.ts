@@ -26,11 +26,16 @@ export interface InputLocation {
  * ```
  */
 export class InputError extends Error {
+  /** The error's name, for checks that cannot use `instanceof`. */
   override name = "InputError" as const;
+  /** The input file, or `-` for standard input. */
   readonly file: string | undefined;
+  /** The 1-based line of the bad query. */
   readonly line: number | undefined;
+  /** The field that is missing or wrong. */
   readonly field: string | undefined;
 
+  /** Makes the error; the message is prefixed with the location, when given. */
   constructor(message: string, location?: InputLocation, options?: ErrorOptions) {
     super(InputError.#format(message, location), options);
     this.file = location?.file;
@@ -48,7 +53,9 @@ export class InputError extends Error {
 
 /** The database refused a write or read (read-only, locked, disk full, corrupt). */
 export class StoreError extends Error {
+  /** The error's name, for checks that cannot use `instanceof`. */
   override name = "StoreError" as const;
+  /** Makes the error; `options.cause` keeps the driver's error. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }

@@ -35,10 +35,15 @@
 export { run, type RunOptions } from "./run/run.ts";
 export { runJob, type RunJobOptions, type RunStore, type RunSummary } from "./run/run_job.ts";
 export type { ItemResult } from "./run/item_result.ts";
-export type { FailureClass } from "./run/failure_class.ts";
+export type { FailureClass, FailureGroup } from "./run/failure_class.ts";
 export type { OutcomePolicy } from "./run/outcome.ts";
 export type { BackoffOptions } from "./run/backoff.ts";
-export type { StatsSnapshot } from "./run/run_stats.ts";
+export {
+  type AttemptOutcome,
+  type DurationHistogram,
+  RunStats,
+  type StatsSnapshot,
+} from "./run/run_stats.ts";
 export { DEFAULTS } from "./defaults.ts";
 
 export { openInput, type OpenInputOptions } from "./job/input.ts";
@@ -47,12 +52,45 @@ export {
   type CompiledTemplate,
   compileTemplate,
   type RenderedRequest,
+  type RenderOptions,
   type RequestTemplate,
+  type SchemeSource,
 } from "./job/template.ts";
 export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job/prepare_job.ts";
 
 export { openStore, Store, type StoreOptions, type StoreView } from "./store/store.ts";
-export type { ClaimedItem, ItemUpdate, JobCounts, JobRow } from "./store/store.ts";
+export type {
+  AttemptRow,
+  ClaimedItem,
+  ExportRow,
+  FailedItem,
+  FailedItemsOptions,
+  HistoryReader,
+  ItemDetail,
+  ItemUpdate,
+  JobChanges,
+  JobCounts,
+  JobReader,
+  JobRow,
+  NewJob,
+  Readiness,
+  RequeueFilter,
+  ResponseRow,
+  ResultStore,
+  SnapshotRow,
+  WorkerInfo,
+  WorkerRow,
+  WriteResultsOptions,
+  WrittenResults,
+} from "./store/store.ts";
+export type { BudgetRepository } from "./store/budget.ts";
+export type { HistoryRepository } from "./store/history.ts";
+export type { JobRepository } from "./store/jobs.ts";
+export type { LeaseRepository } from "./store/leases.ts";
+export type { QueueRepository } from "./store/queue.ts";
+export type { ReportRepository } from "./store/reports.ts";
+export type { ResultRepository } from "./store/results.ts";
+export type { WorkerRepository } from "./store/workers.ts";
 
 export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
 export {
@@ -61,6 +99,11 @@ export {
   type RateLimiterOptions,
   type ResponseSignal,
 } from "./rate/rate_limiter.ts";
+export type { RunLimiterOptions } from "./rate/create_run_limiter.ts";
+export type { AdaptiveRateOptions, AdaptiveRateSnapshot } from "./rate/adaptive_rate.ts";
+export type { CircuitBreakerOptions, CircuitState } from "./rate/circuit_breaker.ts";
+export type { BudgetStore, BudgetUse, RateBudget, RateBudgetOptions } from "./rate/rate_budget.ts";
+export type { QuotaState, ServerQuotaOptions } from "./rate/server_quota.ts";
 export { pooledMap } from "./run/pool.ts";
 
 export { InputError, type InputLocation, StoreError } from "./errors.ts";

@@ -56,6 +56,7 @@ export interface PrepareJobOptions {
 
 /** What {@linkcode prepareJob} did. */
 export interface PreparedJob {
+  /** The job, created or found. */
   job: JobRow;
   /** True when the job existed before. */
   resumed: boolean;

@@ -55,6 +55,7 @@ export interface MockApiOptions {
 
 /** Counters of the counted routes (`/search`, `/echo`). */
 export interface MockStats {
+  /** Requests received on the counted routes. */
   requests: number;
   /** Responses by status code; a dropped connection counts as `"reset"`. */
   byStatus: Record<string, number>;
@@ -64,13 +65,25 @@ export interface MockStats {
   faults: number;
   /** Clock time of creation or the last `reset()`. */
   startedAt: number;
+  /** When the first counted request came (epoch ms). */
   firstAt?: number;
+  /** When the last counted request came (epoch ms). */
   lastAt?: number;
+}
+
+/** The mock's routes as a fetch handler (a Hono app). */
+export interface MockApp {
+  /** Answers a request, as a server would. */
+  fetch(request: Request): Response | Promise<Response>;
+  /** Answers a request built from a path or URL and `init`, without a server. */
+  request(input: string | Request | URL, init?: RequestInit): Response | Promise<Response>;
 }
 
 /** A mock made by {@linkcode createMockApi}. */
 export interface MockApi {
-  app: Hono;
+  /** The app serving the routes; `app.request()` calls it without a server. */
+  app: MockApp;
+  /** Counters of what was received. */
   stats: MockStats;
   /** With `record`: requests per key, whatever their answer. */
   keys: Map<string, number>;

@@ -15,5 +15,13 @@
  *
  * @module
  */
-export { createMockApi, type MockApi, type MockApiOptions } from "./mock_api.ts";
+export {
+  createMockApi,
+  type MockApi,
+  type MockApiOptions,
+  type MockApp,
+  type MockClock,
+  type MockStats,
+} from "./mock_api.ts";
+export type { RateLimitHeaderFamily } from "./mock_limiter.ts";
 export { type MockServer, serveMockApi, type ServeMockOptions } from "./mock_server.ts";

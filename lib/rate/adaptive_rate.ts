@@ -54,6 +54,7 @@ export interface AdaptiveRateSnapshot {
   rate: number;
   /** The estimated limit (under the rates that drew a 429). */
   ceiling: number | undefined;
+  /** Where the discovery is: slow start, approaching the limit, or settled. */
   phase: "slow-start" | "approach" | "settled";
   /** 429 events that cut the rate. */
   decreases: number;

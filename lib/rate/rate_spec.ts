@@ -7,7 +7,9 @@
 
 /** At most `limit` requests in any `periodMs`. */
 export interface RateWindow {
+  /** Requests allowed in one window. */
   limit: number;
+  /** The window's length. */
   periodMs: number;
 }
 

@@ -23,6 +23,7 @@ export interface ServerQuotaOptions {
 
 /** What the pacing knows about one of the server's quotas. */
 export interface QuotaState {
+  /** The quota's name as the server gives it (or `default`). */
   name: string;
   /** Requests this client may still start before `resetAt`. */
   budget: number;

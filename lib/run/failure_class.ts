@@ -38,16 +38,16 @@ export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
  * The names `sluice status` prints and `sluice retry --status` takes for the
  * classes they single out; every other class is counted as `other`.
  */
-export const FAILURE_GROUPS = {
+export const FAILURE_GROUPS: Readonly<Record<FailureGroup, FailureClass>> = {
   "429": "throttled",
   "4xx": "http_4xx",
   "5xx": "http_5xx",
   timeout: "timeout",
   network: "network",
-} as const satisfies Record<string, FailureClass>;
+};
 
 /** A name of {@linkcode FAILURE_GROUPS}. */
-export type FailureGroup = keyof typeof FAILURE_GROUPS;
+export type FailureGroup = "429" | "4xx" | "5xx" | "timeout" | "network";
 
 /**
  * The class of a failed attempt: from its HTTP status when that is a 4xx or

@@ -82,8 +82,11 @@ export interface RunJobOptions {
 
 /** What a run did. */
 export interface RunSummary {
+  /** The job as it stands after the run. */
   job: JobRow;
+  /** The job's items by state after the run. */
   counts: JobCounts;
+  /** The run's statistics. */
   stats: StatsSnapshot;
   /** True when the run ended because a stop was requested. */
   stopped: boolean;

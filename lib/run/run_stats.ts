@@ -7,24 +7,39 @@
 
 /** A point-in-time copy of {@linkcode RunStats}, safe to serialise. */
 export interface StatsSnapshot {
+  /** When the snapshot was taken (epoch ms). */
   at: number;
+  /** Time since the run started. */
   elapsedMs: number;
+  /** Items in the job. */
   total: number;
+  /** Items done. */
   done: number;
+  /** Items failed. */
   failed: number;
+  /** Items not yet done or failed. */
   pending: number;
+  /** Requests sent in this run. */
   sent: number;
+  /** Attempts re-queued with backoff in this run. */
   retried: number;
+  /** Answers 429 (or 503 with Retry-After) in this run. */
   throttled: number;
+  /** Items whose request may have gone out twice (found in flight after a stop or crash). */
   possiblySent: number;
+  /** Answers by HTTP status. */
   byStatus: Record<string, number>;
+  /** Failed attempts by reason. */
   errors: Record<string, number>;
   /** Completions (done or failed) per second over the last few seconds. */
   rate: number;
   /** Requests sent per second over the last few seconds. */
   sendRate: number;
+  /** Median response time of recent attempts. */
   p50Ms: number | undefined;
+  /** 95th percentile response time of recent attempts. */
   p95Ms: number | undefined;
+  /** Estimated time to finish at the recent rate; undefined while unknown. */
   etaMs: number | undefined;
   /** Response time under which 99% of attempts fell, since the start. */
   p99Ms?: number | undefined;
@@ -93,14 +108,23 @@ const RATE_WINDOW_S = 10;
 export class RunStats {
   readonly #now: () => number;
   readonly #started: number;
+  /** Items in the job. */
   total: number;
+  /** Items done. */
   done: number;
+  /** Items failed. */
   failed: number;
+  /** Requests sent. */
   sent = 0;
+  /** Attempts re-queued with backoff. */
   retried = 0;
+  /** Throttled (429) answers so far. */
   throttled = 0;
+  /** How often the item's request may have gone out without its answer recorded. */
   possiblySent = 0;
+  /** Answers by HTTP status. */
   readonly byStatus: Map<string, number> = new Map();
+  /** Failed attempts by reason. */
   readonly errors: Map<string, number> = new Map();
   readonly #latency = new Uint32Array(BUCKETS);
   #latencyCount = 0;
@@ -119,6 +143,7 @@ export class RunStats {
     throttled: 0,
   };
 
+  /** Starts from the job's counts; `now` gives the time (epoch ms). */
   constructor(initial: { total: number; done: number; failed: number }, now = Date.now) {
     this.#now = now;
     this.#started = now();

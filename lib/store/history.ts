@@ -12,19 +12,30 @@ const SNAPSHOT_COLUMNS = `at, done, failed, sent, throttled, retried, rate, p50_
 
 /** A point of a job's statistics history (table `snapshots`). */
 export interface SnapshotRow {
+  /** When it happened (epoch ms). */
   at: number;
+  /** Items done. */
   done: number;
+  /** Items failed. */
   failed: number;
+  /** Requests sent. */
   sent: number;
+  /** Throttled (429) answers so far. */
   throttled: number;
+  /** Attempts re-queued with backoff. */
   retried: number;
+  /** Items done or failed per second around this point. */
   rate: number;
+  /** Median response time around this point. */
   p50Ms: number | null;
+  /** 95th percentile response time around this point. */
   p95Ms: number | null;
   // Since schema 5; left out when not recorded (older rows, or nothing to say).
   /** Response time percentiles of the last few seconds' attempts. */
   recentP50Ms?: number;
+  /** 95th percentile of the last few seconds' attempts. */
   recentP95Ms?: number;
+  /** 99th percentile of the last few seconds' attempts. */
   recentP99Ms?: number;
   /** Responses so far by HTTP status (`error`: no response: network failure or timeout). */
   statuses?: Record<string, number>;

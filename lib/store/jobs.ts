@@ -10,25 +10,37 @@ import type { Executor } from "./connection.ts";
 
 /** A row of `jobs`. */
 export interface JobRow {
+  /** Row id. */
   id: number;
+  /** The job's name, unique in the database. */
   name: string;
+  /** When the job was created (epoch ms). */
   created: number;
   /** The request template (placeholders only, never secrets). */
   request: RequestTemplate;
   /** The run options stored with the job. */
   options: Record<string, unknown>;
+  /** The job's state as last recorded. */
   status: string;
+  /** Prefix of the items' idempotency keys (random, per job). */
   idemPrefix: string;
+  /** Identity of the imported input (path, size, mtime); null for stdin. */
   input: string | null;
+  /** True once the input's import committed. */
   imported: boolean;
+  /** The seq the next imported query gets. */
   nextSeq: number;
 }
 
 /** A job to create with {@linkcode JobRepository.create}. */
 export interface NewJob {
+  /** The job's name, unique in the database. */
   name: string;
+  /** The request template (placeholders only, never secrets). */
   request: RequestTemplate;
+  /** The run options kept with the job. */
   options: Record<string, unknown>;
+  /** The current time (epoch ms). */
   now: number;
 }
 

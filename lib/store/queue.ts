@@ -11,28 +11,41 @@ import type { Executor } from "./connection.ts";
 
 /** An item handed to a worker by {@linkcode QueueRepository.claim}. */
 export interface ClaimedItem {
+  /** Row id. */
   id: number;
+  /** Position in the input. */
   seq: number;
+  /** The query's key (its id, or a hash of its fields). */
   key: string;
   /** The query's variables. */
   vars: Record<string, unknown>;
+  /** Attempts so far, not counting throttled ones. */
   attempts: number;
+  /** Throttled (429) answers so far. */
   throttled: number;
 }
 
 /** Counts of a job's items by state. */
 export interface JobCounts {
+  /** Items in the job. */
   total: number;
+  /** Items waiting to be sent (now or after a backoff). */
   pending: number;
+  /** Items leased to a worker. */
   inflight: number;
+  /** Items answered 2xx. */
   done: number;
+  /** Items that failed for good. */
   failed: number;
+  /** Items whose request may have gone out twice. */
   possiblySent: number;
 }
 
 /** How much work is left, from {@linkcode QueueRepository.readiness}. */
 export interface Readiness {
+  /** Items waiting to be sent (now or after a backoff). */
   pending: number;
+  /** Items leased to a worker. */
   inflight: number;
   /** When the next pending item is due; undefined when none is pending. */
   nextAt: number | undefined;

@@ -11,27 +11,45 @@ import type { Executor } from "./connection.ts";
 
 /** One item with its latest response, as `sluice export` writes it. */
 export interface ExportRow {
+  /** Position of the query in the input. */
   seq: number;
+  /** The query's key. */
   key: string;
+  /** The query's variables. */
   vars: Record<string, unknown>;
+  /** The item's state: pending, inflight, done or failed. */
   state: string;
+  /** Attempts made, not counting throttled ones. */
   attempts: number;
+  /** Why the attempt failed; null when it did not. */
   error: string | null;
+  /** The item's state: pending, inflight, done or failed. */
   status: number | null;
+  /** The response body; null without one. */
   body: string | null;
+  /** The URL that answered, after redirects. */
   url: string | null;
+  /** When it happened (epoch ms). */
   at: number | null;
+  /** Time from sending to the whole body read. */
   durationMs: number | null;
 }
 
 /** A failed item, as the dashboard lists it. */
 export interface FailedItem {
+  /** The query's key. */
   key: string;
+  /** Position of the query in the input. */
   seq: number;
+  /** Attempts made, not counting throttled ones. */
   attempts: number;
+  /** The last answer's HTTP status; null without an answer. */
   lastStatus: number | null;
+  /** Why the last attempt failed; null when it did not. */
   lastError: string | null;
+  /** The class of the last failure; null when none. */
   errorClass: FailureClass | null;
+  /** When the item last changed (epoch ms). */
   updated: number;
 }
 
@@ -53,32 +71,53 @@ export interface FailedItemsOptions {
 
 /** One stored attempt of an item. */
 export interface AttemptRow {
+  /** The attempt's number (1 for the first send). */
   attempt: number;
+  /** The answer's HTTP status; null without an answer. */
   status: number | null;
+  /** Time from sending to the whole body read. */
   durationMs: number;
   /** The kept response headers. */
   headers: Record<string, string> | null;
+  /** The response body; null without one. */
   body: string | null;
+  /** The URL that answered, after redirects. */
   url: string | null;
+  /** Why the attempt failed; null when it did not. */
   error: string | null;
+  /** The class of the failure; null when none. */
   errorClass: FailureClass | null;
+  /** When the answer came (epoch ms). */
   at: number;
 }
 
 /** One item and every stored attempt, for the dashboard's item page. */
 export interface ItemDetail {
+  /** Position of the query in the input. */
   seq: number;
+  /** The query's key. */
   key: string;
+  /** The query's variables. */
   vars: Record<string, unknown>;
+  /** The item's state: pending, inflight, done or failed. */
   status: string;
+  /** Attempts made, not counting throttled ones. */
   attempts: number;
+  /** Throttled (429) answers so far. */
   throttled: number;
+  /** When a pending item may be sent again (epoch ms). */
   nextAt: number;
+  /** The last answer's HTTP status; null without an answer. */
   lastStatus: number | null;
+  /** Why the last attempt failed; null when it did not. */
   lastError: string | null;
+  /** The class of the last failure; null when none. */
   errorClass: FailureClass | null;
+  /** How often the item's request may have gone out without its answer recorded. */
   possiblySent: number;
+  /** When the item last changed (epoch ms). */
   updated: number;
+  /** Every stored attempt, oldest first. */
   responses: AttemptRow[];
 }
 

@@ -8,17 +8,25 @@ import type { Executor } from "./connection.ts";
 
 /** A row of `workers`. */
 export interface WorkerRow {
+  /** The worker's id (unique per process and run). */
   id: string;
+  /** The worker's host name. */
   host: string;
+  /** The worker's process id. */
   pid: number;
+  /** The worker's last heartbeat (epoch ms). */
   heartbeat: number;
 }
 
 /** A worker as it registers with {@linkcode WorkerRepository.heartbeat}. */
 export interface WorkerInfo {
+  /** The worker's id (unique per process and run). */
   id: string;
+  /** The job's row id. */
   jobId: number;
+  /** The worker's host name. */
   host: string;
+  /** The worker's process id. */
   pid: number;
 }
 

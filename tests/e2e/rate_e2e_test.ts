@@ -55,7 +55,6 @@ async function runAgainstMock(
     const { job } = await prepareJob(store, template, { name: "e2e", input, request });
     const summary = await runJob(store, job, template, {
       concurrency: 64,
-      flushMs: 50,
       ...options,
     });
     sample();

@@ -193,7 +193,6 @@ Deno.test("runJob() with deadlineMs stops claiming at the deadline and leaves th
     const summary = await runJob(t.store, t.job, t.template, {
       rate: parseRate("20/s"),
       deadlineMs: 1000,
-      flushMs: 20,
     });
     assert.equal(summary.stopped, true);
     assert.equal(summary.deadlineReached, true);
@@ -247,10 +246,10 @@ Deno.test("sluice status shows the rate --rate auto discovered", async () => {
   const db = `file:${dir}/s.db`;
   try {
     const store = await openStore(db);
-    await store.createJob({
+    await store.jobs.create({
       name: "auto",
-      request: JSON.stringify({ url: "http://127.0.0.1:1/" }),
-      options: JSON.stringify({ rate: "auto", discoveredRate: { rate: 56, ceiling: 60, at: "T" } }),
+      request: { url: "http://127.0.0.1:1/" },
+      options: { rate: "auto", discoveredRate: { rate: 56, ceiling: 60, at: "T" } },
       now: 0,
     });
     store.close();

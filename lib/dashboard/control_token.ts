@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { Context, MiddlewareHandler } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
-import { timingSafeEqual } from "hono/utils/buffer";
+import type { Context, MiddlewareHandler } from "../deps.ts";
+import { getCookie, setCookie } from "../deps.ts";
+import { timingSafeEqual } from "../deps.ts";
 
 /** Options for {@linkcode controlToken}. */
 export interface ControlTokenOptions {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import type { Context } from "../deps.ts";
+import { streamSSE } from "../deps.ts";
 import type { FeedMessage, LiveFeed } from "./live_feed.ts";
 
 /** Options for {@linkcode eventStream}. */

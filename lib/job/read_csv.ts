@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { CsvError, parse as parseCsv } from "csv-parse/stream";
-import type { Info } from "csv-parse";
+import { CsvError, parseCsv } from "../deps.ts";
+import type { CsvInfo as Info } from "../deps.ts";
 import { InputError } from "../errors.ts";
 import type { QueryRecord, ReadQueriesOptions } from "./query_record.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Tokenizer, TokenParser, TokenType } from "@streamparser/json";
+import { Tokenizer, TokenParser, TokenType } from "../deps.ts";
 import { InputError } from "../errors.ts";
 import { exactNumber } from "./exact_json.ts";
 import { LineCounter } from "./line_counter.ts";

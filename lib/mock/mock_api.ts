@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Hono } from "hono";
+import { Hono } from "../deps.ts";
 import {
   createMockLimiter,
   type MockClock,

@@ -12,7 +12,7 @@ import {
   type InStatement,
   type ResultSet,
   type Transaction,
-} from "@libsql/client";
+} from "../deps.ts";
 import { StoreError } from "../errors.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 

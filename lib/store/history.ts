@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Row } from "@libsql/client";
+import type { Row } from "../deps.ts";
 import type { Executor } from "./connection.ts";
 
 const SNAPSHOT_COLUMNS = `at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Row } from "@libsql/client";
+import type { Row } from "../deps.ts";
 import type { RequestTemplate } from "../job/template.ts";
 import type { Executor } from "./connection.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { InStatement } from "@libsql/client";
+import type { InStatement } from "../deps.ts";
 import type { FailureClass } from "../run/failure_class.ts";
 import type { Executor } from "./connection.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { html } from "hono/html";
+import { html } from "../../deps.ts";
 import type { ItemDetail } from "../../store/store.ts";
 import { formatMs, formatTime } from "../format.ts";
 import type { ShownRequest } from "../shown_request.ts";

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { html, raw } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import { html, raw } from "../../deps.ts";
+import type { HtmlEscapedString } from "../../deps.ts";
 
 /** What the views return. */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { html } from "hono/html";
+import { html } from "../../deps.ts";
 import type { Html } from "./layout.ts";
 
 /** Pause and rate of the running job; `allowed`: the visitor holds the token. */

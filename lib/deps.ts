@@ -1,0 +1,30 @@
+/**
+ * Every npm package `lib/` uses, pinned here by full specifier, so that a
+ * script outside this repository can import `lib/mod.ts` by path or URL
+ * without sluice's `deno.json` (its import map does not apply there). The
+ * versions are the ones in `deno.json`'s `imports`, which the CLI and the
+ * tests use; `tests/deps_test.ts` checks that the two agree.
+ *
+ * @module
+ */
+
+export {
+  type Client,
+  createClient,
+  type InStatement,
+  type ResultSet,
+  type Row,
+  type Transaction,
+} from "npm:@libsql/client@0.18.0";
+
+export { type Context, Hono, type HonoRequest, type MiddlewareHandler } from "npm:hono@4.13.19";
+export { getCookie, setCookie } from "npm:hono@4.13.19/cookie";
+export { html, raw } from "npm:hono@4.13.19/html";
+export { secureHeaders } from "npm:hono@4.13.19/secure-headers";
+export { streamSSE } from "npm:hono@4.13.19/streaming";
+export { timingSafeEqual } from "npm:hono@4.13.19/utils/buffer";
+export type { HtmlEscapedString } from "npm:hono@4.13.19/utils/html";
+
+export type { Info as CsvInfo } from "npm:csv-parse@7.0.3";
+export { CsvError, parse as parseCsv } from "npm:csv-parse@7.0.3/stream";
+export { Tokenizer, TokenParser, TokenType } from "npm:@streamparser/json@0.0.26";

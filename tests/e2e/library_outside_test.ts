@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { serveMockApi } from "../../lib/mock/mod.ts";
+
+const MOD = new URL("../../lib/mod.ts", import.meta.url).pathname;
+
+Deno.test("a script outside the repository imports lib/mod.ts by path and runs a job with plain deno run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_outside_" });
+  const mock = serveMockApi();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/my_job.ts`,
+      `import { run } from ${JSON.stringify(MOD)};
+const titles: string[] = [];
+const summary = await run({
+  queries: [{ id: 1, q: "deno" }, { id: 2, q: "libsql" }, { id: 3, q: "hono" }],
+  request: { url: "http://127.0.0.1:${mock.port}/search", body: '{"q":"{{q}}"}' },
+  db: "file:answers.db",
+  rate: "none",
+  onResult: (r) => void titles.push(JSON.parse(r.body!).results[0].title),
+});
+console.log(JSON.stringify({ done: summary.counts.done, titles: titles.length }));
+`,
+    );
+    // No --config: the user's folder has no deno.json, so sluice's import map does not apply.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-lock",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+        "my_job.ts",
+      ],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+    assert.deepEqual(result, { done: 3, titles: 3 });
+    assert.equal(mock.api.stats.requests, 3);
+    await Deno.stat(`${dir}/answers.db`); // created in the user's folder
+  } finally {
+    await mock.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

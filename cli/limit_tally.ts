@@ -39,6 +39,9 @@ export function limitNow(limiter: LimiterLike, now: number): string {
   return allowed ? `limit ${formatPerSecond(allowed.rate)} (${allowed.by})` : "no limit";
 }
 
+/** What the tally calls a time when nothing limited the pace. */
+const UNPACED = "unpaced";
+
 /** Options for {@linkcode LimitTally}. */
 export interface LimitTallyOptions {
   /** Source of time. @default Date.now */
@@ -92,7 +95,7 @@ export class LimitTally {
     this.#credit(at);
     const state = runState(limiter, at);
     const allowed = state === "running" ? allowedRate(limiter, at) : undefined;
-    const by = state === "running" ? allowed?.by ?? "nothing (no pacing)" : state;
+    const by = state === "running" ? allowed?.by ?? UNPACED : state;
     this.#last = { at, by, rate: allowed?.rate };
   }
 
@@ -108,11 +111,13 @@ export class LimitTally {
 
   /**
    * One line: each limit that held the pace, longest first, with its share
-   * of the time; undefined before any time was sampled.
+   * of the time (`no pacing` when nothing did); undefined before any time
+   * was sampled.
    */
   summary(): string | undefined {
     const total = [...this.#held.values()].reduce((sum, h) => sum + h.ms, 0);
     if (total <= 0) return undefined;
+    if (this.#held.size === 1 && this.#held.has(UNPACED)) return "no pacing";
     const parts = [...this.#held].sort((a, b) => b[1].ms - a[1].ms).map(([by, h], i) => {
       // `--rate 20/s` says its rate; a server quota or `--rate auto` does not.
       const fixed = by.startsWith("--rate ") && by !== "--rate auto";

@@ -169,9 +169,9 @@ export async function runCommand(
     let limiter: RateLimiter | undefined;
     const limits = new LimitTally(() => limiter);
     const stopTally = limits.watch();
-    const stopProgress = flags.quiet
-      ? () => {}
-      : startProgress(() => stats.snapshot(), { limit: () => limits.now() });
+    const stopProgress = flags.quiet ? () => {} : startProgress(() => stats.snapshot(), {
+      limit: () => stop.aborted ? "stopping: in-flight requests finish" : limits.now(),
+    });
     const live = liveRun(name, stats, () => limiter, config.options.concurrency);
     const history = recordHistory(store, prepared.job.id, live);
     const dashboard = new AbortController();
@@ -195,7 +195,10 @@ export async function runCommand(
         ...config.options,
         stats,
         signal: stop,
-        onLimiter: (l) => limiter = l,
+        onLimiter: (l) => {
+          limiter = l;
+          limits.sample(); // the tally's time starts with the limiter, even for a short run
+        },
       });
     } finally {
       stopProgress();

@@ -62,6 +62,17 @@ Deno.test("LimitTally sums up how long each limit held the pace, longest first",
   );
 });
 
+Deno.test("LimitTally says so when nothing paced the run", async () => {
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock, serverQuota: false });
+  const tally = new LimitTally(() => limiter, { clock });
+  tally.sample();
+  await clock.tick(200);
+  tally.sample();
+  assert.equal(tally.now(), "no limit");
+  assert.equal(tally.summary(), "no pacing");
+});
+
 Deno.test("LimitTally says nothing before the run has a limiter", () => {
   const tally = new LimitTally(() => undefined);
   tally.sample();

@@ -1,14 +1,23 @@
 /**
  * Redirects followed by hand, up to a limit, as `fetch` would follow them:
  * 303 (and 301/302 after a POST) become a GET without a body, 307/308 keep
- * the method and body, and credentials are not carried to another origin.
+ * the method and body. Only `http:` and `https:` URLs are fetched, the first
+ * one and every redirect's (`fetch` itself would read a `file:` or `data:`
+ * URL). To another origin, credentials are not carried: neither
+ * `Authorization`, `Cookie` and `Proxy-Authorization` nor any header whose
+ * value holds a secret (an `{{env.NAME}}` value, such as an `X-Api-Key`).
  *
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
+import { redactSecrets } from "../job/redact_secrets.ts";
+import { RequestRefusedError } from "./request_refused_error.ts";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = new Set(["authorization", "cookie", "proxy-authorization"]);
+// The URL parser reads the scheme up to the first colon, so a prefix test is exact
+// (and stricter: leading spaces, which the parser would strip, are refused).
+const HTTP_URL = /^https?:/i;
 
 /** What {@linkcode fetchFollowing} ended with. */
 export interface FollowedResponse {
@@ -20,6 +29,11 @@ export interface FollowedResponse {
   redirects: number;
   /** True when `response` is a redirect that would have gone over the limit. */
   tooMany: boolean;
+  /**
+   * Set when `response` is a redirect to a URL sluice does not fetch (not
+   * http(s), or no URL at all): why, secrets redacted.
+   */
+  refused?: string;
 }
 
 /** Options for {@linkcode fetchFollowing}. */
@@ -28,10 +42,22 @@ export interface FetchFollowingOptions {
   maxRedirects?: number;
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * Secret values the request holds: a header holding one is not carried to
+   * another origin, and error messages have them replaced by `***`.
+   *
+   * @default {[]}
+   */
+  secrets?: readonly string[];
 }
 
 /**
  * Sends a request and follows its redirects up to `maxRedirects`.
+ *
+ * @throws {RequestRefusedError} When the URL is not http(s), or `fetch`
+ * refuses the request (a bad header, a bad URL): nothing of that request was
+ * sent. Its `sent` says whether an earlier one (redirected) was. A redirect to
+ * a URL that is not http(s) is not followed: see `refused`.
  *
  * @example Usage
  * ```ts
@@ -48,6 +74,14 @@ export interface FetchFollowingOptions {
  * assert.equal(await followed.response.text(), "ok");
  * const stopped = await fetchFollowing("http://x.test/a", {}, { fetch: fake, maxRedirects: 0 });
  * assert.equal(stopped.tooMany, true);
+ * await assert.rejects(fetchFollowing("file:///etc/passwd", {}, { fetch: fake }), {
+ *   name: "RequestRefusedError",
+ * });
+ * const toFile: typeof fetch = () =>
+ *   Promise.resolve(new Response(null, { status: 302, headers: { location: "file:///etc/passwd" } }));
+ * const refused = await fetchFollowing("http://x.test/a", {}, { fetch: toFile });
+ * assert.equal(refused.response.status, 302);
+ * assert.match(refused.refused!, /^redirect to a file: URL refused/);
  * ```
  */
 export async function fetchFollowing(
@@ -55,21 +89,39 @@ export async function fetchFollowing(
   init: RequestInit,
   options: FetchFollowingOptions = {},
 ): Promise<FollowedResponse> {
-  const { maxRedirects = DEFAULTS.maxRedirects, fetch = globalThis.fetch } = options;
+  const { maxRedirects = DEFAULTS.maxRedirects, fetch = globalThis.fetch, secrets = [] } = options;
+  const redact = (text: string) => redactSecrets(text, secrets);
+  if (!HTTP_URL.test(url)) {
+    throw new RequestRefusedError(`only http and https URLs are fetched: ${redact(url)}`);
+  }
   let current = url;
   let next: RequestInit = { ...init, redirect: "manual" };
   for (let redirects = 0;; redirects++) {
-    const response = await fetch(current, next);
+    const response = await fetchOrRefuse(fetch, current, next, redirects > 0, redact);
     const location = response.headers.get("location");
     if (!REDIRECTS.has(response.status) || location === null) {
       return { response, url: current, redirects, tooMany: false };
     }
     if (redirects >= maxRedirects) return { response, url: current, redirects, tooMany: true };
+    const target = URL.parse(location, current);
+    if (target === null || !HTTP_URL.test(target.protocol)) {
+      const refused =
+        `redirect to ${target === null ? "an invalid URL" : `a ${target.protocol} URL`}` +
+        ` refused (only http and https are fetched): ${redact(location).slice(0, 200)}`;
+      return { response, url: current, redirects, tooMany: false, refused };
+    }
     await response.body?.cancel();
-    const target = new URL(location, current);
     const headers = new Headers(next.headers);
     if (target.origin !== new URL(current).origin) {
       for (const name of CREDENTIALS) headers.delete(name);
+      if (secrets.length > 0) {
+        // Collected first: deleting while iterating Headers skips entries.
+        const holding: string[] = [];
+        headers.forEach((value, name) => {
+          if (redact(value) !== value) holding.push(name);
+        });
+        for (const name of holding) headers.delete(name);
+      }
     }
     const method = (next.method ?? "GET").toUpperCase();
     const toGet = response.status === 303 ||
@@ -84,5 +136,31 @@ export async function fetchFollowing(
       ...(toGet ? { method: method === "HEAD" ? "HEAD" : "GET", body: null } : {}),
     };
     current = target.href;
+  }
+}
+
+/**
+ * Fetches; a rejection that a `Request` made of the same parts reproduces is
+ * `fetch` refusing the request (nothing sent), anything else is the network's.
+ */
+async function fetchOrRefuse(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  init: RequestInit,
+  sent: boolean,
+  redact: (text: string) => string,
+): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    try {
+      new Request(url, init);
+    } catch (refusal) {
+      // fetch's message may quote a header value: redacted, and no cause kept.
+      const message = refusal instanceof Error ? refusal.message : String(refusal);
+      throw new RequestRefusedError(`request refused: ${redact(message)}`, { sent });
+    }
+    throw error;
   }
 }

@@ -7,6 +7,9 @@
 import { DEFAULTS } from "../defaults.ts";
 import { deadline } from "./deadline.ts";
 import { fetchFollowing } from "./fetch_following.ts";
+import { readBody } from "./read_body.ts";
+import { RequestRefusedError } from "./request_refused_error.ts";
+import { redactSecrets } from "../job/redact_secrets.ts";
 import type { AttemptFailure } from "../run/outcome.ts";
 import type { RenderedRequest } from "../job/template.ts";
 
@@ -14,7 +17,7 @@ import type { RenderedRequest } from "../job/template.ts";
 export interface SendOptions {
   /** Per-attempt timeout. @default 30_000 */
   timeoutMs?: number;
-  /** Largest response body accepted. @default 10_000_000 */
+  /** Largest response body accepted, counted as it is decoded. @default 10_000_000 */
   maxBodyBytes?: number;
   /** Aborts the attempt (a stop, not a timeout). */
   signal?: AbortSignal;
@@ -30,23 +33,29 @@ export interface SendResult {
   headers?: Headers;
   body?: string;
   url?: string;
+  /** Why the attempt did not end with a usable answer; messages hold no secret. */
   failure?: AttemptFailure;
   /** True when the caller's signal stopped the attempt. */
   aborted?: boolean;
+  /** True when nothing reached the server: sluice refused the request itself (`failure`). */
+  unsent?: boolean;
   durationMs: number;
 }
 
 /**
- * Sends one request. Resolves in every case but a programming error.
+ * Sends one request. Resolves in every case but a programming error. Error
+ * messages have the request's `secrets` replaced by `***`.
  *
  * @example Usage
- * ```ts no-assert
+ * ```ts
  * import { send } from "./send.ts";
+ * import assert from "node:assert/strict";
  * const result = await send(
- *   { url: "http://127.0.0.1:1/", method: "GET", headers: {}, body: undefined },
+ *   { url: "ftp://127.0.0.1/", method: "GET", headers: {}, body: undefined },
  *   { timeoutMs: 1000 },
  * );
- * // result.failure?.kind === "network" (nothing listens on port 1)
+ * assert.equal(result.unsent, true);
+ * assert.equal(result.failure?.kind, "render");
  * ```
  */
 export async function send(
@@ -60,6 +69,7 @@ export async function send(
     fetch = globalThis.fetch,
     maxRedirects = DEFAULTS.maxRedirects,
   } = options;
+  const secrets = request.secrets ?? [];
   const started = performance.now();
   const limit = deadline(timeoutMs, signal);
   const result = (fields: Omit<SendResult, "durationMs">): SendResult => ({
@@ -67,49 +77,57 @@ export async function send(
     durationMs: performance.now() - started,
   });
   try {
-    const { response, url, tooMany } = await fetchFollowing(request.url, {
+    const { response, url, tooMany, refused } = await fetchFollowing(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
       signal: limit.signal,
-    }, { maxRedirects, fetch });
-    if (tooMany) {
+    }, { maxRedirects, fetch, secrets });
+    const answer = { status: response.status, headers: response.headers, url };
+    if (tooMany || refused !== undefined) {
       await response.body?.cancel();
-      return result({
-        status: response.status,
-        headers: response.headers,
-        url,
-        failure: {
+      const failure: AttemptFailure = refused !== undefined
+        ? { kind: "redirect_refused", message: refused }
+        : {
           kind: "too_many_redirects",
           message: `more than ${maxRedirects} redirects (--max-redirects)`,
-        },
-      });
+        };
+      return result({ ...answer, failure });
     }
-    const body = await readBody(response, maxBodyBytes);
-    if (body === undefined) {
+    const body = await readBody(response, { maxBytes: maxBodyBytes });
+    if (body.kind === "too_large") {
       return result({
-        status: response.status,
-        headers: response.headers,
-        url,
+        ...answer,
         failure: {
           kind: "body_too_large",
           message: `response body over ${maxBodyBytes} bytes (--max-body)`,
         },
       });
     }
-    return result({
-      status: response.status,
-      headers: response.headers,
-      body,
-      url,
-    });
+    if (body.kind === "invalid") {
+      const encoding = response.headers.get("content-encoding");
+      return result({
+        ...answer,
+        failure: {
+          kind: "body_invalid",
+          message: `response body not decodable as ${encoding}: ${body.message}`.slice(0, 200),
+        },
+      });
+    }
+    return result({ ...answer, body: body.text });
   } catch (error) {
     if (signal?.aborted) return result({ aborted: true });
     if (limit.timedOut) {
       return result({ failure: { kind: "timeout", message: `no answer within ${timeoutMs} ms` } });
     }
+    if (error instanceof RequestRefusedError) {
+      // Refused before anything went out, or (after a redirect) only the redirected request did.
+      return error.sent
+        ? result({ failure: { kind: "redirect_refused", message: error.message } })
+        : result({ unsent: true, failure: { kind: "render", message: error.message } });
+    }
     if (error instanceof TypeError || (error instanceof Error && error.name !== "Error")) {
-      return result({ failure: { kind: "network", message: networkMessage(error) } });
+      return result({ failure: { kind: "network", message: networkMessage(error, secrets) } });
     }
     throw error;
   } finally {
@@ -117,32 +135,10 @@ export async function send(
   }
 }
 
-async function readBody(response: Response, maxBytes: number): Promise<string | undefined> {
-  const length = Number(response.headers.get("content-length") ?? NaN);
-  if (length > maxBytes) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (length <= maxBytes || !response.body) return await response.text();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-function networkMessage(error: Error): string {
+function networkMessage(error: Error, secrets: readonly string[]): string {
   const cause = error.cause instanceof Error ? error.cause.message : "";
-  const text = `${error.message}${cause ? `: ${cause}` : ""}`;
+  // Redacted before it is cut: a cut secret would no longer be recognised.
+  const text = redactSecrets(`${error.message}${cause ? `: ${cause}` : ""}`, secrets);
   const code =
     /(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|Connection refused|connection reset|error sending request)/i
       .exec(text);
@@ -152,13 +148,27 @@ function networkMessage(error: Error): string {
 /** Headers kept with a stored response: pacing and content information, no secrets. */
 const KEPT_HEADERS = /^(content-type|retry-after|ratelimit.*|x-ratelimit.*|location|date|etag)$/i;
 
-/** The subset of response headers worth storing, as JSON (or null). */
-export function selectHeaders(headers: Headers | undefined): string | null {
+/**
+ * The subset of response headers worth storing, as JSON (or null), with
+ * `secrets` replaced by `***` in their values (a `Location` can echo a token).
+ *
+ * @example Usage
+ * ```ts
+ * import { selectHeaders } from "./send.ts";
+ * import assert from "node:assert/strict";
+ * const headers = new Headers({ location: "/next?key=s3cret", "set-cookie": "a=b" });
+ * assert.equal(selectHeaders(headers, ["s3cret"]), '{"location":"/next?key=***"}');
+ * ```
+ */
+export function selectHeaders(
+  headers: Headers | undefined,
+  secrets: readonly string[] = [],
+): string | null {
   if (!headers) return null;
   // forEach, not for…of: a third of the cost per response.
   let kept: Record<string, string> | undefined;
   headers.forEach((value, name) => {
-    if (KEPT_HEADERS.test(name)) (kept ??= {})[name] = value;
+    if (KEPT_HEADERS.test(name)) (kept ??= {})[name] = redactSecrets(value, secrets);
   });
   return kept ? JSON.stringify(kept) : null;
 }

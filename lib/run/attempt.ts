@@ -8,6 +8,7 @@
  */
 import { DEFAULTS } from "../defaults.ts";
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
+import { redactSecrets } from "../job/redact_secrets.ts";
 import { selectHeaders, send } from "../http/send.ts";
 import type { RateLimiter } from "../rate/rate_limiter.ts";
 import type { ClaimedItem } from "../store/queue.ts";
@@ -99,6 +100,29 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
   const sendOptions = { timeoutMs, maxBodyBytes, fetch, maxRedirects, signal };
   let given: Set<string> | undefined;
 
+  /**
+   * The item fails unsent, class `render`: its request could not be built, or
+   * sluice refused to send it. Its grant is given back, so neither the
+   * server's quota nor the circuit breaker counts it.
+   */
+  function refused(item: ClaimedItem, grant: number, message: string): ItemUpdate {
+    const reason = `render: ${message}`;
+    stats.failedUnsent(reason);
+    limiter.forget(grant);
+    return {
+      id: item.id,
+      status: "failed",
+      attempts: item.attempts,
+      throttled: item.throttled,
+      nextAt: 0,
+      lastStatus: null,
+      lastError: reason,
+      errorClass: "render",
+      possiblySent: 0,
+      sent: 0,
+    };
+  }
+
   return async function attempt(item: ClaimedItem): Promise<ItemUpdate> {
     let grant: number;
     try {
@@ -110,21 +134,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     try {
       request = template.render(item.vars, env);
     } catch (error) {
-      const reason = `render: ${error instanceof Error ? error.message : String(error)}`;
-      stats.failedUnsent(reason);
-      limiter.forget(grant);
-      return {
-        id: item.id,
-        status: "failed",
-        attempts: item.attempts,
-        throttled: item.throttled,
-        nextAt: 0,
-        lastStatus: null,
-        lastError: reason,
-        errorClass: "render",
-        possiblySent: 0,
-        sent: 0,
-      };
+      return refused(item, grant, error instanceof Error ? error.message : String(error));
     }
     // Header names are case-insensitive: a template's own header wins over a default,
     // never merged with it into "theirs, ours". The template fixes the names: look once.
@@ -136,21 +146,30 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     const result = await send(request, sendOptions);
     const now = clock.now();
     if (result.aborted) return unsent(item, 1);
-    limiter.observe(grant, { status: result.status, headers: result.headers, now });
+    if (result.unsent) return refused(item, grant, result.failure?.message ?? "refused");
+    // Secrets never leave an attempt: not in a stored URL, header, error or stats reason.
+    const secrets = request.secrets;
+    const { status, headers, failure } = result;
+    if (status === undefined && failure?.kind !== "timeout" && failure?.kind !== "network") {
+      // Refused by sluice after a redirect: no answer of the server's to learn from.
+      limiter.forget(grant);
+    } else {
+      limiter.observe(grant, { status, headers, now });
+    }
     const outcome = decideOutcome(result, item, policy, now);
     const kind = outcome.kind;
-    const error = kind === "done" ? undefined : outcome.reason;
-    stats.attempt(result.status, result.durationMs, kind, error);
+    const error = kind === "done" ? undefined : redactSecrets(outcome.reason, secrets);
+    stats.attempt(status, result.durationMs, kind, error);
     const final = kind === "done" || kind === "failed";
     let response: ResponseRow | undefined;
     if (final || keepAttempts) {
       response = {
         seq: item.seq,
-        status: result.status ?? null,
+        status: status ?? null,
         durationMs: Math.round(result.durationMs * 100) / 100,
-        headers: selectHeaders(result.headers),
+        headers: selectHeaders(headers, secrets),
         body: result.body ?? null,
-        url: result.url ?? null,
+        url: result.url === undefined ? null : redactSecrets(result.url, secrets),
         error: error ?? null,
         at: now,
       };
@@ -168,9 +187,9 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       attempts: kind === "throttled" ? item.attempts : item.attempts + 1,
       throttled: kind === "throttled" ? item.throttled + 1 : item.throttled,
       nextAt,
-      lastStatus: result.status ?? null,
+      lastStatus: status ?? null,
       lastError: error ?? null,
-      errorClass: kind === "done" ? null : failureClass(result.status, result.failure?.kind),
+      errorClass: kind === "done" ? null : failureClass(status, failure?.kind),
       possiblySent: 0,
       sent: 1,
       response,

@@ -16,7 +16,9 @@ export type FailureClass =
   | "network"
   | "render"
   | "body_too_large"
+  | "body_invalid"
   | "too_many_redirects"
+  | "redirect_refused"
   | "process"
   | "other";
 
@@ -27,9 +29,11 @@ export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
   throttled: "a 429 answer; an item fails after more than --max-throttled of them",
   timeout: "no answer within --timeout",
   network: "connection refused, reset or failed",
-  render: "the request could not be built from the template and the query",
+  render: "the request could not be built from the template and the query, or was refused unsent",
   body_too_large: "the answer's body was over --max-body",
+  body_invalid: "the answer's body could not be decoded (a broken gzip, br or deflate stream)",
   too_many_redirects: "more redirects than --max-redirects",
+  redirect_refused: "a redirect to a URL that is not http or https (file:, data:, ftp:...)",
   process: "processing the answer into the user's tables failed",
   other: "anything else",
 };

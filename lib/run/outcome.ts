@@ -23,9 +23,23 @@ export interface OutcomePolicy {
   backoff?: BackoffOptions;
 }
 
-/** Why an attempt produced no HTTP response (or an unusable one). */
+/**
+ * Why an attempt produced no HTTP response (or an unusable one). Only
+ * `timeout` and `network` are the network's and retried; the others are
+ * final: `render` a request sluice refused to send (nothing reached the
+ * server), `redirect_refused` a redirect to a URL that is not http(s),
+ * `body_invalid` a body that could not be decoded (a broken gzip stream),
+ * `body_too_large` one over `--max-body`.
+ */
 export interface AttemptFailure {
-  kind: "timeout" | "network" | "body_too_large" | "render" | "too_many_redirects";
+  kind:
+    | "timeout"
+    | "network"
+    | "body_too_large"
+    | "body_invalid"
+    | "render"
+    | "redirect_refused"
+    | "too_many_redirects";
   message: string;
 }
 

@@ -10,6 +10,7 @@ import { RunStats } from "../../lib/run/run_stats.ts";
 import { FakeClock } from "../../lib/util/clock.ts";
 import type { ClaimedItem } from "../../lib/store/store.ts";
 import { VERSION } from "../../lib/version.ts";
+import { ROUTES, serveHostile } from "../http/_hostile_server.ts";
 
 const NOW = Date.parse("2025-03-01T12:00:00Z");
 const ITEM: ClaimedItem = { id: 7, seq: 3, key: "a", vars: { q: "a" }, attempts: 0, throttled: 0 };
@@ -184,4 +185,98 @@ Deno.test("attempt() lets the template's own User-Agent and idempotency header w
   await attempt(ITEM);
   assert.equal(sent[0]!.headers.get("user-agent"), "mybot/2");
   assert.equal(sent[0]!.headers.get("x-key"), "k-a");
+});
+
+Deno.test("attempt() fails a request fetch refuses unsent, class render, uncounted by the breaker", async () => {
+  const clock = new FakeClock(NOW);
+  const limiter = new RateLimiter({ clock, breaker: { threshold: 1 } });
+  const { attempt, sent, stats } = setup(() => new Response("ok"), {
+    limiter,
+    userAgent: "bot\r\nInjected: 1",
+  });
+  for (const seq of [1, 2, 3]) {
+    const update = await attempt({ ...ITEM, seq });
+    assert.deepEqual(
+      [update.status, update.sent, update.attempts, update.errorClass, update.response],
+      ["failed", 0, 0, "render", undefined],
+    );
+    assert.match(update.lastError!, /^render: request refused: Invalid header value/);
+  }
+  assert.equal(sent.length, 0);
+  assert.deepEqual([stats.snapshot().sent, stats.snapshot().failed], [0, 3]);
+  assert.equal(limiter.report().breaker?.state, "closed");
+  assert.equal(limiter.report().breaker?.opened, 0);
+});
+
+Deno.test("attempt() fails a redirect to file: at once, not stored as 200, class redirect_refused", async () => {
+  const { attempt, sent } = setup(() =>
+    new Response(null, { status: 302, headers: { location: "file:///etc/passwd" } })
+  );
+  const update = await attempt(ITEM);
+  assert.deepEqual(
+    [update.status, update.sent, update.attempts, update.lastStatus, update.errorClass],
+    ["failed", 1, 1, 302, "redirect_refused"],
+  );
+  assert.equal(update.response?.status, 302);
+  assert.equal(update.response?.body, null);
+  assert.equal(sent.length, 1);
+});
+
+Deno.test("attempt() fails a broken gzip body at once as body_invalid, the breaker closed", async () => {
+  const server = serveHostile();
+  try {
+    const clock = new FakeClock(NOW);
+    const limiter = new RateLimiter({ clock, breaker: { threshold: 1 } });
+    const { attempt } = setup(() => new Response("unused"), {
+      template: compileTemplate({ url: server.origin + ROUTES.brokenGzip }),
+      fetch: globalThis.fetch,
+      limiter,
+    });
+    const update = await attempt(ITEM);
+    assert.deepEqual(
+      [update.status, update.sent, update.attempts, update.lastStatus, update.errorClass],
+      ["failed", 1, 1, 200, "body_invalid"],
+    );
+    assert.equal(limiter.report().breaker?.state, "closed");
+    assert.equal(server.requests.length, 1, "not retried");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("attempt() keeps secrets out of the stored URL, headers, error and stats", async () => {
+  const token = "tok-9f3a/+ x";
+  const env = (name: string) => (name === "TOKEN" ? token : undefined);
+  const template = compileTemplate({
+    url: "http://api.test/search?q={{q}}&api_key={{env.TOKEN}}",
+    headers: { "X-Api-Key": "{{env.TOKEN}}" },
+  });
+  const leaks = (text: string | null | undefined) =>
+    text != null && [token, encodeURIComponent(token), "tok-9f3a"].some((s) => text.includes(s));
+
+  // The server echoes the token in a Location, and the item fails on a 404 there.
+  const echoing = setup((init) => {
+    const key = new Headers(init?.headers).get("x-api-key");
+    return new Response("gone", { status: 404, headers: { location: `/moved?k=${key}` } });
+  }, { template, env });
+  const failed = await echoing.attempt(ITEM);
+  assert.equal(failed.status, "failed");
+  assert.match(failed.response!.url!, /api_key=\*\*\*$/);
+  assert.match(failed.response!.headers!, /k=\*\*\*/);
+  for (const text of [failed.response!.url, failed.response!.headers, failed.lastError]) {
+    assert.ok(!leaks(text), text ?? "");
+  }
+
+  // A network error quoting the URL, as Deno's fetch does.
+  const network = setup(() =>
+    Promise.reject(
+      new TypeError(`error sending request for url (http://api.test/search?api_key=${token})`),
+    ), { template, env, policy: { maxAttempts: 1 } });
+  const lost = await network.attempt(ITEM);
+  assert.equal(lost.errorClass, "network");
+  assert.ok(!leaks(lost.lastError), lost.lastError!);
+  assert.ok(!leaks(lost.response?.error), lost.response?.error ?? "");
+  const reasons = Object.keys(network.stats.snapshot().errors).join("\n");
+  assert.ok(!leaks(reasons), reasons);
+  assert.match(reasons, /api_key=\*\*\*/);
 });

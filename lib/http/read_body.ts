@@ -1,0 +1,118 @@
+/**
+ * Reading a response body under a size cap that counts the bytes as they are
+ * decoded: a small gzip (or br, deflate) that expands far beyond the cap is
+ * stopped at the cap, never held whole. Only an unencoded body's
+ * Content-Length is trusted to refuse it before reading.
+ *
+ * Text is decoded in the charset Content-Type declares (UTF-8 when none, or
+ * when it names one the platform does not know); bytes that are not valid in
+ * it become U+FFFD, as browsers do.
+ *
+ * @module
+ */
+
+/** What {@linkcode readBody} read. */
+export type BodyReading =
+  /** The body, decoded. */
+  | { kind: "text"; text: string }
+  /** The decoded body went over the cap; the rest was not read. */
+  | { kind: "too_large" }
+  /** The body could not be decoded (a broken gzip, br or deflate stream). */
+  | { kind: "invalid"; message: string };
+
+/** Options for {@linkcode readBody}. */
+export interface ReadBodyOptions {
+  /** Largest decoded body accepted, in bytes. @default 10_000_000 */
+  maxBytes?: number;
+}
+
+// fetch's error when the connection fails in the middle of a body: the network's.
+const CONNECTION_ERROR = /connection/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+// Charset labels as TextDecoder names them ("latin1" → "windows-1252"), or null when unknown.
+const encodings = new Map<string, string | null>();
+
+/**
+ * Reads `response`'s body, at most `maxBytes` of it once decoded.
+ *
+ * @throws What the body's stream throws for the network or an abort (a
+ * `TypeError`, an `AbortError`); a decoding failure is a `kind: "invalid"`
+ * reading instead.
+ *
+ * @example Usage
+ * ```ts
+ * import { readBody } from "./read_body.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(await readBody(new Response("hello")), { kind: "text", text: "hello" });
+ * assert.deepEqual(await readBody(new Response("hello"), { maxBytes: 4 }), { kind: "too_large" });
+ * const latin1 = new Response(new Uint8Array([0x63, 0x61, 0x66, 0xe9]), {
+ *   headers: { "content-type": "text/plain; charset=iso-8859-1" },
+ * });
+ * assert.deepEqual(await readBody(latin1), { kind: "text", text: "café" });
+ * ```
+ */
+export async function readBody(
+  response: Response,
+  options: ReadBodyOptions = {},
+): Promise<BodyReading> {
+  const { maxBytes = 10_000_000 } = options;
+  const headers = response.headers;
+  const encoded = isEncoded(headers.get("content-encoding"));
+  const length = encoded ? NaN : Number(headers.get("content-length") ?? NaN);
+  if (length > maxBytes) {
+    await response.body?.cancel();
+    return { kind: "too_large" };
+  }
+  const charset = charsetOf(headers.get("content-type"));
+  // Unencoded, with a Content-Length under the cap: the framing holds the body to it.
+  if (length <= maxBytes && charset === "utf-8") {
+    return { kind: "text", text: await response.text() };
+  }
+  if (!response.body) return { kind: "text", text: "" };
+  const decoder = new TextDecoder(charset);
+  const parts: string[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return { kind: "too_large" };
+      }
+      parts.push(decoder.decode(value, { stream: true }));
+    }
+  } catch (error) {
+    if (!encoded || !(error instanceof TypeError) || CONNECTION_ERROR.test(error.message)) {
+      throw error;
+    }
+    return { kind: "invalid", message: error.message };
+  } finally {
+    reader.releaseLock();
+  }
+  parts.push(decoder.decode());
+  return { kind: "text", text: parts.join("") };
+}
+
+function isEncoded(encoding: string | null): boolean {
+  return encoding !== null && encoding.trim() !== "" &&
+    encoding.trim().toLowerCase() !== "identity";
+}
+
+/** The TextDecoder's name for the declared charset; utf-8 when none or unknown. */
+function charsetOf(contentType: string | null): string {
+  const label = contentType === null ? undefined : CHARSET.exec(contentType)?.[1];
+  if (label === undefined) return "utf-8";
+  let encoding = encodings.get(label);
+  if (encoding === undefined) {
+    try {
+      encoding = new TextDecoder(label).encoding;
+    } catch {
+      encoding = null;
+    }
+    if (encodings.size < 100) encodings.set(label, encoding);
+  }
+  return encoding ?? "utf-8";
+}

@@ -6,6 +6,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { DuplicateKeys, type DuplicateReport, type ImportRow } from "./duplicate_keys.ts";
 import type { InputSource } from "./input.ts";
 import { itemKey } from "./item_key.ts";
 import type { JobRow, Store } from "../store/store.ts";
@@ -64,6 +65,11 @@ export interface PreparedJob {
   read: number;
   /** Items added to the job (read minus keys already present). */
   imported: number;
+  /**
+   * Queries skipped because the job already had their key, and the first
+   * ones whose variables differ from the kept query's (with their lines).
+   */
+  duplicates: DuplicateReport;
 }
 
 /**
@@ -111,7 +117,13 @@ export async function prepareJob(
 
   if (existing && (!input || (existing.imported && inputId && existing.input === inputId))) {
     await store.jobs.update(existing.id, settings, now());
-    return { job: (await store.jobs.find(name))!, resumed: true, read: 0, imported: 0 };
+    return {
+      job: (await store.jobs.find(name))!,
+      resumed: true,
+      read: 0,
+      imported: 0,
+      duplicates: new DuplicateKeys().report(),
+    };
   }
   if (!input) {
     throw new InputError(`No input given and no job named "${name}" in ${store.url}`);
@@ -135,25 +147,41 @@ export async function prepareJob(
       let seq = job.nextSeq;
       let read = 0;
       let imported = 0;
-      let rows: [number, string, string][] = [];
+      let rows: ImportRow[] = [];
+      const duplicates = new DuplicateKeys();
+      // Only a batch the database skipped rows of costs a read of the kept rows.
+      const importBatch = async () => {
+        const inserted = await tx.queue.importItems(job.id, rows, now());
+        if (inserted < rows.length) {
+          duplicates.add(rows, await tx.queue.keptItems(job.id, rows.map((row) => row[1])));
+        }
+        imported += inserted;
+        rows = [];
+      };
       for await (const query of input.queries) {
         checkFields(template, query, input.file);
+        duplicates.note(seq, query.line);
         rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);
         read++;
         if (rows.length >= batchSize) {
-          imported += await tx.queue.importItems(job.id, rows, now());
-          rows = [];
+          await importBatch();
           onProgress?.(read);
         }
       }
-      if (rows.length > 0) imported += await tx.queue.importItems(job.id, rows, now());
+      if (rows.length > 0) await importBatch();
       onProgress?.(read);
       await tx.jobs.update(job.id, {
         ...settings,
         input: inputId ?? existing?.input ?? null,
         imported: true,
       }, now());
-      return { job: (await tx.jobs.find(name))!, resumed: existing !== undefined, read, imported };
+      return {
+        job: (await tx.jobs.find(name))!,
+        resumed: existing !== undefined,
+        read,
+        imported,
+        duplicates: duplicates.report(),
+      };
     } finally {
       // Never hides the import's own error; a failed transaction rolls back anyway.
       await tx.cacheSize(undefined).catch(() => {});

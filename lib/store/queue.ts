@@ -5,6 +5,7 @@
  * @module
  */
 import { StoreError } from "../errors.ts";
+import type { KeptItem } from "../job/duplicate_keys.ts";
 import { parseExactJson } from "../job/exact_json.ts";
 import { FAILURE_GROUPS, type FailureGroup } from "../run/failure_class.ts";
 import type { Executor } from "./connection.ts";
@@ -105,6 +106,23 @@ export class QueueRepository {
       },
     ], "import");
     return rs[0]!.rowsAffected;
+  }
+
+  /**
+   * The rows the job holds for `keys` (key, seq, variables as stored JSON
+   * text), for the report of duplicate keys an import skipped.
+   */
+  async keptItems(jobId: number, keys: readonly string[]): Promise<KeptItem[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT key, seq, vars FROM items
+            WHERE job = ? AND key IN (SELECT value FROM json_each(?))`,
+      args: [jobId, JSON.stringify(keys)],
+    }, "read kept items");
+    return rs.rows.map((row) => ({
+      key: String(row[0]),
+      seq: Number(row[1]),
+      vars: String(row[2]),
+    }));
   }
 
   /** Leases up to `limit` ready items to `owner` until `leaseUntil`. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../lib/errors.ts";
+import { parseExactJson } from "../../lib/job/exact_json.ts";
 import { prepareJob } from "../../lib/job/prepare_job.ts";
 import { compileTemplate } from "../../lib/job/template.ts";
 import { testDb } from "../_db.ts";
@@ -99,4 +100,65 @@ Deno.test("prepareJob() leaves the database unchanged when a query lacks a templ
   );
   assert.deepEqual(await store.jobs.list(), []);
   assert.equal(await db.count("SELECT count(*) FROM items"), 0);
+});
+
+Deno.test("prepareJob() reports duplicate keys whose queries differ, with their lines", async () => {
+  using db = await testDb();
+  const { store } = db;
+  const template = compileTemplate(REQUEST);
+  const list = [
+    { id: "x", q: "1" },
+    { id: "y", q: "2" },
+    { id: "x", q: "1" }, // the same query again: skipped, not worth a warning
+    { id: "x", q: "other" }, // line 4: differs from line 1
+    { id: "z", q: "3" },
+    { id: "y", q: "changed" }, // line 6: differs from line 2
+  ];
+  const first = await prepareJob(store, template, {
+    name: "j",
+    input: input(list),
+    inputId: "f:1",
+    request: REQUEST,
+    batchSize: 2,
+  });
+  assert.deepEqual([first.read, first.imported], [6, 3]);
+  assert.deepEqual(first.duplicates, {
+    skipped: 3,
+    differing: 2,
+    first: [{ key: "x", line: 4, firstLine: 1 }, { key: "y", line: 6, firstLine: 2 }],
+  });
+  // Appended: the kept query came from the earlier import, its line is not known.
+  const appended = await prepareJob(store, template, {
+    name: "j",
+    input: input([{ id: "w", q: "4" }, { id: "z", q: "new" }]),
+    inputId: "f:2",
+    request: REQUEST,
+    append: true,
+  });
+  assert.deepEqual(appended.duplicates, {
+    skipped: 1,
+    differing: 1,
+    first: [{ key: "z", line: 2, firstLine: undefined }],
+  });
+});
+
+Deno.test("prepareJob() keeps ids beyond 2^53 apart, as keys and as stored variables", async () => {
+  using db = await testDb();
+  const { store } = db;
+  const list = ['{"id":12345678901234567890,"q":"a"}', '{"id":12345678901234567891,"q":"b"}']
+    .map((line) => parseExactJson(line) as Record<string, unknown>);
+  const prepared = await prepareJob(store, compileTemplate(REQUEST), {
+    name: "j",
+    input: input(list),
+    request: REQUEST,
+  });
+  assert.deepEqual([prepared.imported, prepared.duplicates.skipped], [2, 0]);
+  const kept = await store.queue.keptItems(prepared.job.id, [
+    "12345678901234567890",
+    "12345678901234567891",
+  ]);
+  assert.deepEqual(kept.map((item) => item.vars).sort(), [
+    '{"id":12345678901234567890,"q":"a"}',
+    '{"id":12345678901234567891,"q":"b"}',
+  ]);
 });

@@ -25,7 +25,7 @@ export interface RunLimiterOptions {
   breaker?: CircuitBreakerOptions | false;
   /** Tuning of `--rate auto`, e.g. the ceiling an earlier run found. @default {} */
   adaptive?: AdaptiveRateOptions;
-  /** Longest `Retry-After` honoured. @default 300_000 */
+  /** Longest `Retry-After`, or wait for a server quota's reset, honoured. @default 300_000 */
   maxRetryAfterMs?: number;
   /** Per-attempt timeout: an unanswered grant stops counting as in flight after twice this. @default 30_000 */
   timeoutMs?: number;
@@ -71,7 +71,11 @@ export function createRunLimiter(
     windows,
     burst,
     clock,
-    serverQuota: { learnFirst: true, inflightTtlMs: 2 * timeoutMs + 1000 },
+    serverQuota: {
+      learnFirst: true,
+      inflightTtlMs: 2 * timeoutMs + 1000,
+      maxResetMs: maxRetryAfterMs,
+    },
     ...(rate.kind === "auto" ? { adaptive } : {}),
     ...(breaker ? { breaker } : {}),
     ...(long.length > 0 ? { budget: new RateBudget(store, scope, long) } : {}),

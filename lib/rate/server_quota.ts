@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 import { parseRateLimitHeaders, type RateLimitQuota } from "./rate_limit_headers.ts";
 
 /** Options for {@linkcode ServerQuota}. */
@@ -19,6 +20,12 @@ export interface ServerQuotaOptions {
   firstAnswerTimeoutMs?: number;
   /** A granted request never answered (nor forgotten) stops counting as in flight after this. @default 120_000 */
   inflightTtlMs?: number;
+  /**
+   * Longest wait for a reset (`--max-retry-after`): a quota used up until a
+   * reset further away is taken to reset this long after the answer, as a
+   * `Retry-After` that long would be cut. @default 300_000
+   */
+  maxResetMs?: number;
 }
 
 /** What the pacing knows about one of the server's quotas. */
@@ -33,6 +40,12 @@ export interface QuotaState {
   limit: number | undefined;
   /** The window length assumed after a reset. */
   windowMs: number | undefined;
+  /**
+   * The reset the server announced, when it was further away than
+   * `maxResetMs` (`--max-retry-after`): `resetAt` is then that cap, not the
+   * server's time. Undefined when the server's reset is honoured as is.
+   */
+  cappedFrom?: number;
 }
 
 interface Tracked extends QuotaState {
@@ -75,6 +88,7 @@ export class ServerQuota {
   readonly #learnFirst: boolean;
   readonly #firstAnswerTimeoutMs: number;
   readonly #inflightTtlMs: number;
+  readonly #maxResetMs: number;
   readonly #outstanding = new Map<number, number>();
   readonly #quotas = new Map<string, Tracked>();
   #granted = 0;
@@ -82,20 +96,29 @@ export class ServerQuota {
   #firstGrantAt: number | undefined;
 
   constructor(options: ServerQuotaOptions = {}) {
-    const { learnFirst = false, firstAnswerTimeoutMs = 5_000, inflightTtlMs = 120_000 } = options;
+    const {
+      learnFirst = false,
+      firstAnswerTimeoutMs = 5_000,
+      inflightTtlMs = 120_000,
+      maxResetMs = DEFAULTS.maxRetryAfterMs,
+    } = options;
     this.#learnFirst = learnFirst;
+    this.#maxResetMs = maxResetMs;
     this.#firstAnswerTimeoutMs = firstAnswerTimeoutMs;
     this.#inflightTtlMs = inflightTtlMs;
   }
 
   /** The quotas being paced against, for display and tests. */
   get quotas(): QuotaState[] {
-    return [...this.#quotas.values()].map(({ name, budget, resetAt, limit, windowMs }) => ({
+    return [...this.#quotas.values()].map((
+      { name, budget, resetAt, limit, windowMs, cappedFrom },
+    ) => ({
       name,
       budget,
       resetAt,
       limit,
       windowMs,
+      ...(cappedFrom !== undefined ? { cappedFrom } : {}),
     }));
   }
 
@@ -155,7 +178,13 @@ export class ServerQuota {
     }
   }
 
-  #apply(grant: number, quota: RateLimitQuota, now: number): void {
+  #apply(grant: number, announced: RateLimitQuota, now: number): void {
+    // A reset beyond the cap is taken to come at the cap, like a long Retry-After.
+    const cap = now + this.#maxResetMs;
+    const capped = announced.resetAt > cap;
+    const quota = capped
+      ? { ...announced, resetAt: cap, resetFrom: Math.min(announced.resetFrom, cap) }
+      : announced;
     let unansweredBefore = 0;
     for (const g of this.#outstanding.keys()) if (g < grant) unansweredBefore++;
     const budget = quota.remaining - (this.#granted - grant) - unansweredBefore;
@@ -170,8 +199,10 @@ export class ServerQuota {
     const span = quota.resetAt - now;
     const windowMs = quota.windowMs ??
       (old?.published ? old.windowMs : Math.max(old?.windowMs ?? 0, span, 1000));
+    // Two capped answers in a row describe the same far reset: the first cap holds.
     const sameWindow = old !== undefined && quota.remaining <= old.lastRemaining &&
-      quota.resetFrom < old.resetAt && now < old.resetAt;
+      (quota.resetFrom < old.resetAt || (capped && old.cappedFrom !== undefined)) &&
+      now < old.resetAt;
     const q: Tracked = old ?? {
       name: quota.name,
       budget,
@@ -197,6 +228,8 @@ export class ServerQuota {
     q.lastRemaining = quota.remaining;
     q.lastGrant = grant;
     q.published = quota.limit !== undefined && quota.windowMs !== undefined;
+    if (capped) q.cappedFrom = announced.resetAt;
+    else delete q.cappedFrom;
     this.#quotas.set(q.name, q);
   }
 
@@ -213,6 +246,7 @@ export class ServerQuota {
     q.budget = q.limit - this.#outstanding.size;
     q.lastRemaining = q.limit;
     q.rolledAtGrant = this.#granted;
+    delete q.cappedFrom;
   }
 
   #expire(now: number): void {

@@ -21,6 +21,7 @@ import {
 } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { RateWindow } from "./rate_spec.ts";
+import { checkShare, sharedQuotaAllowedAt, shareWindows } from "./rate_share.ts";
 import type { RateBudget } from "./rate_budget.ts";
 import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
 import { SlidingLog } from "./_sliding_log.ts";
@@ -114,6 +115,7 @@ export class RateLimiter {
   #held = false;
   #interrupt: AbortController | undefined;
   #granted = 0;
+  #share = 1;
 
   constructor(options: RateLimiterOptions = {}) {
     const {
@@ -175,6 +177,12 @@ export class RateLimiter {
       }
     }
     this.#base = [...windows];
+    this.#applyWindows();
+  }
+
+  /** This worker's part of the job's rate (1 / live workers): windows, auto rate and quotas scale by it. */
+  setShare(share: number): void {
+    this.#share = checkShare(share);
     this.#applyWindows();
   }
 
@@ -256,7 +264,7 @@ export class RateLimiter {
   #applyWindows(): void {
     const adaptive = this.#adaptive ? [{ limit: this.#adaptive.rate, periodMs: 1000 }] : [];
     const old = this.#logs;
-    this.#windows = [...adaptive, ...this.#base].sort((a, b) => a.periodMs - b.periodMs);
+    this.#windows = shareWindows([...adaptive, ...this.#base], this.#share);
     this.#logs = this.#windows.filter((w) => w.limit <= MAX_LOG).map((w) =>
       new SlidingLog(w, old.find((l) => l.periodMs === w.periodMs))
     );
@@ -272,7 +280,7 @@ export class RateLimiter {
       at = Math.max(at, this.#tat - (this.#burst - 1) * interval);
     }
     for (const log of this.#logs) at = Math.max(at, log.allowedAt());
-    if (this.#quota) at = Math.max(at, this.#quota.allowedAt(now));
+    if (this.#quota) at = Math.max(at, sharedQuotaAllowedAt(this.#quota, now, this.#share));
     if (this.#breaker) at = Math.max(at, this.#breaker.allowedAt(now));
     return at;
   }

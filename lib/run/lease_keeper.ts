@@ -1,27 +1,46 @@
 /**
  * A worker's leases on the items it claimed: registration in `workers`, a
  * heartbeat that renews the leases, and recovery of the items of workers that
- * are gone (their process died, or their heartbeat stopped).
+ * are gone (their process died, or their heartbeat stopped). The heartbeat
+ * also keeps the job's rate one budget: each worker paces with 1 / live
+ * workers of it, and a cooldown one worker meets (Retry-After, an open
+ * breaker) goes through the database to all.
  *
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { LeaseRepository } from "../store/leases.ts";
-import type { WorkerRepository } from "../store/workers.ts";
+import type { WorkerRepository, WorkerRow } from "../store/workers.ts";
+import type { RateLimiter } from "../rate/rate_limiter.ts";
+import { liveWorkers } from "../rate/rate_share.ts";
 
 /** What a lease keeper reads and writes: leases and worker registrations. */
 export interface LeaseStore {
   /** Lease statements. */
   readonly leases: Pick<LeaseRepository, "release" | "renew" | "recover">;
   /** Worker registrations. */
-  readonly workers: Pick<WorkerRepository, "heartbeat" | "list" | "remove">;
+  readonly workers: Pick<WorkerRepository, "heartbeat" | "list" | "remove" | "shareCooldown">;
 }
+
+/** What the heartbeat tells the worker's limiter: its share of the rate, and the job's cooldown. */
+export type SharedLimiter = Pick<
+  RateLimiter,
+  "setShare" | "pauseUntil" | "cooldownUntil" | "report"
+>;
 
 /** Options for {@linkcode LeaseKeeper}. */
 export interface LeaseKeeperOptions {
   /** How long a lease lasts without renewal. @default 60_000 */
   leaseMs?: number;
+  /**
+   * Time between heartbeats (at most a third of `leaseMs`); a worker whose
+   * heartbeat is older than 2.5 of these leaves the split of the rate.
+   * @default 1_000
+   */
+  heartbeatMs?: number;
+  /** The limiter that takes this worker's share of the job's rate and the job's cooldown. @default undefined */
+  limiter?: SharedLimiter;
   /** Source of time. @default systemClock */
   clock?: Clock;
   /** This machine's name. @default Deno.hostname() */
@@ -65,6 +84,10 @@ export class LeaseKeeper {
   readonly #pid: number;
   readonly #isAlive: (worker: { id: string; pid: number }) => boolean | undefined;
   readonly #livenessLock: boolean;
+  readonly #heartbeatMs: number;
+  readonly #limiter: SharedLimiter | undefined;
+  #share = 1;
+  #renewedAt = -Infinity;
   #lock: Deno.FsFile | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> = Promise.resolve();
@@ -78,6 +101,8 @@ export class LeaseKeeper {
       pid = Deno.pid,
       isAlive = workerAlive,
       livenessLock = true,
+      heartbeatMs = 1_000,
+      limiter,
     } = options;
     this.#store = store;
     this.#jobId = jobId;
@@ -87,6 +112,8 @@ export class LeaseKeeper {
     this.#pid = pid;
     this.#isAlive = isAlive;
     this.#livenessLock = livenessLock;
+    this.#heartbeatMs = Math.max(50, Math.min(heartbeatMs, leaseMs / 3));
+    this.#limiter = limiter;
     this.owner = `${host}:${pid}:${crypto.randomUUID().slice(0, 8)}`;
   }
 
@@ -100,26 +127,53 @@ export class LeaseKeeper {
     const now = this.#clock.now();
     await this.#store.workers.heartbeat(this.#worker(), now);
     const recovered = await this.recover();
+    await this.beat();
     this.#timer = setInterval(() => {
-      this.#beating = this.#beating.then(() => this.#beat()).catch(() => {});
-    }, Math.max(50, this.#leaseMs / 3));
+      this.#beating = this.#beating.then(() => this.beat()).catch(() => {});
+    }, this.#heartbeatMs);
     return recovered;
+  }
+
+  /** This worker's share of the job's rate as of its last heartbeat: 1 / live workers. */
+  get share(): number {
+    return this.#share;
   }
 
   /** Returns to `pending` the items of workers that are gone. */
   async recover(): Promise<number> {
     const now = this.#clock.now();
-    const dead: string[] = [];
-    for (const worker of await this.#store.workers.list(this.#jobId)) {
-      if (worker.id === this.owner) continue;
-      const gone = worker.host === this.#host
-        ? this.#isAlive(worker) === false || worker.heartbeat < now - this.#leaseMs
-        : worker.heartbeat < now - this.#leaseMs;
-      if (gone) dead.push(worker.id);
-    }
+    const { dead } = await this.#others(now);
+    return await this.#recover(now, dead.map((w) => w.id));
+  }
+
+  async #recover(now: number, dead: string[]): Promise<number> {
     const recovered = await this.#store.leases.recover(this.#jobId, now, dead);
     await this.#store.workers.remove(dead);
     return recovered;
+  }
+
+  /**
+   * The other workers of the job, dead (lock released, or heartbeat older than
+   * a lease) and live (counted in the split of the rate). Each lock is looked
+   * at once: finding it released removes the file, so the answer is kept.
+   */
+  async #others(now: number): Promise<{ dead: WorkerRow[]; live: WorkerRow[] }> {
+    const alive = new Map<string, boolean | undefined>();
+    const dead: WorkerRow[] = [];
+    const rest: WorkerRow[] = [];
+    for (const worker of await this.#store.workers.list(this.#jobId)) {
+      if (worker.id === this.owner) continue;
+      const known = worker.host === this.#host ? this.#isAlive(worker) : undefined;
+      alive.set(worker.id, known);
+      const gone = known === false || worker.heartbeat < now - this.#leaseMs;
+      (gone ? dead : rest).push(worker);
+    }
+    const live = liveWorkers(rest, now, {
+      host: this.#host,
+      staleMs: 2.5 * this.#heartbeatMs,
+      isAlive: (w) => alive.get(w.id),
+    });
+    return { dead, live };
   }
 
   /** Stops the heartbeat; with `release`, puts this worker's claimed items back to `pending`. */
@@ -138,10 +192,33 @@ export class LeaseKeeper {
     this.#lock = undefined;
   }
 
-  async #beat(): Promise<void> {
+  /**
+   * One heartbeat: returns dead workers' items, counts the live workers and takes 1 / that of the rate,
+   * records it with this worker's heartbeat, shares the limiter's cooldown with
+   * the job's, and renews this worker's leases when a third of them has passed.
+   */
+  async beat(): Promise<void> {
     const now = this.#clock.now();
-    await this.#store.workers.heartbeat(this.#worker(), now);
-    await this.#store.leases.renew(this.#jobId, this.owner, now + this.#leaseMs);
+    const { dead, live } = await this.#others(now);
+    // Now, not when the queue runs dry: a killed worker's lock file is gone once looked at.
+    if (dead.length > 0) await this.#recover(now, dead.map((w) => w.id));
+    this.#share = 1 / (live.length + 1);
+    this.#limiter?.setShare(this.#share);
+    await this.#store.workers.heartbeat(this.#worker(), now, this.#share);
+    if (this.#limiter) await this.#shareCooldown(now);
+    if (now - this.#renewedAt >= this.#leaseMs / 3) {
+      await this.#store.leases.renew(this.#jobId, this.owner, now + this.#leaseMs);
+      this.#renewedAt = now;
+    }
+  }
+
+  async #shareCooldown(now: number): Promise<void> {
+    const limiter = this.#limiter!;
+    // An open breaker has no end to tell: hold the others for two heartbeats, again at each.
+    const breaker = limiter.report().breaker?.state === "open" ? now + 2 * this.#heartbeatMs : 0;
+    const local = Math.max(limiter.cooldownUntil, breaker);
+    const until = await this.#store.workers.shareCooldown(this.#jobId, local > now ? local : 0);
+    if (until > now) limiter.pauseUntil(until);
   }
 
   #worker() {

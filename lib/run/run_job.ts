@@ -169,7 +169,7 @@ export async function runJob(
   });
   options.onLimiter?.(limiter);
   const deadline = jobDeadline(options.signal, options.deadlineMs, clock);
-  const leases = new LeaseKeeper(store, job.id, { leaseMs, clock });
+  const leases = new LeaseKeeper(store, job.id, { leaseMs, clock, limiter });
   const recovered = await leases.start();
   const initial = await store.queue.counts(job.id);
   const stats = options.stats ?? new RunStats(initial, () => clock.now());

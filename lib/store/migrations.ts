@@ -132,6 +132,11 @@ export const MIGRATIONS: readonly string[][] = [
     `ALTER TABLE snapshots ADD COLUMN paused INTEGER`,
     `ALTER TABLE snapshots ADD COLUMN rate_limit REAL`,
   ],
+  [
+    // Until when every worker of the job holds back: a Retry-After or an open
+    // breaker seen by one pauses all (lib/run/lease_keeper.ts).
+    `ALTER TABLE jobs ADD COLUMN cooldown_until INTEGER`,
+  ],
 ];
 
 /** The schema version this build writes. */

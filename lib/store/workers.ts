@@ -1,6 +1,6 @@
 /**
- * The `workers` table: which processes work on a job, and their heartbeats.
- * Its `rate_share` column is left for workers that split one rate.
+ * The `workers` table: which processes work on a job, their heartbeats and
+ * their shares of the job's rate; and the job's cooldown that all of them honour.
  *
  * @module
  */
@@ -54,13 +54,46 @@ export class WorkerRepository {
     this.#db = db;
   }
 
-  /** Records a worker of the job, or refreshes its heartbeat. */
-  async heartbeat(worker: WorkerInfo, now: number): Promise<void> {
+  /** Records a worker of the job, or refreshes its heartbeat (and its share of the rate, when given). */
+  async heartbeat(worker: WorkerInfo, now: number, rateShare?: number): Promise<void> {
     await this.#db.execute({
-      sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat`,
-      args: [worker.id, worker.jobId, worker.host, worker.pid, now, now],
+      sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat, rate_share)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat,
+              rate_share = coalesce(excluded.rate_share, rate_share)`,
+      args: [worker.id, worker.jobId, worker.host, worker.pid, now, now, rateShare ?? null],
     }, "heartbeat");
+  }
+
+  /**
+   * Extends the job's cooldown to `until` (never shortens it) and returns it as
+   * now recorded: the latest pause any worker of the job asked for. With
+   * `until` 0 it only reads (no write transaction on every heartbeat).
+   *
+   * @example Usage
+   * ```ts
+   * import { openStore } from "./store.ts";
+   * import assert from "node:assert/strict";
+   * const store = await openStore(":memory:");
+   * const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
+   * assert.equal(await store.workers.shareCooldown(job.id, 0), 0);
+   * assert.equal(await store.workers.shareCooldown(job.id, 5_000), 5_000);
+   * assert.equal(await store.workers.shareCooldown(job.id, 1_000), 5_000);
+   * store.close();
+   * ```
+   */
+  async shareCooldown(jobId: number, until: number): Promise<number> {
+    const read = {
+      sql: "SELECT coalesce(cooldown_until, 0) FROM jobs WHERE id = ?",
+      args: [jobId],
+    };
+    const rs = until > 0
+      ? (await this.#db.batch([{
+        sql: "UPDATE jobs SET cooldown_until = ? WHERE id = ? AND coalesce(cooldown_until, 0) < ?",
+        args: [until, jobId, until],
+      }, read], "share cooldown"))[1]
+      : await this.#db.execute(read, "read cooldown");
+    return Number(rs?.rows[0]?.[0] ?? 0);
   }
 
   /** The job's registered workers. */

@@ -40,9 +40,13 @@ if (import.meta.main) {
     await page.locator(`[data-chart$="|statuses"]:not([data-points="0"])`).waitFor();
     await page.waitForTimeout(3000);
     await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
-    await page.goto(`${demo.origin}/jobs/${demo.job}/failed?class=http_5xx`);
-    const first = page.locator("table.items td.key a").first();
-    if (await first.count() === 0) await page.goto(`${demo.origin}/jobs/${demo.job}/failed`);
+    // A failed item with every attempt: one that failed with 5xx answers (a minute at most).
+    const retried = `${demo.origin}/jobs/${demo.job}/failed?class=http_5xx`;
+    for (let tries = 0; tries < 30; tries++) {
+      await page.goto(retried);
+      if (await page.locator("table.items td.key a").count() > 0) break;
+      await page.waitForTimeout(2000);
+    }
     await page.locator("table.items td.key a").first().click();
     await page.screenshot({ path: `${out}/dashboard-item.png`, fullPage: true });
     if (problems.length > 0) throw new Error(`The page reported errors: ${problems.join("; ")}`);

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { Hono, type HonoRequest } from "hono";
-import { secureHeaders } from "hono/secure-headers";
+import { Hono, type HonoRequest } from "../deps.ts";
+import { secureHeaders } from "../deps.ts";
 import { DASHBOARD_CSS, DASHBOARD_JS, UPLOT_CSS, UPLOT_JS } from "./assets.ts";
 import { controlToken } from "./control_token.ts";
 import { eventStream } from "./event_stream.ts";
@@ -125,7 +125,6 @@ export function createDashboard(options: DashboardOptions): Hono {
       url: String(job.request.url ?? ""),
       figures: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now),
       reads,
-      reasons: await store.reports.failureReasons(job.id),
       history,
       live: snapshot !== undefined,
       controls: snapshot && token && live!.pause && live!.rate
@@ -202,7 +201,7 @@ export function createDashboard(options: DashboardOptions): Hono {
         state: view.figures.state,
         counts: view.reads.counts,
         classes: view.reads.classes,
-        failures: view.reasons,
+        failures: view.reads.reasons,
         live: runs(job) ? live!.snapshot() : undefined,
       });
     }

@@ -81,11 +81,15 @@ export function jobFigures(
   const counts = s ? liveCounts(dbCounts, s) : dbCounts;
   const limiter = live?.run.limiter?.();
   const left = counts.pending + counts.inflight;
-  const state: JobState = live
-    ? (limiter ? runState(limiter, now) : live.run.paused?.() ? "paused" : "running")
-    : left === 0 && counts.total > 0
+  const state: JobState = left === 0 && counts.total > 0
     ? "finished"
-    : "not running";
+    : !live
+    ? "not running"
+    : limiter
+    ? runState(limiter, now)
+    : live.run.paused?.()
+    ? "paused"
+    : "running";
   const finished = counts.done + counts.failed;
   const fields: Record<string, string> = {
     done: formatCount(counts.done),

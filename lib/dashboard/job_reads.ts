@@ -31,6 +31,8 @@ export interface JobReads {
   counts: JobCounts;
   /** Failed items by failure class (`http_5xx`, `timeout`…; see lib/run/failure_class.ts). */
   classes: Record<string, number>;
+  /** Failed items by their last error, the most frequent first. */
+  reasons: Record<string, number>;
   workers: WorkerView[];
 }
 
@@ -69,9 +71,10 @@ export async function readJob(
   options: ReadJobOptions,
 ): Promise<JobReads> {
   const { here, now, staleMs = 60_000, pid = Deno.pid } = options;
-  const [counts, classes, rows, shares] = await Promise.all([
+  const [counts, classes, reasons, rows, shares] = await Promise.all([
     store.queue.counts(jobId),
     store.reports.failedByClass(jobId),
+    store.reports.failureReasons(jobId),
     store.workers.list(jobId),
     store.workers.rateShares(jobId),
   ]);
@@ -95,5 +98,5 @@ export async function readJob(
       here: isHere,
     };
   });
-  return { counts, classes, workers };
+  return { counts, classes, reasons, workers };
 }

@@ -154,7 +154,13 @@ export class LiveFeed {
         const points = await this.#newHistory(job.id, now);
         if (points.length > 0) entry.points = points;
       }
-      if (slow) Object.assign(entry, { classes: reads.classes, workers: reads.workers });
+      if (slow) {
+        Object.assign(entry, {
+          classes: reads.classes,
+          reasons: reads.reasons,
+          workers: reads.workers,
+        });
+      }
       jobs[job.name] = entry;
     }
     const message = { id: now, data: JSON.stringify({ at: now, jobs }) };

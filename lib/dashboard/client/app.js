@@ -19,6 +19,7 @@
     teal: "#1b9aaa",
   };
   const KEEP = 5000;
+  const REASONS_SHOWN = 8;
   const GAP_S = 120;
 
   /** Elements matching `selector` whose `data-<attribute>` is `value`. */
@@ -215,6 +216,12 @@
     font: "11px system-ui, sans-serif",
   };
 
+  // On a log scale, grid lines and ticks at the powers of ten only.
+  const decades = (_u, splits) =>
+    splits.map((
+      v,
+    ) => (v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+
   function makeChart(el, kind) {
     const spec = CHARTS[kind];
     const options = {
@@ -232,6 +239,9 @@
         { ...AXIS, space: 72, values: timeTicks },
         {
           ...AXIS,
+          ...(spec.log
+            ? { grid: { ...AXIS.grid, filter: decades }, ticks: { ...AXIS.ticks, filter: decades } }
+            : {}),
           size: 58,
           // A log scale leaves some ticks without a label (null).
           values: (_u, splits) => splits.map((v) => (v === null ? "" : `${short(v)}${spec.unit}`)),
@@ -272,7 +282,10 @@
       for (const el of document.querySelectorAll("[data-chart]")) {
         const [name, kind] = splitKey(el.dataset.chart);
         if (name === job && CHARTS[kind] && typeof uPlot !== "undefined") {
-          state.charts.push({ el, kind, chart: makeChart(el, kind) });
+          const chart = { el, kind, chart: makeChart(el, kind), stale: true, visible: !sight };
+          state.charts.push(chart);
+          chartOf.set(el, { state, chart });
+          sight?.observe(el);
         }
       }
       jobs.set(job, state);
@@ -280,19 +293,50 @@
     return state;
   }
 
+  // Charts out of sight (scrolled away, or in a tab in the background) are drawn when they
+  // come into sight: an open dashboard costs its browser, on the machine that runs the job,
+  // little more than the charts someone looks at.
+  function draw(state) {
+    if (document.hidden || !state.derived) return;
+    const d = state.derived;
+    for (const c of state.charts) {
+      if (!c.stale || !c.visible) continue;
+      const spec = CHARTS[c.kind];
+      if (spec.spans) spansOf.set(c.chart, d.spans);
+      c.chart.setData([d.x, ...spec.series.map(([, , key]) => d[key])]);
+      c.stale = false;
+    }
+  }
+
   function redraw(state) {
     const d = derive(state.points);
-    for (const { el, kind, chart } of state.charts) {
-      const spec = CHARTS[kind];
-      if (spec.spans) spansOf.set(chart, d.spans);
-      chart.setData([d.x, ...spec.series.map(([, , key]) => d[key])]);
-      const drawn = spec.series.reduce(
+    state.derived = d;
+    for (const c of state.charts) {
+      c.stale = true;
+      // What the chart holds, drawn or not yet: the values that are not gaps.
+      const values = CHARTS[c.kind].series.reduce(
         (n, [, , key]) => n + d[key].filter((v) => v !== null && v !== undefined).length,
         0,
       );
-      el.dataset.points = String(drawn);
+      c.el.dataset.points = String(values);
     }
+    draw(state);
   }
+
+  const sight = typeof IntersectionObserver === "undefined" ? undefined : new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        const found = chartOf.get(entry.target);
+        if (!found) continue;
+        found.chart.visible = entry.isIntersecting;
+        draw(found.state);
+      }
+    },
+  );
+  const chartOf = new Map();
+  document.addEventListener("visibilitychange", () => {
+    for (const state of jobs.values()) draw(state);
+  });
 
   function addPoints(job, points) {
     const state = jobState(job);
@@ -325,21 +369,39 @@
   };
 
   function renderTable(job, name, rows, fill) {
-    for (const body of byData("tbody[data-table]", "table", `${job}|${name}`)) {
+    const key = `${job}|${name}`;
+    for (const body of byData("tbody[data-table]", "table", key)) {
       body.replaceChildren();
       for (const row of rows) fill(body.insertRow(), row);
     }
-    for (const note of byData("[data-empty]", "empty", `${job}|${name}`)) {
-      note.hidden = rows.length > 0;
+    for (const table of byData("table[data-hide-empty]", "hideEmpty", key)) {
+      table.hidden = rows.length === 0;
     }
+    for (const note of byData("[data-empty]", "empty", key)) note.hidden = rows.length > 0;
+  }
+
+  function link(href, text) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    return a;
   }
 
   function renderClasses(job, classes) {
     renderTable(job, "classes", Object.entries(classes), (row, [cls, n]) => {
-      const link = document.createElement("a");
-      link.href = `/jobs/${encodeURIComponent(job)}/failed?class=${encodeURIComponent(cls)}`;
-      link.textContent = CLASS_NAMES[cls] ?? cls;
-      row.insertCell().append(link);
+      const failed = `/jobs/${encodeURIComponent(job)}/failed`;
+      row.insertCell().append(
+        link(`${failed}?class=${encodeURIComponent(cls)}`, CLASS_NAMES[cls] ?? cls),
+      );
+      cell(row, n.toLocaleString("en-US"), "num");
+    });
+  }
+
+  function renderReasons(job, reasons) {
+    const rows = Object.entries(reasons).slice(0, REASONS_SHOWN);
+    renderTable(job, "reasons", rows, (row, [reason, n]) => {
+      const failed = `/jobs/${encodeURIComponent(job)}/failed`;
+      row.insertCell().append(link(`${failed}?reason=${encodeURIComponent(reason)}`, reason));
       cell(row, n.toLocaleString("en-US"), "num");
     });
   }
@@ -395,6 +457,7 @@
       if (figures.point) addPoints(job, [figures.point]);
       if (figures.points) addPoints(job, figures.points);
       if (figures.classes) renderClasses(job, figures.classes);
+      if (figures.reasons) renderReasons(job, figures.reasons);
       if (figures.workers) renderWorkers(job, figures.workers);
     }
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { html } from "hono/html";
+import { html } from "../../deps.ts";
 import type { FailedItem } from "../../store/store.ts";
 import { formatCount, formatTime } from "../format.ts";
 import { className, enc, type Html, page } from "./layout.ts";
@@ -53,6 +53,8 @@ export function failedPage(
 ): Html {
   const { pageSize, more } = options;
   const base = `/jobs/${enc(job)}/failed`;
+  const filtered = Boolean(filters.cls || filters.status || filters.key || filters.reason);
+  const failedTotal = Object.values(choices.classes).reduce((a, b) => a + b, 0);
   const body = html`
     <form method="get" class="filters" action="${base}">
     <label>class <select name="class"><option value="">any</option>${Object.entries(choices.classes)
@@ -113,7 +115,8 @@ export function failedPage(
         query(filters, { offset: Math.max(0, filters.offset - pageSize) })
       }">← newer</a>`
       : ""}<span class="muted">${items.length
-      ? `items ${formatCount(filters.offset + 1)}–${formatCount(filters.offset + items.length)}`
+      ? `items ${formatCount(filters.offset + 1)}–${formatCount(filters.offset + items.length)}` +
+        (filtered ? "" : ` of ${formatCount(failedTotal)}`)
       : ""}</span>${more
       ? html`<a href="${base}${query(filters, { offset: filters.offset + pageSize })}">older →</a>`
       : ""}</nav>

@@ -19,9 +19,9 @@ function pretty(text: string): string {
   }
 }
 
-function fact(label: string, value: unknown): Html {
+function fact(label: string, value: unknown, wide = false): Html {
   return html`
-    <div>
+    <div class="${wide ? "wide" : ""}">
       <dt>${label}</dt>
       <dd>${String(value ?? "—")}</dd>
     </div>
@@ -59,6 +59,7 @@ export function itemPage(job: string, item: ItemDetail, request: ShownRequest): 
     ${fact("possibly sent twice", item.possiblySent ? "yes" : "no")}${fact(
       "updated",
       formatTime(item.updated),
+      true,
     )}
     </dl>
     ${item.lastError ? html`<p class="error-line">last error: ${item.lastError}</p>` : ""}

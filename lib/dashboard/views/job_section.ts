@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { html } from "hono/html";
+import { html } from "../../deps.ts";
 import type { JobFigures } from "../job_figures.ts";
 import type { JobReads } from "../job_reads.ts";
 import type { SnapshotRow } from "../../store/store.ts";
@@ -19,8 +19,6 @@ export interface JobView {
   url: string;
   figures: JobFigures;
   reads: JobReads;
-  /** Failed items by their last error, most frequent first. */
-  reasons: Record<string, number>;
   /** Statistics history, oldest first, for the charts. */
   history: SnapshotRow[];
   /** True for the job running in this process. */
@@ -70,12 +68,13 @@ export function jobSection(view: JobView): Html {
   const c = figures.counts;
   const f = figures.fields;
   const total = Math.max(1, c.total);
-  const failedCount = Object.values(view.reads.classes).reduce((a, b) => a + b, 0);
   const charted = view.live || view.history.length > 0;
   return html`<section class="job" data-job-section="${name}">
 <header class="job-head">
 <h2>${name}</h2>${stateBadge(name, figures.state)}
-<nav class="job-links"><a href="/jobs/${enc(name)}/failed">failed items (${failedCount})</a>
+<nav class="job-links"><a href="/jobs/${
+    enc(name)
+  }/failed">failed items (<span data-field="${name}|failed">${f.failed}</span>)</a>
 <a href="/jobs/${enc(name)}">this job only</a></nav>
 </header>
 <div class="muted url">${view.url}</div>
@@ -86,7 +85,7 @@ export function jobSection(view: JobView): Html {
 <dl class="figures">
 ${figure(name, "done", "done", f.done!)}${figure(name, "failed", "failed", f.failed!)}
 ${figure(name, "pending", "pending", f.pending!)}${
-    figure(name, "in flight", "inflight", f.inflight!)
+    figure(name, "in progress", "inflight", f.inflight!)
   }
 ${figure(name, "total", "total", f.total!)}${
     c.possiblySent || view.live
@@ -113,7 +112,7 @@ ${jsonData("data-history", name, view.history)}`
   }
 <div class="grid tables">
 <section class="panel"><h3>Failed items by class</h3>${classesTable(name, view.reads.classes)}
-${reasonsTable(name, view.reasons)}</section>
+${reasonsTable(name, view.reads.reasons)}</section>
 <section class="panel"><h3>Workers</h3>${workersTable(name, view.reads.workers)}</section>
 </div>
 </section>`;

@@ -13,6 +13,13 @@ import { buildProgram } from "./program.ts";
 import { StopSignals } from "./stop_signals.ts";
 import { InputError, StoreError } from "../lib/errors.ts";
 
+/**
+ * After a second stop signal, how long the command may take to abandon its
+ * requests, release what it claimed and print its summary before the process
+ * exits anyway.
+ */
+const STOP_NOW_MS = 3000;
+
 /** Options for {@linkcode main}. */
 export interface MainOptions {
   /** Where messages go. @default stdio */
@@ -42,6 +49,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   if (folder !== undefined) Deno.chdir(folder);
   const command = launchCommand({ launchedBy: launch.launchedBy });
   const stop = new AbortController();
+  const stopNow = new AbortController();
   const onSignal = () => {
     const meaning = signals.receive();
     if (meaning === "stop") {
@@ -50,15 +58,26 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
       );
       stop.abort(new Error("interrupted"));
     } else if (meaning === "stop now") {
-      io.error("sluice: stopped at once; everything committed is kept");
-      Deno.exit(EXIT.interrupted);
+      io.error("sluice: stopping at once; requests in flight are abandoned");
+      stopNow.abort(new Error("stopped at once"));
+      // A command that does not watch stopNow (or hangs on it) still ends now-ish.
+      Deno.unrefTimer(setTimeout(() => {
+        io.error("sluice: stopped at once; everything committed is kept");
+        Deno.exit(EXIT.interrupted);
+      }, STOP_NOW_MS));
     }
   };
   const listeners: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const s of listeners) Deno.addSignalListener(s, onSignal);
   let code: number = EXIT.ok;
   try {
-    await buildProgram({ stop: stop.signal, setExit: (c) => code = c, io, command })
+    await buildProgram({
+      stop: stop.signal,
+      stopNow: stopNow.signal,
+      setExit: (c) => code = c,
+      io,
+      command,
+    })
       .parseAsync(launch.args, { from: "user" });
   } catch (error) {
     code = reportError(error, io);

@@ -27,6 +27,8 @@ import { VERSION } from "../lib/version.ts";
 export interface ProgramOptions {
   /** Aborted when the user asks to stop (the first SIGINT or SIGTERM). */
   stop: AbortSignal;
+  /** Aborted when the user asks to stop at once (a second signal). @default undefined */
+  stopNow?: AbortSignal;
   /** Receives the exit code of the command that ran. */
   setExit: (code: number) => void;
   /** Where messages go. @default stdio */
@@ -53,7 +55,7 @@ export interface ProgramOptions {
  * ```
  */
 export function buildProgram(options: ProgramOptions): Command {
-  const { stop, setExit, io = stdio, serve = denoServe, command = "sluice" } = options;
+  const { stop, stopNow, setExit, io = stdio, serve = denoServe, command = "sluice" } = options;
   const program = new Command()
     .name("sluice")
     .description("Push many queries through a rate-limited API, politely; every answer in libSQL.")
@@ -107,7 +109,13 @@ export function buildProgram(options: ProgramOptions): Command {
     )
     .addHelpText("after", RUN_HELP)
     .action(async (input: string | undefined, flags: RunCommandFlags) =>
-      setExit(await runCommand(input, flags, io, stop, { serve, command }))
+      setExit(
+        await runCommand(input, flags, io, stop, {
+          serve,
+          command,
+          ...(stopNow ? { stopNow } : {}),
+        }),
+      )
     );
 
   requestOptions(

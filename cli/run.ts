@@ -59,6 +59,8 @@ export interface RunCommandOptions {
   serve?: Serve;
   /** How the user runs sluice, for the resume command printed. @default "sluice" */
   command?: string;
+  /** Aborted on a second stop signal: requests in flight are abandoned now. @default undefined */
+  stopNow?: AbortSignal;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function runCommand(
   stop: AbortSignal,
   options: RunCommandOptions = {},
 ): Promise<number> {
-  const { serve, command = "sluice" } = options;
+  const { serve, command = "sluice", stopNow } = options;
   const name = flags.job ?? defaultJobName(input);
   const source: InputSource | undefined = input === undefined
     ? undefined
@@ -195,6 +197,7 @@ export async function runCommand(
         ...config.options,
         stats,
         signal: stop,
+        ...(stopNow ? { stopNow } : {}),
         onLimiter: (l) => {
           limiter = l;
           limits.sample(); // the tally's time starts with the limiter, even for a short run

@@ -16,6 +16,11 @@ export interface RunControlOptions {
   signal?: AbortSignal | undefined;
   /** After a stop is requested, how long in-flight requests may finish. @default 10_000 */
   graceMs?: number;
+  /**
+   * Stops at once: no new claims or sends, and requests in flight are
+   * abandoned now instead of after `graceMs` (a second Ctrl-C).
+   */
+  stopNow?: AbortSignal | undefined;
 }
 
 /**
@@ -49,6 +54,8 @@ export class RunControl {
   readonly #signal: AbortSignal | undefined;
   readonly #graceMs: number;
   readonly #onStop = () => this.requestStop();
+  readonly #stopNow: AbortSignal | undefined;
+  readonly #onStopNow = () => this.stopNow();
   #stopping: boolean;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Aborted when no request may start any more (a stop, or a failure). */
@@ -56,13 +63,16 @@ export class RunControl {
 
   /** Starts listening to `signal`; call {@linkcode RunControl.dispose} at the end. */
   constructor(options: RunControlOptions = {}) {
-    const { signal, graceMs = DEFAULTS.graceMs } = options;
+    const { signal, graceMs = DEFAULTS.graceMs, stopNow } = options;
     this.#signal = signal;
+    this.#stopNow = stopNow;
     this.#graceMs = graceMs;
     this.#stopping = signal?.aborted ?? false;
     // Made once: a combined signal per attempt costs more than an unpaced grant.
     this.grantSignal = AbortSignal.any([this.#hardStop.signal, this.#noNewSends.signal]);
     signal?.addEventListener("abort", this.#onStop, { once: true });
+    if (stopNow?.aborted) this.stopNow();
+    else stopNow?.addEventListener("abort", this.#onStopNow, { once: true });
   }
 
   /** True once a stop was requested or a stage failed: claim nothing more. */
@@ -98,6 +108,15 @@ export class RunControl {
     );
   }
 
+  /**
+   * Stops claims and grants, and abandons the requests in flight now: they
+   * count as possibly sent; the items claimed but not sent go back unflagged.
+   */
+  stopNow(): void {
+    this.requestStop();
+    this.#hardStop.abort(new Error("stopped at once"));
+  }
+
   /** Records a stage's failure (the first of each stage) and stops as that stage requires. */
   fail(stage: RunStage, error: unknown): void {
     if (!this.#failures.has(stage)) this.#failures.set(stage, error);
@@ -114,6 +133,7 @@ export class RunControl {
   /** Stops listening to the stop signal and clears the grace timer. */
   dispose(): void {
     this.#signal?.removeEventListener("abort", this.#onStop);
+    this.#stopNow?.removeEventListener("abort", this.#onStopNow);
     clearTimeout(this.#graceTimer);
   }
 }

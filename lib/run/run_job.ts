@@ -52,6 +52,11 @@ export interface RunJobOptions {
   graceMs?: number;
   /** Requests a stop: no new claims, in-flight requests get `graceMs`. */
   signal?: AbortSignal;
+  /**
+   * Stops at once: requests in flight are abandoned (counted as possibly
+   * sent), claimed items not yet sent go back to the queue unflagged.
+   */
+  stopNow?: AbortSignal;
   /** Reads `{{env.NAME}}` placeholders. @default Deno.env.get */
   env?: (name: string) => string | undefined;
   /** The fetch to use. @default globalThis.fetch */
@@ -178,7 +183,7 @@ export async function runJob(
   stats.failed = initial.failed;
   stats.possiblySent = initial.possiblySent;
 
-  const control = new RunControl({ signal: deadline.signal, graceMs });
+  const control = new RunControl({ signal: deadline.signal, graceMs, stopNow: options.stopNow });
   const writer = new ResultWriter(store.results, leases.owner, job.id, {
     batchSize,
     confirm: onResult !== undefined,

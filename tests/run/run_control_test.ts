@@ -67,3 +67,15 @@ Deno.test("RunControl starts stopped when its signal is already aborted", () => 
   assert.equal(control.stopping, true);
   control.dispose();
 });
+
+Deno.test("RunControl stopNow abandons requests in flight at once, without waiting for the grace period", () => {
+  const stopNow = new AbortController();
+  const control = new RunControl({ graceMs: 60_000, stopNow: stopNow.signal });
+  assert.equal(control.signal.aborted, false);
+  stopNow.abort();
+  assert.equal(control.stopping, true);
+  assert.equal(control.grantSignal.aborted, true);
+  assert.equal(control.signal.aborted, true);
+  assert.equal(control.failure, undefined, "a stop is not a failure");
+  control.dispose();
+});

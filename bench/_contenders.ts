@@ -19,6 +19,8 @@ export interface Run {
   /** Per second over the whole process. */
   perSecond: number;
   peakMb: number | undefined;
+  /** User + system CPU time of the whole process ÷ requests, in µs (NaN when unread). */
+  cpuUsPerRequest: number;
   /** The command, with `$URL` / `$TMP` placeholders. */
   command: string;
   /** Set when the run did not do all its work. */
@@ -66,6 +68,7 @@ function toRun(m: Measured, n: number, command: string, error?: string): Run {
     wallMs: m.wallMs,
     perSecond: (n / m.wallMs) * 1000,
     peakMb: m.peakMb,
+    cpuUsPerRequest: m.cpuMs === undefined ? NaN : (m.cpuMs * 1000) / n,
     command,
     ...(failed ? { error: failed } : {}),
   };
@@ -171,6 +174,33 @@ export async function aiohttpGather(
     };
   }
   const m = await measure(PYTHON, [script, place.url, String(n), String(c)]);
+  return toRun(m, n, command, checkOk(m, n));
+}
+
+/**
+ * (3b) The seed's whole job (bench/seed_job.py): aiohttp + gather in blocks of
+ * 10,000, each block's answers stored with SQLite `executemany`, from the same
+ * JSONL input as sluice.
+ */
+export async function seedJob(
+  place: Place,
+  input: string,
+  n: number,
+  c: number,
+  db: string,
+  available: boolean,
+): Promise<Run | Unavailable> {
+  const script = `${ROOT}bench/seed_job.py`;
+  const args = [script, place.url, input, String(c), db];
+  const command = show([PYTHON, ...args], place);
+  if (!available) {
+    return {
+      unavailable: "python3-aiohttp is not installed (apt-get install python3-aiohttp)",
+      command,
+    };
+  }
+  for (const suffix of ["", "-journal", "-wal"]) await Deno.remove(db + suffix).catch(() => {});
+  const m = await measure(PYTHON, args);
   return toRun(m, n, command, checkOk(m, n));
 }
 

@@ -1,8 +1,9 @@
 /**
  * Bench helpers: run a command as a child process and measure its wall time
- * (spawn to exit) and peak resident memory (`/usr/bin/time`'s maximum RSS,
- * else the last `VmHWM` read from /proc while it runs), and the echo server
- * every contender talks to.
+ * (spawn to exit), peak resident memory and CPU time (`/usr/bin/time`'s
+ * maximum RSS and user + system seconds, which come from the kernel's rusage of
+ * the child; else the last `VmHWM` and `utime + stime` read from /proc while it
+ * runs), and the echo servers every contender talks to.
  *
  * @module
  */
@@ -13,6 +14,8 @@ export interface Measured {
   wallMs: number;
   /** Peak resident set size in MB, or undefined when it could not be read. */
   peakMb: number | undefined;
+  /** User + system CPU time of the process (all its threads) in ms, or undefined. */
+  cpuMs: number | undefined;
   stdout: string;
   stderr: string;
 }
@@ -33,16 +36,29 @@ async function hasGnuTime(): Promise<boolean> {
   return gnuTime;
 }
 
-async function readHwmKb(pid: number): Promise<number | undefined> {
+/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** The peak RSS (kB) and CPU time so far (ms) of a running process, from /proc. */
+async function readProc(pid: number): Promise<{ hwmKb?: number; cpuMs?: number }> {
   try {
     // Deno reads /proc only with --allow-all; `cat` needs just --allow-run.
-    const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped" })
-      .output();
-    const status = new TextDecoder().decode(out.stdout);
-    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
-    return kb === undefined ? undefined : Number(kb);
+    const out = await new Deno.Command("cat", {
+      args: [`/proc/${pid}/status`, `/proc/${pid}/stat`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(text)?.[1];
+    // stat: "pid (comm) state …", utime and stime are fields 14 and 15.
+    const fields = /\) (\S+(?: \S+){13})/.exec(text)?.[1]?.split(" ");
+    const ticks = fields ? Number(fields[11]) + Number(fields[12]) : NaN;
+    return {
+      ...(kb === undefined ? {} : { hwmKb: Number(kb) }),
+      ...(Number.isFinite(ticks) ? { cpuMs: (ticks * 1000) / USER_HZ } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -58,7 +74,7 @@ export async function measure(
   const timeFile = await Deno.makeTempFile({ prefix: "sluice-bench-rss-" });
   const wrapped = await hasGnuTime();
   const command = new Deno.Command(wrapped ? GNU_TIME : cmd, {
-    args: wrapped ? ["-f", "%M", "-o", timeFile, cmd, ...args] : args,
+    args: wrapped ? ["-f", "%M %U %S", "-o", timeFile, cmd, ...args] : args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -68,9 +84,11 @@ export async function measure(
   const started = performance.now();
   const child = command.spawn();
   let hwmKb: number | undefined;
+  let cpuMs: number | undefined;
   const poll = wrapped ? undefined : setInterval(async () => {
-    const kb = await readHwmKb(child.pid);
-    if (kb !== undefined) hwmKb = Math.max(hwmKb ?? 0, kb);
+    const read = await readProc(child.pid);
+    if (read.hwmKb !== undefined) hwmKb = Math.max(hwmKb ?? 0, read.hwmKb);
+    if (read.cpuMs !== undefined) cpuMs = Math.max(cpuMs ?? 0, read.cpuMs);
   }, 50);
   const killer = setTimeout(() => {
     try {
@@ -83,8 +101,11 @@ export async function measure(
   if (poll !== undefined) clearInterval(poll);
   if (wrapped) {
     const text = await Deno.readTextFile(timeFile).catch(() => "");
-    const kb = Number(text.trim().split("\n").at(-1));
-    if (Number.isFinite(kb) && kb > 0) hwmKb = kb;
+    // "%M %U %S": max RSS in kB, user and system seconds.
+    const [kb, user, system] = (text.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+    if (kb !== undefined && Number.isFinite(kb) && kb > 0) hwmKb = kb;
+    const seconds = (user ?? NaN) + (system ?? NaN);
+    if (Number.isFinite(seconds)) cpuMs = seconds * 1000;
   }
   await Deno.remove(timeFile).catch(() => {});
   const decoder = new TextDecoder();
@@ -92,6 +113,7 @@ export async function measure(
     code: output.code,
     wallMs,
     peakMb: hwmKb === undefined ? undefined : hwmKb / 1024,
+    cpuMs,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
@@ -104,11 +126,32 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
-/** Starts bench/echo_server.ts in its own process and waits for its port. */
-export async function startEchoServer(): Promise<EchoServer> {
-  const script = new URL("./echo_server.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", script, "--ttl", "3600"],
+/** Which echo server, and how slow. */
+export interface EchoServerOptions {
+  /**
+   * `deno`: bench/echo_server.ts (Deno.serve); `node`: bench/echo_server_node.mjs
+   * (Node's `http`).
+   * @default {"deno"}
+   */
+  kind?: "deno" | "node";
+  /**
+   * Milliseconds every answer is held.
+   * @default {0}
+   */
+  latencyMs?: number;
+}
+
+/**
+ * Starts an echo server in its own process and waits for its port. It stops
+ * by itself if the bench dies (its stdin closes) or sits idle for 30 minutes.
+ */
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  const { kind = "deno", latencyMs = 0 } = options;
+  const bounds = ["--latency", String(latencyMs), "--idle", "1800", "--ttl", "7200"];
+  const child = new Deno.Command(kind === "deno" ? Deno.execPath() : "node", {
+    args: kind === "deno"
+      ? ["run", "--allow-net", new URL("./echo_server.ts", import.meta.url).pathname, ...bounds]
+      : [new URL("./echo_server_node.mjs", import.meta.url).pathname, ...bounds],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -118,7 +161,7 @@ export async function startEchoServer(): Promise<EchoServer> {
   let text = "";
   while (!text.includes("\n")) {
     const { value, done } = await reader.read();
-    if (done) throw new Error("the echo server exited before it listened");
+    if (done) throw new Error(`the ${kind} echo server exited before it listened`);
     text += value;
   }
   reader.releaseLock();

@@ -1,19 +1,33 @@
 /**
  * The rows of the bench table: a fixed list (the smoke test checks that every
- * one is printed, measured or marked unavailable) and the markdown rendering.
+ * one is printed, measured or marked unavailable) and the markdown rendering;
+ * and the side-by-side table of every contender in every scenario.
  *
  * @module
  */
+import type { Run, Unavailable } from "./_contenders.ts";
+import { CONTENDERS, type ScenarioResult } from "./_side_by_side.ts";
 
 /** Every row of the table, in order; `label` is its scenario column. */
 export const ROWS = [
   { id: "e2e", label: "throughput: end to end vs the ceiling" },
-  { id: "aiohttp", label: "throughput: vs the seed (aiohttp)" },
+  { id: "e2e-node", label: "throughput vs the ceiling: node server" },
+  { id: "e2e-slow-deno", label: "throughput vs the ceiling: 20 ms, 256 in flight, Deno server" },
+  { id: "e2e-slow-node", label: "throughput vs the ceiling: 20 ms, 256 in flight, node server" },
+  { id: "cpu-deno-0", label: "CPU per request vs the ceiling: Deno server, 0 ms" },
+  { id: "cpu-node-0", label: "CPU per request vs the ceiling: node server, 0 ms" },
+  { id: "cpu-deno-20", label: "CPU per request vs the ceiling: Deno server, 20 ms" },
+  { id: "cpu-node-20", label: "CPU per request vs the ceiling: node server, 20 ms" },
+  { id: "seed-deno", label: "vs the seed's whole job: Deno server" },
+  { id: "seed-node", label: "vs the seed's whole job: node server" },
+  { id: "aiohttp", label: "throughput: vs aiohttp + gather (stores nothing)" },
   { id: "crawlee", label: "throughput: vs Crawlee" },
   { id: "sequential", label: "throughput: vs a sequential loop" },
   { id: "import", label: "import" },
   { id: "rss", label: "memory: whole run" },
+  { id: "rss-bare", label: "memory: vs the bare loop" },
   { id: "rss-growth", label: "memory: growth with job size" },
+  { id: "rss-200k", label: "memory: 200k-item run" },
   { id: "rss-import", label: "memory: big import" },
   { id: "restart", label: "restart" },
   { id: "full", label: "the whole job" },
@@ -62,6 +76,39 @@ export function toMarkdown(rows: TableRow[]): string {
       ]
       : [label, "—", "not measured", "—", "—", "unavailable: the scenario did not run", "—"];
     lines.push(`| ${cells.map(cell).join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The header of the side-by-side table; the smoke test checks its columns. */
+export const SIDE_HEADER =
+  "| scenario | contender | req/s | CPU µs per request | peak RSS | command |";
+
+/**
+ * Every contender in every scenario: requests/s (best of the rounds), user +
+ * sys CPU µs per request of the client process (median), peak RSS (highest).
+ */
+export function sideTable(results: ScenarioResult[]): string {
+  const num = (x: number | undefined, unit = "") =>
+    x === undefined || !Number.isFinite(x)
+      ? "n/a"
+      : `${Math.round(x).toLocaleString("en-US")}${unit}`;
+  const lines = [SIDE_HEADER, "| --- | --- | ---: | ---: | ---: | --- |"];
+  for (const { scenario, runs } of results) {
+    for (const { id, label } of CONTENDERS) {
+      const run: Run | Unavailable = runs[id];
+      const cells = "unavailable" in run
+        ? [scenario.label, label, "unavailable", "—", "—", `\`${run.command}\``]
+        : [
+          scenario.label,
+          label + (run.error ? ` (failed: ${run.error})` : ""),
+          num(run.perSecond),
+          num(run.cpuUsPerRequest),
+          num(run.peakMb, " MB"),
+          `\`${run.command}\``,
+        ];
+      lines.push(`| ${cells.map(cell).join(" | ")} |`);
+    }
   }
   return lines.join("\n");
 }

@@ -61,7 +61,7 @@ export function rateModes(quick: boolean): RateMode[] {
       mock: { rate: 40, limiter: "bucket", burst: 10, headers: "none" },
       options: { rate: parseRate("40/s"), burst: 5 },
       allowed: 40,
-      seconds: s(10, 4),
+      seconds: s(10, 2),
     },
     {
       name: "fixed rate, burst 1",
@@ -70,7 +70,7 @@ export function rateModes(quick: boolean): RateMode[] {
       mock: { rate: 40, headers: "none" },
       options: { rate: parseRate("40/s") },
       allowed: 40,
-      seconds: s(10, 4),
+      seconds: s(10, 2),
     },
     {
       name: "several windows",
@@ -79,7 +79,7 @@ export function rateModes(quick: boolean): RateMode[] {
       mock: { rate: 50, windows: [{ limit: 60, periodMs: 2000 }], headers: "none" },
       options: { rate: parseRate("50/s,60/2s") },
       allowed: 30,
-      seconds: s(12, 6),
+      seconds: s(12, 4),
     },
     ...(["ietf", "legacy", "x"] as const).map((headers) => ({
       name: `${headers} headers`,
@@ -88,7 +88,7 @@ export function rateModes(quick: boolean): RateMode[] {
       mock: { rate: 50, headers },
       options: { rate: parseRate("1000/s") },
       allowed: 50,
-      seconds: s(10, 3),
+      seconds: s(10, 2),
     })),
     {
       name: "auto (no headers)",
@@ -97,7 +97,7 @@ export function rateModes(quick: boolean): RateMode[] {
       mock: { rate: 60, headers: "none" },
       options: { rate: parseRate("auto") },
       allowed: 60,
-      seconds: s(20, 8),
+      seconds: s(20, 5),
     },
     {
       name: "outage",
@@ -106,7 +106,7 @@ export function rateModes(quick: boolean): RateMode[] {
       mock: { rate: 50, outages: [{ startMs: 2000, endMs: 4000, retryAfterS: 1 }] },
       options: { rate: parseRate("50/s") },
       allowed: 50,
-      seconds: s(8, 6),
+      seconds: s(8, 5),
     },
   ];
 }
@@ -227,7 +227,7 @@ export function rateModesTable(results: RateModeResult[]): string {
 /**
  * Runs every mode and returns the markdown table.
  *
- * @param quick Shorter runs (about 40 s in all instead of about 90 s).
+ * @param quick Shorter runs (about 25 s in all instead of about 90 s).
  */
 export async function main(quick: boolean): Promise<string> {
   const results: RateModeResult[] = [];

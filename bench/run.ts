@@ -12,10 +12,7 @@
  * @module
  */
 import {
-  aiohttpGather,
   aiohttpVersion,
-  bareFetch,
-  bareFetchArgs,
   crawlee,
   importProbe,
   importProbeArgs,
@@ -23,23 +20,15 @@ import {
   ROOT,
   type Run,
   sequential,
-  sluiceArgs,
-  sluiceRun,
-  type Unavailable,
 } from "./_contenders.ts";
 import { startEchoServer, writeQueries } from "./_measure.ts";
 import { setupCrawlee } from "./crawlee.ts";
-import { rowId, ROWS, type TableRow, toMarkdown } from "./_table.ts";
-import { importBullet, limitsSection, profileDeno, wholeJobBullet } from "./_profile.ts";
-
-const fmt = (x: number, digits = 0) =>
-  Number.isFinite(x)
-    ? x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : "n/a";
-const perS = (r: Run) => `${fmt(r.perSecond)} req/s`;
-const isRun = (r: Run | Unavailable): r is Run => !("unavailable" in r);
-const best = (runs: Run[]) =>
-  runs.filter((r) => !r.error).sort((a, b) => b.perSecond - a.perSecond)[0] ?? runs[0]!;
+import { rowId, ROWS, sideTable, type TableRow, toMarkdown } from "./_table.ts";
+import { importBullet, profileDeno } from "./_profile.ts";
+import { limitsSection } from "./_limits.ts";
+import { isRun, sideBySide } from "./_side_by_side.ts";
+import { fmt, type Judge, ratioRow, rssVsBareRow, scenarioRows } from "./_targets.ts";
+import { bigRunRows, restartRow, wholeJobRow } from "./_long_rows.ts";
 
 /** Sizes of each scenario. */
 interface Sizes {
@@ -50,6 +39,7 @@ interface Sizes {
   bigRun: number;
   hugeImport: number;
   restart: number;
+  restarts: number;
   fullRun: number | undefined;
 }
 
@@ -61,16 +51,18 @@ const FULL: Sizes = {
   bigRun: 200_000,
   hugeImport: 4_000_000,
   restart: 4_000_000,
+  restarts: 5,
   fullRun: 4_000_000,
 };
 const QUICK: Sizes = {
   rounds: 1,
-  e2e: 2_000,
-  slow: 500,
-  importN: 50_000,
-  bigRun: 20_000,
-  hugeImport: 200_000,
-  restart: 100_000,
+  e2e: 1_000,
+  slow: 200,
+  importN: 20_000,
+  bigRun: 5_000,
+  hugeImport: 50_000,
+  restart: 20_000,
+  restarts: 1,
   fullRun: undefined,
 };
 
@@ -121,81 +113,43 @@ async function versions(): Promise<string> {
   ].join(", ");
 }
 
-/** Runs every scenario; returns the rows of the table and what limits throughput. */
+/** What the scenarios measured: the target rows, the side-by-side table, what limits the misses. */
+interface Measured {
+  rows: TableRow[];
+  side: string;
+  limits: string;
+}
+
+/** Runs every scenario. */
 async function scenarios(
   quick: boolean,
+  skipWholeJob: boolean,
+  previous: string,
   log: (line: string) => void,
-): Promise<{ rows: TableRow[]; limits: string }> {
+): Promise<Measured> {
   const size = quick ? QUICK : FULL;
   const rows: TableRow[] = [];
-  const judge = (ok: boolean) => quick ? "smoke-only" : ok ? "met" : "missed";
+  const judge: Judge = (ok, limit) => quick ? "smoke-only" : ok ? "met" : `missed: ${limit}`;
   const tmp = await Deno.makeTempDir({ prefix: "sluice-bench-" });
-  const server = await startEchoServer();
-  const place: Place = { url: server.url, tmp };
+  const hasAiohttp = (await aiohttpVersion()) !== undefined;
   try {
-    const input = `${tmp}/q${size.e2e}.jsonl`;
-    await writeQueries(input, size.e2e);
-    log(`echo server on ${server.url}; warming up`);
-    await bareFetch(place, 2_000, 64);
-
-    // Throughput: the same N POSTs, c64, contenders interleaved round by round.
-    const c = 64;
-    const hasAiohttp = (await aiohttpVersion()) !== undefined;
-    const fetchRuns: Run[] = [];
-    const sluiceRuns: Run[] = [];
-    const aioRuns: (Run | Unavailable)[] = [];
-    for (let round = 1; round <= size.rounds; round++) {
-      log(`throughput round ${round}/${size.rounds}: ${size.e2e} POSTs each`);
-      fetchRuns.push(await bareFetch(place, size.e2e, c));
-      sluiceRuns.push(await sluiceRun(place, input, size.e2e, c, `${tmp}/e2e.db`));
-      aioRuns.push(await aiohttpGather(place, size.e2e, c, hasAiohttp));
-    }
-    const bare = best(fetchRuns);
-    const sluice = best(sluiceRuns);
-    const aio = aioRuns.every(isRun) ? best(aioRuns) : aioRuns[0]!;
-    log(`sequential loop and Crawlee: ${size.slow} POSTs`);
-    const seq = await sequential(place, size.slow);
-    const crawleeRun = await crawlee(place, size.slow, c, await setupCrawlee(!quick));
-    const n = fmt(size.e2e);
-    const ratioRow = (
-      id: string,
-      other: Run | Unavailable,
-      otherName: string,
-      target: number | undefined,
-    ): TableRow => {
-      if (!isRun(other)) {
-        return {
-          id,
-          figure: `sluice ÷ ${otherName}`,
-          contenders: `sluice ${perS(sluice)}; ${otherName}: unavailable (${other.unavailable})`,
-          ratio: "—",
-          target: target ? `≥ ${target}×` : "—",
-          status: "unavailable",
-          command: [other.command],
-        };
-      }
-      const ratio = sluice.perSecond / other.perSecond;
-      const error = sluice.error ?? other.error;
-      return {
-        id,
-        figure: `sluice ÷ ${otherName}, requests/s`,
-        contenders: `sluice ${perS(sluice)}; ${otherName} ${perS(other)} (${fmt(other.n)} POSTs)`,
-        ratio: `${fmt(ratio, 2)}×`,
-        target: target ? `≥ ${target}×` : "— (reported)",
-        status: error ? `failed: ${error}` : target ? judge(ratio >= target) : "reported",
-        command: [sluice.command, other.command],
-      };
-    };
-    rows.push(ratioRow(rowId("e2e"), bare, "bare Deno fetch loop", 0.85));
-    rows.push(ratioRow(rowId("aiohttp"), aio, "aiohttp + gather", 3));
-    rows.push(ratioRow(rowId("crawlee"), crawleeRun, "Crawlee BasicCrawler", 10));
-    rows.push(ratioRow(rowId("sequential"), seq, "sequential loop", undefined));
-
-    log("CPU profiles: one more bare loop and one more sluice run");
-    const limits = limitsSection({
+    // Side by side: every contender against both servers, 0 ms / c64 and 20 ms / c256.
+    const results = await sideBySide({
       n: size.e2e,
-      bare: await profileDeno(bareFetchArgs(place, size.e2e, c), ROOT),
-      sluice: await profileDeno(sluiceArgs(place, input, c, `${tmp}/profile.db`).args, ROOT),
+      rounds: size.rounds,
+      warmUp: quick ? 0 : 2_000,
+      tmp,
+      hasAiohttp,
+      log,
+    });
+    for (const result of results) rows.push(...scenarioRows(result, judge));
+    rows.push(rssVsBareRow(results, judge));
+    const deno = results.find((r) => r.scenario.id === "deno-0")!;
+    const sluice = deno.runs.sluice as Run;
+    const bare = deno.runs.bare as Run;
+    const aio = deno.runs.aiohttp;
+    const limits = limitsSection({
+      results,
       perSecond: {
         sluice: sluice.perSecond,
         bare: bare.perSecond,
@@ -203,167 +157,117 @@ async function scenarios(
       },
     });
 
-    // Import alone, JSONL → queue.
-    log(`import: ${size.importN} queries`);
-    const importInput = `${tmp}/q${size.importN}.jsonl`;
-    await writeQueries(importInput, size.importN);
-    const imp = await importProbe(place, importInput, size.importN, `${tmp}/import.db`);
-    // More about what limits a missed target, measured, beside the throughput profiles.
-    const more: string[] = [];
-    if (!quick && !imp.error && imp.perSecond < 150_000) {
-      log("CPU profile: one more import");
-      const profile = await profileDeno(importProbeArgs(importInput, `${tmp}/import2.db`), ROOT);
-      more.push(importBullet(profile, imp.perSecond));
-    }
-    await Deno.remove(importInput).catch(() => {});
-    rows.push({
-      id: rowId("import"),
-      figure: "queries/s from JSONL into the queue (read, validate, key, insert; one transaction)",
-      contenders: `${fmt(imp.perSecond)} queries/s (${fmt(size.importN)} in ${
-        fmt(imp.importMs / 1000, 2)
-      } s)`,
-      ratio: `${fmt(imp.perSecond / 150_000, 2)}× target`,
-      target: "≥ 150,000/s",
-      status: imp.error ? `failed: ${imp.error}` : judge(imp.perSecond >= 150_000),
-      command: [imp.command],
-    });
+    const server = await startEchoServer();
+    const place: Place = { url: server.url, tmp };
+    try {
+      const c = 64;
+      log(`sequential loop and Crawlee: ${size.slow} POSTs`);
+      const seq = await sequential(place, size.slow);
+      const crawleeRun = await crawlee(place, size.slow, c, await setupCrawlee(!quick));
+      rows.push(ratioRow({ id: "aiohttp", sluice, other: aio, name: "aiohttp + gather", judge }));
+      rows.push(
+        ratioRow({ id: "crawlee", sluice, other: crawleeRun, name: "Crawlee BasicCrawler", judge }),
+      );
+      rows.push(ratioRow({ id: "sequential", sluice, other: seq, name: "sequential loop", judge }));
 
-    // Memory.
-    const small = sluiceRuns.filter((r) => !r.error && r.peakMb !== undefined)
-      .sort((a, b) => b.peakMb! - a.peakMb!)[0] ?? sluice;
-    rows.push({
-      id: rowId("rss"),
-      figure: `peak RSS of a whole run (${n} items, import + send + store)`,
-      contenders: `sluice ${fmt(small.peakMb ?? NaN)} MB`,
-      ratio: "—",
-      target: "≤ 300 MB",
-      status: small.error ? `failed: ${small.error}` : judge((small.peakMb ?? Infinity) <= 300),
-      command: [small.command],
-    });
-    log(`memory: a ${size.bigRun}-item run`);
-    const bigInput = `${tmp}/q${size.bigRun}.jsonl`;
-    await writeQueries(bigInput, size.bigRun);
-    const big = await sluiceRun(place, bigInput, size.bigRun, c, `${tmp}/big.db`);
-    await Deno.remove(bigInput).catch(() => {});
-    const growth = (big.peakMb ?? NaN) / (small.peakMb ?? NaN);
-    rows.push({
-      id: rowId("rss-growth"),
-      figure: `peak RSS, ${fmt(size.bigRun)}-item run ÷ ${n}-item run`,
-      contenders: `${fmt(big.peakMb ?? NaN)} MB ÷ ${fmt(small.peakMb ?? NaN)} MB (the big run: ${
-        perS(big)
-      })`,
-      ratio: `${fmt(growth, 2)}×`,
-      target: "≤ 1.3×",
-      status: big.error ? `failed: ${big.error}` : judge(growth <= 1.3),
-      command: [big.command],
-    });
-    log(`memory: import of ${size.hugeImport} queries`);
-    const hugeInput = `${tmp}/q${size.hugeImport}.jsonl`;
-    await writeQueries(hugeInput, size.hugeImport);
-    const huge = await importProbe(place, hugeInput, size.hugeImport, `${tmp}/huge.db`);
-    await Deno.remove(`${tmp}/huge.db`).catch(() => {});
-    rows.push({
-      id: rowId("rss-import"),
-      figure: `peak RSS of a ${fmt(size.hugeImport)}-item import`,
-      contenders: `${fmt(huge.peakMb ?? NaN)} MB (${fmt(huge.perSecond)} queries/s, ${
-        fmt(huge.importMs / 1000, 1)
-      } s)`,
-      ratio: "—",
-      target: "< 300 MB",
-      status: huge.error ? `failed: ${huge.error}` : judge((huge.peakMb ?? Infinity) < 300),
-      command: [huge.command],
-    });
-
-    // Restart to the first request, through bench/restart.ts.
-    log(`restart: ${size.restart} items in the database`);
-    rows.push(await restartRow(size.restart, quick));
-
-    // The whole job.
-    if (size.fullRun === undefined) {
-      rows.push({
-        id: rowId("full"),
-        figure: "wall time of a 4,000,000-item run, --rate none, c64",
-        contenders: "not run: full bench only",
-        ratio: "—",
-        target: "completes; aim < 12 min",
-        status: "not run (--quick)",
-        command: ["deno task bench"],
-      });
-    } else {
-      log(`the whole job: ${size.fullRun} items (several minutes)`);
-      const run = await sluiceRun(place, hugeInput, size.fullRun, c, `${tmp}/full.db`);
-      rows.push({
-        id: rowId("full"),
-        figure: `wall time of a ${fmt(size.fullRun)}-item run, --rate none, c64 (import included)`,
-        contenders: `${fmt(run.wallMs / 60_000, 1)} min (${perS(run)}), peak RSS ${
-          fmt(run.peakMb ?? NaN)
-        } MB`,
-        ratio: "—",
-        target: "completes; aim < 12 min",
-        status: run.error ? `failed: ${run.error}` : judge(run.wallMs < 12 * 60_000),
-        command: [run.command],
-      });
-      if (!run.error && run.wallMs >= 12 * 60_000) {
-        more.push(wholeJobBullet(size.fullRun, run.perSecond, sluice.perSecond, size.e2e));
+      // Import alone, JSONL → queue.
+      log(`import: ${size.importN} queries`);
+      const importInput = `${tmp}/q${size.importN}.jsonl`;
+      await writeQueries(importInput, size.importN);
+      const imp = await importProbe(place, importInput, size.importN, `${tmp}/import.db`);
+      // More about what limits a missed target, measured, beside the throughput profiles.
+      const more: string[] = [];
+      if (!quick && !imp.error && imp.perSecond < 150_000) {
+        log("CPU profile: one more import");
+        const profile = await profileDeno(importProbeArgs(importInput, `${tmp}/import2.db`), ROOT);
+        more.push(importBullet(profile, imp.perSecond));
       }
+      await Deno.remove(importInput).catch(() => {});
+      rows.push({
+        id: rowId("import"),
+        figure:
+          "queries/s from JSONL into the queue (read, validate, key, insert; one transaction)",
+        contenders: `${fmt(imp.perSecond)} queries/s (${fmt(size.importN)} in ${
+          fmt(imp.importMs / 1000, 2)
+        } s)`,
+        ratio: `${fmt(imp.perSecond / 150_000, 2)}× target`,
+        target: "≥ 150,000/s",
+        status: imp.error
+          ? `failed: ${imp.error}`
+          : judge(imp.perSecond >= 150_000, "libSQL's insert (see below)"),
+        command: [imp.command],
+      });
+
+      // Memory.
+      log(`memory: a ${size.bigRun}-item run`);
+      rows.push(...await bigRunRows({ items: size.bigRun, small: sluice, place, judge }));
+      log(`memory: import of ${size.hugeImport} queries`);
+      const hugeInput = `${tmp}/q${size.hugeImport}.jsonl`;
+      await writeQueries(hugeInput, size.hugeImport);
+      const huge = await importProbe(place, hugeInput, size.hugeImport, `${tmp}/huge.db`);
+      await Deno.remove(`${tmp}/huge.db`).catch(() => {});
+      rows.push({
+        id: rowId("rss-import"),
+        figure: `peak RSS of a ${fmt(size.hugeImport)}-item import`,
+        contenders: `${fmt(huge.peakMb ?? NaN)} MB (${fmt(huge.perSecond)} queries/s, ${
+          fmt(huge.importMs / 1000, 1)
+        } s)`,
+        ratio: "—",
+        target: "< 300 MB",
+        status: huge.error
+          ? `failed: ${huge.error}`
+          : judge((huge.peakMb ?? Infinity) < 300, "not profiled"),
+        command: [huge.command],
+      });
+
+      log(`restart: ${size.restart} items in the database`);
+      rows.push(await restartRow(size.restart, size.restarts, quick));
+
+      if (size.fullRun !== undefined && !skipWholeJob) {
+        log(`the whole job: ${size.fullRun} items (several minutes)`);
+      }
+      const whole = await wholeJobRow({
+        items: size.fullRun,
+        skip: skipWholeJob,
+        previous,
+        place,
+        input: hugeInput,
+        small: sluice,
+      });
+      rows.push(whole.row);
+      if (whole.bullet) more.push(whole.bullet);
+      await Deno.remove(hugeInput).catch(() => {});
+      return { rows, side: sideTable(results), limits: [limits, ...more].join("\n") };
+    } finally {
+      await server.stop();
     }
-    await Deno.remove(hugeInput).catch(() => {});
-    return { rows, limits: [limits, ...more].join("\n") };
   } finally {
-    await server.stop();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }
 
-async function restartRow(items: number, quick: boolean): Promise<TableRow> {
-  const base = {
-    id: rowId("restart"),
-    figure: `restart → first request sent, ${fmt(items)} items in the database (after a kill -9)`,
-    ratio: "—",
-    target: "< 1 s",
-  };
-  const url = new URL("./restart.ts", import.meta.url);
-  try {
-    const { measureRestart } = await import(url.href) as {
-      measureRestart?: (
-        items: number,
-        restarts: number,
-      ) => Promise<{ firstRequestMs: number; startLineMs: number; args: string[] }>;
-    };
-    if (!measureRestart) throw new Error("bench/restart.ts exports no measureRestart()");
-    const r = await measureRestart(items, quick ? 3 : 5);
-    return {
-      ...base,
-      contenders: `${fmt(r.firstRequestMs)} ms (median; "resuming" line at ${
-        fmt(r.startLineMs)
-      } ms)`,
-      status: quick ? "smoke-only" : r.firstRequestMs < 1000 ? "met" : "missed",
-      command: [
-        `deno task sluice ${
-          r.args.join(" ").replace(/file:\S+/, "file:$TMP/restart.db")
-        } (bench/restart.ts measureRestart)`,
-      ],
-    };
-  } catch (error) {
-    return {
-      ...base,
-      contenders: "unavailable",
-      status: `unavailable: ${error instanceof Error ? error.message : String(error)}`,
-      command: ["bench/restart.ts"],
-    };
-  }
-}
-
-/** Runs the bench; returns the whole markdown document. */
-export async function main(args: string[]): Promise<string> {
+/**
+ * Runs the bench; returns the whole markdown document. `previous` is the last
+ * RESULTS.md, whose whole-job figure is repeated when `--skip-whole-job` is given.
+ */
+export async function main(args: string[], previous = ""): Promise<string> {
   const quick = args.includes("--quick");
-  const log = (line: string) => Deno.stderr.writeSync(new TextEncoder().encode(`bench: ${line}\n`));
   const started = performance.now();
-  const { rows, limits } = await scenarios(quick, log);
+  const log = (line: string) => {
+    const at = ((performance.now() - started) / 1000).toFixed(0);
+    Deno.stderr.writeSync(new TextEncoder().encode(`bench: [${at} s] ${line}\n`));
+  };
+  const { rows, side, limits } = await scenarios(
+    quick,
+    args.includes("--skip-whole-job"),
+    previous,
+    log,
+  );
   log("sections from bench/rate_modes.ts and bench/restart.ts");
   const rateModes = await section("rate_modes.ts", quick);
   const restart = await section("restart.ts", quick);
   const minutes = (performance.now() - started) / 60_000;
+  const size = quick ? QUICK : FULL;
   return [
     `# sluice benchmark${quick ? " (--quick: smoke-only sizes)" : ""}`,
     "",
@@ -372,16 +276,23 @@ export async function main(args: string[]): Promise<string> {
     }\` in ${fmt(minutes, 1)} min; ${await versions()}.`,
     "",
     "Every contender does the same work in its own process: N POSTs of a small JSON body " +
-    '(`{"q":"query i"}`), 64 in flight, to one echo server (`deno run --allow-net ' +
-    "bench/echo_server.ts`, its own process on 127.0.0.1, a fixed JSON answer) at `$URL`. " +
-    "Requests/s are N ÷ the wall time of the whole process, spawn to exit (start-up, and for " +
-    `sluice the import and the database, included); best of ${
-      quick ? QUICK.rounds : FULL.rounds
-    } interleaved rounds. Peak RSS is \`/usr/bin/time\`'s maximum resident set size. \`$TMP\` ` +
-    "is the bench's temporary directory; `deno task sluice` is `deno run` with the permissions " +
-    "of deno.json's `sluice` task.",
+    '(`{"q":"query i"}`) to an echo server at `$URL` (its own process on 127.0.0.1, a fixed ' +
+    "JSON answer): `deno run --allow-net bench/echo_server.ts --latency L` (Deno.serve) or " +
+    "`node bench/echo_server_node.mjs --latency L` (Node's `http`), with L = 0 ms at 64 in " +
+    `flight or 20 ms at 256 in flight; ${fmt(size.e2e)} POSTs per run, ${size.rounds} ` +
+    "interleaved round(s) per scenario. Requests/s are N ÷ the wall time of the whole " +
+    "process, spawn to exit (start-up, and for sluice and the seed's job reading the input and " +
+    "the database, included), best of the rounds. CPU µs per request is the user + system CPU " +
+    "time of the client process (all its threads; `/usr/bin/time`'s %U + %S, from the kernel's " +
+    "rusage of the child) ÷ N, median of the rounds. Peak RSS is `/usr/bin/time`'s maximum " +
+    "resident set size, highest of the rounds. `$TMP` is the bench's temporary directory; " +
+    "`deno task sluice` is `deno run` with the permissions of deno.json's `sluice` task.",
     "",
     toMarkdown(rows),
+    "",
+    "## Side by side",
+    "",
+    side,
     "",
     "## What limits throughput",
     "",
@@ -404,7 +315,8 @@ if (import.meta.main) {
   const out = outIndex >= 0
     ? Deno.args[outIndex + 1]!
     : new URL(quick ? "./RESULTS.quick.md" : "./RESULTS.md", import.meta.url).pathname;
-  const markdown = await main(Deno.args);
+  const previous = await Deno.readTextFile(out).catch(() => "");
+  const markdown = await main(Deno.args, previous);
   await Deno.writeTextFile(out, markdown);
   await Deno.stdout.write(new TextEncoder().encode(markdown));
   // Every row must be there, whatever was unavailable.

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { fromFileUrl } from "../../lib/util/from_file_url.ts";
-import { ROWS } from "../../bench/_table.ts";
+import { ROWS, SIDE_HEADER } from "../../bench/_table.ts";
+import { CONTENDERS, SCENARIOS } from "../../bench/_side_by_side.ts";
 
 const RUN = fromFileUrl(new URL("../../bench/run.ts", import.meta.url));
 
@@ -41,10 +42,32 @@ Deno.test("deno task bench --quick exits 0 and prints every row of the table", a
       // Seven cells: scenario, figure, contenders, ratio, target, met?, command.
       assert.equal(line.replaceAll("\\|", "").split("|").length - 2, 7, line);
     }
-    // What limits throughput: CPU profiles of a sluice run beside the bare loop.
+    // Side by side: every contender in every scenario, with req/s, CPU µs per request,
+    // peak RSS and its command (a contender not installed says unavailable).
+    assert.ok(text.includes(SIDE_HEADER), "side-by-side table missing");
+    for (const scenario of SCENARIOS) {
+      for (const contender of CONTENDERS) {
+        const start = `| ${scenario.label} | ${contender.label}`;
+        const line = text.split("\n").find((l) => l.startsWith(start));
+        assert.ok(line, `side-by-side row "${scenario.label}, ${contender.id}" missing`);
+        const cells = line.split(" | ");
+        assert.equal(cells.length, 6, line);
+        if (cells[2] !== "unavailable") {
+          assert.match(cells[2]!, /^[\d,]+$/, `req/s of ${line}`);
+          assert.match(cells[3]!, /^[\d,]+$/, `CPU µs per request of ${line}`);
+          assert.match(cells[4]!, /^[\d,]+ MB$/, `peak RSS of ${line}`);
+        }
+        assert.match(cells[5]!, /^`.+` \|$/, `command of ${line}`);
+      }
+    }
+    // What limits throughput: CPU profiles of a sluice run beside the bare loop, per scenario.
     assert.match(text, /## What limits throughput/);
-    assert.match(text, /^\| bare Deno fetch loop \| [\d,]+ ms \|/m);
-    assert.match(text, /^\| sluice run \| [\d,]+ ms \|/m);
+    for (const scenario of SCENARIOS) {
+      for (const process of ["bare Deno fetch loop", "sluice run"]) {
+        const row = new RegExp(`^\\| ${scenario.label} \\| ${process} \\| [\\d,]+ ms \\|`, "m");
+        assert.match(text, row);
+      }
+    }
     assert.match(text, /## Rate modes/);
     assert.match(text, /## Restart and crash safety/);
   } finally {

@@ -21,9 +21,9 @@ import {
 } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { RateWindow } from "./rate_spec.ts";
-import { checkShare, sharedQuotaAllowedAt, shareWindows } from "./rate_share.ts";
+import { checkShare, SharedQuota, shareWindows } from "./rate_share.ts";
 import type { RateBudget } from "./rate_budget.ts";
-import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
+import type { QuotaState, ServerQuotaOptions } from "./server_quota.ts";
 import { SlidingLog } from "./_sliding_log.ts";
 
 /** Options for {@linkcode RateLimiter}. */
@@ -100,7 +100,7 @@ const MAX_LOG = 1_000_000;
 export class RateLimiter {
   readonly #clock: Clock;
   readonly #burst: number;
-  readonly #quota: ServerQuota | undefined;
+  readonly #quota: SharedQuota | undefined;
   readonly #adaptive: AdaptiveRate | undefined;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #budget: RateBudget | undefined;
@@ -133,7 +133,7 @@ export class RateLimiter {
     }
     this.#clock = clock;
     this.#burst = burst;
-    this.#quota = serverQuota === false ? undefined : new ServerQuota(serverQuota);
+    this.#quota = serverQuota ? new SharedQuota(serverQuota, () => this.#share) : undefined;
     this.#adaptive = adaptive ? new AdaptiveRate(adaptive) : undefined;
     this.#breaker = breaker ? new CircuitBreaker(breaker) : undefined;
     this.#budget = budget;
@@ -280,7 +280,7 @@ export class RateLimiter {
       at = Math.max(at, this.#tat - (this.#burst - 1) * interval);
     }
     for (const log of this.#logs) at = Math.max(at, log.allowedAt());
-    if (this.#quota) at = Math.max(at, sharedQuotaAllowedAt(this.#quota, now, this.#share));
+    if (this.#quota) at = Math.max(at, this.#quota.allowedAt(now));
     if (this.#breaker) at = Math.max(at, this.#breaker.allowedAt(now));
     return at;
   }

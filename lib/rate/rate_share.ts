@@ -7,7 +7,7 @@
  * @module
  */
 import type { RateWindow } from "./rate_spec.ts";
-import type { ServerQuota } from "./server_quota.ts";
+import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
 
 /**
  * Checks that `share` is a part of a whole, in (0, 1].
@@ -47,36 +47,65 @@ export function shareWindows(windows: readonly RateWindow[], share: number): Rat
 }
 
 /**
- * Earliest time a worker with `share` of the job may take from the server's
- * quotas: what the quota itself allows, and, while its share is less than
- * the whole, no more than `share` of each quota's limit per server window
- * (the rest of what the server reports left is the other workers').
+ * The server's quotas as one worker of several paces against them: what the
+ * server says is left, and, while `share()` is less than the whole, no more of
+ * this worker's own grants per server window than `share()` of its limit
+ * (the server's count includes the other workers' requests only once answered).
  *
  * @example Usage
  * ```ts
- * import { ServerQuota } from "./server_quota.ts";
- * import { sharedQuotaAllowedAt } from "./rate_share.ts";
+ * import { SharedQuota } from "./rate_share.ts";
  * import assert from "node:assert/strict";
- * const quota = new ServerQuota();
+ * let share = 1;
+ * const quota = new SharedQuota({}, () => share);
  * quota.record(1, 0);
  * quota.observe(1, new Headers({ "ratelimit": "r=9;t=1", "ratelimit-policy": "q=10;w=1" }), 10);
- * assert.equal(sharedQuotaAllowedAt(quota, 20, 1), -Infinity);
- * // A half share: 5 of the 10 per window; 1 granted, 9 left by the server's count.
- * for (let g = 2; g <= 4; g++) quota.record(g, 20);
- * assert.equal(sharedQuotaAllowedAt(quota, 20, 0.5), -Infinity);
- * quota.record(5, 20);
- * assert.equal(sharedQuotaAllowedAt(quota, 20, 0.5), quota.quotas[0]!.resetAt);
+ * assert.equal(quota.allowedAt(20), -Infinity);
+ * // A half share: 5 of the 10 per window (grant 1 went before the quota was known).
+ * share = 0.5;
+ * for (let g = 2; g <= 5; g++) quota.record(g, 20);
+ * assert.equal(quota.allowedAt(20), -Infinity);
+ * quota.record(6, 20);
+ * assert.equal(quota.allowedAt(20), quota.quotas[0]!.resetAt);
  * ```
  */
-export function sharedQuotaAllowedAt(quota: ServerQuota, now: number, share: number): number {
-  let at = quota.allowedAt(now);
-  if (share >= 1) return at;
-  for (const q of quota.quotas) {
-    if (q.limit === undefined) continue;
-    // Others' requests show in the server's count only later: keep their part of the limit free.
-    if (q.budget - (1 - share) * q.limit < 1) at = Math.max(at, q.resetAt);
+export class SharedQuota extends ServerQuota {
+  readonly #share: () => number;
+  // This worker's grants in each quota's current window, and when that window ends.
+  readonly #own = new Map<string, { used: number; endsAt: number }>();
+
+  /** Tracks the quotas as {@linkcode ServerQuota} does, taking `share()` of each. */
+  constructor(options: ServerQuotaOptions, share: () => number) {
+    super(options);
+    this.#share = share;
   }
-  return at;
+
+  /** Earliest time another request may be granted, within this worker's share. */
+  override allowedAt(now: number): number {
+    let at = super.allowedAt(now);
+    const share = this.#share();
+    if (share >= 1) return at;
+    for (const q of this.quotas) {
+      if (q.limit === undefined) continue;
+      if (this.#used(q, now) + 1 > share * q.limit) at = Math.max(at, q.resetAt);
+    }
+    return at;
+  }
+
+  /** Counts a grant against every quota, and against this worker's part of each. */
+  override record(grant: number, now: number): void {
+    super.record(grant, now);
+    for (const q of this.quotas) {
+      const used = this.#used(q, now);
+      this.#own.set(q.name, { used: used + 1, endsAt: q.resetAt });
+    }
+  }
+
+  #used(q: QuotaState, now: number): number {
+    const own = this.#own.get(q.name);
+    // A later end is the server's next window; an earlier one is the same window, told better.
+    return own && q.resetAt <= own.endsAt && now < q.resetAt ? own.used : 0;
+  }
 }
 
 /** A worker as {@linkcode liveWorkers} weighs it. */

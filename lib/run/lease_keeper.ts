@@ -88,6 +88,8 @@ export class LeaseKeeper {
   readonly #limiter: SharedLimiter | undefined;
   #share = 1;
   #renewedAt = -Infinity;
+  // This worker's own pause on joining: not a cooldown to share with the others.
+  #joinPause = 0;
   #lock: Deno.FsFile | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> = Promise.resolve();
@@ -128,6 +130,13 @@ export class LeaseKeeper {
     await this.#store.workers.heartbeat(this.#worker(), now);
     const recovered = await this.recover();
     await this.beat();
+    // Joining a job others work on: send nothing until each of them has beaten
+    // once and made room (or the shares would add up to more than the rate), and
+    // for one heartbeat more: the server's window they may have used up ends.
+    if (this.#share < 1 && this.#limiter) {
+      this.#joinPause = now + 2 * this.#heartbeatMs;
+      this.#limiter.pauseUntil(this.#joinPause);
+    }
     this.#timer = setInterval(() => {
       this.#beating = this.#beating.then(() => this.beat()).catch(() => {});
     }, this.#heartbeatMs);
@@ -216,7 +225,8 @@ export class LeaseKeeper {
     const limiter = this.#limiter!;
     // An open breaker has no end to tell: hold the others for two heartbeats, again at each.
     const breaker = limiter.report().breaker?.state === "open" ? now + 2 * this.#heartbeatMs : 0;
-    const local = Math.max(limiter.cooldownUntil, breaker);
+    const cooldown = limiter.cooldownUntil === this.#joinPause ? 0 : limiter.cooldownUntil;
+    const local = Math.max(cooldown, breaker);
     const until = await this.#store.workers.shareCooldown(this.#jobId, local > now ? local : 0);
     if (until > now) limiter.pauseUntil(until);
   }

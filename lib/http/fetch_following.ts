@@ -18,6 +18,8 @@ const CREDENTIALS = new Set(["authorization", "cookie", "proxy-authorization"]);
 // The URL parser reads the scheme up to the first colon, so a prefix test is exact
 // (and stricter: leading spaces, which the parser would strip, are refused).
 const HTTP_URL = /^https?:/i;
+// Deno's fetch refuses the ports browsers block (1, 9, 25...) before connecting.
+const BLOCKED_PORT = /^Fetch failed: Requests to port \d+ are blocked/;
 
 /** What {@linkcode fetchFollowing} ended with. */
 export interface FollowedResponse {
@@ -154,13 +156,15 @@ async function fetchOrRefuse(
     return await fetch(url, init);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
+    let refusal: unknown = BLOCKED_PORT.test(error.message) ? error : undefined;
     try {
       new Request(url, init);
-    } catch (refusal) {
-      // fetch's message may quote a header value: redacted, and no cause kept.
-      const message = refusal instanceof Error ? refusal.message : String(refusal);
-      throw new RequestRefusedError(`request refused: ${redact(message)}`, { sent });
+    } catch (thrown) {
+      refusal = thrown;
     }
-    throw error;
+    if (refusal === undefined) throw error;
+    // fetch's message may quote a header value: redacted, and no cause kept.
+    const message = refusal instanceof Error ? refusal.message : String(refusal);
+    throw new RequestRefusedError(`request refused: ${redact(message)}`, { sent });
   }
 }

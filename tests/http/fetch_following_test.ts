@@ -74,3 +74,10 @@ Deno.test("fetchFollowing() tells fetch refusing a request from a network failur
     { name: "RequestRefusedError", message: /^request refused: / },
   );
 });
+
+Deno.test("fetchFollowing() takes a port Deno's fetch blocks as a refusal, not the network", async () => {
+  await assert.rejects(fetchFollowing("http://127.0.0.1:9/", {}), {
+    name: "RequestRefusedError",
+    message: /^request refused: Fetch failed: Requests to port 9 are blocked/,
+  });
+});

@@ -103,7 +103,7 @@ Deno.test("send() redacts secrets in a network error's URL before cutting it sho
   const secret = "k".repeat(20) + "SECRET" + "k".repeat(200);
   const fetch = (input: RequestInfo | URL) =>
     Promise.reject(new TypeError(`error sending request for url (${input})`));
-  const result = await send(get(`http://127.0.0.1:9/?key=${secret}`, { secrets: [secret] }), {
+  const result = await send(get(`http://127.0.0.1:8/?key=${secret}`, { secrets: [secret] }), {
     fetch: fetch as typeof globalThis.fetch,
   });
   assert.equal(result.failure?.kind, "network");

@@ -91,6 +91,38 @@ export type { QueueRepository } from "./store/queue.ts";
 export type { ReportRepository } from "./store/reports.ts";
 export type { ResultRepository } from "./store/results.ts";
 export type { WorkerRepository } from "./store/workers.ts";
+export type {
+  RefusedStatement,
+  Reprocessed,
+  StoredAnswer,
+  UserTableRepository,
+} from "./store/user_tables.ts";
+export type { AnswerProcessing } from "./store/item_update.ts";
+export type {
+  ProcessAnswer,
+  ProcessPlan,
+  TableRows,
+  UserStatement,
+} from "./store/answer_statements.ts";
+
+export {
+  prepareProcessing,
+  Processing,
+  type ProcessingOptions,
+  type QueryOf,
+} from "./process/processing.ts";
+export {
+  type ProcessProgress,
+  processStored,
+  type ProcessStoredOptions,
+  type ProcessStoredSummary,
+} from "./process/process_stored.ts";
+export type {
+  Processor,
+  ProcessorAnswer,
+  ProcessorRows,
+  TableDeclaration,
+} from "./process/processor.ts";
 
 export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
 export {

@@ -6,6 +6,7 @@
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
+import type { Processing, QueryOf } from "../process/processing.ts";
 import type { ItemUpdate, ResultStore, WrittenResults } from "../store/results.ts";
 
 /** Options for {@linkcode ResultWriter}. */
@@ -18,6 +19,15 @@ export interface ResultWriterOptions {
   onFlush?: (updates: readonly ItemUpdate[], applied: number) => void;
   /** Called once if a write fails; the writer then refuses new work. */
   onError?: (error: unknown) => void;
+  /**
+   * Processes each done answer into the user's tables in the transaction
+   * that stores it (`--schema` applied already).
+   *
+   * @default {undefined}
+   */
+  processing?: Processing;
+  /** Called for each applied update that was written failed because processing its answer failed. */
+  onProcessFailed?: (update: ItemUpdate) => void;
 }
 
 const NOTHING_WRITTEN: WrittenResults = { applied: 0, finished: undefined };
@@ -47,6 +57,8 @@ export class ResultWriter {
   readonly #confirm: boolean;
   readonly #onFlush: ResultWriterOptions["onFlush"];
   readonly #onError: ResultWriterOptions["onError"];
+  readonly #processing: Processing | undefined;
+  readonly #onProcessFailed: ResultWriterOptions["onProcessFailed"];
   #buffer: ItemUpdate[] = [];
   #flushing: Promise<WrittenResults> = Promise.resolve(NOTHING_WRITTEN);
   #next: Promise<WrittenResults> | undefined;
@@ -55,7 +67,14 @@ export class ResultWriter {
 
   /** Writes `owner`'s outcomes of job `jobId` through `store`. */
   constructor(store: ResultStore, owner: string, jobId: number, options: ResultWriterOptions = {}) {
-    const { batchSize = DEFAULTS.batchSize, confirm = false, onFlush, onError } = options;
+    const {
+      batchSize = DEFAULTS.batchSize,
+      confirm = false,
+      onFlush,
+      onError,
+      processing,
+      onProcessFailed,
+    } = options;
     this.#store = store;
     this.#owner = owner;
     this.#jobId = jobId;
@@ -63,6 +82,8 @@ export class ResultWriter {
     this.#confirm = confirm;
     this.#onFlush = onFlush;
     this.#onError = onError;
+    this.#processing = processing;
+    this.#onProcessFailed = onProcessFailed;
   }
 
   /** Outcomes waiting for a write. */
@@ -88,6 +109,11 @@ export class ResultWriter {
    * only in memory when the process dies. Resolves with what the write of its
    * batch did; rejects if the write fails.
    *
+   * With `processing`, give the item's `query` too: a done answer is first
+   * turned into the processor's rows, then its rows (or `--into`) are written
+   * with it. When processing it fails, it is written failed (class
+   * `process`) and `update` is changed to say so.
+   *
    * @example Usage
    * ```ts
    * import { openStore } from "../store/store.ts";
@@ -107,7 +133,8 @@ export class ResultWriter {
    * store.close();
    * ```
    */
-  commit(update: ItemUpdate): Promise<WrittenResults> {
+  commit(update: ItemUpdate, query?: QueryOf): Promise<WrittenResults> {
+    if (this.#processing && query) return this.#processThenCommit(update, query);
     if (this.#error) return Promise.reject(this.#error);
     this.#buffer.push(update);
     if (this.#buffer.length >= this.#batchSize) return this.flush();
@@ -116,6 +143,12 @@ export class ResultWriter {
       return this.flush();
     });
     return this.#next;
+  }
+
+  /** With processing: the processor's rows first (outside the transaction), then the commit. */
+  async #processThenCommit(update: ItemUpdate, query: QueryOf): Promise<WrittenResults> {
+    await this.#processing!.annotate(update, query);
+    return await this.commit(update);
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */
@@ -128,7 +161,9 @@ export class ResultWriter {
       try {
         const written = await this.#store.write(this.#owner, this.#jobId, batch, Date.now(), {
           confirm: this.#confirm,
+          ...(this.#processing ? { process: this.#processing.plan } : {}),
         });
+        if (written.processFailed?.size) this.#failProcessed(batch, written.processFailed);
         this.#written += written.applied;
         this.#onFlush?.(batch, written.applied);
         return written;
@@ -139,6 +174,16 @@ export class ResultWriter {
       }
     });
     return this.#flushing;
+  }
+
+  /** Makes the updates whose processing failed say so, as they were written. */
+  #failProcessed(batch: readonly ItemUpdate[], failed: ReadonlyMap<number, string>): void {
+    for (const update of batch) {
+      const lastError = failed.get(update.id);
+      if (lastError === undefined) continue;
+      Object.assign(update, { status: "failed", lastError, errorClass: "process" });
+      this.#onProcessFailed?.(update);
+    }
   }
 
   /** Writes what is left. */

@@ -8,6 +8,7 @@
 import { InputError } from "../errors.ts";
 import { type InputSource, openInput } from "../job/input.ts";
 import { prepareJob } from "../job/prepare_job.ts";
+import { prepareProcessing } from "../process/processing.ts";
 import { compileTemplate, type RequestTemplate } from "../job/template.ts";
 import { parseRate, type RateSpec } from "../rate/rate_spec.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -49,7 +50,8 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
  * Runs a whole job and resolves with its summary once no item is pending or
  * in flight (or once `signal` stopped it).
  *
- * @throws {InputError} On bad input or a bad request template, before anything is sent.
+ * @throws {InputError} On bad input, a bad request template, bad `schema`/`into` SQL or a
+ * processor that does not load, before anything is sent.
  *
  * @example A small job against the built-in mock API
  * ```ts
@@ -72,6 +74,29 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
  * assert.equal(titles.length, 2);
  * assert.equal(mock.api.stats.requests, 2);
  * ```
+ *
+ * @example Each answer's results into a table of your own, in the same transaction
+ * ```ts
+ * import { run } from "./run.ts";
+ * import { openStore } from "../store/store.ts";
+ * import { serveMockApi } from "../mock/mock_server.ts";
+ * import assert from "node:assert/strict";
+ * const mock = serveMockApi();
+ * const store = await openStore(":memory:");
+ * const summary = await run({
+ *   queries: [{ id: 1, q: "deno" }, { id: 2, q: "sqlite" }],
+ *   request: { url: `http://127.0.0.1:${mock.port}/search`, body: '{"q":"{{q}}"}' },
+ *   db: store,
+ *   rate: "none",
+ *   schema: "CREATE TABLE IF NOT EXISTS hits (key TEXT, rank INTEGER, title TEXT, PRIMARY KEY (key, rank))",
+ *   into: `INSERT OR REPLACE INTO hits SELECT :key, j.value ->> '$.rank', j.value ->> '$.title'
+ *          FROM json_each(:body, '$.results') AS j`,
+ * });
+ * await mock.shutdown();
+ * assert.equal(summary.counts.done, 2);
+ * assert.deepEqual(await store.tables.columns("hits"), ["key", "rank", "title"]);
+ * store.close();
+ * ```
  */
 export async function run(options: RunOptions): Promise<RunSummary> {
   const { input, queries, request, db = "file:sluice.db", job, rate, ...runOptions } = options;
@@ -87,6 +112,8 @@ export async function run(options: RunOptions): Promise<RunSummary> {
   const store = typeof db === "string" ? await openStore(db) : db;
   try {
     const name = job ?? jobName(input);
+    // Bad --schema/--into SQL or a processor that does not load: refused before the import.
+    await prepareProcessing(store.tables, name, runOptions);
     const { job: row } = await prepareJob(store, template, {
       name,
       request,

@@ -22,6 +22,8 @@ import { jobDeadline } from "./job_deadline.ts";
 import type { LimiterReport, RateLimiter } from "../rate/rate_limiter.ts";
 import { createRunLimiter, type RunLimiterOptions } from "../rate/create_run_limiter.ts";
 import { createAttempt } from "./attempt.ts";
+import { prepareProcessing } from "../process/processing.ts";
+import type { Processor } from "../process/processor.ts";
 import { type ItemResult, itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
@@ -83,6 +85,17 @@ export interface RunJobOptions {
   deadlineMs?: number;
   /** Circuit breaker, `--rate auto` tuning and budget scope of the built limiter. @default {} */
   pacing?: Pick<RunLimiterOptions, "breaker" | "adaptive" | "budgetScope">;
+  /** SQL run once when the run starts, e.g. `CREATE TABLE IF NOT EXISTS ...`. @default undefined */
+  schema?: string;
+  /**
+   * SQL run for each 2xx answer in the transaction that stores it, with
+   * `:key :job :status :url :at :vars :body`; a failure fails the item (class `process`).
+   *
+   * @default {undefined}
+   */
+  into?: string;
+  /** A processor module's path (from the working directory), or the processor itself. @default undefined */
+  processor?: string | Processor;
 }
 
 /** What a run did. */
@@ -104,7 +117,10 @@ export interface RunSummary {
 }
 
 /** The repositories a run uses. */
-export type RunStore = Pick<Store, "queue" | "results" | "leases" | "workers" | "budget">;
+export type RunStore = Pick<
+  Store,
+  "queue" | "results" | "leases" | "workers" | "budget" | "tables"
+>;
 
 /** The default pacing when no rate is given: polite, and said so at start. */
 export const DEFAULT_RATE: RateSpec = {
@@ -164,6 +180,9 @@ export async function runJob(
       `Cannot use concurrency as a positive integer: current value is '${concurrency}'`,
     );
   }
+  // Checked (bad SQL, a processor that does not load: InputError) before anything is sent.
+  const processing = await prepareProcessing(store.tables, job.name, options);
+  await processing?.applySchema();
   const limiter = options.limiter ?? createRunLimiter(store.budget, job, {
     rate,
     burst,
@@ -189,6 +208,11 @@ export async function runJob(
     confirm: onResult !== undefined,
     onFlush: () => scheduler.wake(),
     onError: (error) => control.fail("write", error),
+    ...(processing ? { processing } : {}),
+    onProcessFailed: (update) => {
+      stats.done--;
+      stats.failedUnsent(update.lastError ?? "process");
+    },
   });
   const scheduler = new Scheduler({
     queue: store.queue,
@@ -226,11 +250,11 @@ export async function runJob(
   const slot = onResult
     ? async (item: ClaimedItem) => {
       const update = await attempt(item);
-      const written = await writer.commit(update).catch(() => undefined);
+      const written = await writer.commit(update, item).catch(() => undefined);
       if (written?.finished?.has(update.id)) await onResult(itemResult(item, update));
     }
     : async (item: ClaimedItem) => {
-      await writer.commit(await attempt(item)).catch(() => {});
+      await writer.commit(await attempt(item), item).catch(() => {});
     };
 
   try {

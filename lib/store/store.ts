@@ -14,6 +14,7 @@ import { LeaseRepository } from "./leases.ts";
 import { type JobCounts, QueueRepository } from "./queue.ts";
 import { ReportRepository } from "./reports.ts";
 import { ResultRepository } from "./results.ts";
+import { UserTableRepository } from "./user_tables.ts";
 import { WorkerRepository } from "./workers.ts";
 
 export { BUSY_TIMEOUT_MS } from "./connection.ts";
@@ -94,6 +95,8 @@ export class Store implements StoreView {
   readonly queue: QueueRepository;
   /** Outcomes of attempts: response rows and items' new states. */
   readonly results: ResultRepository;
+  /** The user's own tables: --schema, --into checks, processing stored answers again. */
+  readonly tables: UserTableRepository;
   /** Leases on claimed items: release, renew, recover. */
   readonly leases: LeaseRepository;
   /** Worker registrations and heartbeats. */
@@ -115,6 +118,7 @@ export class Store implements StoreView {
     this.jobs = new JobRepository(db);
     this.queue = new QueueRepository(db);
     this.results = new ResultRepository(db);
+    this.tables = new UserTableRepository(db);
     this.leases = new LeaseRepository(db);
     this.workers = new WorkerRepository(db);
     this.history = new HistoryRepository(db);

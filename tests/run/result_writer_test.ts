@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { prepareProcessing } from "../../lib/process/processing.ts";
 import { ResultWriter } from "../../lib/run/result_writer.ts";
 import type { ItemUpdate, ResultStore, WrittenResults } from "../../lib/store/store.ts";
 import { prng } from "../_sluice_process.ts";
@@ -95,4 +96,53 @@ Deno.test("ResultWriter refuses new work once a write failed, and reports it onc
   await assert.rejects(writer.close(), /disk full/);
   assert.equal(errors.length, 1);
   assert.match(String(writer.error), /disk full/);
+});
+
+Deno.test("ResultWriter with processing lands every answer's rows exactly once under concurrent commits", async () => {
+  const n = 400;
+  using db = await dbWith(n);
+  const { store, jobId } = db;
+  const random = prng(7);
+  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, Math.floor(random() * 3)));
+  const processing = await prepareProcessing(store.tables, "j", {
+    processor: {
+      tables: { rows: { columns: { key: "TEXT", part: "INTEGER" }, key: ["key", "part"] } },
+      async process(answer) {
+        await pause(); // an async processor: commits of other answers go on meanwhile
+        if (answer.key.endsWith("7")) throw new Error("sevens are refused");
+        return { rows: [1, 2].map((part) => ({ key: answer.key, part })) };
+      },
+    },
+  });
+  await processing!.applySchema();
+  const claimed = await store.queue.claim(jobId, "W", n, 0, 60_000);
+  const failed: number[] = [];
+  const writer = new ResultWriter(store.results, "W", jobId, {
+    batchSize: 23,
+    processing: processing!,
+    onProcessFailed: (update) => failed.push(update.id),
+  });
+  await Promise.all(claimed.map(async (item, i) => {
+    await pause();
+    const update = outcome(item.id, { response: response(item.seq, "{}") });
+    const committed = writer.commit(update, item);
+    if (i % 11 === 0) await writer.flush();
+    await committed;
+  }));
+  await writer.close();
+  const sevens = claimed.filter((item) => item.key.endsWith("7")).length;
+  assert.equal(failed.length, sevens);
+  assert.equal(await db.count("SELECT count(*) FROM rows"), 2 * (n - sevens));
+  assert.equal(
+    await db.count(
+      "SELECT count(*) FROM items i WHERE i.status = 'done' AND (SELECT count(*) FROM rows r WHERE r.key = i.key) = 2",
+    ),
+    n - sevens,
+  );
+  assert.equal(
+    await db.count(
+      "SELECT count(*) FROM items WHERE status = 'failed' AND error_class = 'process'",
+    ),
+    sevens,
+  );
 });

@@ -1,0 +1,209 @@
+/**
+ * A job's processing of its answers into the user's tables, ready to run:
+ * the `--schema`, `--into` and processor of a job compiled, loaded and
+ * checked against the database (in a transaction that is rolled back), so
+ * that bad SQL or a processor that does not load is bad input before
+ * anything is sent.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { parseExactJson } from "../job/exact_json.ts";
+import {
+  type ProcessAnswer,
+  type ProcessPlan,
+  quoteName,
+  type UserStatement,
+} from "../store/answer_statements.ts";
+import type { AnswerProcessing, ItemUpdate } from "../store/item_update.ts";
+import type { UserTableRepository } from "../store/user_tables.ts";
+import { isRecord } from "../util/is_record.ts";
+import { abbreviate, compileSql } from "./compile_sql.ts";
+import { loadProcessor, type Processor, type ProcessorAnswer } from "./processor.ts";
+
+/** What a job processes its answers with; every field optional. */
+export interface ProcessingOptions {
+  /** SQL run once when the job starts, e.g. `CREATE TABLE IF NOT EXISTS ...`. */
+  schema?: string;
+  /** SQL run for each 2xx answer, with `:key :job :status :url :at :vars :body`. */
+  into?: string;
+  /** A processor module's path (from the working directory), or the processor itself. */
+  processor?: string | Processor;
+}
+
+/**
+ * Compiles, loads and checks a job's processing; undefined when it has
+ * none. The check runs the schema and prepares every statement in a
+ * transaction that is rolled back: the database is left as it was.
+ *
+ * @throws {InputError} For bad SQL (naming the statement and SQLite's
+ * message), an unknown parameter, `into` with `processor`, or a processor
+ * that does not load.
+ *
+ * @example Usage
+ * ```ts
+ * import { openStore } from "../store/store.ts";
+ * import { prepareProcessing } from "./processing.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * await assert.rejects(
+ *   prepareProcessing(store.tables, "j", { into: "INSERT INTO nowhere VALUES (:key)" }),
+ *   /--into: no such table: nowhere/,
+ * );
+ * const processing = await prepareProcessing(store.tables, "j", {
+ *   schema: "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY)",
+ *   into: "INSERT OR REPLACE INTO seen VALUES (:key)",
+ * });
+ * await processing!.applySchema();
+ * assert.deepEqual(await store.tables.columns("seen"), ["key"]);
+ * store.close();
+ * ```
+ */
+export async function prepareProcessing(
+  tables: UserTableRepository,
+  job: string,
+  options: ProcessingOptions,
+): Promise<Processing | undefined> {
+  const { schema, into, processor } = options;
+  if (schema === undefined && into === undefined && processor === undefined) return undefined;
+  if (into !== undefined && processor !== undefined) {
+    throw new InputError("Cannot use --into and --processor together: pick one");
+  }
+  const loaded = processor === undefined ? undefined : await loadProcessor(processor);
+  const statements = [
+    ...(schema === undefined ? [] : compileSql(schema, "--schema")),
+    ...(loaded?.schema === undefined ? [] : compileSql(loaded.schema, "the processor's schema")),
+  ];
+  const declared = new Map<string, string[]>();
+  for (const [name, table] of Object.entries(loaded?.tables ?? {})) {
+    const columns = Object.keys(table.columns);
+    declared.set(name, columns);
+    const defs = Object.entries(table.columns).map(([c, type]) => `${quoteName(c)} ${type}`);
+    if (table.key) defs.push(`PRIMARY KEY (${table.key.map(quoteName).join(", ")})`);
+    statements.push({
+      sql: `CREATE TABLE IF NOT EXISTS ${quoteName(name)} (${defs.join(", ")})`,
+      label: `the processor's table "${name}"`,
+      params: [],
+    });
+  }
+  const intoStatements = into === undefined ? [] : compileSql(into, "--into", { perAnswer: true });
+  const refused = await tables.check(statements, intoStatements, declared);
+  if (refused) {
+    throw new InputError(`${refused.label}: ${refused.message}\n  in: ${abbreviate(refused.sql)}`);
+  }
+  return new Processing(tables, job, statements, intoStatements, declared, loaded);
+}
+
+/** A job's checked processing: its schema to run, its plan for the store, its processor. */
+export class Processing {
+  readonly #tables: UserTableRepository;
+  readonly #schema: readonly UserStatement[];
+  readonly #declared: ReadonlyMap<string, string[]>;
+  readonly #processor: Processor | undefined;
+  /** The plan the store runs for each answer; its tables are filled by {@linkcode applySchema}. */
+  readonly plan: ProcessPlan;
+
+  /** Use {@linkcode prepareProcessing}, which checks everything first. */
+  constructor(
+    tables: UserTableRepository,
+    job: string,
+    schema: readonly UserStatement[],
+    into: readonly UserStatement[],
+    declared: ReadonlyMap<string, string[]>,
+    processor: Processor | undefined,
+  ) {
+    this.#tables = tables;
+    this.#schema = schema;
+    this.#declared = declared;
+    this.#processor = processor;
+    this.plan = { job, into, tables: new Map() };
+  }
+
+  /**
+   * Runs the schema (and creates the processor's tables), then learns the
+   * columns of every table a processor may write.
+   */
+  async applySchema(): Promise<void> {
+    await this.#tables.applySchema(this.#schema);
+    if (!this.#processor) return;
+    // A schema-only processor writes any table of the user's, with the columns it has.
+    const tables = this.#processor.schema === undefined
+      ? new Map(this.#declared)
+      : new Map([...await this.#tables.userTables(), ...this.#declared]);
+    this.plan.tables = tables;
+  }
+
+  /**
+   * Adds to a done update what processing its answer needs: the query's key
+   * and variables, and the processor's rows (or why it failed). Anything
+   * else is left as it is.
+   */
+  async annotate(update: ItemUpdate, query: QueryOf): Promise<void> {
+    const r = update.response;
+    if (update.status !== "done" || !r) return;
+    const processing: AnswerProcessing = { key: query.key, vars: JSON.stringify(query.vars) };
+    if (this.#processor) {
+      const answer: ProcessAnswer = {
+        id: update.id,
+        key: query.key,
+        vars: processing.vars,
+        status: r.status,
+        url: r.url,
+        at: r.at,
+        body: r.body,
+      };
+      Object.assign(processing, await this.#rows(answer, r.headers, query.vars));
+    }
+    update.processing = processing;
+  }
+
+  /** A stored answer with the processor's rows (or why it failed) added. */
+  async withRows(answer: ProcessAnswer & { headers: string | null }): Promise<ProcessAnswer> {
+    if (!this.#processor) return answer;
+    const query = parseExactJson(answer.vars) as Record<string, unknown>;
+    return { ...answer, ...await this.#rows(answer, answer.headers, query) };
+  }
+
+  async #rows(
+    answer: ProcessAnswer,
+    headers: string | null,
+    query: Record<string, unknown>,
+  ): Promise<Pick<ProcessAnswer, "rows" | "error">> {
+    const given: ProcessorAnswer = {
+      key: answer.key,
+      status: answer.status ?? 0,
+      body: parseBody(answer.body),
+      text: answer.body,
+      headers: headers ? JSON.parse(headers) : {},
+      url: answer.url,
+      at: answer.at,
+    };
+    try {
+      const rows = await this.#processor!.process(given, query);
+      if (rows === undefined || rows === null) return { rows: {} };
+      if (!isRecord(rows)) {
+        return { error: "the processor returned something other than rows per table" };
+      }
+      return { rows };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+/** The item an answer belongs to: its key and variables. */
+export interface QueryOf {
+  /** The query's key. */
+  key: string;
+  /** The query's variables. */
+  vars: Record<string, unknown>;
+}
+
+function parseBody(body: string | null): unknown {
+  if (body === null) return null;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}

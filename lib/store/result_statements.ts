@@ -1,0 +1,133 @@
+/**
+ * The statements that write a batch of outcomes: which items are still
+ * leased to the writer, their response rows, their new states. Few, large
+ * statements (JSON arrays expanded by `json_each`) instead of one per item.
+ *
+ * @module
+ */
+import type { InStatement, ResultSet } from "../deps.ts";
+import type { ItemUpdate } from "./item_update.ts";
+
+/** Batches with at least this many alike outcomes write them as one UPDATE over a list of ids. */
+const GROUP_MIN = 16;
+
+/** Reads which of `ids` are in flight and leased to `owner`, as one JSON array. */
+export function ownedStatement(owner: string, ids: readonly number[]): InStatement {
+  return {
+    sql: `SELECT json_group_array(id) FROM items
+          WHERE id IN (SELECT value FROM json_each(?)) AND status = 'inflight'
+            AND lease_owner = ?`,
+    args: [JSON.stringify(ids), owner],
+  };
+}
+
+export function ownedIds(rs: ResultSet): Set<number> {
+  return new Set(JSON.parse(String(rs.rows[0]?.[0] ?? "[]")) as number[]);
+}
+
+/** The INSERT of the updates' response rows, for the items still leased to `owner`. */
+export function responseStatement(
+  owner: string,
+  jobId: number,
+  updates: readonly ItemUpdate[],
+): InStatement | undefined {
+  const responses = [];
+  for (const u of updates) {
+    const r = u.response;
+    if (!r) continue;
+    responses.push([
+      u.id,
+      r.seq,
+      r.status,
+      r.durationMs,
+      r.headers,
+      r.body,
+      r.url,
+      r.error,
+      u.errorClass,
+      r.at,
+    ]);
+  }
+  if (responses.length === 0) return undefined;
+  return {
+    sql: `INSERT INTO responses
+            (job, item, seq, attempt, status, duration_ms, headers, body, url, error,
+             error_class, at)
+          SELECT ?, j.value ->> 0, j.value ->> 1, items.sends + 1, j.value ->> 2,
+                 j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7,
+                 j.value ->> 8, j.value ->> 9
+          FROM json_each(?) AS j JOIN items ON items.id = j.value ->> 0
+          WHERE items.status = 'inflight' AND items.lease_owner = ?`,
+    args: [jobId, JSON.stringify(responses), owner],
+  };
+}
+
+/** The UPDATEs that set the items' new states and release their leases. */
+export function stateStatements(
+  owner: string,
+  updates: readonly ItemUpdate[],
+  now: number,
+): InStatement[] {
+  const statements: InStatement[] = [];
+  // Most outcomes of a batch are alike (done, first attempt, 200): such a group
+  // is one UPDATE over a list of ids, cheaper per row than one JSON tuple each.
+  const groups = new Map<string, number[]>();
+  // An update's new state as JSON text: the group key, and the tail of its row below.
+  const states = updates.map((u) =>
+    JSON.stringify([
+      u.status,
+      u.attempts,
+      u.throttled,
+      u.nextAt,
+      u.lastStatus,
+      u.lastError,
+      u.errorClass,
+      u.possiblySent,
+      u.sent,
+    ])
+  );
+  for (let i = 0; i < updates.length; i++) {
+    const ids = groups.get(states[i]!);
+    if (ids) ids.push(updates[i]!.id);
+    else groups.set(states[i]!, [updates[i]!.id]);
+  }
+  const grouped = [...groups].filter(([, ids]) => ids.length >= GROUP_MIN)
+    .sort((a, b) => b[1].length - a[1].length).slice(0, 3);
+  const inGroups = new Set(grouped.flatMap(([, ids]) => ids));
+  for (const [key, ids] of grouped) {
+    const fields = JSON.parse(key) as (string | number | null)[];
+    statements.push({
+      sql: `UPDATE items SET status = ?, attempts = ?, throttled = ?, next_at = ?,
+              last_status = ?, last_error = ?, error_class = ?,
+              possibly_sent = possibly_sent + ?, sends = sends + ?,
+              lease_owner = NULL, lease_until = NULL, updated = ?
+            WHERE id IN (SELECT value FROM json_each(?))
+              AND status = 'inflight' AND lease_owner = ?`,
+      args: [...fields.map((f) => f ?? null), now, JSON.stringify(ids), owner],
+    });
+  }
+  // The others one row each, `[id, ...state]`, spliced as text: no second stringify.
+  const rest: string[] = [];
+  for (let i = 0; i < updates.length; i++) {
+    const id = updates[i]!.id;
+    if (!inGroups.has(id)) rest.push(`[${id},${states[i]!.slice(1)}`);
+  }
+  if (rest.length > 0) {
+    statements.push({
+      sql: `UPDATE items SET status = u.status, attempts = u.attempts, throttled = u.throttled,
+            next_at = u.next_at, last_status = u.last_status, last_error = u.last_error,
+            error_class = u.error_class,
+            possibly_sent = items.possibly_sent + u.possibly_sent, sends = items.sends + u.sent,
+            lease_owner = NULL, lease_until = NULL, updated = ?
+          FROM (SELECT value ->> 0 AS id, value ->> 1 AS status, value ->> 2 AS attempts,
+                       value ->> 3 AS throttled, value ->> 4 AS next_at,
+                       value ->> 5 AS last_status, value ->> 6 AS last_error,
+                       value ->> 7 AS error_class, value ->> 8 AS possibly_sent,
+                       value ->> 9 AS sent
+                FROM json_each(?)) AS u
+          WHERE items.id = u.id AND items.status = 'inflight' AND items.lease_owner = ?`,
+      args: [now, `[${rest.join(",")}]`, owner],
+    });
+  }
+  return statements;
+}

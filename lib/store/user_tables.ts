@@ -1,0 +1,284 @@
+/**
+ * The user's own tables beside sluice's: checking and running `--schema`,
+ * checking `--into`, the columns a processor's rows go to, and processing
+ * answers already stored again (`sluice process`).
+ *
+ * Every write here is one `batch()` (see write_in_chunks.ts for why); a
+ * check is a batch that ends with a statement that always fails, so that
+ * nothing it ran is kept.
+ *
+ * @module
+ */
+import type { InStatement } from "../deps.ts";
+import { StoreError } from "../errors.ts";
+import {
+  type ProcessAnswer,
+  type ProcessPlan,
+  rowsInsertSql,
+  type UserStatement,
+} from "./answer_statements.ts";
+import type { Executor } from "./connection.ts";
+import { answerEntry, sqliteMessage, writeInChunks } from "./write_in_chunks.ts";
+
+/** sluice's own tables, which processing never writes. */
+export const SLUICE_TABLES: readonly string[] = [
+  "jobs",
+  "items",
+  "responses",
+  "snapshots",
+  "workers",
+  "rate_usage",
+];
+
+/** A statement the database refused when checked: which one, and SQLite's message. */
+export interface RefusedStatement {
+  /** The statement's name, e.g. `--into statement 2 (line 3)`. */
+  label: string;
+  /** The statement's text. */
+  sql: string;
+  /** SQLite's message. */
+  message: string;
+}
+
+/** A stored answer to process again, from {@linkcode UserTableRepository.storedAnswers}. */
+export interface StoredAnswer extends ProcessAnswer {
+  /** The answer's kept headers, as JSON text. */
+  headers: string | null;
+}
+
+/** What {@linkcode UserTableRepository.reprocess} did. */
+export interface Reprocessed {
+  /** Answers processed into the tables (their items are done). */
+  done: number;
+  /** Answers whose processing failed, and each item's `last_error`. */
+  failed: Map<number, string>;
+}
+
+/** The message of the statement that ends a check: it always fails, so the check is rolled back. */
+const CHECK_END = "sluice: check done";
+/** Errors of a statement that prepared and then met values it refuses (NULLs, in a check). */
+const FAILS_ON_VALUES =
+  /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)|malformed JSON|JSON path|integer overflow/;
+
+/**
+ * The user's tables.
+ *
+ * @example Usage
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * const schema = [{ sql: "CREATE TABLE hits (key TEXT PRIMARY KEY)", label: "--schema", params: [] }];
+ * const into = [{ sql: "INSERT INTO hitz VALUES (:key)", label: "--into", params: [":key"] }];
+ * const refused = await store.tables.check(schema, into);
+ * assert.equal(refused?.message, "no such table: hitz");
+ * assert.deepEqual(await store.tables.columns("hits"), []); // the check changed nothing
+ * await store.tables.applySchema(schema);
+ * assert.deepEqual(await store.tables.columns("hits"), ["key"]);
+ * store.close();
+ * ```
+ */
+export class UserTableRepository {
+  readonly #db: Executor;
+
+  /** Runs its statements on `db`. */
+  constructor(db: Executor) {
+    this.#db = db;
+  }
+
+  /**
+   * Runs `schema`, then each of `into` with every parameter NULL and an
+   * empty row list into each of `tables`, and rolls it all back. Resolves
+   * with the first statement refused, or undefined when every one is fine.
+   * A statement that prepares but fails on NULLs (a NOT NULL constraint...)
+   * is fine: only answers can tell. (`EXPLAIN` would not run anything, but
+   * libSQL leaves an EXPLAIN statement open, and the transaction then cannot
+   * commit.)
+   */
+  async check(
+    schema: readonly UserStatement[],
+    into: readonly UserStatement[],
+    tables: ReadonlyMap<string, readonly string[]> = new Map(),
+  ): Promise<RefusedStatement | undefined> {
+    let statements: (UserStatement & { args: Exclude<InStatement, string>["args"] })[] = [
+      ...into.map((s) => ({ ...s, args: Object.fromEntries(s.params.map((p) => [p, null])) })),
+      ...[...tables].map(([name, columns]) => ({
+        sql: rowsInsertSql(name, columns),
+        label: `the processor's rows for "${name}"`,
+        params: [],
+        args: ["[]"],
+      })),
+    ];
+    for (;;) {
+      const batch: InStatement[] = [
+        ...schema.map((s) => s.sql),
+        ...statements.map(({ sql, args }) => ({ sql, args })),
+        `SELECT json('${CHECK_END}')`,
+      ];
+      try {
+        await this.#db.batch(batch, "check the processing SQL");
+      } catch (error) {
+        const cause = error instanceof StoreError ? error.cause : error;
+        const { statementIndex, code, message } = (cause ?? {}) as Record<string, unknown>;
+        if (typeof statementIndex !== "number") throw error;
+        if (statementIndex === batch.length - 1) return undefined; // everything before it ran
+        const text = sqliteMessage(String(message));
+        const k = statementIndex - schema.length;
+        if (k >= 0 && FAILS_ON_VALUES.test(`${code} ${text}`)) {
+          statements = statements.slice(k + 1); // it prepared; the ones after it are left
+          continue;
+        }
+        const refused = k < 0 ? schema[statementIndex]! : statements[k]!;
+        return { label: refused.label, sql: refused.sql, message: text };
+      }
+      throw new StoreError(`Database ${this.#db.url} committed a check that must roll back`);
+    }
+  }
+
+  /** Runs `schema` in one transaction. */
+  async applySchema(schema: readonly UserStatement[]): Promise<void> {
+    if (schema.length > 0) await this.#db.batch(schema.map((s) => s.sql), "run --schema");
+  }
+
+  /** The columns of a table or view, in order; none when there is no such table. */
+  async columns(table: string): Promise<string[]> {
+    const rs = await this.#db.execute(
+      { sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", args: [table] },
+      "read a table's columns",
+    );
+    return rs.rows.map((r) => String(r[0]));
+  }
+
+  /** Every table that is not sluice's own, with its columns. */
+  async userTables(): Promise<Map<string, string[]>> {
+    const rs = await this.#db.execute({
+      sql:
+        `SELECT m.name, json_group_array(p.name) FROM sqlite_schema m, pragma_table_info(m.name) p
+            WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%'
+              AND m.name NOT IN (SELECT value FROM json_each(?))
+            GROUP BY m.name ORDER BY m.name`,
+      args: [JSON.stringify(SLUICE_TABLES)],
+    }, "list tables");
+    return new Map(rs.rows.map((r) => [String(r[0]), JSON.parse(String(r[1])) as string[]]));
+  }
+
+  /**
+   * A page of a job's stored 2xx answers to process again, after item id
+   * `after`: items done, or failed because processing failed, each with its
+   * final response.
+   */
+  async storedAnswers(jobId: number, after: number, limit: number): Promise<StoredAnswer[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT i.id, i.key, i.vars, r.status, r.url, r.at, r.body, r.headers
+            FROM items i JOIN responses r ON r.item = i.id AND r.attempt =
+              (SELECT max(attempt) FROM responses WHERE item = i.id)
+            WHERE i.job = ? AND i.id > ?
+              AND (i.status = 'done' OR (i.status = 'failed' AND i.error_class = 'process'))
+              AND r.status BETWEEN 200 AND 299
+            ORDER BY i.id LIMIT ?`,
+      args: [jobId, after, limit],
+    }, "read stored answers");
+    return rs.rows.map((r) => ({
+      id: Number(r[0]),
+      key: String(r[1]),
+      vars: String(r[2]),
+      status: Number(r[3]),
+      url: r[4] === null ? null : String(r[4]),
+      at: Number(r[5]),
+      body: r[6] === null ? null : String(r[6]),
+      headers: r[7] === null ? null : String(r[7]),
+    }));
+  }
+
+  /** How many stored answers {@linkcode storedAnswers} pages through. */
+  async countStoredAnswers(jobId: number): Promise<number> {
+    const rs = await this.#db.execute({
+      sql: `SELECT count(*) FROM items i
+            WHERE i.job = ?
+              AND (i.status = 'done' OR (i.status = 'failed' AND i.error_class = 'process'))`,
+      args: [jobId],
+    }, "count stored answers");
+    return Number(rs.rows[0]?.[0] ?? 0);
+  }
+
+  /**
+   * Processes stored answers again under `plan`: each item's rows and its
+   * new state in one transaction. An item whose answer now processes is
+   * done (a `process` failure cleared); one whose processing fails is failed
+   * with class `process`. Items that changed meanwhile (re-queued by
+   * `retry`) are left alone.
+   */
+  async reprocess(
+    answers: readonly ProcessAnswer[],
+    plan: ProcessPlan,
+    now: number,
+  ): Promise<Reprocessed> {
+    const failures = new Map<number, string>();
+    const entries = answers.map((a) => answerEntry(plan, a, failures));
+    const eligible = `id IN (SELECT value FROM json_each(?))
+      AND (status = 'done' OR (status = 'failed' AND error_class = 'process'))`;
+    let done = 0;
+    const failed = await writeInChunks(this.#db, entries, failures, {
+      what: "process stored answers",
+      guard: (ids) => ({
+        sql: `SELECT CASE WHEN count(*) = ? THEN 0
+                ELSE json('changed: ' || (? - count(*)) || ' items') END
+              FROM items WHERE ${eligible}`,
+        args: [ids.length, ids.length, JSON.stringify(ids)],
+      }),
+      eligible: async (ids) => {
+        const rs = await this.#db.execute({
+          sql: `SELECT json_group_array(id) FROM items WHERE ${eligible}`,
+          args: [JSON.stringify(ids)],
+        }, "read items");
+        return new Set(JSON.parse(String(rs.rows[0]?.[0] ?? "[]")) as number[]);
+      },
+      tail: (ids, failed) => {
+        const ok = ids.filter((id) => !failed.has(id));
+        const bad = ids.filter((id) => failed.has(id)).map((
+          id,
+        ) => [id, `process: ${failed.get(id)}`]);
+        return {
+          statements: reprocessedStates(JSON.stringify(ok), JSON.stringify(bad), eligible, now),
+          done: () => void (done += ok.length),
+        };
+      },
+    });
+    return { done, failed: new Map([...failed].map(([id, e]) => [id, `process: ${e}`])) };
+  }
+}
+
+/**
+ * The states of reprocessed items: those that processed are done (and their
+ * final response no longer carries a `process` error); those that failed
+ * are failed with class `process`, the reason on the item and its response.
+ */
+function reprocessedStates(ok: string, bad: string, eligible: string, now: number): InStatement[] {
+  const finalResponse =
+    `attempt = (SELECT max(attempt) FROM responses r WHERE r.item = responses.item)`;
+  return [
+    {
+      sql: `UPDATE responses SET error = NULL, error_class = NULL
+            WHERE item IN (SELECT value FROM json_each(?)) AND error_class = 'process'
+              AND ${finalResponse}`,
+      args: [ok],
+    },
+    {
+      sql: `UPDATE items SET status = 'done', last_error = NULL, error_class = NULL, updated = ?
+            WHERE ${eligible} AND status = 'failed'`,
+      args: [now, ok],
+    },
+    {
+      sql: `UPDATE responses SET error = b.value ->> 1, error_class = 'process'
+            FROM json_each(?) AS b WHERE responses.item = b.value ->> 0 AND ${finalResponse}`,
+      args: [bad],
+    },
+    {
+      sql: `UPDATE items SET status = 'failed', last_error = b.value ->> 1,
+              error_class = 'process', updated = ?
+            FROM json_each(?) AS b WHERE items.id = b.value ->> 0
+              AND (items.status = 'done' OR (items.status = 'failed' AND items.error_class = 'process'))`,
+      args: [now, bad],
+    },
+  ];
+}

@@ -1,5 +1,5 @@
 /**
- * `sluice status`: each job's counts, by state and by failure reason.
+ * `sluice status`: each job's counts, by state and by failure reason, and its workers.
  *
  * @module
  */
@@ -39,6 +39,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       const counts = await store.queue.counts(job.id);
       const failures = await store.reports.failureReasons(job.id);
       const failureClasses = await store.reports.failureClasses(job.id);
+      const workers = await store.workers.progress(job.id);
       jobs.push({
         name: job.name,
         created: new Date(job.created).toISOString(),
@@ -49,6 +50,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         ...counts,
         failureClasses,
         failures,
+        workers: workers.map((w) => ({ ...w, heartbeat: new Date(w.heartbeat).toISOString() })),
       });
     }
     if (flags.json) {
@@ -67,6 +69,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
       }
       for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
+      for (const w of j.workers) io.log(`  worker ${describeWorker(w, Date.now())}`);
       const found = j.options.discoveredRate;
       if (found?.rate) {
         io.log(
@@ -80,4 +83,15 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
   } finally {
     store.close();
   }
+}
+
+/** One worker for the text output: `host pid 123: 40 done, 33.3% of the rate, heartbeat 0.4 s ago`. */
+function describeWorker(
+  w: { host: string; pid: number; done?: number; rateShare?: number; heartbeat: string },
+  now: number,
+): string {
+  const ago = Math.max(0, (now - Date.parse(w.heartbeat)) / 1000);
+  return `${w.host} pid ${w.pid}: ${w.done ?? 0} done, ` +
+    (w.rateShare === undefined ? "" : `${Number((w.rateShare * 100).toFixed(1))}% of the rate, `) +
+    `heartbeat ${ago < 10 ? ago.toFixed(1) : Math.round(ago)} s ago`;
 }

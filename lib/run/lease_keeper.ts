@@ -90,6 +90,7 @@ export class LeaseKeeper {
   #renewedAt = -Infinity;
   // This worker's own pause on joining: not a cooldown to share with the others.
   #joinPause = 0;
+  #done: (() => number) | undefined;
   #lock: Deno.FsFile | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> = Promise.resolve();
@@ -141,6 +142,11 @@ export class LeaseKeeper {
       this.#beating = this.#beating.then(() => this.beat()).catch(() => {});
     }, this.#heartbeatMs);
     return recovered;
+  }
+
+  /** From now on, each heartbeat records `done()`: the items this worker finished. */
+  countDone(done: () => number): void {
+    this.#done = done;
   }
 
   /** This worker's share of the job's rate as of its last heartbeat: 1 / live workers. */
@@ -213,7 +219,10 @@ export class LeaseKeeper {
     if (dead.length > 0) await this.#recover(now, dead.map((w) => w.id));
     this.#share = 1 / (live.length + 1);
     this.#limiter?.setShare(this.#share);
-    await this.#store.workers.heartbeat(this.#worker(), now, this.#share);
+    await this.#store.workers.heartbeat(this.#worker(), now, {
+      rateShare: this.#share,
+      done: this.#done?.(),
+    });
     if (this.#limiter) await this.#shareCooldown(now);
     if (now - this.#renewedAt >= this.#leaseMs / 3) {
       await this.#store.leases.renew(this.#jobId, this.owner, now + this.#leaseMs);

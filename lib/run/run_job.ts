@@ -201,6 +201,7 @@ export async function runJob(
   stats.done = initial.done;
   stats.failed = initial.failed;
   stats.possiblySent = initial.possiblySent;
+  leases.countDone(() => stats.done - initial.done);
 
   const control = new RunControl({ signal: deadline.signal, graceMs, stopNow: options.stopNow });
   const writer = new ResultWriter(store.results, leases.owner, job.id, {

@@ -137,6 +137,10 @@ export const MIGRATIONS: readonly string[][] = [
     // breaker seen by one pauses all (lib/run/lease_keeper.ts).
     `ALTER TABLE jobs ADD COLUMN cooldown_until INTEGER`,
   ],
+  [
+    // Items each worker finished in its run, for `sluice status` and the dashboard.
+    `ALTER TABLE workers ADD COLUMN done INTEGER`,
+  ],
 ];
 
 /** The schema version this build writes. */

@@ -18,6 +18,14 @@ export interface WorkerRow {
   heartbeat: number;
 }
 
+/** A worker's row with what it reports at each heartbeat. */
+export interface WorkerProgress extends WorkerRow {
+  /** Its share of the job's rate (1 / live workers), when recorded. */
+  rateShare: number | undefined;
+  /** Items it finished in its run, when recorded. */
+  done: number | undefined;
+}
+
 /** A worker as it registers with {@linkcode WorkerRepository.heartbeat}. */
 export interface WorkerInfo {
   /** The worker's id (unique per process and run). */
@@ -54,15 +62,63 @@ export class WorkerRepository {
     this.#db = db;
   }
 
-  /** Records a worker of the job, or refreshes its heartbeat (and its share of the rate, when given). */
-  async heartbeat(worker: WorkerInfo, now: number, rateShare?: number): Promise<void> {
+  /**
+   * Records a worker of the job, or refreshes its heartbeat, and, when given,
+   * its share of the rate and the items it finished.
+   */
+  async heartbeat(
+    worker: WorkerInfo,
+    now: number,
+    progress: { rateShare?: number; done?: number } = {},
+  ): Promise<void> {
     await this.#db.execute({
-      sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat, rate_share)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+      sql: `INSERT INTO workers (id, job, host, pid, started, heartbeat, rate_share, done)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat,
-              rate_share = coalesce(excluded.rate_share, rate_share)`,
-      args: [worker.id, worker.jobId, worker.host, worker.pid, now, now, rateShare ?? null],
+              rate_share = coalesce(excluded.rate_share, rate_share),
+              done = coalesce(excluded.done, done)`,
+      args: [
+        worker.id,
+        worker.jobId,
+        worker.host,
+        worker.pid,
+        now,
+        now,
+        progress.rateShare ?? null,
+        progress.done ?? null,
+      ],
     }, "heartbeat");
+  }
+
+  /**
+   * Each worker's last heartbeat, share of the rate and items finished, for `sluice status`.
+   *
+   * @example Usage
+   * ```ts
+   * import { openStore } from "./store.ts";
+   * import assert from "node:assert/strict";
+   * const store = await openStore(":memory:");
+   * await store.workers.heartbeat({ id: "w1", jobId: 1, host: "h", pid: 7 }, 10, { rateShare: 0.5, done: 3 });
+   * assert.deepEqual(await store.workers.progress(1), [
+   *   { id: "w1", host: "h", pid: 7, heartbeat: 10, rateShare: 0.5, done: 3 },
+   * ]);
+   * store.close();
+   * ```
+   */
+  async progress(jobId: number): Promise<WorkerProgress[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT id, host, pid, heartbeat, rate_share, done FROM workers WHERE job = ?
+            ORDER BY host, pid`,
+      args: [jobId],
+    }, "read workers' progress");
+    return rs.rows.map((r) => ({
+      id: String(r[0]),
+      host: String(r[1]),
+      pid: Number(r[2]),
+      heartbeat: Number(r[3]),
+      rateShare: r[4] === null ? undefined : Number(r[4]),
+      done: r[5] === null ? undefined : Number(r[5]),
+    }));
   }
 
   /**

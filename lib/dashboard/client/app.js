@@ -274,6 +274,17 @@
 
   /** Every job's points and charts. */
   const jobs = new Map();
+  /** The figures that came while the tab was hidden, latest first by job. */
+  let hiddenUpdate;
+
+  function mergeUpdates(older, newer) {
+    if (!older) return newer;
+    const jobs = { ...older.jobs };
+    for (const [job, figures] of Object.entries(newer.jobs)) {
+      jobs[job] = { ...jobs[job], ...figures };
+    }
+    return { ...newer, jobs };
+  }
 
   function jobState(job) {
     let state = jobs.get(job);
@@ -309,6 +320,11 @@
   }
 
   function redraw(state) {
+    // In a tab in the background, the points are kept and worked out once it shows again.
+    if (document.hidden) {
+      state.derived = undefined;
+      return;
+    }
     const d = derive(state.points);
     state.derived = d;
     for (const c of state.charts) {
@@ -335,7 +351,10 @@
   );
   const chartOf = new Map();
   document.addEventListener("visibilitychange", () => {
-    for (const state of jobs.values()) draw(state);
+    if (document.hidden) return;
+    if (hiddenUpdate) update(hiddenUpdate);
+    hiddenUpdate = undefined;
+    for (const state of jobs.values()) state.derived ? draw(state) : redraw(state);
   });
 
   function addPoints(job, points) {
@@ -496,6 +515,17 @@
 
   if (document.body.dataset.events) {
     const source = new EventSource(document.body.dataset.events);
-    source.addEventListener("stats", (event) => update(JSON.parse(event.data)));
+    source.addEventListener("stats", (event) => {
+      const data = JSON.parse(event.data);
+      if (!document.hidden) return update(data);
+      // Hidden: keep every point, show only the latest figures when the tab comes back.
+      for (const [job, figures] of Object.entries(data.jobs)) {
+        if (figures.point) addPoints(job, [figures.point]);
+        if (figures.points) addPoints(job, figures.points);
+        delete figures.point;
+        delete figures.points;
+      }
+      hiddenUpdate = mergeUpdates(hiddenUpdate, data);
+    });
   }
 })();

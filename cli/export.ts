@@ -5,8 +5,10 @@
  */
 import { EXIT } from "./exit_code.ts";
 import { openExisting } from "./open_existing.ts";
+import { openOut } from "./open_out.ts";
 import { pickOneJob } from "./pick_jobs.ts";
 import { InputError } from "../lib/errors.ts";
+import { parseExactJson } from "../lib/job/exact_json.ts";
 
 /** Flags of `sluice export`. */
 export interface ExportFlags {
@@ -41,9 +43,13 @@ export async function exportCommand(
     throw new InputError(`Cannot export as '${format}': use jsonl or csv`);
   }
   const store = await openExisting(flags.db);
-  const file = flags.out
-    ? await Deno.open(flags.out, { write: true, create: true, truncate: true })
-    : undefined;
+  let file: Deno.FsFile | undefined;
+  try {
+    file = flags.out ? await openOut(flags.out, flags.db) : undefined;
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const encoder = new TextEncoder();
   let lines: string[] = [];
   const write = async (force = false) => {
@@ -60,7 +66,8 @@ export async function exportCommand(
       if (format === "jsonl") {
         let body: unknown = row.body;
         try {
-          if (row.body !== null) body = JSON.parse(row.body);
+          // Exact: an id beyond 2^53 in an answer is exported as the server wrote it.
+          if (row.body !== null) body = parseExactJson(row.body);
         } catch { /* not JSON: kept as text */ }
         lines.push(
           JSON.stringify({

@@ -24,6 +24,7 @@ import { startDashboard } from "./start_dashboard.ts";
 import { InputError } from "../lib/errors.ts";
 import type { InputSource } from "../lib/job/input.ts";
 import { prepareJob } from "../lib/job/prepare_job.ts";
+import { prepareProcessing } from "../lib/process/processing.ts";
 import { compileTemplate, type RequestTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
 import type { RateLimiter } from "../lib/rate/rate_limiter.ts";
@@ -139,6 +140,8 @@ export async function runCommand(
     const config = resolveRunConfig(flags, source?.settings ?? {}, saved, savedRequest);
     const template = asInputError(() => compileTemplate(config.request));
     checkEnv(template);
+    // Bad --schema/--into SQL or a processor that does not load: exit 2, the database unchanged.
+    await prepareProcessing(store.tables, name, config.options);
     if (savedRequest) keepRequest(name, savedRequest, config, flags.replaceRequest ?? false);
     const prepared = await prepareJob(store, template, {
       name,
@@ -164,6 +167,19 @@ export async function runCommand(
         config.request.method ?? (config.request.body ? "POST" : "GET")
       } ${config.request.url}; rate ${pacing}; concurrency ${config.options.concurrency}`,
     );
+    const { differing, first } = prepared.duplicates;
+    if (differing > 0) {
+      const at = (line: number | undefined) => `${source?.file ?? "-"}${line ? `:${line}` : ""}`;
+      const shown = first.map((d) =>
+        `${at(d.line)} key ${JSON.stringify(d.key)} (kept: ${
+          d.firstLine ? at(d.firstLine) : "an earlier import"
+        })`
+      );
+      io.error(
+        `sluice: warning: ${differing} skipped as duplicate keys although their fields differ: ` +
+          `${shown.join(", ")}${differing > first.length ? ", ..." : ""}`,
+      );
+    }
 
     // runJob fills in the counts once it has taken back a dead run's items: counting
     // here too would cost a second scan of the items before the first request.

@@ -7,8 +7,9 @@
  */
 import { asInputError } from "./as_input_error.ts";
 import { checkPacing } from "./check_pacing.ts";
+import { processingConfig, type ProcessingFlags } from "./processing_config.ts";
 import { DEFAULTS } from "../lib/defaults.ts";
-import { parseDuration, parseSize } from "../lib/util/units.ts";
+import { formatDuration, parseDuration, parseSize } from "../lib/util/units.ts";
 import { InputError } from "../lib/errors.ts";
 import type { JobSettings } from "../lib/job/input.ts";
 import { parseRate, type RateSpec } from "../lib/rate/rate_spec.ts";
@@ -16,7 +17,7 @@ import { DEFAULT_RATE, type RunJobOptions } from "../lib/run/run_job.ts";
 import type { RequestTemplate } from "../lib/job/template.ts";
 
 /** The flags of `sluice run` and `sluice plan` that shape requests and pacing. */
-export interface RunFlags {
+export interface RunFlags extends ProcessingFlags {
   url?: string;
   method?: string;
   header?: string[];
@@ -122,8 +123,18 @@ export function resolveRunConfig(
     }
     return n;
   };
-  const ms = (text: string | undefined, name: string, fallback: number) =>
-    text === undefined ? fallback : asInputError(() => parseDuration(text, name));
+  const ms = (text: string | undefined, name: string, fallback: number, min = 0) => {
+    if (text === undefined) return fallback;
+    const value = asInputError(() => parseDuration(text, name));
+    if (value < min) {
+      throw new InputError(
+        `Cannot use ${name} as a duration of at least ${
+          formatDuration(min)
+        }: current value is '${text}'`,
+      );
+    }
+    return value;
+  };
 
   const concurrency = int(
     pick(flags.concurrency, "concurrency"),
@@ -131,7 +142,8 @@ export function resolveRunConfig(
     DEFAULTS.concurrency,
   );
   const burst = int(pick(flags.burst, "burst"), "--burst", DEFAULTS.burst);
-  const timeoutMs = ms(pick(flags.timeout, "timeout"), "--timeout", DEFAULTS.timeoutMs);
+  // Below these, every attempt times out, or a run takes back its own items as abandoned.
+  const timeoutMs = ms(pick(flags.timeout, "timeout"), "--timeout", DEFAULTS.timeoutMs, 100);
   const maxAttempts = int(
     pick(flags.maxAttempts, "maxAttempts"),
     "--max-attempts",
@@ -152,8 +164,14 @@ export function resolveRunConfig(
   const maxBodyBytes = maxBodyText === undefined
     ? DEFAULTS.maxBodyBytes
     : asInputError(() => parseSize(maxBodyText, "--max-body"));
+  if (maxBodyBytes < 1000) {
+    throw new InputError(
+      `Cannot use --max-body as a size of at least 1KB: current value is '${maxBodyText}'`,
+    );
+  }
   const graceMs = ms(flags.grace, "--grace", DEFAULTS.graceMs);
-  const leaseMs = ms(flags.lease, "--lease", DEFAULTS.leaseMs);
+  // The heartbeat renews leases every third of --lease: at least a second leaves it room.
+  const leaseMs = ms(flags.lease, "--lease", DEFAULTS.leaseMs, 1000);
   const maxRedirects = int(
     pick(flags.maxRedirects, "maxRedirects"),
     "--max-redirects",
@@ -205,6 +223,9 @@ export function resolveRunConfig(
     },
   };
   checkPacing(rate, options.pacing?.breaker ?? false);
+  // --schema, --into, --processor: checked against the database by the run, before sending.
+  const processing = processingConfig(flags, settings, saved);
+  Object.assign(options, processing.options);
   const savedSettings: Record<string, unknown> = {
     ...(rateText !== undefined ? { rate: rateText } : {}),
     concurrency,
@@ -220,6 +241,7 @@ export function resolveRunConfig(
       : {}),
     // The job's history: every --replace-request, kept for as long as the job.
     ...(saved.requestReplaced !== undefined ? { requestReplaced: saved.requestReplaced } : {}),
+    ...processing.saved,
   };
   return { request, rate, rateSource, options, saved: savedSettings };
 }

@@ -31,8 +31,8 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
  * every page (one is made up when none is given); on loopback only the
  * controls need it.
  *
- * @throws {InputError} For a port that is not an integer from 0 to 65535, or an empty
- * token beyond loopback.
+ * @throws {InputError} For a port that is not an integer from 0 to 65535, an empty
+ * token beyond loopback, a port in use or an address this machine does not have.
  *
  * @example Usage
  * ```ts
@@ -79,7 +79,25 @@ export function startDashboard(
     allowedHosts,
     ...(live ? { live } : {}),
   });
-  const server = serve(app, { hostname, port, signal });
+  let server: ReturnType<Serve>;
+  try {
+    server = serve(app, { hostname, port, signal });
+  } catch (error) {
+    if (
+      !(error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable)
+    ) {
+      throw error;
+    }
+    const taken = error instanceof Deno.errors.AddrInUse;
+    throw new InputError(
+      `Cannot serve the dashboard on ${hostname}:${port}: ` +
+        (taken
+          ? "the port is in use; pick another with --port (0 for any free one)"
+          : "no such address on this machine; pick another with --host"),
+      undefined,
+      { cause: error },
+    );
+  }
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   // The token, once in the address: opening it trades it for a cookie (see control_token.ts).
   const url = `http://${host}:${server.port}/${exposed || live ? `?token=${token}` : ""}`;

@@ -76,7 +76,7 @@ export function serveHostile(options: ServeHostileOptions = {}): HostileServer {
       case ROUTES.toFile:
         return to("file:///etc/passwd");
       case ROUTES.toData:
-        return to("data:text/plain,root:x:0:0");
+        return to("data:text/plain,planted");
       case ROUTES.toFtp:
         return to("ftp://127.0.0.1/passwd");
       case ROUTES.redirect:

@@ -20,6 +20,7 @@ import { runCommand, type RunCommandFlags } from "./run.ts";
 import { denoServe, type Serve } from "./serve.ts";
 import { DASHBOARD_PORT, type DashboardFlags } from "./start_dashboard.ts";
 import { statusCommand, type StatusFlags } from "./status.ts";
+import { parseWorkers, WORKER_CHILD_FLAG, workersCommand } from "./workers.ts";
 import { DEFAULTS } from "../lib/defaults.ts";
 import { VERSION } from "../lib/version.ts";
 
@@ -107,14 +108,26 @@ export function buildProgram(options: ProgramOptions): Command {
       "--replace-request",
       "resume a job with a different method, URL, header or body (recorded in the job)",
     )
+    .option("--workers <n>", "start N worker processes on this job (auto: one per core)")
+    .addOption(new Option(WORKER_CHILD_FLAG, "a worker started by --workers").hideHelp())
     .addHelpText("after", RUN_HELP)
-    .action(async (input: string | undefined, flags: RunCommandFlags) =>
+    .action(async (input: string | undefined, flags: RunCommandFlags, cmd: Command) =>
       setExit(
-        await runCommand(input, flags, io, stop, {
-          serve,
-          command,
-          ...(stopNow ? { stopNow } : {}),
-        }),
+        flags.workers !== undefined && !flags.workerChild
+          ? await workersCommand(
+            parseWorkers(flags.workers),
+            cmd.parent?.args ?? [],
+            input,
+            flags.db,
+            io,
+            stop,
+            stopNow ? { stopNow } : {},
+          )
+          : await runCommand(input, flags, io, stop, {
+            serve,
+            command,
+            ...(stopNow ? { stopNow } : {}),
+          }),
       )
     );
 

@@ -52,6 +52,10 @@ export interface RunCommandFlags extends RunFlags {
   token?: string;
   /** Resume even though the request differs from the job's; the change is recorded. @default false */
   replaceRequest?: boolean;
+  /** Start this many worker processes instead (cli/workers.ts): a number or `auto`. @default undefined */
+  workers?: string;
+  /** This process is a worker started by `--workers`. @default false */
+  workerChild?: boolean;
 }
 
 /** Options for {@linkcode runCommand}. */

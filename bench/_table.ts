@@ -84,31 +84,40 @@ export function toMarkdown(rows: TableRow[]): string {
 export const SIDE_HEADER =
   "| scenario | contender | req/s | CPU µs per request | peak RSS | command |";
 
+/** A contender run outside the scenarios (one run, fewer requests). */
+export interface ExtraContender {
+  scenario: string;
+  label: string;
+  run: Run | Unavailable;
+}
+
 /**
  * Every contender in every scenario: requests/s (best of the rounds), user +
- * sys CPU µs per request of the client process (median), peak RSS (highest).
+ * sys CPU µs per request of the client process (median), peak RSS (highest);
+ * then the `extra` contenders.
  */
-export function sideTable(results: ScenarioResult[]): string {
+export function sideTable(results: ScenarioResult[], extra: ExtraContender[] = []): string {
   const num = (x: number | undefined, unit = "") =>
     x === undefined || !Number.isFinite(x)
       ? "n/a"
       : `${Math.round(x).toLocaleString("en-US")}${unit}`;
+  const line = (scenario: string, label: string, run: Run | Unavailable) => {
+    const cells = "unavailable" in run
+      ? [scenario, label, "unavailable", "—", "—", `\`${run.command}\``]
+      : [
+        scenario,
+        label + (run.error ? ` (failed: ${run.error})` : ""),
+        num(run.perSecond),
+        num(run.cpuUsPerRequest),
+        num(run.peakMb, " MB"),
+        `\`${run.command}\``,
+      ];
+    return `| ${cells.map(cell).join(" | ")} |`;
+  };
   const lines = [SIDE_HEADER, "| --- | --- | ---: | ---: | ---: | --- |"];
   for (const { scenario, runs } of results) {
-    for (const { id, label } of CONTENDERS) {
-      const run: Run | Unavailable = runs[id];
-      const cells = "unavailable" in run
-        ? [scenario.label, label, "unavailable", "—", "—", `\`${run.command}\``]
-        : [
-          scenario.label,
-          label + (run.error ? ` (failed: ${run.error})` : ""),
-          num(run.perSecond),
-          num(run.cpuUsPerRequest),
-          num(run.peakMb, " MB"),
-          `\`${run.command}\``,
-        ];
-      lines.push(`| ${cells.map(cell).join(" | ")} |`);
-    }
+    for (const { id, label } of CONTENDERS) lines.push(line(scenario.label, label, runs[id]));
   }
+  for (const { scenario, label, run } of extra) lines.push(line(scenario, label, run));
   return lines.join("\n");
 }

@@ -103,7 +103,10 @@ async function versions(): Promise<string> {
     }
   };
   const cpu = await cpuModel();
+  // The checkout is shared: say which commit ran and whether others' edits were in it.
+  const commit = await run("git", ["-C", ROOT, "describe", "--always", "--dirty=+uncommitted"]);
   return [
+    `commit ${commit}`,
     `Deno ${Deno.version.deno}`,
     `${await run("/usr/bin/python3", ["--version"])} (aiohttp ${
       (await aiohttpVersion()) ?? "not installed"
@@ -237,7 +240,22 @@ async function scenarios(
       rows.push(whole.row);
       if (whole.bullet) more.push(whole.bullet);
       await Deno.remove(hugeInput).catch(() => {});
-      return { rows, side: sideTable(results), limits: [limits, ...more].join("\n") };
+      return {
+        rows,
+        side: sideTable(results, [
+          {
+            scenario: `Deno server, 0 ms, c64, ${fmt(size.slow)} POSTs`,
+            label: "sequential loop (Python http.client)",
+            run: seq,
+          },
+          {
+            scenario: `Deno server, 0 ms, c64, ${fmt(size.slow)} POSTs`,
+            label: "Crawlee BasicCrawler (Node)",
+            run: crawleeRun,
+          },
+        ]),
+        limits: [limits, ...more].join("\n"),
+      };
     } finally {
       await server.stop();
     }

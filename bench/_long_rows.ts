@@ -148,22 +148,29 @@ export async function wholeJobRow(
   if (skip) {
     const last = previous.split("\n").find((line) => line.startsWith("| the whole job |"));
     const cells = last?.split(" | ") ?? [];
+    const bullet = previous.split("\n").find((line) =>
+      /^- (\(.*?\) )?\*\*the whole job/.test(line)
+    );
     // A row that was itself carried over keeps its own figure and date.
-    const carried = /^not re-run this time; last figure (.*) of (\d{4}-\d\d-\d\d \d\d:\d\d UTC)$/
+    const carried = /^not re-run this time; last measured (\d{4}-\d\d-\d\d \d\d:\d\d UTC): (.*)$/
       .exec(cells[2] ?? "");
-    const figure = carried?.[1] ?? cells[2] ?? "unknown";
-    const date = carried?.[2] ??
+    const figure = carried?.[2] ?? cells[2] ?? "unknown";
+    const date = carried?.[1] ??
       /Measured (\d{4}-\d\d-\d\d \d\d:\d\d UTC)/.exec(previous)?.[1] ?? "an unknown date";
     return {
       row: {
         id,
         figure: FIGURE,
-        contenders: `not re-run this time; last figure ${figure} of ${date}`,
+        contenders: `not re-run this time; last measured ${date}: ${figure}`,
         ratio: "—",
         target: TARGET,
         status: `not re-run (last run: ${judgeText(figure)})`,
         command: [(cells[6] ?? "").replaceAll("`", "").replace(/ \|$/, "") || "deno task bench"],
       },
+      // What limited it then, said then.
+      ...(bullet
+        ? { bullet: bullet.startsWith("- (") ? bullet : `- (${date}) ${bullet.slice(2)}` }
+        : {}),
     };
   }
   const c = 64;

@@ -65,7 +65,13 @@ export function buildProgram(options: ProgramOptions): Command {
     // Set before the commands are added: each inherits it.
     .configureHelp({ optionDescription })
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", EXIT_CODES_HELP);
+    .addHelpText("after", EXIT_CODES_HELP)
+    .option("--auth-token <token>", "libSQL server token (default LIBSQL_AUTH_TOKEN)")
+    // Where every command's store (and each worker of --workers) reads its default token.
+    .hook("preAction", (root) => {
+      const token = root.opts<{ authToken?: string }>().authToken;
+      if (token) Deno.env.set("LIBSQL_AUTH_TOKEN", token);
+    });
 
   requestOptions(
     program.command("run")

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { openStore } from "../../lib/store/store.ts";
 import { statusCommand } from "../../cli/status.ts";
+import { buildProgram } from "../../cli/program.ts";
 
 Deno.test("statusCommand() lists each worker: host, pid, done, rate share, last heartbeat", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sluice-status-" });
@@ -53,5 +54,25 @@ Deno.test("statusCommand() lists each worker: host, pid, done, rate share, last 
     assert.equal(listed[0].heartbeat, new Date(now - 400).toISOString());
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--auth-token is the libSQL token of every command (and of the workers, through the environment)", async () => {
+  const before = Deno.env.get("LIBSQL_AUTH_TOKEN");
+  try {
+    let code = -1;
+    const program = buildProgram({
+      stop: new AbortController().signal,
+      setExit: (c) => code = c,
+      io: { log: () => {}, error: () => {} },
+    });
+    await program.parseAsync(["status", "--db", ":memory:", "--auth-token", "tok"], {
+      from: "user",
+    });
+    assert.equal(code, 0);
+    assert.equal(Deno.env.get("LIBSQL_AUTH_TOKEN"), "tok");
+  } finally {
+    if (before === undefined) Deno.env.delete("LIBSQL_AUTH_TOKEN");
+    else Deno.env.set("LIBSQL_AUTH_TOKEN", before);
   }
 });

@@ -57,6 +57,7 @@ export {
   type SchemeSource,
 } from "./job/template.ts";
 export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job/prepare_job.ts";
+export type { DuplicateKey, DuplicateReport, KeptItem } from "./job/duplicate_keys.ts";
 
 export { openStore, Store, type StoreOptions, type StoreView } from "./store/store.ts";
 export type {

@@ -89,6 +89,11 @@ export class CircuitBreaker {
     return this.#opened;
   }
 
+  /** Until when the circuit stays open (the last opening's end; 0 if it never opened). */
+  get openUntil(): number {
+    return this.#openUntil;
+  }
+
   /** Earliest time a grant may happen (`Infinity`: wait for the probe's answer). */
   allowedAt(now: number): number {
     this.#advance(now);

@@ -22,6 +22,16 @@ export interface BudgetStore {
   addUsage(scope: string, at: number, delta: number, pruneBefore: number): Promise<void>;
 }
 
+/** One long window's use, as {@linkcode RateBudget.usage} reports it. */
+export interface BudgetUse {
+  /** Requests allowed per window. */
+  limit: number;
+  /** The window's length. */
+  periodMs: number;
+  /** Requests counted in the current window. */
+  used: number;
+}
+
 /** Options for {@linkcode RateBudget}. */
 export interface RateBudgetOptions {
   /** Grants reserved per statement. @default {1% of the smallest limit, from 1 to 100} */
@@ -88,7 +98,11 @@ export class RateBudget {
   readonly #longest: number;
   #tokens = 0;
   #tokenBucket = 0;
+  // Each window's usage as read at the last reservation, and what that reservation added.
+  readonly #usedAtReserve = new Map<RateWindow, number>();
+  #lastReserved = 0;
 
+  /** Makes a budget over `store`'s usage rows for `scope`. */
   constructor(
     store: BudgetStore,
     scope: string,
@@ -124,6 +138,18 @@ export class RateBudget {
     return this.#tokens;
   }
 
+  /**
+   * Each window's usage as of the last reservation, less the grants reserved
+   * and not yet handed out (other workers' later use is not seen until the next one).
+   */
+  get usage(): BudgetUse[] {
+    return this.#windows.map((w) => ({
+      limit: w.limit,
+      periodMs: w.periodMs,
+      used: Math.max(0, (this.#usedAtReserve.get(w) ?? 0) + this.#lastReserved - this.#tokens),
+    }));
+  }
+
   /** Hands out one reserved grant; false when a reservation is needed first. */
   take(): boolean {
     if (this.#tokens < 1) return false;
@@ -141,10 +167,12 @@ export class RateBudget {
     const rows = (await this.#store.usage(this.#scope, since)).sort((a, b) => a.at - b.at);
     let room = Infinity;
     let retryAt = 0;
+    this.#lastReserved = 0;
     for (const w of this.#windows) {
       // A bucket still counts while any part of it is inside the window.
       const inside = rows.filter((r) => r.at + this.#bucketMs > now - w.periodMs);
       const used = inside.reduce((sum, r) => sum + r.used, 0);
+      this.#usedAtReserve.set(w, used);
       const free = Math.floor(w.limit) - used;
       room = Math.min(room, free);
       if (free < 1) {
@@ -164,6 +192,7 @@ export class RateBudget {
     // Leftovers of an older reservation were given back by close() only; keep counting them.
     this.#tokens += n;
     this.#tokenBucket = bucket;
+    this.#lastReserved = n;
     return 0;
   }
 

@@ -22,7 +22,7 @@ import {
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { RateWindow } from "./rate_spec.ts";
 import { checkShare, SharedQuota, shareWindows } from "./rate_share.ts";
-import type { RateBudget } from "./rate_budget.ts";
+import type { BudgetUse, RateBudget } from "./rate_budget.ts";
 import type { QuotaState, ServerQuotaOptions } from "./server_quota.ts";
 import { SlidingLog } from "./_sliding_log.ts";
 
@@ -117,6 +117,7 @@ export class RateLimiter {
   #granted = 0;
   #share = 1;
 
+  /** Makes a limiter; with no windows, no quota and no budget it never waits. */
   constructor(options: RateLimiterOptions = {}) {
     const {
       windows = [],
@@ -165,6 +166,13 @@ export class RateLimiter {
         : {}),
       quotas: this.#quota?.quotas ?? [],
     };
+  }
+
+  /** Burst, requests in flight, an open breaker's end and the budget's use, for status views. */
+  get gauges(): { burst: number; inflight?: number; breakerUntil?: number; budget?: BudgetUse[] } {
+    const breakerUntil = this.#breaker?.state === "open" ? this.#breaker.openUntil : undefined;
+    const budget = this.#budget?.usage;
+    return { burst: this.#burst, inflight: this.#quota?.inflight, breakerUntil, budget };
   }
 
   /** Replaces the configured windows; waiting callers re-check at once. */

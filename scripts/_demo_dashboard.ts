@@ -70,7 +70,7 @@ export interface DemoDashboard {
 const DEFAULT_MOCK: ServeMockOptions = {
   rate: 25,
   headers: "ietf",
-  failRate: 0.08,
+  failRate: 0.12,
   resetRate: 0.01,
   slowRate: 0.1,
   slowMs: 250,

@@ -62,7 +62,8 @@ export function parseWorkers(text: string): number {
 /**
  * The arguments of the workers: the user's `run` arguments without
  * `--workers`, quiet (the parent draws the one progress line) and marked as
- * children; the second and later ones resume `job` instead of reading `input` again.
+ * children; the second and later ones resume `job` instead of reading `input` again,
+ * and leave the dashboard (one port) to the first.
  *
  * @example Usage
  * ```ts
@@ -71,6 +72,7 @@ export function parseWorkers(text: string): number {
  * const args = ["run", "q.jsonl", "--rate", "90/s", "--workers", "3"];
  * assert.deepEqual(workerArgs(args, "q.jsonl"), ["run", "q.jsonl", "--rate", "90/s", "--quiet", "--worker-child"]);
  * assert.deepEqual(workerArgs(args, "q.jsonl", "q"), ["run", "--rate", "90/s", "--quiet", "--worker-child", "--job", "q"]);
+ * assert.deepEqual(workerArgs(["run", "--dashboard", "8080", "--job", "q"], undefined, "q"), ["run", "--job", "q", "--quiet", "--worker-child"]);
  * ```
  */
 export function workerArgs(args: readonly string[], input?: string, job?: string): string[] {
@@ -78,7 +80,13 @@ export function workerArgs(args: readonly string[], input?: string, job?: string
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--workers") i++;
-    else if (!arg.startsWith("--workers=")) out.push(arg);
+    else if (job !== undefined && arg === "--dashboard") {
+      i += /^\d+$/.test(args[i + 1] ?? "") ? 1 : 0;
+    } else if (
+      !arg.startsWith("--workers=") && !(job !== undefined && arg.startsWith("--dashboard="))
+    ) {
+      out.push(arg);
+    }
   }
   out.push("--quiet", WORKER_CHILD_FLAG);
   if (job === undefined) return out;

@@ -76,10 +76,14 @@ Deno.test("sluice run --workers: Ctrl-C stops every worker (exit 130) and a reru
     const args = ["run", "q.jsonl", "--url", url, "--body", '{"q":"{{q}}"}', "--rate", "60/s"];
     const run = sluice([...args, "--workers", "3"], dir);
     const db = `file:${dir}/sluice.db`;
-    let done = 0;
-    while (done < 60) {
+    // Once all three work on the job (a worker still starting up would die of the signal).
+    let seen = { done: 0, workers: 0 };
+    while (seen.done < 60 || seen.workers < 3) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      done = await readJob(db).then((j) => j.byStatus.done ?? 0, () => 0);
+      seen = await readJob(db).then(
+        (j) => ({ done: j.byStatus.done ?? 0, workers: j.workers.length }),
+        () => seen,
+      );
     }
     run.child.kill("SIGINT");
     const [status, output] = await Promise.all([run.child.status, run.output]);

@@ -136,12 +136,17 @@ export async function sluiceRun(
   n: number,
   c: number,
   db: string,
-): Promise<Run> {
+  stopAfterMs?: number,
+): Promise<Run & { stopped: boolean }> {
   const { args, command } = sluiceArgs(place, input, c, db);
   for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
-  const m = await measure(Deno.execPath(), args);
+  const m = await measure(Deno.execPath(), args, stopAfterMs === undefined ? {} : { stopAfterMs });
+  if (m.stopped) return { ...toRun(m, n, command), stopped: true };
   const done = new RegExp(`\\b${n}/${n} done, 0 failed`).test(m.stderr);
-  return toRun(m, n, command, done ? undefined : `not all done: ${m.stderr.trim().slice(-300)}`);
+  return {
+    ...toRun(m, n, command, done ? undefined : `not all done: ${m.stderr.trim().slice(-300)}`),
+    stopped: false,
+  };
 }
 
 /** Whether Debian's python3-aiohttp can be imported. */

@@ -16,6 +16,8 @@ export interface Measured {
   peakMb: number | undefined;
   /** User + system CPU time of the process (all its threads) in ms, or undefined. */
   cpuMs: number | undefined;
+  /** Whether `stopAfterMs` passed and the process was sent SIGINT. */
+  stopped: boolean;
   stdout: string;
   stderr: string;
 }
@@ -62,6 +64,21 @@ async function readProc(pid: number): Promise<{ hwmKb?: number; cpuMs?: number }
   }
 }
 
+/** The first child process of `pid`, from /proc. */
+async function firstChild(pid: number): Promise<number | undefined> {
+  try {
+    const out = await new Deno.Command("cat", {
+      args: [`/proc/${pid}/task/${pid}/children`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const first = Number(new TextDecoder().decode(out.stdout).trim().split(" ")[0]);
+    return Number.isInteger(first) && first > 0 ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs `cmd args…` to completion and measures it. Nothing is sent to its
  * standard input; output is collected.
@@ -69,7 +86,13 @@ async function readProc(pid: number): Promise<{ hwmKb?: number; cpuMs?: number }
 export async function measure(
   cmd: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    timeoutMs?: number;
+    /** Send the command (not the `time` wrapper) SIGINT after this long. */
+    stopAfterMs?: number;
+  } = {},
 ): Promise<Measured> {
   const timeFile = await Deno.makeTempFile({ prefix: "sluice-bench-rss-" });
   const wrapped = await hasGnuTime();
@@ -95,9 +118,19 @@ export async function measure(
       child.kill("SIGKILL");
     } catch { /* already gone */ }
   }, options.timeoutMs ?? 30 * 60_000);
+  let stopped = false;
+  const stopper = options.stopAfterMs === undefined ? undefined : setTimeout(async () => {
+    stopped = true;
+    // GNU time ignores SIGINT: the signal goes to the command it waits for.
+    const pid = wrapped ? await firstChild(child.pid) : child.pid;
+    try {
+      if (pid !== undefined) Deno.kill(pid, "SIGINT");
+    } catch { /* already gone */ }
+  }, options.stopAfterMs);
   const output = await child.output();
   const wallMs = performance.now() - started;
   clearTimeout(killer);
+  clearTimeout(stopper);
   if (poll !== undefined) clearInterval(poll);
   if (wrapped) {
     const text = await Deno.readTextFile(timeFile).catch(() => "");
@@ -114,6 +147,7 @@ export async function measure(
     wallMs,
     peakMb: hwmKb === undefined ? undefined : hwmKb / 1024,
     cpuMs,
+    stopped,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };

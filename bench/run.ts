@@ -104,7 +104,9 @@ async function versions(): Promise<string> {
   };
   const cpu = await cpuModel();
   // The checkout is shared: say which commit ran and whether others' edits were in it.
-  const commit = await run("git", ["-C", ROOT, "describe", "--always", "--dirty=+uncommitted"]);
+  // A bench run from a copy of the tree says what it copied in SLUICE_BENCH_COMMIT.
+  const commit = Deno.env.get("SLUICE_BENCH_COMMIT") ??
+    await run("git", ["-C", ROOT, "describe", "--always", "--dirty=+uncommitted"]);
   return [
     `commit ${commit}`,
     `Deno ${Deno.version.deno}`,

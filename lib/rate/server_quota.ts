@@ -23,7 +23,7 @@ export interface ServerQuotaOptions {
   /**
    * Longest wait for a reset (`--max-retry-after`): a quota used up until a
    * reset further away is taken to reset this long after the answer, as a
-   * `Retry-After` that long would be cut. @default 300_000
+   * `Retry-After` that long would be cut; then one request probes it. @default 300_000
    */
   maxResetMs?: number;
 }
@@ -179,15 +179,16 @@ export class ServerQuota {
   }
 
   #apply(grant: number, announced: RateLimitQuota, now: number): void {
-    // A reset beyond the cap is taken to come at the cap, like a long Retry-After.
+    let unansweredBefore = 0;
+    for (const g of this.#outstanding.keys()) if (g < grant) unansweredBefore++;
+    const budget = announced.remaining - (this.#granted - grant) - unansweredBefore;
+    // Used up until a reset beyond the cap: the wait is cut to the cap, like a long
+    // Retry-After. A quota with room left keeps its window (a day's, say) as it is.
     const cap = now + this.#maxResetMs;
-    const capped = announced.resetAt > cap;
+    const capped = budget < 1 && announced.resetAt > cap;
     const quota = capped
       ? { ...announced, resetAt: cap, resetFrom: Math.min(announced.resetFrom, cap) }
       : announced;
-    let unansweredBefore = 0;
-    for (const g of this.#outstanding.keys()) if (g < grant) unansweredBefore++;
-    const budget = quota.remaining - (this.#granted - grant) - unansweredBefore;
     const old = this.#quotas.get(quota.name);
     if (old && grant <= old.rolledAtGrant) return;
     if (old && grant < old.lastGrant) {
@@ -233,11 +234,23 @@ export class ServerQuota {
     this.#quotas.set(q.name, q);
   }
 
-  /** Past the reset: a fresh window with the full quota minus what is in flight. */
+  /**
+   * Past the reset: a fresh window with the full quota minus what is in
+   * flight. Past a capped reset, with the server's own still ahead: one probe
+   * per capped wait, not the full quota the server said is used up.
+   */
   #roll(q: Tracked, now: number): void {
     if (now < q.resetAt) return;
     if (q.limit === undefined || q.windowMs === undefined) {
       this.#quotas.delete(q.name);
+      return;
+    }
+    q.rolledAtGrant = this.#granted;
+    if (q.cappedFrom !== undefined && now < q.cappedFrom) {
+      q.resetFrom = now;
+      q.resetAt = now + this.#maxResetMs;
+      q.budget = 1 - this.#outstanding.size;
+      q.lastRemaining = 1;
       return;
     }
     const windows = Math.max(1, Math.ceil((now - q.resetAt + 1) / q.windowMs));
@@ -245,7 +258,6 @@ export class ServerQuota {
     q.resetAt = q.resetFrom + q.windowMs;
     q.budget = q.limit - this.#outstanding.size;
     q.lastRemaining = q.limit;
-    q.rolledAtGrant = this.#granted;
     delete q.cappedFrom;
   }
 

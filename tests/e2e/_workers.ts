@@ -78,3 +78,40 @@ export async function readJob(db: string): Promise<{
     client.close();
   }
 }
+
+/**
+ * Samples, every 250 ms, whether `n` workers each hold 1/n of the rate, and
+ * `accepted()`; `stop()` gives the accepted rate between the first and the
+ * last sample in which they did.
+ */
+export function watchShares(
+  db: string,
+  n: number,
+  accepted: () => number,
+): { stop: () => Promise<{ rate: number; seconds: number }> } {
+  const client = createClient({ url: db });
+  const shared: { at: number; accepted: number }[] = [];
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const rs = await client.execute("SELECT rate_share FROM workers").catch(() => undefined);
+      const rows = rs?.rows ?? [];
+      if (rows.length === n && rows.every((r) => Math.abs(Number(r[0]) - 1 / n) < 1e-9)) {
+        shared.push({ at: Date.now(), accepted: accepted() });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await sampling;
+      client.close();
+      const first = shared[0];
+      const last = shared.at(-1);
+      if (!first || !last || last.at === first.at) return { rate: 0, seconds: 0 };
+      const seconds = (last.at - first.at) / 1000;
+      return { rate: (last.accepted - first.accepted) / seconds, seconds };
+    },
+  };
+}

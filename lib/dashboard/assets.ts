@@ -1,25 +1,34 @@
 /**
- * The dashboard's stylesheets and scripts, served by the app itself (no CDN),
+ * The dashboard's stylesheet and scripts, served by the app itself (no CDN),
  * so it works offline and inside a compiled binary: `deno compile` and
  * `deno bundle` carry text imports like any module. uPlot's distribution files
  * come from the npm package pinned in deno.json (`npm:uplot`); the dashboard's
- * own script and stylesheet are plain files beside this one (client/), linted
- * and formatted with the rest.
+ * own scripts (ES modules) and styles are plain files beside this one
+ * (client/), linted and formatted with the rest.
  *
  * @module
  */
-// deno-lint-ignore no-import-prefix -- full specifier: lib/ resolves without deno.json (see deps.ts)
-import uplotJs from "npm:uplot@1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
-// deno-lint-ignore no-import-prefix -- as above
-import uplotCss from "npm:uplot@1.6.32/dist/uPlot.min.css" with { type: "text" };
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import appJs from "./client/app.js" with { type: "text" };
-import appCss from "./client/app.css" with { type: "text" };
+import chartsJs from "./client/charts.js" with { type: "text" };
+import domJs from "./client/dom.js" with { type: "text" };
+import seriesJs from "./client/series.js" with { type: "text" };
+import baseCss from "./client/base.css" with { type: "text" };
+import panelsCss from "./client/panels.css" with { type: "text" };
 
 /** The dashboard's stylesheet. */
-export const DASHBOARD_CSS: string = appCss;
+export const DASHBOARD_CSS: string = `${baseCss}\n${panelsCss}`;
 
-/** The dashboard's script: live figures over server-sent events, charts, controls. */
+/** The dashboard's script (a module): live figures over server-sent events, tables, controls. */
 export const DASHBOARD_JS: string = appJs;
+
+/** The modules the script imports, by file name: the charts, their series, element lookup. */
+export const DASHBOARD_MODULES: Readonly<Record<string, string>> = {
+  "charts.js": chartsJs,
+  "series.js": seriesJs,
+  "dom.js": domJs,
+};
 
 /** uPlot (MIT, https://github.com/leeoniya/uPlot), as its package ships it: a script defining `uPlot`. */
 export const UPLOT_JS: string = uplotJs;

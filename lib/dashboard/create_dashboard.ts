@@ -7,7 +7,7 @@
  */
 import { Hono, type HonoRequest } from "../deps.ts";
 import { secureHeaders } from "../deps.ts";
-import { DASHBOARD_CSS, DASHBOARD_JS, UPLOT_CSS, UPLOT_JS } from "./assets.ts";
+import { DASHBOARD_CSS, DASHBOARD_JS, DASHBOARD_MODULES, UPLOT_CSS, UPLOT_JS } from "./assets.ts";
 import { controlToken } from "./control_token.ts";
 import { eventStream } from "./event_stream.ts";
 import { hostCheck, LOOPBACK_HOSTS } from "./host_check.ts";
@@ -75,6 +75,12 @@ const ASSETS: Record<string, [body: string, type: string]> = {
   "app.js": [DASHBOARD_JS, "text/javascript; charset=utf-8"],
   "uplot.css": [UPLOT_CSS, "text/css; charset=utf-8"],
   "uplot.js": [UPLOT_JS, "text/javascript; charset=utf-8"],
+  ...Object.fromEntries(
+    Object.entries(DASHBOARD_MODULES).map(([name, text]) => [
+      name,
+      [text, "text/javascript; charset=utf-8"],
+    ]),
+  ),
 };
 
 const FAILED_PAGE_SIZE = 50;

@@ -64,7 +64,7 @@ export function page(title: string, body: Html, options: PageOptions = {}): Html
     ${body}
     </main>
     ${charts ? html`<script src="/assets/uplot.js"></script>` : ""}
-    <script src="/assets/app.js"></script>
+    <script type="module" src="/assets/app.js"></script>
     </body>
     </html>
   `;

@@ -1,0 +1,94 @@
+// The charts' series, from history points: levels as they are, rates as the
+// differences of the cumulative counters over the time between two points.
+
+/** A gap longer than this between two points breaks a line instead of averaging over it. */
+const GAP_S = 120;
+
+export function short(v) {
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
+  if (a >= 100 || Number.isInteger(v)) return String(Math.round(v));
+  return String(+v.toPrecision(2));
+}
+
+function statusClass(code) {
+  if (code === "429") return "429";
+  if (/^2\d\d$/.test(code)) return "2xx";
+  if (/^4\d\d$/.test(code)) return "4xx";
+  if (/^5\d\d$/.test(code)) return "5xx";
+  if (/^[13]\d\d$/.test(code)) return "other";
+  return "error";
+}
+
+function byClass(statuses) {
+  if (!statuses) return undefined;
+  const out = { "2xx": 0, "4xx": 0, "429": 0, "5xx": 0, error: 0, other: 0 };
+  for (const [code, n] of Object.entries(statuses)) out[statusClass(code)] += n;
+  return out;
+}
+
+/** Per-second rates and levels of every chart, from the points. */
+export function derive(points) {
+  const d = {
+    x: [],
+    reqs: [],
+    items: [],
+    limit: [],
+    p50: [],
+    p95: [],
+    p99: [],
+    s2xx: [],
+    s4xx: [],
+    s429: [],
+    s5xx: [],
+    serr: [],
+    retries: [],
+    throttled: [],
+    inflight: [],
+    concurrency: [],
+    spans: [],
+  };
+  let previous;
+  let previousClasses;
+  let pausedFrom;
+  for (const p of points) {
+    const classes = byClass(p.statuses);
+    const dt = previous ? (p.at - previous.at) / 1000 : 0;
+    const ok = previous && dt > 0 && dt <= GAP_S;
+    // A counter lower than before means a new run started from zero.
+    const rate = (now, before) =>
+      !ok || now === undefined || before === undefined || now === null || before === null
+        ? null
+        : (now >= before ? now - before : now) / dt;
+    d.x.push(p.at / 1000);
+    d.reqs.push(rate(p.sent, previous?.sent));
+    d.items.push(rate(p.done + p.failed, previous && previous.done + previous.failed));
+    d.limit.push(p.rateLimit ?? null);
+    d.p50.push(p.recentP50Ms ?? p.p50Ms ?? null);
+    d.p95.push(p.recentP95Ms ?? p.p95Ms ?? null);
+    d.p99.push(p.recentP99Ms ?? null);
+    for (
+      const [key, cls] of [["s2xx", "2xx"], ["s4xx", "4xx"], ["s429", "429"], ["s5xx", "5xx"]]
+    ) {
+      d[key].push(rate(classes?.[cls], previousClasses?.[cls]));
+    }
+    d.serr.push(rate(classes?.error, previousClasses?.error));
+    d.retries.push(rate(p.retried, previous?.retried));
+    d.throttled.push(rate(p.throttled, previous?.throttled));
+    d.inflight.push(p.inflight ?? null);
+    d.concurrency.push(p.concurrency ?? null);
+    if (p.cooldownUntil > p.at) d.spans.push([p.at / 1000, p.cooldownUntil / 1000, "cooldown"]);
+    if (p.paused && pausedFrom === undefined) pausedFrom = p.at;
+    if (!p.paused && pausedFrom !== undefined) {
+      d.spans.push([pausedFrom / 1000, p.at / 1000, "paused"]);
+      pausedFrom = undefined;
+    }
+    previous = p;
+    previousClasses = classes;
+  }
+  if (pausedFrom !== undefined && previous) {
+    d.spans.push([pausedFrom / 1000, previous.at / 1000 + 1, "paused"]);
+  }
+  return d;
+}

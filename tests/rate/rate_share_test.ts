@@ -165,3 +165,23 @@ Deno.test("LeaseKeeper.beat() shares one worker's Retry-After cooldown and open 
     store.close();
   }
 });
+
+Deno.test("LeaseKeeper.start() joining a job others work on waits two heartbeats, and keeps that pause to itself", async () => {
+  const { store, jobId, clock, dead } = await setup();
+  try {
+    const a = worker(store, jobId, clock, 1, dead);
+    await a.keeper.start();
+    assert.equal(a.limiter.cooldownUntil, 0, "alone: no pause");
+    const b = worker(store, jobId, clock, 2, dead);
+    await b.keeper.start();
+    assert.equal(b.limiter.cooldownUntil, clock.now() + 2_000);
+    await b.keeper.beat();
+    await a.keeper.beat();
+    assert.equal(a.limiter.cooldownUntil, 0, "the joining worker's pause is not the job's");
+    assert.equal(await store.workers.shareCooldown(jobId, 0), 0);
+    await b.keeper.stop();
+    await a.keeper.stop();
+  } finally {
+    store.close();
+  }
+});

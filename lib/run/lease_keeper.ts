@@ -91,6 +91,7 @@ export class LeaseKeeper {
   // This worker's own pause on joining: not a cooldown to share with the others.
   #joinPause = 0;
   #done: (() => number) | undefined;
+  #recoveredByBeat = 0;
   #lock: Deno.FsFile | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> = Promise.resolve();
@@ -147,6 +148,11 @@ export class LeaseKeeper {
   /** From now on, each heartbeat records `done()`: the items this worker finished. */
   countDone(done: () => number): void {
     this.#done = done;
+  }
+
+  /** Items of dead workers the heartbeat returned to the queue (not those of `start` or `recover`). */
+  get recoveredByHeartbeat(): number {
+    return this.#recoveredByBeat;
   }
 
   /** This worker's share of the job's rate as of its last heartbeat: 1 / live workers. */
@@ -216,7 +222,7 @@ export class LeaseKeeper {
     const now = this.#clock.now();
     const { dead, live } = await this.#others(now);
     // Now, not when the queue runs dry: a killed worker's lock file is gone once looked at.
-    if (dead.length > 0) await this.#recover(now, dead.map((w) => w.id));
+    if (dead.length > 0) this.#recoveredByBeat += await this.#recover(now, dead.map((w) => w.id));
     this.#share = 1 / (live.length + 1);
     this.#limiter?.setShare(this.#share);
     await this.#store.workers.heartbeat(this.#worker(), now, {

@@ -280,7 +280,7 @@ export async function runJob(
     counts: await store.queue.counts(job.id),
     stats: stats.snapshot(),
     stopped: control.stopping,
-    recovered: recovered + scheduler.recovered,
+    recovered: recovered + scheduler.recovered + leases.recoveredByHeartbeat,
     limiter: limiter.report(),
     deadlineReached: deadline.reached,
   };

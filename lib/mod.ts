@@ -91,7 +91,7 @@ export type { LeaseRepository } from "./store/leases.ts";
 export type { QueueRepository } from "./store/queue.ts";
 export type { ReportRepository } from "./store/reports.ts";
 export type { ResultRepository } from "./store/results.ts";
-export type { WorkerRepository } from "./store/workers.ts";
+export type { WorkerProgress, WorkerRepository } from "./store/workers.ts";
 export type {
   RefusedStatement,
   Reprocessed,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { RateWindow } from "./rate_spec.ts";
+import { PERSIST_FROM_MS } from "./rate_budget.ts";
 import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
 
 /**
@@ -30,19 +31,25 @@ export function checkShare(share: number): number {
 }
 
 /**
- * The windows a worker paces with, shortest first: every limit times its `share`.
+ * The windows a worker paces with, shortest first: every limit times its
+ * `share`, but for windows of an hour or more: those are kept in the database
+ * as one budget that every worker draws from (`persistedWindows()` in rate_budget.ts).
  *
  * @example Usage
  * ```ts
  * import { shareWindows } from "./rate_share.ts";
  * import assert from "node:assert/strict";
- * assert.deepEqual(shareWindows([{ limit: 90, periodMs: 1000 }], 1 / 3), [{ limit: 30, periodMs: 1000 }]);
+ * const day = { limit: 10_000, periodMs: 86_400_000 };
+ * assert.deepEqual(shareWindows([day, { limit: 90, periodMs: 1000 }], 1 / 3), [
+ *   { limit: 30, periodMs: 1000 },
+ *   day,
+ * ]);
  * ```
  */
 export function shareWindows(windows: readonly RateWindow[], share: number): RateWindow[] {
   const shared = share === 1
     ? [...windows]
-    : windows.map((w) => ({ ...w, limit: w.limit * share }));
+    : windows.map((w) => w.periodMs >= PERSIST_FROM_MS ? w : { ...w, limit: w.limit * share });
   return shared.sort((a, b) => a.periodMs - b.periodMs);
 }
 

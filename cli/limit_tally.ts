@@ -35,6 +35,15 @@ export function limitNow(limiter: LimiterLike, now: number): string {
   if (state === "breaker open") {
     return `breaker open ${formatDuration((limiter.gauges.breakerUntil ?? now) - now)}`;
   }
+  const capped = limiter.report().quotas?.find((q) =>
+    q.cappedFrom !== undefined && q.cappedFrom > now
+  );
+  if (capped) {
+    // The server's reset is further away than --max-retry-after: say both, or the run looks stuck.
+    return `server quota "${capped.name}" used up until ${
+      formatDuration(capped.cappedFrom! - now)
+    } from now; waiting ${formatDuration(Math.max(0, capped.resetAt - now))} (--max-retry-after)`;
+  }
   const allowed = allowedRate(limiter, now);
   return allowed ? `limit ${formatPerSecond(allowed.rate)} (${allowed.by})` : "no limit";
 }

@@ -79,3 +79,23 @@ Deno.test("LimitTally says nothing before the run has a limiter", () => {
   assert.equal(tally.now(), undefined);
   assert.equal(tally.summary(), undefined);
 });
+
+Deno.test("limitNow() says a quota reset beyond --max-retry-after is capped, and for how long it waits", async () => {
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock, serverQuota: { maxResetMs: 300_000 } });
+  const grant = await limiter.acquire();
+  const week = 7 * 24 * 3600;
+  limiter.observe(grant, {
+    status: 200,
+    headers: new Headers({
+      "x-ratelimit-limit": "100",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(week),
+    }),
+    now: 0,
+  });
+  assert.equal(
+    limitNow(limiter, 0),
+    'server quota "default" used up until 168h00m from now; waiting 5m00s (--max-retry-after)',
+  );
+});

@@ -27,7 +27,7 @@ export function limitNote({ n, profiles }: ScenarioResult): string {
     ms(sluice.sluiceMs)
   }, fetch ${signed(sluice.fetchMs - bare.fetchMs)}, GC ${signed(sluice.gcMs - bare.gcMs)}, other ${
     signed(sluice.otherMs - bare.otherMs)
-  }; idle ${signed(sluice.idleMs - bare.idleMs)} (profile table below)`;
+  }; idle ${signed(sluice.idleMs - bare.idleMs)}`;
 }
 
 /** What the limits section is made from. */

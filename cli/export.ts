@@ -4,6 +4,9 @@
  * @module
  */
 import { EXIT } from "./exit_code.ts";
+import { exportTable } from "./export_table.ts";
+import { flattenVars } from "./flatten_vars.ts";
+import { csvField } from "./format_rows.ts";
 import { openExisting } from "./open_existing.ts";
 import { openOut } from "./open_out.ts";
 import { pickOneJob } from "./pick_jobs.ts";
@@ -20,10 +23,13 @@ export interface ExportFlags {
   format?: string;
   /** Write to this file instead of `output`. @default undefined */
   out?: string;
+  /** Export this table or view (of any name) instead of the job's items. @default undefined */
+  table?: string;
 }
 
 /**
- * Writes one record per item: key, state, final HTTP status, body.
+ * Writes one record per item: key, state, final HTTP status, body (in CSV,
+ * then a column per query field); or, with `table`, every row of that table.
  *
  * @throws {InputError} For a format other than jsonl or csv, or no such job.
  *
@@ -60,8 +66,25 @@ export async function exportCommand(
     else await output.write(encoder.encode(text));
   };
   try {
+    if (flags.table !== undefined) {
+      await exportTable(flags.db, flags.table, format, (text) => {
+        lines.push(text);
+        return write(true);
+      });
+      return EXIT.ok;
+    }
     const job = await pickOneJob(store, flags.job);
-    if (format === "csv") lines.push("key,seq,state,status,attempts,error,url,body\n");
+    // CSV has a column per query field (vars.q, vars.filter.lang...), after the item's own.
+    const fields = format === "csv" ? await store.tables.queryFields(job.id) : [];
+    if (format === "csv") {
+      lines.push(
+        [
+          "key,seq,state,status,attempts,error,url,body",
+          ...fields.map((f) => csvField(`vars.${f}`)),
+        ]
+          .join(",") + "\n",
+      );
+    }
     for await (const row of store.reports.exportRows(job.id)) {
       if (format === "jsonl") {
         let body: unknown = row.body;
@@ -84,8 +107,17 @@ export async function exportCommand(
         );
       } else {
         lines.push(
-          [row.key, row.seq, row.state, row.status, row.attempts, row.error, row.url, row.body]
-            .map(csvField).join(",") + "\n",
+          [
+            row.key,
+            row.seq,
+            row.state,
+            row.status,
+            row.attempts,
+            row.error,
+            row.url,
+            row.body,
+            ...flattenVars(row.vars, fields),
+          ].map(csvField).join(",") + "\n",
         );
       }
       await write();
@@ -96,10 +128,4 @@ export async function exportCommand(
     file?.close();
     store.close();
   }
-}
-
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

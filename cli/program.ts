@@ -14,9 +14,11 @@ import { formatDefault } from "./format_default.ts";
 import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
 import { MOCK_PORT, mockCommand, type MockFlags } from "./mock.ts";
 import { planCommand, type PlanFlags } from "./plan.ts";
+import { processCommand, type ProcessFlags } from "./process.ts";
 import { collect, requestOptions } from "./request_options.ts";
 import { retryCommand, type RetryFlags } from "./retry.ts";
 import { runCommand, type RunCommandFlags } from "./run.ts";
+import { sqlCommand, type SqlFlags } from "./sql.ts";
 import { denoServe, type Serve } from "./serve.ts";
 import { DASHBOARD_PORT, type DashboardFlags } from "./start_dashboard.ts";
 import { statusCommand, type StatusFlags } from "./status.ts";
@@ -51,7 +53,7 @@ export interface ProgramOptions {
  * const program = buildProgram({ stop: new AbortController().signal, setExit: () => {} });
  * assert.deepEqual(
  *   program.commands.map((c) => c.name()),
- *   ["run", "plan", "status", "export", "retry", "mock", "dashboard", "demo"],
+ *   ["run", "plan", "status", "export", "process", "sql", "retry", "mock", "dashboard", "demo"],
  * );
  * ```
  */
@@ -114,6 +116,15 @@ export function buildProgram(options: ProgramOptions): Command {
       "--replace-request",
       "resume a job with a different method, URL, header or body (recorded in the job)",
     )
+    .option(
+      "--schema <sql>",
+      "SQL run when the job starts, e.g. CREATE TABLE IF NOT EXISTS (or @file.sql)",
+    )
+    .option(
+      "--into <sql>",
+      "SQL run for each 2xx answer in its transaction: :key :job :status :url :at :vars :body (or @file.sql)",
+    )
+    .option("--processor <file>", "module whose default export turns each 2xx answer into rows")
     .option("--workers <n>", "start N worker processes on this job (auto: one per core)")
     .addOption(new Option(WORKER_CHILD_FLAG, "a worker started by --workers").hideHelp())
     .addHelpText("after", RUN_HELP)
@@ -165,7 +176,34 @@ export function buildProgram(options: ProgramOptions): Command {
       ),
     )
     .option("--out <file>", "write to a file instead of stdout")
+    .option("--table <name>", "export this table or view instead of the job's items")
     .action(async (flags: ExportFlags) => setExit(await exportCommand(flags)));
+
+  program.command("process")
+    .description(
+      "process stored answers into your tables again (--into, --processor); sends nothing",
+    )
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--job <name>", "the job (needed when the database holds several)")
+    .option("--schema <sql>", "SQL run first, e.g. CREATE TABLE IF NOT EXISTS (or @file.sql)")
+    .option(
+      "--into <sql>",
+      "SQL run for each stored 2xx answer (default the job's own; or @file.sql)",
+    )
+    .option("--processor <file>", "processor module (default the job's own)")
+    .option("--quiet", "no progress lines")
+    .action(async (flags: ProcessFlags) => setExit(await processCommand(flags, io, stop)));
+
+  program.command("sql")
+    .description("run SQL over the database and print the rows (read-only unless --write)")
+    .argument("<sql>", "statements separated by ; (the last one's rows are printed), or @file.sql")
+    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .addOption(
+      new Option("--format <format>", "output format (default table on a terminal, else csv)")
+        .choices(["table", "csv", "jsonl", "json"] as const),
+    )
+    .option("--write", "let the SQL change the database")
+    .action(async (sql: string, flags: SqlFlags) => setExit(await sqlCommand(sql, flags, io)));
 
   program.command("retry")
     .description("put failed items back in the queue (attempts reset)")

@@ -48,10 +48,12 @@ export const FAILURE_GROUPS: Readonly<Record<FailureGroup, FailureClass>> = {
   "5xx": "http_5xx",
   timeout: "timeout",
   network: "network",
+  // Answered, then refused by the user's --into or processor: `sluice process` retries these.
+  process: "process",
 };
 
 /** A name of {@linkcode FAILURE_GROUPS}. */
-export type FailureGroup = "429" | "4xx" | "5xx" | "timeout" | "network";
+export type FailureGroup = "429" | "4xx" | "5xx" | "timeout" | "network" | "process";
 
 /**
  * The class of a failed attempt: from its HTTP status when that is a 4xx or

@@ -163,6 +163,25 @@ export class UserTableRepository {
   }
 
   /**
+   * The fields of a job's queries, as `sluice export --format csv` makes
+   * columns of them: nested objects' fields dotted (`filter.lang`), arrays
+   * whole, in the order they first appear.
+   */
+  async queryFields(jobId: number): Promise<string[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT j.fullkey FROM items i, json_tree(i.vars) j
+            WHERE i.job = ? AND j.type != 'object' AND j.parent IS NOT NULL
+              AND typeof(j.key) != 'integer' AND j.path NOT LIKE '%[%'
+            GROUP BY j.fullkey ORDER BY min(i.id), min(j.id)`,
+      args: [jobId],
+    }, "list query fields");
+    const names = rs.rows.map((r) =>
+      [...String(r[0]).matchAll(/\.(?:"([^"]*)"|([^."[]+))/g)].map((m) => m[1] ?? m[2]).join(".")
+    );
+    return [...new Set(names)];
+  }
+
+  /**
    * A page of a job's stored 2xx answers to process again, after item id
    * `after`: items done, or failed because processing failed, each with its
    * final response.

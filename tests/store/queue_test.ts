@@ -58,6 +58,7 @@ Deno.test("QueueRepository.requeueFailed() puts back only the failures its filte
     ["timeout", null, "timeout (after 5 attempts)", "timeout"],
     ["network", null, "network: ECONNREFUSED (after 5 attempts)", "network"],
     ["big", 200, "response body over 100 bytes (--max-body)", "body_too_large"],
+    ["refused", 200, "process: NOT NULL constraint failed: hits.title (--into)", "process"],
   ];
   const expected: Record<RequeueFilter, string[]> = {
     failed: failures.map((f) => f[0]),
@@ -66,6 +67,7 @@ Deno.test("QueueRepository.requeueFailed() puts back only the failures its filte
     "429": ["s429"],
     timeout: ["timeout"],
     network: ["network"],
+    process: ["refused"],
   };
   for (const [filter, keys] of Object.entries(expected)) {
     using db = await dbWith(failures.length + 1);

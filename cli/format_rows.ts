@@ -1,0 +1,135 @@
+/**
+ * Rows of SQL as `sluice sql` and `sluice export --table` print them: an
+ * aligned table for a person at a terminal, CSV (RFC 4180), JSON lines or
+ * one JSON array for programs.
+ *
+ * @module
+ */
+import type { SqlRows, SqlValue } from "../lib/store/sql_client.ts";
+
+/** How rows are printed. */
+export type RowFormat = "table" | "csv" | "jsonl" | "json";
+
+/** Widest a table's cell gets before it is cut with `…`. */
+const CELL_MAX = 60;
+
+/**
+ * One CSV field: quoted when it holds a comma, a quote or a line break.
+ *
+ * @example Usage
+ * ```ts
+ * import { csvField } from "./format_rows.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(csvField('say "hi", then go'), '"say ""hi"", then go"');
+ * assert.equal(csvField(null), "");
+ * ```
+ */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = value instanceof ArrayBuffer ? hex(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * The CSV lines of `rows`, each ending in a line break; with `header`, the
+ * column names first.
+ *
+ * @example Usage
+ * ```ts
+ * import { csvLines } from "./format_rows.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(csvLines({ columns: ["a", "b"], rows: [[1, "x,y"]] }, true), ["a,b\n", '1,"x,y"\n']);
+ * ```
+ */
+export function csvLines(rows: SqlRows, header: boolean): string[] {
+  const lines = rows.rows.map((row) => row.map(csvField).join(",") + "\n");
+  return header ? [rows.columns.map(csvField).join(",") + "\n", ...lines] : lines;
+}
+
+/**
+ * Each row as one JSON object per line; integers beyond 2^53 exact, blobs as hex.
+ *
+ * @example Usage
+ * ```ts
+ * import { jsonLines } from "./format_rows.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(jsonLines({ columns: ["n"], rows: [[2n ** 60n]] }), ['{"n":1152921504606846976}\n']);
+ * ```
+ */
+export function jsonLines(rows: SqlRows): string[] {
+  return rows.rows.map((row) =>
+    JSON.stringify(Object.fromEntries(rows.columns.map((c, i) => [c, jsonValue(row[i]!)]))) + "\n"
+  );
+}
+
+/**
+ * `rows` in `format`, as lines ending in a line break.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatRows } from "./format_rows.ts";
+ * import assert from "node:assert/strict";
+ * const rows = { columns: ["key", "n"], rows: [["a", 1], ["bb", null]] };
+ * assert.deepEqual(formatRows(rows, "table"), ["key  n\n", "---  ----\n", "a       1\n", "bb   NULL\n"]);
+ * assert.deepEqual(formatRows(rows, "json"), ['[{"key":"a","n":1},\n', '{"key":"bb","n":null}]\n']);
+ * ```
+ */
+export function formatRows(rows: SqlRows, format: RowFormat): string[] {
+  switch (format) {
+    case "csv":
+      return csvLines(rows, true);
+    case "jsonl":
+      return jsonLines(rows);
+    case "json": {
+      const lines = jsonLines(rows).map((line) => line.slice(0, -1));
+      if (lines.length === 0) return ["[]\n"];
+      return lines.map((line, i) =>
+        `${i === 0 ? "[" : ""}${line}${i === lines.length - 1 ? "]" : ","}\n`
+      );
+    }
+    case "table":
+      return tableLines(rows);
+  }
+}
+
+/** An aligned table: columns of numbers to the right, NULL spelt out, long or multi-line cells cut. */
+function tableLines(rows: SqlRows): string[] {
+  const cells = rows.rows.map((row) => row.map(cellText));
+  const widths = rows.columns.map((column, i) =>
+    Math.max(column.length, ...cells.map((row) => row[i]!.length))
+  );
+  const numeric = rows.columns.map((_, i) =>
+    rows.rows.every((row) =>
+      row[i] === null || typeof row[i] === "number" || typeof row[i] === "bigint"
+    )
+  );
+  const line = (values: string[], right: boolean[]) =>
+    values.map((v, i) => right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)).join("  ")
+      .trimEnd() + "\n";
+  const left = widths.map(() => false);
+  return [
+    line(rows.columns, left),
+    line(widths.map((w) => "-".repeat(w)), left),
+    ...cells.map((row) => line(row, numeric)),
+  ];
+}
+
+function cellText(value: SqlValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof ArrayBuffer) return `<blob, ${value.byteLength} bytes>`;
+  const text = String(value).replace(/\r?\n/g, "\\n").replace(/\t/g, "\\t");
+  return text.length > CELL_MAX ? `${text.slice(0, CELL_MAX - 1)}…` : text;
+}
+
+/** `JSON.rawJSON`, which V8 has and TypeScript's library does not declare yet. */
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+function jsonValue(value: SqlValue): unknown {
+  if (typeof value === "bigint") return rawJson(value.toString());
+  if (value instanceof ArrayBuffer) return hex(value);
+  return value;
+}
+
+function hex(bytes: ArrayBuffer): string {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,104 @@
+/**
+ * `sluice process`: processes the answers a job has stored already into the
+ * user's tables again (`--into` fixed, a new `--processor`...), sending
+ * nothing, page by page in transactions.
+ *
+ * @module
+ */
+import type { Console } from "./console.ts";
+import { EXIT } from "./exit_code.ts";
+import { openExisting } from "./open_existing.ts";
+import { pickOneJob } from "./pick_jobs.ts";
+import { processingConfig, type ProcessingFlags } from "./processing_config.ts";
+import { InputError } from "../lib/errors.ts";
+import { prepareProcessing } from "../lib/process/processing.ts";
+import { processStored } from "../lib/process/process_stored.ts";
+
+/** Flags of `sluice process`. */
+export interface ProcessFlags extends ProcessingFlags {
+  /** The database's URL. */
+  db: string;
+  /** The job. @default the only job */
+  job?: string;
+  /** No progress lines. @default false */
+  quiet?: boolean;
+}
+
+/** Options for {@linkcode processCommand}. */
+export interface ProcessCommandOptions {
+  /** Source of time, for progress lines. @default Date.now */
+  now?: () => number;
+}
+
+/** How often a progress line is printed. */
+const PROGRESS_EVERY_MS = 2000;
+
+/**
+ * Processes a job's stored 2xx answers again with the `--schema`, `--into`
+ * or `--processor` given (or the job's own); they are saved with the job.
+ * Resolves to the exit code: 1 when some answers failed processing, 130 when
+ * stopped.
+ *
+ * @throws {InputError} For no such database or job, nothing to process
+ * with, bad SQL or a processor that does not load.
+ *
+ * @example Usage
+ * ```ts
+ * import { processCommand } from "./process.ts";
+ * import { InputError } from "../lib/errors.ts";
+ * import assert from "node:assert/strict";
+ * const io = { log: () => {}, error: () => {} };
+ * const stop = new AbortController().signal;
+ * await assert.rejects(processCommand({ db: "file:/nonexistent/x.db" }, io, stop), InputError);
+ * ```
+ */
+export async function processCommand(
+  flags: ProcessFlags,
+  io: Console,
+  stop: AbortSignal,
+  options: ProcessCommandOptions = {},
+): Promise<number> {
+  const { now = Date.now } = options;
+  const store = await openExisting(flags.db);
+  try {
+    const job = await pickOneJob(store, flags.job);
+    const config = processingConfig(flags, {}, job.options);
+    if (config.options.into === undefined && config.options.processor === undefined) {
+      throw new InputError(
+        `Job "${job.name}" has nothing to process its answers with: pass --into SQL or ` +
+          `--processor FILE (and --schema SQL to create the tables)`,
+      );
+    }
+    const processing = await prepareProcessing(store.tables, job.name, config.options);
+    // Saved with the job: the next `run` (a resume) processes the same way.
+    const { schema: _s, into: _i, processor: _p, ...others } = job.options;
+    await store.jobs.update(job.id, { options: { ...others, ...config.saved } }, now());
+    await processing!.applySchema();
+    const total = await store.tables.countStoredAnswers(job.id);
+    if (!flags.quiet) {
+      io.error(`sluice: processing ${total} stored answers of job "${job.name}"; nothing is sent`);
+    }
+    let shown = now();
+    const summary = await processStored(store, job.id, processing!, {
+      signal: stop,
+      now,
+      onProgress: (p) => {
+        if (flags.quiet || now() - shown < PROGRESS_EVERY_MS) return;
+        shown = now();
+        io.error(`sluice: ${p.processed}/${p.total} processed, ${p.failed} failed`);
+      },
+    });
+    io.error(
+      `sluice: ${summary.processed} answers processed: ${summary.processed - summary.failed} ` +
+        `into the tables, ${summary.failed} failed (class process)`,
+    );
+    for (const [reason, n] of summary.reasons.slice(0, 5)) io.error(`  ${n} × ${reason}`);
+    if (summary.stopped) {
+      io.error(`sluice: stopped; ${summary.total - summary.processed} answers left unprocessed`);
+      return EXIT.interrupted;
+    }
+    return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    store.close();
+  }
+}

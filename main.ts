@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --allow-env --allow-ffi --allow-sys
+#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --allow-env --allow-ffi --allow-sys --allow-run
 /**
  * The sluice command line's entry: `deno run main.ts <command> ...`. The
  * commands live in cli/ (the table in cli/program.ts); this file is the

@@ -24,6 +24,7 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-env",
   "--allow-ffi",
   "--allow-sys",
+  "--allow-run", // --workers starts its workers as processes
 ];
 
 /** Options for {@linkcode installArgs}. */

@@ -26,6 +26,27 @@ export interface TortureOptions {
   maxDelayMs?: number;
   /** Told what happens. @default nothing */
   log?: (line: string) => void;
+  /**
+   * Every run also processes each answer into a table of the user's
+   * (`--schema`, `--into` with a plain INSERT, no key: a row written twice
+   * would show). @default false
+   */
+  into?: boolean;
+}
+
+/** The user's table of a torture run `into`: each answer's results, one row each. */
+const SCHEMA = "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, rank INTEGER, title TEXT)";
+const INTO = `INSERT INTO hits (key, rank, title)
+  SELECT :key, j.value ->> '$.rank', j.value ->> '$.title' FROM json_each(:body, '$.results') AS j`;
+
+/** What a torture run `into` found in the user's table. */
+export interface IntoFigures {
+  /** Rows in the table. */
+  rows: number;
+  /** Done items whose rows are not exactly their answer's results, once (should be none). */
+  doneWithWrongRows: number;
+  /** Items not done that have rows (should be none). */
+  notDoneWithRows: number;
 }
 
 /** One kill. */
@@ -39,6 +60,8 @@ export interface Kill {
   inflight: number;
   /** Items `done` in the database right after the kill. */
   done: number;
+  /** With `into`: the user's table right after the kill. */
+  into?: IntoFigures;
 }
 
 /** What a torture run saw. */
@@ -68,6 +91,8 @@ export interface TortureFigures {
   itemsWithSeveralRows: number;
   /** Keys of the job the mock never answered with a 2xx (should be none). */
   unanswered: number;
+  /** With `into`: the user's table. */
+  into?: IntoFigures;
   /** Exit code of the final run. */
   finalCode: number;
   finalStderr: string;
@@ -84,6 +109,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     latencyMs = 20,
     maxDelayMs = 500,
     log = () => {},
+    into = false,
   } = options;
   const started = performance.now();
   const random = prng(seed);
@@ -106,6 +132,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     "--concurrency",
     String(concurrency),
     "--quiet",
+    ...(into ? ["--schema", SCHEMA, "--into", INTO] : []),
   ];
   const history: Kill[] = [];
   try {
@@ -150,21 +177,27 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
       }
       if (await Deno.stat(dbPath).then(() => true, () => false)) {
         const probe = readClient(dbPath);
-        const rs = await probe.execute(
-          "SELECT count(*) FILTER (WHERE status = 'inflight'), count(*) FILTER (WHERE status = 'done') FROM items",
-        ).catch((error) => {
-          // Killed before the schema was created: nothing to count.
-          if (/no such table/.test(String(error))) return { rows: [] };
-          throw error;
-        }).finally(() => probe.close());
-        kill.inflight = Number(rs.rows[0]?.[0] ?? 0);
-        kill.done = Number(rs.rows[0]?.[1] ?? 0);
+        try {
+          const rs = await probe.execute(
+            "SELECT count(*) FILTER (WHERE status = 'inflight'), count(*) FILTER (WHERE status = 'done') FROM items",
+          ).catch((error) => {
+            // Killed before the schema was created: nothing to count.
+            if (/no such table/.test(String(error))) return { rows: [] };
+            throw error;
+          });
+          kill.inflight = Number(rs.rows[0]?.[0] ?? 0);
+          kill.done = Number(rs.rows[0]?.[1] ?? 0);
+          if (into) kill.into = await readInto(probe);
+        } finally {
+          probe.close();
+        }
       }
       history.push(kill);
       log(
         `kill ${k + 1}/${kills}: ${phase} (${phase === "import" ? "lines" : "ms"} ${kill.drawn})` +
           `${kill.killed ? "" : " — the run had already ended"}; ` +
-          `${kill.done} done, ${kill.inflight} in flight in the database`,
+          `${kill.done} done, ${kill.inflight} in flight in the database` +
+          (kill.into ? `, ${kill.into.rows} rows in hits` : ""),
       );
     }
 
@@ -202,6 +235,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
         if (!flagged.has(key)) unflaggedDuplicates++;
       }
       const killed = history.filter((k) => k.killed).length;
+      const intoFigures = into ? await readInto(client) : undefined;
       return {
         seed,
         items,
@@ -218,6 +252,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
         responses,
         itemsWithSeveralRows,
         unanswered,
+        ...(intoFigures ? { into: intoFigures } : {}),
         finalCode: last.code,
         finalStderr: last.stderr,
         elapsedMs: Math.round(performance.now() - started),
@@ -229,6 +264,30 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     await server.shutdown();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** The user's table as the database holds it; zeros before the run created it. */
+async function readInto(client: ReturnType<typeof readClient>): Promise<IntoFigures> {
+  const one = async (sql: string) => {
+    try {
+      return Number((await client.execute(sql)).rows[0]?.[0] ?? 0);
+    } catch (error) {
+      if (/no such table/.test(String(error))) return 0;
+      throw error;
+    }
+  };
+  return {
+    rows: await one("SELECT count(*) FROM hits"),
+    doneWithWrongRows: await one(
+      `SELECT count(*) FROM items i JOIN responses r ON r.item = i.id
+       WHERE i.status = 'done' AND json_array_length(r.body, '$.results')
+         != (SELECT count(*) FROM hits h WHERE h.key = i.key)`,
+    ),
+    notDoneWithRows: await one(
+      `SELECT count(DISTINCT h.key) FROM hits h JOIN items i ON i.key = h.key
+       WHERE i.status != 'done'`,
+    ),
+  };
 }
 
 /**

@@ -37,3 +37,37 @@ Deno.test("torture: SIGKILL at random moments, resume, every item done exactly o
     "a key sent twice whose item is not flagged possibly sent",
   );
 });
+
+Deno.test("torture with --into: after SIGKILLs at random moments, every done item has its rows exactly once, no other item any", async () => {
+  const seed = Number(
+    Deno.env.get("SLUICE_TORTURE_SEED") ?? Math.floor(Math.random() * 2 ** 31),
+  );
+  note(`torture --into seed ${seed} (SLUICE_TORTURE_SEED=${seed} replays this schedule)`);
+  const f = await runTorture({
+    seed,
+    items: 2000,
+    kills: 10,
+    concurrency: 8,
+    into: true,
+    log: note,
+  });
+  note(
+    `torture --into seed ${seed}: ${f.killed} kills; ${f.into?.rows} rows for ${f.done} done items; ` +
+      `${f.elapsedMs} ms`,
+  );
+  assert.equal(f.finalCode, 0, f.finalStderr);
+  assert.ok(f.killed >= 8, `only ${f.killed} kills landed`);
+  assert.equal(f.done, f.items, "every item done");
+  for (const [i, kill] of f.kills.entries()) {
+    assert.equal(
+      kill.into?.doneWithWrongRows,
+      0,
+      `kill ${i + 1}: a done item without its rows exactly once`,
+    );
+    assert.equal(kill.into?.notDoneWithRows, 0, `kill ${i + 1}: an item not done has rows`);
+  }
+  assert.equal(f.into?.doneWithWrongRows, 0, "a done item without its rows exactly once");
+  assert.equal(f.into?.notDoneWithRows, 0);
+  assert.ok((f.into?.rows ?? 0) >= f.items, `${f.into?.rows} rows`);
+  assert.equal(f.responses, f.items, "one final response row per item");
+});

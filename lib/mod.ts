@@ -99,6 +99,15 @@ export type {
   UserTableRepository,
 } from "./store/user_tables.ts";
 export type { AnswerProcessing } from "./store/item_update.ts";
+export {
+  openSqlClient,
+  type QueryOptions,
+  SqlClient,
+  type SqlClientOptions,
+  type SqlResult,
+  type SqlRows,
+  type SqlValue,
+} from "./store/sql_client.ts";
 export type {
   ProcessAnswer,
   ProcessPlan,

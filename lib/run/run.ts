@@ -78,15 +78,15 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
  * @example Each answer's results into a table of your own, in the same transaction
  * ```ts
  * import { run } from "./run.ts";
- * import { openStore } from "../store/store.ts";
+ * import { openSqlClient } from "../store/sql_client.ts";
  * import { serveMockApi } from "../mock/mock_server.ts";
  * import assert from "node:assert/strict";
  * const mock = serveMockApi();
- * const store = await openStore(":memory:");
+ * const db = `file:${await Deno.makeTempDir()}/hits.db`;
  * const summary = await run({
  *   queries: [{ id: 1, q: "deno" }, { id: 2, q: "sqlite" }],
  *   request: { url: `http://127.0.0.1:${mock.port}/search`, body: '{"q":"{{q}}"}' },
- *   db: store,
+ *   db,
  *   rate: "none",
  *   schema: "CREATE TABLE IF NOT EXISTS hits (key TEXT, rank INTEGER, title TEXT, PRIMARY KEY (key, rank))",
  *   into: `INSERT OR REPLACE INTO hits SELECT :key, j.value ->> '$.rank', j.value ->> '$.title'
@@ -94,8 +94,12 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
  * });
  * await mock.shutdown();
  * assert.equal(summary.counts.done, 2);
- * assert.deepEqual(await store.tables.columns("hits"), ["key", "rank", "title"]);
- * store.close();
+ * const sql = openSqlClient(db);
+ * const { rows } = await sql.query([
+ *   "SELECT (SELECT count(*) FROM hits), (SELECT sum(json_array_length(body, '$.results')) FROM responses)",
+ * ]);
+ * sql.close();
+ * assert.equal(rows[0]![0], rows[0]![1]); // one row per result of each answer
  * ```
  */
 export async function run(options: RunOptions): Promise<RunSummary> {

@@ -71,22 +71,23 @@ export async function readJob(
   options: ReadJobOptions,
 ): Promise<JobReads> {
   const { here, now, staleMs = 60_000, pid = Deno.pid } = options;
-  const [counts, classes, reasons, rows, shares] = await Promise.all([
+  const [counts, classes, reasons, rows] = await Promise.all([
     store.queue.counts(jobId),
     store.reports.failedByClass(jobId),
     store.reports.failureReasons(jobId),
-    store.workers.list(jobId),
-    store.workers.rateShares(jobId),
+    store.workers.progress(jobId),
   ]);
   const alive = rows.filter((w) => now - w.heartbeat <= staleMs);
   const workers = rows.sort((a, b) => b.heartbeat - a.heartbeat).map((w): WorkerView => {
     const isHere = w.pid === pid && alive.includes(w);
-    const share = shares[w.id];
+    const share = w.rateShare;
+    // This process's own count is live; the others' as of their last heartbeat.
+    const done = isHere && here?.outcomes ? here.outcomes.done : w.done;
     return {
       id: w.id,
       host: w.host,
       pid: w.pid,
-      done: isHere && here?.outcomes ? formatCount(here.outcomes.done) : "—",
+      done: done === undefined ? "—" : formatCount(done),
       // Without a recorded share, one live worker paces at the whole rate.
       share: share !== undefined
         ? `${Number((share * 100).toFixed(1))}%`

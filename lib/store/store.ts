@@ -59,7 +59,7 @@ export interface StoreView {
   /** Failures, export, failed items, one item's attempts. */
   readonly reports: ReportRepository;
   /** A job's workers, their heartbeats and rate shares. */
-  readonly workers: Pick<WorkerRepository, "list" | "rateShares">;
+  readonly workers: Pick<WorkerRepository, "list" | "rateShares" | "progress">;
   /** Closes the connection. */
   close(): void;
 }

@@ -8,8 +8,10 @@
  *
  * @module
  */
-import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
-import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
+// deno-lint-ignore no-import-prefix -- full specifier: lib/ resolves without deno.json (see deps.ts)
+import uplotJs from "npm:uplot@1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
+// deno-lint-ignore no-import-prefix -- as above
+import uplotCss from "npm:uplot@1.6.32/dist/uPlot.min.css" with { type: "text" };
 import appJs from "./client/app.js" with { type: "text" };
 import chartsJs from "./client/charts.js" with { type: "text" };
 import domJs from "./client/dom.js" with { type: "text" };

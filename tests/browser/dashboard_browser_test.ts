@@ -14,16 +14,9 @@ import { createDashboard, type LiveRun } from "../../lib/dashboard/create_dashbo
 import { openStore } from "../../lib/store/store.ts";
 import { RunStats } from "../../lib/run/run_stats.ts";
 import { outcome } from "../store/_fixtures.ts";
+import { launchChromium, SKIP } from "./_chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const installed = await Deno.stat(CHROMIUM).then(() => true, () => false);
-// Set by `deno task test:browser`, which grants --allow-all; any other run skips this file.
-const allowed = Deno.env.get("SLUICE_BROWSER_TESTS") === "1";
-const skip = !installed
-  ? `${CHROMIUM} is not installed`
-  : !allowed
-  ? "run by deno task test:browser, with --allow-all"
-  : "";
+const skip = SKIP;
 
 Deno.test({
   name: skip
@@ -81,20 +74,7 @@ Deno.test({
     const token = "t0ken-for-the-browser";
     const app = createDashboard({ store, live, token, eventsMs: 50 });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-    // Imported here: playwright-core reads /proc as it loads.
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];

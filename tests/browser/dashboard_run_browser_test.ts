@@ -13,16 +13,9 @@
  */
 import assert from "node:assert/strict";
 import { PLANTED, startDemoDashboard } from "../../scripts/_demo_dashboard.ts";
+import { launchChromium, SKIP } from "./_chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const installed = await Deno.stat(CHROMIUM).then(() => true, () => false);
-// Set by `deno task test:browser`, which grants --allow-all; any other run skips this file.
-const allowed = Deno.env.get("SLUICE_BROWSER_TESTS") === "1";
-const skip = !installed
-  ? `${CHROMIUM} is not installed`
-  : !allowed
-  ? "run by deno task test:browser, with --allow-all"
-  : "";
+const skip = SKIP;
 
 const CHARTS = ["throughput", "statuses", "retries", "latency", "inflight"];
 
@@ -68,11 +61,7 @@ Deno.test({
       historyEveryS: 1,
       neighbourEveryMs: 50,
     });
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       const problems: string[] = [];

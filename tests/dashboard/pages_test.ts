@@ -136,7 +136,7 @@ Deno.test("overview of a running job: charts, limiter panel, workers; paused sho
   assert.match(page, /data-field="api\|limiter.configured">20\/s · burst 4</);
   assert.match(page, /data-field="api\|limiter.allowed">20\/s \(--rate 20\/s\)</);
   assert.match(page, /data-field="api\|limiter.inflight">0 of 8</);
-  assert.match(page, /data-state="api">running</);
+  assert.match(page, /data-state="api" data-is="running">running</);
   assert.match(page, /<td class="host">box\s*<span class="tag">this process<\/span>\s*<\/td>/);
   assert.match(page, /<td class="num">1<\/td>\s*<td class="num">100%<\/td>/);
   const paused = await app.request("/api/pause", {
@@ -145,7 +145,7 @@ Deno.test("overview of a running job: charts, limiter panel, workers; paused sho
   });
   assert.deepEqual(await paused.json(), { ok: true, paused: true, rate: "20/s" });
   const after = await (await app.request("/")).text();
-  assert.match(after, /data-state="api">paused</);
+  assert.match(after, /data-state="api" data-is="paused">paused</);
   assert.match(after, /data-field="api\|eta">paused</);
   assert.match(after, /data-field="api\|limiter.allowed">0\/s \(paused\)</);
   store.close();

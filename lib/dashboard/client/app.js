@@ -90,19 +90,10 @@ function renderWorkers(job, workers) {
   });
 }
 
-const STATE_CLASS = {
-  "running": "ok",
-  "finished": "done",
-  "paused": "warn",
-  "cooling down": "warn",
-  "breaker open": "bad",
-  "not running": "idle",
-};
-
 function setState(job, state) {
   for (const el of byData("[data-state]", "state", job)) {
     el.textContent = state;
-    el.className = `state ${STATE_CLASS[state] ?? "idle"}`;
+    el.dataset.is = state; // its colour, by the stylesheet
   }
 }
 

@@ -36,20 +36,9 @@ export const CHARTS: readonly [name: string, title: string, note: string][] = [
   ["inflight", "Requests in flight", "sent and not yet answered, against the concurrency"],
 ];
 
-const STATE_CLASS: Record<string, string> = {
-  "running": "ok",
-  "finished": "done",
-  "paused": "warn",
-  "cooling down": "warn",
-  "breaker open": "bad",
-  "not running": "idle",
-};
-
-/** The state badge; the script keeps its text and class current. */
+/** The state badge; the script keeps its text current, the stylesheet colours it by `data-is`. */
 export function stateBadge(job: string, state: string): Html {
-  return html`<span class="state ${
-    STATE_CLASS[state] ?? "idle"
-  }" data-state="${job}">${state}</span>`;
+  return html`<span class="state" data-state="${job}" data-is="${state}">${state}</span>`;
 }
 
 function chartPanel(job: string, [chart, title, note]: readonly [string, string, string]): Html {

@@ -25,6 +25,7 @@ export type JobState =
 export interface JobFigures {
   /** Counts by state: in the database, or as the run in this process counts them. */
   counts: JobCounts;
+  /** What the job is doing. */
   state: JobState;
   /** Each figure as text, by field name (`data-field="<job>|<name>"`). */
   fields: Record<string, string>;

@@ -11,8 +11,11 @@ import { formatAgo, formatCount } from "./format.ts";
 
 /** One worker as the workers table shows it. */
 export interface WorkerView {
+  /** Its id in the `workers` table. */
   id: string;
+  /** The machine it runs on. */
   host: string;
+  /** Its process id there. */
   pid: number;
   /** Items this worker finished in its current run (known for this process only). */
   done: string;
@@ -28,17 +31,19 @@ export interface WorkerView {
 
 /** The slow-moving part of a job's figures. */
 export interface JobReads {
+  /** Items by state, as the database has them. */
   counts: JobCounts;
   /** Failed items by failure class (`http_5xx`, `timeout`…; see lib/run/failure_class.ts). */
   classes: Record<string, number>;
   /** Failed items by their last error, the most frequent first. */
   reasons: Record<string, number>;
+  /** Its workers, the latest heartbeat first. */
   workers: WorkerView[];
 }
 
 /** Options for {@linkcode readJob}. */
 export interface ReadJobOptions {
-  /** The statistics of the run in this process, when it runs this job. */
+  /** The statistics of the run in this process, when it runs this job. @default undefined */
   here?: StatsSnapshot | undefined;
   /** The time now. */
   now: number;

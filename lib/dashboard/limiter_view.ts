@@ -24,14 +24,23 @@ export type RunState = "running" | "paused" | "cooling down" | "breaker open";
 
 /** The panel's lines, by field name (`data-field="<job>|limiter.<name>"`). */
 export interface LimiterFields {
+  /** The windows asked for and the burst: `20/s,1000/min · burst 1`. */
   configured: string;
+  /** The rate allowed now and what sets it: `9.5/s (server quota "default")`. */
   allowed: string;
+  /** Requests sent per second, recently. */
   sending: string;
+  /** Requests sent and not yet answered, of the concurrency. */
   inflight: string;
+  /** The server's advertised quotas, what is left of them and when they reset. */
   quota: string;
+  /** The rate `--rate auto` is at, its phase and the rate that drew 429s. */
   discovered: string;
+  /** The circuit breaker's state, when it probes again, how often it opened. */
   breaker: string;
+  /** A Retry-After cooldown in force, and for how long. */
   cooldown: string;
+  /** Each long window kept as a budget: used and left. */
   budget: string;
 }
 

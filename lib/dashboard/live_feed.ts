@@ -33,13 +33,17 @@ export interface LiveFeedOptions {
 
 /** One update, as sent: its id (the time it was made) and its JSON text. */
 export interface FeedMessage {
+  /** When it was made (ms since 1970): the SSE event id a reconnecting page sends back. */
   id: number;
+  /** The JSON text: `{ at, jobs: { [name]: FeedJob & JobCounts } }`. */
   data: string;
 }
 
 /** What a message says of one job (the JSON of {@linkcode FeedMessage.data}). */
 export interface FeedJob extends Partial<Omit<JobReads, "counts">> {
+  /** What the job is doing (see `JobState`). */
   state?: string;
+  /** Each figure as text, by field name. */
   fields?: Record<string, string>;
   /** The running job's point of this second. */
   point?: SnapshotRow;
@@ -79,6 +83,7 @@ export class LiveFeed {
   #latest: FeedMessage | undefined;
   #running: AbortController | undefined;
 
+  /** A feed over `options.store`, idle until a page listens. */
   constructor(options: LiveFeedOptions) {
     const { store, live, everyMs = 1000, slowEvery = 5, keep = 900, clock = systemClock } = options;
     this.#store = store;

@@ -12,12 +12,15 @@ export interface LiveRun {
   job: string;
   /** Current statistics. */
   snapshot(): StatsSnapshot;
-  /** Pause and resume sending (optional). */
+  /** Pauses sending (optional, as the next three). */
   pause?(): void;
+  /** Resumes sending. */
   resume?(): void;
+  /** True while paused. */
   paused?(): boolean;
-  /** The rate in force, as text, and a way to change it (throws RangeError on a bad rate). */
+  /** The rate in force, as text. */
   rate?(): string;
+  /** Changes the rate; throws a RangeError on a bad one. */
   setRate?(rate: string): void;
   /** The run's limiter once built: the limiter panel, requests in flight, cooldowns. */
   limiter?(): LimiterLike | undefined;

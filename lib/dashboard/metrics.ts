@@ -25,7 +25,9 @@ export interface LiveGauges {
 
 /** One job's figures for {@linkcode prometheusText}. */
 export interface JobMetrics {
+  /** The job's name (the `job` label). */
   name: string;
+  /** Its items by state, as the database has them. */
   counts: JobCounts;
   /** The statistics of the run in this process, if it runs this job. */
   live?: StatsSnapshot | undefined;

@@ -25,7 +25,9 @@ export interface FailedFilters {
 
 /** What the filters offer: the classes and statuses of the job's failed items, with counts. */
 export interface FailedChoices {
+  /** Failed items by failure class. */
   classes: Record<string, number>;
+  /** Failed items by the status of their last answer (`null`: none). */
   statuses: { status: number | null; count: number }[];
 }
 

@@ -15,9 +15,13 @@ import { enc, figure, type Html, jsonData } from "./layout.ts";
 
 /** What the overview shows of one job. */
 export interface JobView {
+  /** The job's name. */
   name: string;
+  /** Its request's URL template. */
   url: string;
+  /** Its figures now. */
   figures: JobFigures;
+  /** Its counts, failures and workers from the database. */
   reads: JobReads;
   /** Statistics history, oldest first, for the charts. */
   history: SnapshotRow[];

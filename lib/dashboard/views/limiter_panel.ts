@@ -9,8 +9,11 @@ import type { Html } from "./layout.ts";
 
 /** Pause and rate of the running job; `allowed`: the visitor holds the token. */
 export interface ControlsView {
+  /** True while paused: the button resumes. */
   paused: boolean;
+  /** The rate in force, as text. */
   rate: string;
+  /** The visitor holds the token: the forms are shown. */
   allowed: boolean;
 }
 

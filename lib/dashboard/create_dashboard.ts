@@ -199,16 +199,18 @@ export function createDashboard(options: DashboardOptions): Hono {
 
   app.get("/api/jobs", async (c) => {
     const jobs = [];
+    const now = Date.now();
     for (const job of await store.jobs.list()) {
-      const view = await jobView(job, false);
+      const snapshot = runs(job) ? live!.snapshot() : undefined;
+      const reads = await readJob(store, job.id, { here: snapshot, now });
       jobs.push({
-        name: view.name,
-        url: view.url,
-        state: view.figures.state,
-        counts: view.reads.counts,
-        classes: view.reads.classes,
-        failures: view.reads.reasons,
-        live: runs(job) ? live!.snapshot() : undefined,
+        name: job.name,
+        url: String(job.request.url ?? ""),
+        state: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now).state,
+        counts: reads.counts,
+        classes: reads.classes,
+        failures: reads.reasons,
+        live: snapshot,
       });
     }
     return c.json({ jobs });

@@ -52,7 +52,9 @@ export class SluiceProcess {
       stdout: "piped",
       stderr: "piped",
       ...(options.cwd ? { cwd: options.cwd } : {}),
-      env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      // Under `npx deno task test` the environment says npx ran us: the hints sluice
+      // prints would name the npx line. The tests run sluice as plain deno.
+      env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", npm_command: "", npm_lifecycle_event: "" },
     }).spawn();
     this.child = child;
     const stderr = this.#readLines(child.stderr);

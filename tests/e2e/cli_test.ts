@@ -20,7 +20,7 @@ async function sluice(cwd: string, ...args: string[]) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, MAIN, ...args],
     cwd,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", npm_command: "", npm_lifecycle_event: "" }, // plain deno, even under npx
     stdout: "piped",
     stderr: "piped",
   }).output();

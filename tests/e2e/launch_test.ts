@@ -23,7 +23,18 @@ async function exec(
   const out = await new Deno.Command(program, {
     args,
     cwd: options.cwd,
-    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", PATH: path, ...options.env },
+    // A clean environment, as a user's shell gives: under `npx deno task test`, npm's
+    // INIT_CWD and npm_command would otherwise tell sluice where and how it was run.
+    clearEnv: true,
+    env: {
+      ...Object.fromEntries(
+        Object.entries(Deno.env.toObject()).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)),
+      ),
+      NO_COLOR: "1",
+      DENO_NO_UPDATE_CHECK: "1",
+      PATH: path,
+      ...options.env,
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -12,6 +12,10 @@ import assert from "node:assert/strict";
 import { serveMockApi, type ServeMockOptions } from "../../lib/mock/mock_server.ts";
 import { importJob, readJob, startWorkers, watchShares } from "./_workers.ts";
 
+// Rate accuracy needs the CPU to itself: these run in `deno task test:timing`, after the
+// parallel suite, where no other test file competes for the two cores.
+const TIMING = { ignore: Deno.env.get("SLUICE_TIMING_TESTS") !== "1" };
+
 async function withJob(
   items: number,
   mock: ServeMockOptions,
@@ -36,89 +40,104 @@ async function assertAllDoneOnce(db: string, items: number): Promise<void> {
   assert.equal(job.ok, items);
 }
 
-Deno.test("three workers with --rate 90/s share it: at most 1% 429s, 80-94.5/s accepted, every item once", async () => {
-  await withJob(2_000, { rate: 100, headers: "none" }, async (db, server) => {
-    const workers = startWorkers(3, db, ["--rate", "90/s"]);
-    const watch = watchShares(db, 3, () => server.api.stats.byStatus["200"] ?? 0);
-    const exits = await Promise.all(workers.map((w) => w.exited));
-    const split = await watch.stop();
-    for (const exit of exits) assert.equal(exit.code, 0, exit.stderr);
-    await assertAllDoneOnce(db, 2_000);
-    const s = server.api.stats;
-    const ok = s.byStatus["200"] ?? 0;
-    const overall = ok / ((s.lastAt! - s.firstAt!) / 1000);
-    assert.equal(ok, 2_000, "every item answered 200 once at the server");
-    assert.ok(s.throttled <= 0.01 * s.requests, `${s.throttled} of ${s.requests} answered 429`);
-    assert.ok(split.seconds >= 5, `three workers shared the rate for ${split.seconds} s only`);
-    const what =
-      `combined accepted rate ${split.rate.toFixed(1)}/s over ${split.seconds.toFixed(1)} s` +
-      ` (${overall.toFixed(1)}/s from the first request to the last)`;
-    assert.ok(split.rate >= 80 && split.rate <= 94.5, what);
-  });
-});
+Deno.test(
+  "three workers with --rate 90/s share it: at most 1% 429s, 80-94.5/s accepted, every item once",
+  TIMING,
+  async () => {
+    await withJob(2_000, { rate: 100, headers: "none" }, async (db, server) => {
+      const workers = startWorkers(3, db, ["--rate", "90/s"]);
+      const watch = watchShares(db, 3, () => server.api.stats.byStatus["200"] ?? 0);
+      const exits = await Promise.all(workers.map((w) => w.exited));
+      const split = await watch.stop();
+      for (const exit of exits) assert.equal(exit.code, 0, exit.stderr);
+      await assertAllDoneOnce(db, 2_000);
+      const s = server.api.stats;
+      const ok = s.byStatus["200"] ?? 0;
+      const overall = ok / ((s.lastAt! - s.firstAt!) / 1000);
+      assert.equal(ok, 2_000, "every item answered 200 once at the server");
+      assert.ok(s.throttled <= 0.01 * s.requests, `${s.throttled} of ${s.requests} answered 429`);
+      assert.ok(split.seconds >= 5, `three workers shared the rate for ${split.seconds} s only`);
+      const what =
+        `combined accepted rate ${split.rate.toFixed(1)}/s over ${split.seconds.toFixed(1)} s` +
+        ` (${overall.toFixed(1)}/s from the first request to the last)`;
+      assert.ok(split.rate >= 80 && split.rate <= 94.5, what);
+    });
+  },
+);
 
 // The issue asks for zero 429s here. Alone on a quiet machine this run gets none, but
 // on a loaded one a worker that joins late (or a slow heartbeat) can overlap the
 // others' share of one server window: measured 0 in most runs and a few 429s in some.
 // So the test holds the bound it can always keep; the zero is not yet met reliably.
-Deno.test("three workers share the quota the server advertises: --rate 1000/s, at most 1% 429s", async () => {
-  await withJob(1_200, { rate: 100, headers: "ietf" }, async (db, server) => {
-    const workers = startWorkers(3, db, ["--rate", "1000/s"]);
-    const exits = await Promise.all(workers.map((w) => w.exited));
-    for (const exit of exits) assert.equal(exit.code, 0, exit.stderr);
-    await assertAllDoneOnce(db, 1_200);
-    const { requests, throttled } = server.api.stats;
-    assert.ok(throttled <= requests * 0.01, `${throttled} of ${requests} requests answered 429`);
-  });
-});
+Deno.test(
+  "three workers share the quota the server advertises: --rate 1000/s, at most 1% 429s",
+  TIMING,
+  async () => {
+    await withJob(1_200, { rate: 100, headers: "ietf" }, async (db, server) => {
+      const workers = startWorkers(3, db, ["--rate", "1000/s"]);
+      const exits = await Promise.all(workers.map((w) => w.exited));
+      for (const exit of exits) assert.equal(exit.code, 0, exit.stderr);
+      await assertAllDoneOnce(db, 1_200);
+      const { requests, throttled } = server.api.stats;
+      assert.ok(throttled <= requests * 0.01, `${throttled} of ${requests} requests answered 429`);
+    });
+  },
+);
 
-Deno.test("a worker killed with -9: the others re-split the rate within 3 s and finish its items", async () => {
-  await withJob(1_200, { rate: 100, headers: "none" }, async (db, server) => {
-    const workers = startWorkers(3, db, ["--rate", "90/s"]);
-    try {
-      while (((await readJob(db)).byStatus.done ?? 0) < 300) await pause(100);
-      const victim = workers[1]!;
-      victim.child.kill("SIGKILL");
-      const killedAt = Date.now();
-      await victim.exited;
-      const alive = [workers[0]!.child.pid, workers[2]!.child.pid].sort();
-      let resplitMs: number | undefined;
-      while (Date.now() - killedAt < 5_000) {
-        const rows = (await readJob(db)).workers;
-        const resplit = rows.length === 2 &&
-          rows.every((w) => alive.includes(w.pid) && w.share === 0.5);
-        if (resplit) {
-          resplitMs = Date.now() - killedAt;
-          break;
+Deno.test(
+  "a worker killed with -9: the others re-split the rate within 3 s and finish its items",
+  TIMING,
+  async () => {
+    await withJob(1_200, { rate: 100, headers: "none" }, async (db, server) => {
+      const workers = startWorkers(3, db, ["--rate", "90/s"]);
+      try {
+        while (((await readJob(db)).byStatus.done ?? 0) < 300) await pause(100);
+        const victim = workers[1]!;
+        victim.child.kill("SIGKILL");
+        const killedAt = Date.now();
+        await victim.exited;
+        const alive = [workers[0]!.child.pid, workers[2]!.child.pid].sort();
+        let resplitMs: number | undefined;
+        while (Date.now() - killedAt < 5_000) {
+          const rows = (await readJob(db)).workers;
+          const resplit = rows.length === 2 &&
+            rows.every((w) => alive.includes(w.pid) && w.share === 0.5);
+          if (resplit) {
+            resplitMs = Date.now() - killedAt;
+            break;
+          }
+          await pause(100);
         }
-        await pause(100);
-      }
-      assert.ok(resplitMs !== undefined && resplitMs <= 3_000, `re-split after ${resplitMs} ms`);
-      const survivors = await Promise.all([workers[0]!.exited, workers[2]!.exited]);
-      for (const exit of survivors) assert.equal(exit.code, 0, exit.stderr);
-      // One of them took the killed worker's items back, and says they may have gone out twice.
-      const told = survivors.map((e) =>
-        /(\d+) items were in flight .*possibly sent twice/.exec(e.stderr)
-      );
-      assert.ok(told.some((m) => m && Number(m[1]) > 0), survivors.map((e) => e.stderr).join("\n"));
-      const job = await readJob(db);
-      assert.deepEqual(job.byStatus, { done: 1_200 });
-      assert.equal(job.doubled, 0);
-      // Sent twice at most: what the killed worker had in flight or answered and not yet stored.
-      const ok = server.api.stats.byStatus["200"] ?? 0;
-      assert.ok(ok - 1_200 <= 64, `${ok - 1_200} items sent twice`);
-    } finally {
-      for (const w of workers) {
-        try {
-          w.child.kill("SIGKILL");
-        } catch {
-          // Already exited.
+        assert.ok(resplitMs !== undefined && resplitMs <= 3_000, `re-split after ${resplitMs} ms`);
+        const survivors = await Promise.all([workers[0]!.exited, workers[2]!.exited]);
+        for (const exit of survivors) assert.equal(exit.code, 0, exit.stderr);
+        // One of them took the killed worker's items back, and says they may have gone out twice.
+        const told = survivors.map((e) =>
+          /(\d+) items were in flight .*possibly sent twice/.exec(e.stderr)
+        );
+        assert.ok(
+          told.some((m) => m && Number(m[1]) > 0),
+          survivors.map((e) => e.stderr).join("\n"),
+        );
+        const job = await readJob(db);
+        assert.deepEqual(job.byStatus, { done: 1_200 });
+        assert.equal(job.doubled, 0);
+        // Sent twice at most: what the killed worker had in flight or answered and not yet stored.
+        const ok = server.api.stats.byStatus["200"] ?? 0;
+        assert.ok(ok - 1_200 <= 64, `${ok - 1_200} items sent twice`);
+      } finally {
+        for (const w of workers) {
+          try {
+            w.child.kill("SIGKILL");
+          } catch {
+            // Already exited.
+          }
+          await w.exited;
         }
-        await w.exited;
       }
-    }
-  });
-});
+    });
+  },
+);
 
 /** A pause between polls of the database (the workers run in other processes). */
 function pause(ms: number): Promise<void> {

@@ -45,6 +45,7 @@ export {
   type StatsSnapshot,
 } from "./run/run_stats.ts";
 export { DEFAULTS } from "./defaults.ts";
+export type { Clock } from "./util/clock.ts";
 
 export { openInput, type OpenInputOptions } from "./job/input.ts";
 export type { InputSource, JobSettings, QueryRecord } from "./job/input.ts";

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { PERMISSIONS } from "../cli/install.ts";
 import { measure, type Measured } from "./_measure.ts";
 import type { CrawleeSetup } from "./crawlee.ts";
 
@@ -34,14 +35,7 @@ export interface Unavailable {
 }
 
 /** The permissions of deno.json's `sluice` task. */
-export const SLUICE_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-];
+export const SLUICE_PERMISSIONS: readonly string[] = PERMISSIONS;
 
 /** The checkout's path, ending in `/`. */
 export const ROOT = new URL("../", import.meta.url).pathname;

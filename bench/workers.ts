@@ -53,7 +53,6 @@ try {
     const m = await measure(Deno.execPath(), [
       "run",
       ...SLUICE_PERMISSIONS,
-      "--allow-run",
       `${ROOT}main.ts`,
       ...sluice,
     ]);

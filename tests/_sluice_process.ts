@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { PERMISSIONS as SLUICE_PERMISSIONS } from "../cli/install.ts";
 import { type Client, createClient } from "@libsql/client";
 import { fromFileUrl } from "../lib/util/from_file_url.ts";
 import type { MockClock } from "../lib/mock/mock_api.ts";
@@ -14,15 +15,7 @@ import { type MockServer, serveMockApi } from "../lib/mock/mock_server.ts";
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 
 /** The permissions the CLI runs with (deno.json's `sluice` task). */
-export const PERMISSIONS = [
-  "--no-prompt",
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-];
+export const PERMISSIONS: readonly string[] = ["--no-prompt", ...SLUICE_PERMISSIONS];
 
 /** How a {@linkcode SluiceProcess} ended. */
 export interface Exit {

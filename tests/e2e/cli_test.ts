@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
+import { PERMISSIONS } from "../_sluice_process.ts";
 import { type MockServer, serveMockApi } from "../../lib/mock/mock_server.ts";
 import type { ServeMockOptions } from "../../lib/mock/mock_server.ts";
 import { openStore } from "../../lib/store/store.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const PERMISSIONS = [
-  "--no-prompt",
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-];
+
 const BODY = '{"q":"{{q}}"}';
 
 /** Runs `main.ts` in a subprocess, in `cwd`. */

@@ -35,8 +35,14 @@ const CLASS_NAMES = {
   process: "processing",
 };
 
+/** Each table's rows as last drawn, as JSON: a table is rebuilt only when they change. */
+const drawnRows = new Map();
+
 function renderTable(job, name, rows, fill) {
   const key = `${job}|${name}`;
+  const text = JSON.stringify(rows);
+  if (drawnRows.get(key) === text) return;
+  drawnRows.set(key, text);
   for (const body of byData("tbody[data-table]", "table", key)) {
     body.replaceChildren();
     for (const row of rows) fill(body.insertRow(), row);
@@ -92,9 +98,16 @@ function renderWorkers(job, workers) {
 
 function setState(job, state) {
   for (const el of byData("[data-state]", "state", job)) {
+    if (el.dataset.is === state && el.textContent === state) continue;
     el.textContent = state;
     el.dataset.is = state; // its colour, by the stylesheet
   }
+}
+
+// Written only when it moves by a tenth of a percent or more: each write lays the bar out again.
+function setWidth(el, percent) {
+  const width = `${percent.toFixed(1)}%`;
+  if (el.style.width !== width) el.style.width = width;
 }
 
 function update(data) {
@@ -108,8 +121,8 @@ function update(data) {
     if (figures.total !== undefined) {
       for (const bar of byData(".bar[data-job]", "job", job)) {
         const total = Math.max(1, figures.total);
-        bar.querySelector(".done").style.width = `${(100 * figures.done) / total}%`;
-        bar.querySelector(".failed").style.width = `${(100 * figures.failed) / total}%`;
+        setWidth(bar.querySelector(".done"), (100 * figures.done) / total);
+        setWidth(bar.querySelector(".failed"), (100 * figures.failed) / total);
       }
     }
     if (figures.point) addPoints(job, [figures.point]);

@@ -173,26 +173,34 @@ const chartOf = new Map();
 function jobState(job) {
   let state = jobs.get(job);
   if (!state) {
-    state = { points: [], charts: [] };
-    for (const el of document.querySelectorAll("[data-chart]")) {
-      const [name, kind] = splitKey(el.dataset.chart);
-      if (name === job && CHARTS[kind] && typeof uPlot !== "undefined") {
-        const chart = { el, kind, chart: makeChart(el, kind), stale: true, visible: !sight };
-        state.charts.push(chart);
-        chartOf.set(el, { state, chart });
-        sight?.observe(el);
-      }
-    }
+    state = { job, points: [], charts: undefined };
     jobs.set(job, state);
   }
+  // A tab opened in the background makes its charts when it is first shown:
+  // until then it only keeps the points.
+  if (!state.charts && !document.hidden) makeCharts(state);
   return state;
+}
+
+function makeCharts(state) {
+  state.charts = [];
+  if (typeof uPlot === "undefined") return;
+  for (const el of document.querySelectorAll("[data-chart]")) {
+    const [name, kind] = splitKey(el.dataset.chart);
+    if (name === state.job && CHARTS[kind]) {
+      const chart = { el, kind, chart: makeChart(el, kind), stale: true, visible: !sight };
+      state.charts.push(chart);
+      chartOf.set(el, { state, chart });
+      sight?.observe(el);
+    }
+  }
 }
 
 // Charts out of sight (scrolled away, or in a tab in the background) are drawn when they
 // come into sight: an open dashboard costs its browser, on the machine that runs the job,
 // little more than the charts someone looks at.
 function draw(state) {
-  if (document.hidden || !state.derived) return;
+  if (document.hidden || !state.derived || !state.charts) return;
   const d = state.derived;
   for (const c of state.charts) {
     if (!c.stale || !c.visible) continue;
@@ -205,7 +213,7 @@ function draw(state) {
 
 function redraw(state) {
   // In a tab in the background, the points are kept and worked out once it shows again.
-  if (document.hidden) {
+  if (document.hidden || !state.charts) {
     state.derived = undefined;
     return;
   }
@@ -214,10 +222,10 @@ function redraw(state) {
   for (const c of state.charts) {
     c.stale = true;
     // What the chart holds, drawn or not yet: the values that are not gaps.
-    const values = CHARTS[c.kind].series.reduce(
-      (n, [, , key]) => n + d[key].filter((v) => v !== null && v !== undefined).length,
-      0,
-    );
+    let values = 0;
+    for (const [, , key] of CHARTS[c.kind].series) {
+      for (const v of d[key]) if (v !== null && v !== undefined) values++;
+    }
     c.el.dataset.points = String(values);
   }
   draw(state);
@@ -248,7 +256,10 @@ export function addPoints(job, points) {
 
 /** Draws, once the tab shows again, what changed while it was hidden. */
 export function redrawAll() {
-  for (const state of jobs.values()) state.derived ? draw(state) : redraw(state);
+  for (const state of jobs.values()) {
+    jobState(state.job);
+    state.derived ? draw(state) : redraw(state);
+  }
 }
 
 /** Sets up the charts of every job on the page. */

@@ -92,7 +92,9 @@ export function parseRateLimitHeaders(
   headers: Headers | undefined,
   now: number,
 ): RateLimitInfo | undefined {
-  if (!headers) return undefined;
+  // Most servers send none of these: a few lookups, not a parse, answer for them
+  // (each family below needs one of these fields to yield anything).
+  if (!headers || !mentionsRateLimit(headers)) return undefined;
   try {
     return parseIetf(headers, now) ?? parseTrio(headers, now);
   } catch {
@@ -137,14 +139,29 @@ function parseIetf(headers: Headers, now: number): RateLimitInfo | undefined {
   return result("ietf", quotas);
 }
 
+// The families of a limit/remaining/reset trio, by their prefix, in the order they are tried.
+const TRIOS = [
+  ["legacy", "ratelimit-"],
+  ["x", "x-ratelimit-"],
+  ["x", "x-rate-limit-"],
+] as const;
+// The fields a family needs to yield anything: `RateLimit`, or a trio's `-Remaining`.
+const NEEDED = new Set(["ratelimit", ...TRIOS.map(([, prefix]) => `${prefix}remaining`)]);
+
+/**
+ * Whether `headers` has a field any family is read from. One pass over the
+ * fields (names come lower-cased) costs less than a lookup per name.
+ */
+function mentionsRateLimit(headers: Headers): boolean {
+  let found = false;
+  headers.forEach((_value, name) => {
+    if (NEEDED.has(name)) found = true;
+  });
+  return found;
+}
+
 function parseTrio(headers: Headers, now: number): RateLimitInfo | undefined {
-  for (
-    const [family, prefix] of [
-      ["legacy", "ratelimit-"],
-      ["x", "x-ratelimit-"],
-      ["x", "x-rate-limit-"],
-    ] as const
-  ) {
+  for (const [family, prefix] of TRIOS) {
     const remaining = headers.get(`${prefix}remaining`);
     if (remaining === null) continue;
     const limitText = headers.get(`${prefix}limit`) ?? "";

@@ -14,7 +14,7 @@ import { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { RateWindow } from "./rate_spec.ts";
 import { checkShare, SharedQuota, shareWindows } from "./rate_share.ts";
-import type { BudgetUse, RateBudget } from "./rate_budget.ts";
+import { type BudgetUse, PERSIST_FROM_MS, type RateBudget } from "./rate_budget.ts";
 import { SlidingLog } from "./_sliding_log.ts";
 import type { LimiterReport, RateLimiterOptions, ResponseSignal } from "./rate_limiter_options.ts";
 
@@ -99,6 +99,25 @@ export class RateLimiter {
   /** The windows in force, shortest first (with `adaptive`, the discovered rate's first). */
   get windows(): readonly RateWindow[] {
     return this.#windows;
+  }
+
+  /**
+   * The longest window this worker's share applies to (its own windows under an
+   * hour, the server's quotas), at least a second and at most a minute: how long a
+   * worker that joins waits after the others made room, so that what they sent at
+   * their larger share has left every window.
+   */
+  get shareWindowMs(): number {
+    let longest = 1000;
+    for (const w of this.#windows) {
+      if (w.periodMs < PERSIST_FROM_MS) longest = Math.max(longest, w.periodMs);
+    }
+    for (const q of this.#quota?.quotas ?? []) {
+      if (q.windowMs !== undefined && q.windowMs < PERSIST_FROM_MS) {
+        longest = Math.max(longest, q.windowMs);
+      }
+    }
+    return Math.min(longest, 60_000);
   }
 
   /** Requests granted so far. */

@@ -8,7 +8,7 @@
  */
 import type { RateWindow } from "./rate_spec.ts";
 import { PERSIST_FROM_MS } from "./rate_budget.ts";
-import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
+import { ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
 
 /**
  * Checks that `share` is a part of a whole, in (0, 1].
@@ -53,11 +53,22 @@ export function shareWindows(windows: readonly RateWindow[], share: number): Rat
   return shared.sort((a, b) => a.periodMs - b.periodMs);
 }
 
+// A worker of several spreads its part of a server quota evenly over the window, at
+// this fraction of it: requests a busy machine holds back and delivers together then
+// land in one server window without going over (a burst at each window's start would
+// put many right at the edge, where a late delivery counts in the next window).
+const SHARED_PACE = 0.9;
+// A timer this late still keeps the spread's schedule (as the limiter's own pacing).
+const CATCH_UP_MS = 5;
+
 /**
- * The server's quotas as one worker of several paces against them: what the
- * server says is left, and, while `share()` is less than the whole, no more of
- * this worker's own grants per server window than `share()` of its limit
- * (the server's count includes the other workers' requests only once answered).
+ * The server's quotas as one worker of several paces against them. The
+ * server counts the client key, so the workers together must stay under each
+ * quota: of what the server says is left, this worker takes only `share()`
+ * (see {@linkcode ServerQuota}); of the full quota, at most `share()` in any
+ * span of the quota's window; and it spreads those requests evenly, at 90% of
+ * its part, rather than bursting at the start of a window. Alone (`share()` 1)
+ * it paces exactly as {@linkcode ServerQuota}.
  *
  * @example Usage
  * ```ts
@@ -66,24 +77,28 @@ export function shareWindows(windows: readonly RateWindow[], share: number): Rat
  * let share = 1;
  * const quota = new SharedQuota({}, () => share);
  * quota.record(1, 0);
- * quota.observe(1, new Headers({ "ratelimit": "r=9;t=1", "ratelimit-policy": "q=10;w=1" }), 10);
- * assert.equal(quota.allowedAt(20), -Infinity);
- * // A half share: 5 of the 10 per window (grant 1 went before the quota was known).
- * share = 0.5;
- * for (let g = 2; g <= 5; g++) quota.record(g, 20);
- * assert.equal(quota.allowedAt(20), -Infinity);
- * quota.record(6, 20);
- * assert.equal(quota.allowedAt(20), quota.quotas[0]!.resetAt);
+ * quota.observe(1, new Headers({ "ratelimit": "r=99;t=1", "ratelimit-policy": "q=100;w=1" }), 10);
+ * assert.equal(quota.allowedAt(10), -Infinity);
+ * // A quarter share: a quarter of the 99 left, 25 of the 100 in any second, spread at
+ * // 90%: one request every 1000 / 22.5 ms, 23 in this second after the first.
+ * share = 0.25;
+ * let sent = 1;
+ * for (let now = 10; now < 1000; now++) {
+ *   if (quota.allowedAt(now) <= now) quota.record(++sent, now);
+ * }
+ * assert.equal(sent, 24);
  * ```
  */
 export class SharedQuota extends ServerQuota {
   readonly #share: () => number;
-  // This worker's grants in each quota's current window, and when that window ends.
-  readonly #own = new Map<string, { used: number; endsAt: number }>();
+  // This worker's grant times while it shares, oldest first (a sliding log).
+  #grants: number[] = [];
+  // The spread's next free time (GCRA's theoretical arrival time).
+  #tat = -Infinity;
 
   /** Tracks the quotas as {@linkcode ServerQuota} does, taking `share()` of each. */
   constructor(options: ServerQuotaOptions, share: () => number) {
-    super(options);
+    super(options, share);
     this.#share = share;
   }
 
@@ -92,26 +107,34 @@ export class SharedQuota extends ServerQuota {
     let at = super.allowedAt(now);
     const share = this.#share();
     if (share >= 1) return at;
+    let spread = false;
     for (const q of this.quotas) {
-      if (q.limit === undefined) continue;
-      if (this.#used(q, now) + 1 > share * q.limit) at = Math.max(at, q.resetAt);
+      if (q.limit === undefined || q.windowMs === undefined) continue;
+      spread = true;
+      const part = Math.max(1, Math.floor(share * q.limit));
+      const oldest = this.#grants[this.#grants.length - part];
+      if (oldest !== undefined && oldest > now - q.windowMs) at = Math.max(at, oldest + q.windowMs);
     }
-    return at;
+    return spread ? Math.max(at, this.#tat) : at;
   }
 
   /** Counts a grant against every quota, and against this worker's part of each. */
   override record(grant: number, now: number): void {
     super.record(grant, now);
+    const share = this.#share();
+    if (share >= 1) return;
+    let interval = 0;
+    let keep = 0;
     for (const q of this.quotas) {
-      const used = this.#used(q, now);
-      this.#own.set(q.name, { used: used + 1, endsAt: q.resetAt });
+      if (q.limit === undefined || q.windowMs === undefined) continue;
+      interval = Math.max(interval, q.windowMs / (SHARED_PACE * share * q.limit));
+      keep = Math.max(keep, Math.floor(share * q.limit));
     }
-  }
-
-  #used(q: QuotaState, now: number): number {
-    const own = this.#own.get(q.name);
-    // A later end is the server's next window; an earlier one is the same window, told better.
-    return own && q.resetAt <= own.endsAt && now < q.resetAt ? own.used : 0;
+    if (interval === 0) return;
+    this.#tat = (now - this.#tat > CATCH_UP_MS ? now : this.#tat) + interval;
+    this.#grants.push(now);
+    // Only the last `keep` grants are ever looked at; trim now and then, not at every grant.
+    if (this.#grants.length > 2 * keep + 16) this.#grants = this.#grants.slice(-keep - 1);
   }
 }
 

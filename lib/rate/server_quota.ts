@@ -89,13 +89,19 @@ export class ServerQuota {
   readonly #firstAnswerTimeoutMs: number;
   readonly #inflightTtlMs: number;
   readonly #maxResetMs: number;
+  readonly #share: () => number;
   readonly #outstanding = new Map<number, number>();
   readonly #quotas = new Map<string, Tracked>();
   #granted = 0;
   #answered = false;
   #firstGrantAt: number | undefined;
 
-  constructor(options: ServerQuotaOptions = {}) {
+  /**
+   * Tracks the server's quotas from response headers. `share()` is this
+   * client's part of them (1 / workers of a job): of what the server says is
+   * left, only that part is this client's to spend.
+   */
+  constructor(options: ServerQuotaOptions = {}, share: () => number = () => 1) {
     const {
       learnFirst = false,
       firstAnswerTimeoutMs = 5_000,
@@ -106,6 +112,7 @@ export class ServerQuota {
     this.#maxResetMs = maxResetMs;
     this.#firstAnswerTimeoutMs = firstAnswerTimeoutMs;
     this.#inflightTtlMs = inflightTtlMs;
+    this.#share = share;
   }
 
   /** The quotas being paced against, for display and tests. */
@@ -181,7 +188,10 @@ export class ServerQuota {
   #apply(grant: number, announced: RateLimitQuota, now: number): void {
     let unansweredBefore = 0;
     for (const g of this.#outstanding.keys()) if (g < grant) unansweredBefore++;
-    const budget = announced.remaining - (this.#granted - grant) - unansweredBefore;
+    // The server counts the client key, not this process: the other workers of the job
+    // spend the same `remaining`, so this one may take only its share of it.
+    const budget = this.#part(announced.remaining, 0) - (this.#granted - grant) -
+      unansweredBefore;
     // Used up until a reset beyond the cap: the wait is cut to the cap, like a long
     // Retry-After. A quota with room left keeps its window (a day's, say) as it is.
     const cap = now + this.#maxResetMs;
@@ -256,9 +266,15 @@ export class ServerQuota {
     const windows = Math.max(1, Math.ceil((now - q.resetAt + 1) / q.windowMs));
     q.resetFrom = q.resetAt + (windows - 1) * q.windowMs;
     q.resetAt = q.resetFrom + q.windowMs;
-    q.budget = q.limit - this.#outstanding.size;
+    q.budget = this.#part(q.limit, 1) - this.#outstanding.size;
     q.lastRemaining = q.limit;
     delete q.cappedFrom;
+  }
+
+  /** This client's part of `count` requests: all of them alone, else its share but at least `least`. */
+  #part(count: number, least: number): number {
+    const share = this.#share();
+    return share >= 1 ? count : Math.max(least, Math.floor(share * count));
   }
 
   #expire(now: number): void {

@@ -14,19 +14,23 @@ import type { LeaseRepository } from "../store/leases.ts";
 import type { WorkerRepository, WorkerRow } from "../store/workers.ts";
 import type { RateLimiter } from "../rate/rate_limiter.ts";
 import { liveWorkers } from "../rate/rate_share.ts";
+import { holdLivenessLock, releaseLivenessLock, workerAlive } from "./_liveness_lock.ts";
 
 /** What a lease keeper reads and writes: leases and worker registrations. */
 export interface LeaseStore {
   /** Lease statements. */
   readonly leases: Pick<LeaseRepository, "release" | "renew" | "recover">;
   /** Worker registrations. */
-  readonly workers: Pick<WorkerRepository, "heartbeat" | "list" | "remove" | "shareCooldown">;
+  readonly workers: Pick<
+    WorkerRepository,
+    "heartbeat" | "list" | "remove" | "shareCooldown" | "rateShares"
+  >;
 }
 
 /** What the heartbeat tells the worker's limiter: its share of the rate, and the job's cooldown. */
 export type SharedLimiter = Pick<
   RateLimiter,
-  "setShare" | "pauseUntil" | "cooldownUntil" | "report"
+  "setShare" | "pauseUntil" | "cooldownUntil" | "report" | "shareWindowMs"
 >;
 
 /** Options for {@linkcode LeaseKeeper}. */
@@ -90,6 +94,8 @@ export class LeaseKeeper {
   #renewedAt = -Infinity;
   // This worker's own pause on joining: not a cooldown to share with the others.
   #joinPause = 0;
+  // Joined a job others work on, and not all of them have made room yet.
+  #joining = false;
   #done: (() => number) | undefined;
   #recoveredByBeat = 0;
   #lock: Deno.FsFile | undefined;
@@ -132,10 +138,12 @@ export class LeaseKeeper {
     await this.#store.workers.heartbeat(this.#worker(), now);
     const recovered = await this.recover();
     await this.beat();
-    // Joining a job others work on: send nothing until each of them has beaten
-    // once and made room (or the shares would add up to more than the rate), and
-    // for one heartbeat more: the server's window they may have used up ends.
+    // Joining a job others work on: send nothing, not even a first probe, until
+    // each of them has recorded a share no larger than ours (made room: or the
+    // shares would add up to more than the rate), and then for one window more,
+    // so that what they sent at their larger share has left it (see #awaitRoom).
     if (this.#share < 1 && this.#limiter) {
+      this.#joining = true;
       this.#joinPause = now + 2 * this.#heartbeatMs;
       this.#limiter.pauseUntil(this.#joinPause);
     }
@@ -229,10 +237,28 @@ export class LeaseKeeper {
       rateShare: this.#share,
       done: this.#done?.(),
     });
+    if (this.#joining) await this.#awaitRoom(now, live);
     if (this.#limiter) await this.#shareCooldown(now);
     if (now - this.#renewedAt >= this.#leaseMs / 3) {
       await this.#store.leases.renew(this.#jobId, this.owner, now + this.#leaseMs);
       this.#renewedAt = now;
+    }
+  }
+
+  /**
+   * While joining: once every live worker has recorded a share no larger than
+   * this one's, hold one window more and stop checking; until then, hold on.
+   */
+  async #awaitRoom(now: number, live: readonly WorkerRow[]): Promise<void> {
+    const limiter = this.#limiter!;
+    const shares = live.length > 0 ? await this.#store.workers.rateShares(this.#jobId) : {};
+    const made = live.every((w) => (shares[w.id] ?? Infinity) <= this.#share + 1e-9);
+    if (made) this.#joining = false;
+    if (made && live.length === 0) return;
+    const until = now + (made ? limiter.shareWindowMs : 2 * this.#heartbeatMs);
+    if (until > limiter.cooldownUntil) {
+      this.#joinPause = until;
+      limiter.pauseUntil(until);
     }
   }
 
@@ -256,84 +282,5 @@ function hostname(): string {
     return Deno.hostname();
   } catch {
     return "localhost";
-  }
-}
-
-/**
- * Where a worker of this machine holds its liveness lock: a file in the
- * temporary directory, named after the worker, locked for as long as the
- * worker runs. The kernel drops the lock when the process dies, however it
- * dies (kill -9 included), so another worker can tell a dead one from a live
- * one at once, without waiting for its lease to run out. This stands in for a
- * look at /proc, which Deno allows only with --allow-all.
- */
-function livenessLockPath(owner: string): string {
-  let dir = "/tmp";
-  try {
-    dir = Deno.env.get("TMPDIR") || dir;
-  } catch {
-    // No env permission: the default directory.
-  }
-  return `${dir}/sluice-worker-${owner.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`;
-}
-
-/** Takes this worker's liveness lock; undefined if the file cannot be made (no permission). */
-function holdLivenessLock(owner: string): Deno.FsFile | undefined {
-  try {
-    const file = Deno.openSync(livenessLockPath(owner), { write: true, create: true });
-    if (file.tryLockSync(true)) return file;
-    file.close();
-  } catch {
-    // Without a lock, other workers fall back to this worker's heartbeat.
-  }
-  return undefined;
-}
-
-function releaseLivenessLock(owner: string, file: Deno.FsFile | undefined): void {
-  if (!file) return;
-  try {
-    Deno.removeSync(livenessLockPath(owner));
-  } catch {
-    // Already removed by a worker that found it unlocked: fine.
-  }
-  file.close();
-}
-
-/**
- * Whether a worker of this machine is alive: its liveness lock still held
- * means alive; the lock free means dead (the file is removed); no lock file
- * means it cannot be told from the lock, so ask /proc.
- */
-function workerAlive(worker: { id: string; pid: number }): boolean | undefined {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(livenessLockPath(worker.id), { read: true, write: true });
-  } catch {
-    return processAlive(worker.pid);
-  }
-  try {
-    if (!file.tryLockSync(true)) return true;
-    try {
-      Deno.removeSync(livenessLockPath(worker.id));
-    } catch {
-      // Another worker removed it first.
-    }
-    return false;
-  } catch {
-    return processAlive(worker.pid);
-  } finally {
-    file.close();
-  }
-}
-
-/** True or false on Linux (from /proc, with --allow-all only), undefined where that cannot be told. */
-function processAlive(pid: number): boolean | undefined {
-  if (Deno.build.os !== "linux") return undefined;
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    return undefined;
   }
 }

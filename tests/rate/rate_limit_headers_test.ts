@@ -172,3 +172,42 @@ Deno.test("parseRateLimitHeaders() reads every header family the mock API sends"
     now += 10;
   }
 });
+
+Deno.test("parseRateLimitHeaders() gives the same with and without its shortcut for answers without rate fields", () => {
+  // A field named RateLimit seems to be there: the shortcut never answers, every
+  // family is parsed in full.
+  class NoShortcut extends Headers {
+    override forEach(
+      callback: (value: string, name: string, parent: this) => void,
+      thisArg?: unknown,
+    ): void {
+      callback.call(thisArg, "", "ratelimit", this);
+      super.forEach(callback, thisArg);
+    }
+  }
+  const cases: Record<string, string>[] = [
+    {},
+    { "content-type": "application/json", "x-request-id": "7", "date": "x" },
+    { "retry-after": "3" },
+    { "ratelimit-policy": '"q";q=100;w=1' },
+    { "ratelimit-limit": "100", "ratelimit-reset": "5" },
+    { "x-ratelimit-limit": "100", "x-ratelimit-reset": "1700000030" },
+    { "RateLimit": '"q";r=9;t=1', "RateLimit-Policy": '"q";q=10;w=1' },
+    { "ratelimit": "limit=100, remaining=50, reset=30" },
+    { "ratelimit": "r=oops" },
+    { "RateLimit-Limit": "100", "RateLimit-Remaining": "7", "RateLimit-Reset": "2" },
+    { "X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "1700000030" },
+    { "x-rate-limit-remaining": "4", "x-rate-limit-reset-after": "1.5" },
+    { "x-ratelimit-remaining": "-1", "x-ratelimit-reset": "2" },
+  ];
+  for (const headers of cases) {
+    const full = parseRateLimitHeaders(new NoShortcut(headers), NOW);
+    assert.deepEqual(
+      parseRateLimitHeaders(new Headers(headers), NOW),
+      full,
+      JSON.stringify(headers),
+    );
+  }
+  assert.equal(parseRateLimitHeaders(new Headers(cases[1]), NOW), undefined);
+  assert.notEqual(parseRateLimitHeaders(new Headers(cases[6]), NOW), undefined);
+});

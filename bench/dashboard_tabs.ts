@@ -11,8 +11,8 @@
  *   leaves them: the first in front, the others opened behind it (so
  *   `document.hidden` in those; see bench/_chromium_tabs.ts for why not
  *   playwright-core, whose pages are all kept visible); the acceptance row;
- * - **windows** (full run only): `--tabs` windows side by side, every page in
- *   sight and drawing: the worst case, shown for what it is.
+ * - **windows** (with `--windows`): `--tabs` windows side by side, every page
+ *   in sight and drawing: the worst case, shown for what it is.
  *
  * Tabs open as soon as the dashboard listens (the import is done by then),
  * one after another, and stay open to the end; throughput is items ÷ the time
@@ -21,7 +21,7 @@
  * from /proc, over the run) is what a tab costs the run; sluice's own CPU per
  * 1,000 items comes from GNU time.
  *
- * Usage: `deno run --allow-all bench/dashboard_tabs.ts [--items 200000] [--tabs 5] [--rounds 2] [--quick]`
+ * Usage: `deno run --allow-all bench/dashboard_tabs.ts [--items 200000] [--tabs 5] [--rounds 2] [--windows] [--quick]`
  * (--allow-all: Chromium's CPU is read from /proc, which Deno grants only to it).
  *
  * @module
@@ -57,6 +57,8 @@ export interface DashboardTabsOptions {
   tabs?: number;
   /** Rounds of every variant. @default 2 (quick: 1) */
   rounds?: number;
+  /** Also the worst case: every page in a window of its own, all in sight. @default false */
+  windows?: boolean;
 }
 
 /**
@@ -159,10 +161,9 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     items = quick ? 50_000 : 200_000,
     tabs = 5,
     rounds = quick ? 1 : 2,
+    windows = false,
   } = options;
-  const variants: Variant[] = quick
-    ? ["none", "clients", "tabs"]
-    : ["none", "clients", "tabs", "windows"];
+  const variants: Variant[] = ["none", "clients", "tabs", ...(windows ? ["windows" as const] : [])];
   const tmp = await Deno.makeTempDir({ prefix: "sluice-bench-tabs-" });
   const echo = await startEchoServer();
   const chromium = await Chromium.launch(`${tmp}/profile`);
@@ -190,7 +191,7 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
   const least = (v: Variant) => Math.min(...of(v).map((r) => r.cpuMsPerThousand ?? NaN));
   const drop = (v: Variant) => 1 - best(v) / best("none");
   const command = `deno run --allow-all bench/dashboard_tabs.ts --items ${items} --tabs ${tabs} ` +
-    `--rounds ${rounds}`;
+    `--rounds ${rounds}${windows ? " --windows" : ""}`;
   const browserText = (v: Variant) => {
     const r = bestRun(v);
     const seen = r.visibility.filter((s) => s === "visible").length;
@@ -224,7 +225,9 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     "| --- | --- | --- | --- | --- |",
     `| no page open | ${fmt(best("none"))} items/s (${
       of("none").map((r) => fmt(r.perSecond)).join(", ")
-    }); sluice ${fmt(least("none"))} ms CPU per 1,000 items | 1.000× | | |`,
+    }); sluice ${fmt(least("none"))} ms CPU per 1,000 items; Chromium (open, no tab) ${
+      fmt(bestRun("none").chromiumCpu, 1)
+    } s CPU over the run | 1.000× | | |`,
     row("clients", `${tabs} plain HTTP clients (page, assets, live stream): the cost to sluice`),
     row("tabs", `${tabs} Chromium tabs, one in front (acceptance)`),
     ...(variants.includes("windows")
@@ -255,6 +258,7 @@ if (import.meta.main) {
     ...(flag("--items") !== undefined ? { items: flag("--items") } : {}),
     ...(flag("--tabs") !== undefined ? { tabs: flag("--tabs") } : {}),
     ...(flag("--rounds") !== undefined ? { rounds: flag("--rounds") } : {}),
+    windows: Deno.args.includes("--windows"),
   });
   await Deno.stdout.write(new TextEncoder().encode(section));
 }

@@ -104,10 +104,15 @@ function setState(job, state) {
   }
 }
 
+/** Each progress bar's width as last written. */
+const widths = new WeakMap();
+
 // Written only when it moves by a tenth of a percent or more: each write lays the bar out again.
 function setWidth(el, percent) {
   const width = `${percent.toFixed(1)}%`;
-  if (el.style.width !== width) el.style.width = width;
+  if (widths.get(el) === width) return;
+  widths.set(el, width);
+  el.style.width = width;
 }
 
 function update(data) {

@@ -133,6 +133,7 @@ export async function runCommand(
   const dbPath = dbFilePath(flags.db);
   const created = dbPath !== undefined && !(await fileExists(dbPath));
   let store: Store | undefined;
+  const dashboard = new AbortController();
   try {
     store = await openStore(flags.db);
     const existing = await store.jobs.find(name);
@@ -147,6 +148,28 @@ export async function runCommand(
     // Bad --schema/--into SQL or a processor that does not load: exit 2, the database unchanged.
     await prepareProcessing(store.tables, name, config.options);
     if (savedRequest) keepRequest(name, savedRequest, config, flags.replaceRequest ?? false);
+    // runJob fills in the counts once it has taken back a dead run's items: counting
+    // here too would cost a second scan of the items before the first request.
+    const stats = new RunStats({ total: 0, done: 0, failed: 0 });
+    let limiter: RateLimiter | undefined;
+    const limits = new LimitTally(() => limiter);
+    const live = liveRun(name, stats, () => limiter, config.options.concurrency);
+    // First, before any timer starts: a port in use stops the run here, nothing sent.
+    if (flags.dashboard && serve) {
+      startDashboard(
+        store,
+        {
+          ...(typeof flags.dashboard === "string" ? { port: flags.dashboard } : {}),
+          portFlag: "--dashboard PORT",
+          ...(flags.host ? { host: flags.host } : {}),
+          ...(flags.token ? { token: flags.token } : {}),
+        },
+        serve,
+        dashboard.signal,
+        io,
+        live,
+      );
+    }
     const prepared = await prepareJob(store, template, {
       name,
       ...(source ? { input: source } : {}),
@@ -185,32 +208,11 @@ export async function runCommand(
       );
     }
 
-    // runJob fills in the counts once it has taken back a dead run's items: counting
-    // here too would cost a second scan of the items before the first request.
-    const stats = new RunStats({ total: 0, done: 0, failed: 0 });
-    let limiter: RateLimiter | undefined;
-    const limits = new LimitTally(() => limiter);
     const stopTally = limits.watch();
     const stopProgress = flags.quiet ? () => {} : startProgress(() => stats.snapshot(), {
       limit: () => stop.aborted ? "stopping: in-flight requests finish" : limits.now(),
     });
-    const live = liveRun(name, stats, () => limiter, config.options.concurrency);
     const history = recordHistory(store, prepared.job.id, live);
-    const dashboard = new AbortController();
-    if (flags.dashboard && serve) {
-      startDashboard(
-        store,
-        {
-          ...(typeof flags.dashboard === "string" ? { port: flags.dashboard } : {}),
-          ...(flags.host ? { host: flags.host } : {}),
-          ...(flags.token ? { token: flags.token } : {}),
-        },
-        serve,
-        dashboard.signal,
-        io,
-        live,
-      );
-    }
     let summary: RunSummary;
     try {
       summary = await runJob(store, prepared.job, template, {
@@ -243,6 +245,7 @@ export async function runCommand(
     }
     return summary.counts.failed > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
+    dashboard.abort();
     store?.close();
     store = undefined;
     if (created && dbPath && error instanceof InputError) {

@@ -19,6 +19,8 @@ export interface DashboardFlags {
   host?: string;
   /** Access token. @default a random one */
   token?: string;
+  /** How messages name the port's flag (`sluice run` has `--dashboard PORT`). @default "--port" */
+  portFlag?: string;
 }
 
 /** The dashboard's port when none is given. */
@@ -92,7 +94,9 @@ export function startDashboard(
     throw new InputError(
       `Cannot serve the dashboard on ${hostname}:${port}: ` +
         (taken
-          ? "the port is in use; pick another with --port (0 for any free one)"
+          ? `the port is in use; pick another with ${
+            flags.portFlag ?? "--port"
+          } (0 for any free one)`
           : "no such address on this machine; pick another with --host"),
       undefined,
       { cause: error },

@@ -102,6 +102,39 @@ Deno.test("sluice dashboard on a port in use is a clear error, exit 2", async ()
   });
 });
 
+Deno.test("sluice run --dashboard on a port in use is exit 2 before anything is imported or sent", async () => {
+  const server = serveHostile({ fallback: () => new Response("ok") });
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+      const port = String((taken.addr as Deno.NetAddr).port);
+      const url = `${server.origin}/s?q={{q}}`;
+      const run = await sluice(dir, [
+        "run",
+        "q.jsonl",
+        "--url",
+        url,
+        "--db",
+        "jobs.db",
+        "--dashboard",
+        port,
+      ]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(
+        run.stderr,
+        `sluice: error: Cannot serve the dashboard on 127.0.0.1:${port}: the port is in use; ` +
+          "pick another with --dashboard PORT (0 for any free one)\n",
+      );
+      assert.equal(server.requests.length, 0, "nothing sent");
+      assert.equal(await Deno.stat(`${dir}/jobs.db`).then(() => true, () => false), false);
+    });
+  } finally {
+    taken.close();
+    await server.close();
+  }
+});
+
 Deno.test("sluice run refuses a timeout, lease, grace or max-body that cannot work, sending nothing", async () => {
   const server = serveHostile({ fallback: () => new Response("ok") });
   try {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { PERMISSIONS } from "../cli/install.ts";
+import { RUN_FLAGS } from "../cli/install.ts";
 import { measure, type Measured } from "./_measure.ts";
 import type { CrawleeSetup } from "./crawlee.ts";
 
@@ -34,8 +34,8 @@ export interface Unavailable {
   command: string;
 }
 
-/** The permissions of deno.json's `sluice` task. */
-export const SLUICE_PERMISSIONS: readonly string[] = PERMISSIONS;
+/** The flags of deno.json's `sluice` task: its permissions and V8 settings. */
+export const SLUICE_PERMISSIONS: readonly string[] = RUN_FLAGS;
 
 /** The checkout's path, ending in `/`. */
 export const ROOT = new URL("../", import.meta.url).pathname;

@@ -27,6 +27,18 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-run", // --workers starts its workers as processes
 ];
 
+/**
+ * V8 settings sluice runs with: semispaces of at most 8 MB for V8's young
+ * generation, where a run's short-lived garbage (requests, responses, rows)
+ * goes. Measured side by side (`deno task bench`'s sluice command, 20,000
+ * POSTs, 5 interleaved rounds): peak RSS 198-204 MB -> 152 MB, CPU per
+ * request 8% less (fewer cache misses in a smaller nursery).
+ */
+export const V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=8"];
+
+/** Everything `deno run` is given to run sluice: its permissions, then its V8 settings. */
+export const RUN_FLAGS: readonly string[] = [...PERMISSIONS, ...V8_FLAGS];
+
 /** Options for {@linkcode installArgs}. */
 export interface InstallArgsOptions {
   /** Installation root (the command goes in its `bin`). @default undefined (Deno's: DENO_INSTALL_ROOT or ~/.deno) */
@@ -57,7 +69,7 @@ export function installArgs(options: InstallArgsOptions = {}): string[] {
     "sluice",
     "--config",
     join(clone, "deno.json"),
-    ...PERMISSIONS,
+    ...RUN_FLAGS,
     ...(root === undefined ? [] : ["--root", root]),
     join(clone, "main.ts"),
     "--",

@@ -9,6 +9,7 @@
  */
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
+import { V8_FLAGS } from "./install.ts";
 import { InputError } from "../lib/errors.ts";
 import { openStore } from "../lib/store/store.ts";
 
@@ -249,7 +250,9 @@ function spawnSluice(args: string[]): WorkerProcess {
     .filter((name) => Deno.permissions.querySync({ name }).state === "granted")
     .map((name) => `--allow-${name}`);
   const child = new Deno.Command(exe, {
-    args: compiled ? args : ["run", "--no-prompt", ...granted, Deno.mainModule, ...args],
+    args: compiled
+      ? args
+      : ["run", "--no-prompt", ...granted, ...V8_FLAGS, Deno.mainModule, ...args],
     stdin: "null",
     stdout: "inherit",
     stderr: "piped",

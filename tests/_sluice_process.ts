@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { PERMISSIONS as SLUICE_PERMISSIONS } from "../cli/install.ts";
+import { RUN_FLAGS } from "../cli/install.ts";
 import { type Client, createClient } from "@libsql/client";
 import { fromFileUrl } from "../lib/util/from_file_url.ts";
 import type { MockClock } from "../lib/mock/mock_api.ts";
@@ -14,8 +14,8 @@ import { type MockServer, serveMockApi } from "../lib/mock/mock_server.ts";
 /** Absolute path of main.ts. */
 export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 
-/** The permissions the CLI runs with (deno.json's `sluice` task). */
-export const PERMISSIONS: readonly string[] = ["--no-prompt", ...SLUICE_PERMISSIONS];
+/** The flags the CLI runs with (deno.json's `sluice` task: permissions, V8 settings). */
+export const PERMISSIONS: readonly string[] = ["--no-prompt", ...RUN_FLAGS];
 
 /** How a {@linkcode SluiceProcess} ended. */
 export interface Exit {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { install, installArgs, PERMISSIONS } from "../../cli/install.ts";
+import { install, installArgs, RUN_FLAGS } from "../../cli/install.ts";
 import { CLONE_DIR } from "../../cli/launcher.ts";
 
 Deno.test("installArgs() installs main.ts as sluice with the task's permissions and the clone's config", async () => {
@@ -12,14 +12,17 @@ Deno.test("installArgs() installs main.ts as sluice with the task's permissions 
     "sluice",
     "--config",
     "/src/sluice/deno.json",
-    ...PERMISSIONS,
+    ...RUN_FLAGS,
     "/src/sluice/main.ts",
     "--",
     "--launched-by=install",
   ]);
-  // The same permissions as the sluice task.
+  // The same permissions and V8 settings as the sluice task, the compile task and main.ts's shebang.
   const tasks = JSON.parse(await Deno.readTextFile(`${CLONE_DIR}/deno.json`)).tasks;
-  assert.ok(tasks.sluice.startsWith(`deno run ${PERMISSIONS.join(" ")} main.ts`), tasks.sluice);
+  assert.ok(tasks.sluice.startsWith(`deno run ${RUN_FLAGS.join(" ")} main.ts`), tasks.sluice);
+  assert.ok(tasks.compile.startsWith(`deno compile ${RUN_FLAGS.join(" ")} `), tasks.compile);
+  const main = await Deno.readTextFile(`${CLONE_DIR}/main.ts`);
+  assert.equal(main.split("\n")[0], `#!/usr/bin/env -S deno run ${RUN_FLAGS.join(" ")}`);
 });
 
 Deno.test("install() refuses arguments other than --root, with its usage", async () => {

@@ -4,7 +4,8 @@
  * same local echo server (its own process, 127.0.0.1), with bounded request
  * counts, and prints one markdown table that is also written to
  * bench/RESULTS.md (bench/RESULTS.quick.md with `--quick`). Sections from
- * bench/rate_modes.ts and bench/restart.ts follow when those files exist.
+ * bench/rate_modes.ts, bench/restart.ts and (not with `--quick`)
+ * bench/dashboard_tabs.ts follow when those files exist.
  *
  * `--quick` is the CI smoke run: small sizes, figures marked smoke-only, no
  * Crawlee install and no 4M-item run; it finishes in well under two minutes.
@@ -267,6 +268,23 @@ async function scenarios(
 }
 
 /**
+ * bench/dashboard_tabs.ts's section, run as its own process: playwright-core
+ * reads /proc, which Deno allows only with --allow-all.
+ */
+async function dashboardSection(): Promise<string> {
+  const script = new URL("./dashboard_tabs.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", script],
+    stdin: "null",
+    stderr: "inherit",
+  }).output().catch((error) => ({ success: false, stdout: new Uint8Array(), error }));
+  const text = new TextDecoder().decode(output.stdout);
+  return output.success && text.trim() !== ""
+    ? text.trim()
+    : `_bench/dashboard_tabs.ts failed: ${"error" in output ? output.error : "see its output"}._`;
+}
+
+/**
  * Runs the bench; returns the whole markdown document. `previous` is the last
  * RESULTS.md, whose whole-job figure is repeated when `--skip-whole-job` is given.
  */
@@ -283,9 +301,13 @@ export async function main(args: string[], previous = ""): Promise<string> {
     previous,
     log,
   );
-  log("sections from bench/rate_modes.ts and bench/restart.ts");
+  log("sections from bench/rate_modes.ts, bench/restart.ts and bench/dashboard_tabs.ts");
   const rateModes = await section("rate_modes.ts", quick);
   const restart = await section("restart.ts", quick);
+  // Chromium tabs on a 200k-item run take minutes: not part of the CI smoke run.
+  const dashboard = quick
+    ? "_Not in --quick: `deno run --allow-all bench/dashboard_tabs.ts --quick` runs it alone._"
+    : await dashboardSection();
   const minutes = (performance.now() - started) / 60_000;
   const size = quick ? QUICK : FULL;
   return [
@@ -306,7 +328,8 @@ export async function main(args: string[], previous = ""): Promise<string> {
     "time of the client process (all its threads; `/usr/bin/time`'s %U + %S, from the kernel's " +
     "rusage of the child) ÷ N, median of the rounds. Peak RSS is `/usr/bin/time`'s maximum " +
     "resident set size, highest of the rounds. `$TMP` is the bench's temporary directory; " +
-    "`deno task sluice` is `deno run` with the permissions of deno.json's `sluice` task.",
+    "`deno task sluice` is `deno run` with the permissions and V8 settings of deno.json's " +
+    "`sluice` task.",
     "",
     toMarkdown(rows),
     "",
@@ -325,6 +348,10 @@ export async function main(args: string[], previous = ""): Promise<string> {
     "## Restart and crash safety",
     "",
     restart,
+    "",
+    "## An open dashboard",
+    "",
+    dashboard,
     "",
   ].join("\n");
 }

@@ -27,8 +27,9 @@ interface Waiter {
   onAbort: (() => void) | undefined;
 }
 
-// How late a timer may fire and still be caught up on, so that rates above the
-// timer resolution are reached; the sliding logs keep every window exact anyway.
+// How late a timer may fire and still be caught up on (or up to one interval, if
+// longer), so that rates above the timer resolution are reached and a busy machine's
+// late timers do not slow the pace; the sliding logs keep every window exact anyway.
 const CATCH_UP_MS = 5;
 // Windows with more slots than this are paced by GCRA alone (memory bound).
 const MAX_LOG = 1_000_000;
@@ -271,7 +272,8 @@ export class RateLimiter {
     if (first) {
       const interval = first.periodMs / first.limit;
       // On schedule, or a timer's few ms late: keep the schedule; after a gap, restart it.
-      this.#tat = (now - this.#tat > CATCH_UP_MS ? now : this.#tat) + interval;
+      const late = now - this.#tat;
+      this.#tat = (late > Math.max(CATCH_UP_MS, interval) ? now : this.#tat) + interval;
     }
     for (const log of this.#logs) log.record(now);
     const grant = ++this.#granted;

@@ -58,7 +58,8 @@ export function shareWindows(windows: readonly RateWindow[], share: number): Rat
 // land in one server window without going over (a burst at each window's start would
 // put many right at the edge, where a late delivery counts in the next window).
 const SHARED_PACE = 0.9;
-// A timer this late still keeps the spread's schedule (as the limiter's own pacing).
+// A timer this late (or up to one interval, if longer) still keeps the spread's
+// schedule, as the limiter's own pacing does.
 const CATCH_UP_MS = 5;
 
 /**
@@ -131,7 +132,8 @@ export class SharedQuota extends ServerQuota {
       keep = Math.max(keep, Math.floor(share * q.limit));
     }
     if (interval === 0) return;
-    this.#tat = (now - this.#tat > CATCH_UP_MS ? now : this.#tat) + interval;
+    const late = now - this.#tat;
+    this.#tat = (late > Math.max(CATCH_UP_MS, interval) ? now : this.#tat) + interval;
     this.#grants.push(now);
     // Only the last `keep` grants are ever looked at; trim now and then, not at every grant.
     if (this.#grants.length > 2 * keep + 16) this.#grants = this.#grants.slice(-keep - 1);

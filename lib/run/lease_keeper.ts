@@ -23,7 +23,7 @@ export interface LeaseStore {
   /** Worker registrations. */
   readonly workers: Pick<
     WorkerRepository,
-    "heartbeat" | "list" | "remove" | "shareCooldown" | "rateShares"
+    "heartbeat" | "list" | "remove" | "shareCooldown" | "progress"
   >;
 }
 
@@ -247,15 +247,24 @@ export class LeaseKeeper {
 
   /**
    * While joining: once every live worker has recorded a share no larger than
-   * this one's, hold one window more and stop checking; until then, hold on.
+   * this one's, hold until one window after the latest of those records (what
+   * they sent at their larger share has then left it) and stop checking; until
+   * then, hold on.
    */
   async #awaitRoom(now: number, live: readonly WorkerRow[]): Promise<void> {
     const limiter = this.#limiter!;
-    const shares = live.length > 0 ? await this.#store.workers.rateShares(this.#jobId) : {};
-    const made = live.every((w) => (shares[w.id] ?? Infinity) <= this.#share + 1e-9);
-    if (made) this.#joining = false;
-    if (made && live.length === 0) return;
-    const until = now + (made ? limiter.shareWindowMs : 2 * this.#heartbeatMs);
+    const rows = live.length > 0 ? await this.#store.workers.progress(this.#jobId) : [];
+    const recorded = new Map(rows.map((r) => [r.id, r]));
+    let madeAt = -Infinity;
+    for (const w of live) {
+      const row = recorded.get(w.id);
+      // Recorded at its heartbeat, after its limiter took the smaller share.
+      if (!row || !(row.rateShare! <= this.#share + 1e-9)) madeAt = Infinity;
+      else madeAt = Math.max(madeAt, row.heartbeat);
+    }
+    if (madeAt < Infinity) this.#joining = false;
+    if (madeAt === -Infinity) return;
+    const until = madeAt < Infinity ? madeAt + limiter.shareWindowMs : now + 2 * this.#heartbeatMs;
     if (until > limiter.cooldownUntil) {
       this.#joinPause = until;
       limiter.pauseUntil(until);

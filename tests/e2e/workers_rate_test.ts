@@ -2,11 +2,13 @@
  * Three `sluice run` workers on one file database and one job, against the
  * mock API limited to 100 requests a second: the job's rate is one budget
  * they split. The rate check runs the issue's 2,000 items (about 23 s at
- * 90/s) and measures the combined rate while all three work at a third
- * each: from the moment the database shows three shares of 1/3 until one of
- * them leaves. Processes start seconds apart on a loaded 2-core machine, and
- * the start-up is not what the split is about; the rate over the whole run is
- * in the message. The others run 1,200 items to stay short.
+ * 90/s), started together, and holds the combined accepted rate over the
+ * whole run, from the first request at the mock to the last: the first
+ * worker to register paces alone at the whole rate, each that joins holds
+ * until the others have made room (their recorded shares) and one window
+ * more, so a join costs about a second at half rate and nothing goes over.
+ * It also holds the rate while all three work at a third each. The others
+ * run 1,200 items to stay short.
  */
 import assert from "node:assert/strict";
 import { serveMockApi, type ServeMockOptions } from "../../lib/mock/mock_server.ts";
@@ -57,20 +59,19 @@ Deno.test(
       assert.equal(ok, 2_000, "every item answered 200 once at the server");
       assert.ok(s.throttled <= 0.01 * s.requests, `${s.throttled} of ${s.requests} answered 429`);
       assert.ok(split.seconds >= 5, `three workers shared the rate for ${split.seconds} s only`);
-      const what =
-        `combined accepted rate ${split.rate.toFixed(1)}/s over ${split.seconds.toFixed(1)} s` +
-        ` (${overall.toFixed(1)}/s from the first request to the last)`;
+      const what = `combined accepted rate ${overall.toFixed(1)}/s from the first request to the` +
+        ` last, ${split.rate.toFixed(1)}/s over ${split.seconds.toFixed(1)} s at a third each`;
+      assert.ok(overall >= 80 && overall <= 94.5, what);
       assert.ok(split.rate >= 80 && split.rate <= 94.5, what);
     });
   },
 );
 
-// The issue asks for zero 429s here. Alone on a quiet machine this run gets none, but
-// on a loaded one a worker that joins late (or a slow heartbeat) can overlap the
-// others' share of one server window: measured 0 in most runs and a few 429s in some.
-// So the test holds the bound it can always keep; the zero is not yet met reliably.
+// Zero 429s: each worker takes a third of what the server says is left and at most a
+// third of the quota in any window, spread evenly; one that joins sends nothing, not
+// even a first probe, until the others have made room (see lib/rate/rate_share.ts).
 Deno.test(
-  "three workers share the quota the server advertises: --rate 1000/s, at most 1% 429s",
+  "three workers share the quota the server advertises: --rate 1000/s, no 429s",
   TIMING,
   async () => {
     await withJob(1_200, { rate: 100, headers: "ietf" }, async (db, server) => {
@@ -79,7 +80,7 @@ Deno.test(
       for (const exit of exits) assert.equal(exit.code, 0, exit.stderr);
       await assertAllDoneOnce(db, 1_200);
       const { requests, throttled } = server.api.stats;
-      assert.ok(throttled <= requests * 0.01, `${throttled} of ${requests} requests answered 429`);
+      assert.equal(throttled, 0, `${throttled} of ${requests} requests answered 429`);
     });
   },
 );

@@ -181,3 +181,33 @@ Deno.test("LeaseKeeper.start() joining a job others work on waits two heartbeats
     store.close();
   }
 });
+
+Deno.test("LeaseKeeper.beat() joining holds until every other worker made room, then one window after its record", async () => {
+  const { store, jobId, clock, dead } = await setup();
+  try {
+    const a = worker(store, jobId, clock, 1, dead);
+    await a.keeper.start();
+    const b = worker(store, jobId, clock, 2, dead);
+    await b.keeper.start();
+    // a has not beaten since b came: it still records the whole rate, so b holds on.
+    await clock.tick(2_500);
+    await b.keeper.beat();
+    assert.equal(b.limiter.cooldownUntil, clock.now() + 2_000);
+    await clock.tick(2_500);
+    await a.keeper.beat();
+    const madeRoom = clock.now();
+    assert.equal(a.limiter.windows[0]!.limit, 45);
+    await clock.tick(300);
+    await b.keeper.beat();
+    // a's grants at the whole rate leave the one-second window a second after its record.
+    assert.equal(b.limiter.cooldownUntil, madeRoom + 1_000);
+    await clock.tick(5_000);
+    await b.keeper.beat();
+    assert.equal(b.limiter.cooldownUntil, madeRoom + 1_000, "no pause once joined");
+    assert.equal(a.limiter.cooldownUntil, 0);
+    await b.keeper.stop();
+    await a.keeper.stop();
+  } finally {
+    store.close();
+  }
+});

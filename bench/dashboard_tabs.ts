@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { Chromium, type Tab } from "./_chromium_tabs.ts";
+import { CHROMIUM, Chromium, type Tab } from "./_chromium_tabs.ts";
 import { type Place, sluiceArgs } from "./_contenders.ts";
 import { startEchoServer, writeQueries } from "./_measure.ts";
 
@@ -164,6 +164,9 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     windows = false,
   } = options;
   const variants: Variant[] = ["none", "clients", "tabs", ...(windows ? ["windows" as const] : [])];
+  if (!(await Deno.stat(CHROMIUM).then(() => true, () => false))) {
+    return `## Dashboard tabs\n\nNot measured: ${CHROMIUM} is not installed.\n`;
+  }
   const tmp = await Deno.makeTempDir({ prefix: "sluice-bench-tabs-" });
   const echo = await startEchoServer();
   const chromium = await Chromium.launch(`${tmp}/profile`);

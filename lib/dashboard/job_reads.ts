@@ -51,6 +51,11 @@ export interface ReadJobOptions {
   staleMs?: number;
   /** This process's id, to find its own worker. @default Deno.pid */
   pid?: number;
+  /**
+   * Counts read a little earlier, used instead of counting again (counting
+   * reads every item of the job). @default undefined (counted now)
+   */
+  counts?: JobCounts | undefined;
 }
 
 /**
@@ -75,9 +80,9 @@ export async function readJob(
   jobId: number,
   options: ReadJobOptions,
 ): Promise<JobReads> {
-  const { here, now, staleMs = 60_000, pid = Deno.pid } = options;
+  const { here, now, staleMs = 60_000, pid = Deno.pid, counts: earlier } = options;
   const [counts, classes, reasons, rows] = await Promise.all([
-    store.queue.counts(jobId),
+    earlier ?? store.queue.counts(jobId),
     store.reports.failedByClass(jobId),
     store.reports.failureReasons(jobId),
     store.workers.progress(jobId),

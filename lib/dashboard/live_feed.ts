@@ -25,6 +25,12 @@ export interface LiveFeedOptions {
   everyMs?: number;
   /** Every how many messages the database is read again. @default 5 */
   slowEvery?: number;
+  /**
+   * Every how many of those reads the job running in this process is counted
+   * by state again: its live figures come from memory (see `liveCounts`), and
+   * counting reads every item beside the run's own writes. @default 6
+   */
+  countsEvery?: number;
   /** Points of the running job kept in memory for pages opened later. @default 900 */
   keep?: number;
   /** Source of time. @default systemClock */
@@ -72,6 +78,7 @@ export class LiveFeed {
   readonly #live: LiveRun | undefined;
   readonly #everyMs: number;
   readonly #slowEvery: number;
+  readonly #countsEvery: number;
   readonly #keep: number;
   readonly #clock: Clock;
   readonly #listeners = new Set<(message: FeedMessage) => void>();
@@ -80,16 +87,26 @@ export class LiveFeed {
   #jobs: JobRow[] = [];
   #recent: SnapshotRow[] = [];
   #ticks = 0;
+  #readsDone = 0;
   #latest: FeedMessage | undefined;
   #running: AbortController | undefined;
 
   /** A feed over `options.store`, idle until a page listens. */
   constructor(options: LiveFeedOptions) {
-    const { store, live, everyMs = 1000, slowEvery = 5, keep = 900, clock = systemClock } = options;
+    const {
+      store,
+      live,
+      everyMs = 1000,
+      slowEvery = 5,
+      countsEvery = 6,
+      keep = 900,
+      clock = systemClock,
+    } = options;
     this.#store = store;
     this.#live = live;
     this.#everyMs = everyMs;
     this.#slowEvery = slowEvery;
+    this.#countsEvery = countsEvery;
     this.#keep = keep;
     this.#clock = clock;
   }
@@ -176,9 +193,11 @@ export class LiveFeed {
 
   async #readAll(now: number): Promise<void> {
     this.#jobs = await this.#store.jobs.list();
+    const recount = this.#readsDone++ % this.#countsEvery === 0;
     for (const job of this.#jobs) {
       const here = this.#live?.job === job.name ? this.#live.snapshot() : undefined;
-      this.#reads.set(job.id, await readJob(this.#store, job.id, { here, now }));
+      const counts = here && !recount ? this.#reads.get(job.id)?.counts : undefined;
+      this.#reads.set(job.id, await readJob(this.#store, job.id, { here, now, counts }));
     }
   }
 

@@ -56,7 +56,7 @@ Deno.test("LiveFeed makes each second's message once and hands the same text to 
   const { store, reads } = countingStore(seed.store);
   const clock = new FakeClock(10_000);
   const { live, snapshots } = countedLive(clock);
-  const feed = new LiveFeed({ store, live, clock, everyMs: 1000, slowEvery: 5 });
+  const feed = new LiveFeed({ store, live, clock, everyMs: 1000, slowEvery: 5, countsEvery: 1 });
   const received: FeedMessage[][] = [[], [], []];
   const stops = received.map((list) => feed.subscribe((m) => list.push(m)));
   for (let s = 0; s < 10; s++) await clock.tick(1000);
@@ -140,4 +140,24 @@ Deno.test("dashboard SSE streams end after their count and resume a page from La
     [clock.now()],
   );
   store.close();
+});
+
+Deno.test("LiveFeed counts the running job by state every countsEvery reads, its figures from memory between", async () => {
+  const seed = await seeded();
+  const { store, reads } = countingStore(seed.store);
+  const clock = new FakeClock(10_000);
+  const { live } = countedLive(clock);
+  const feed = new LiveFeed({ store, live, clock, everyMs: 1000, slowEvery: 5, countsEvery: 2 });
+  const messages: FeedMessage[] = [];
+  const stop = feed.subscribe((m) => messages.push(m));
+  for (let s = 0; s < 10; s++) await clock.tick(1000);
+  stop();
+  // Three reads of the database (messages 0, 5 and 10); the counts at the first and third only.
+  assert.equal(reads.get("jobs.list"), 3);
+  assert.equal(reads.get("queue.counts"), 2);
+  // Between two counts the figures still move with the run (done and total from memory).
+  const last = JSON.parse(messages.at(-1)!.data).jobs.demo;
+  assert.equal(last.total, 3);
+  assert.equal(typeof last.fields.done, "string");
+  seed.store.close();
 });

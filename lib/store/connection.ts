@@ -86,6 +86,8 @@ export class Connection implements Executor {
   readonly url: string;
   /** True for a file or `:memory:` (not a libSQL server). */
   readonly local: boolean;
+  // The end of the last call on a local database; the next one starts after it.
+  #last: Promise<unknown> = Promise.resolve();
 
   /** Wraps an open client; {@linkcode openConnection} also migrates it. */
   constructor(client: Client, url: string, local: boolean) {
@@ -96,12 +98,28 @@ export class Connection implements Executor {
 
   /** Runs one statement. */
   execute(statement: InStatement, what: string): Promise<ResultSet> {
-    return guard(this.url, what, () => this.#client.execute(statement));
+    return this.#oneAtATime(() => guard(this.url, what, () => this.#client.execute(statement)));
   }
 
   /** Runs statements in one write transaction. */
   batch(statements: InStatement[], what: string): Promise<ResultSet[]> {
-    return guard(this.url, what, () => this.#client.batch(statements, "write"));
+    return this.#oneAtATime(() =>
+      guard(this.url, what, () => this.#client.batch(statements, "write"))
+    );
+  }
+
+  /**
+   * Local calls one after another. The client lends each call a connection
+   * of its pool; two calls under way at once get two connections, and a
+   * connection that sees another's commit drops its whole page cache. One at
+   * a time, every call gets the same connection and its cache stays warm
+   * (an open transaction keeps its own connection).
+   */
+  #oneAtATime<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.local) return call();
+    const result = this.#last.then(call, call);
+    this.#last = result.catch(() => {});
+    return result;
   }
 
   /**

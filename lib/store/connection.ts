@@ -86,8 +86,8 @@ export class Connection implements Executor {
   readonly url: string;
   /** True for a file or `:memory:` (not a libSQL server). */
   readonly local: boolean;
-  // The end of the last call on a local database; the next one starts after it.
-  #last: Promise<unknown> = Promise.resolve();
+  // The end of the last call still under way on a local database, if any: the next one starts after it.
+  #tail: Promise<void> | undefined;
 
   /** Wraps an open client; {@linkcode openConnection} also migrates it. */
   constructor(client: Client, url: string, local: boolean) {
@@ -117,8 +117,13 @@ export class Connection implements Executor {
    */
   #oneAtATime<T>(call: () => Promise<T>): Promise<T> {
     if (!this.local) return call();
-    const result = this.#last.then(call, call);
-    this.#last = result.catch(() => {});
+    // With nothing under way the call starts at once (no extra turn of the event loop).
+    const result = this.#tail ? this.#tail.then(call) : call();
+    const tail = result.then(() => {}, () => {});
+    this.#tail = tail;
+    tail.then(() => {
+      if (this.#tail === tail) this.#tail = undefined;
+    });
     return result;
   }
 

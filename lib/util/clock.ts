@@ -119,6 +119,9 @@ export class FakeClock implements Clock {
   }
 }
 
+// Enough turns for what a woken sleeper awaits without real I/O: several store
+// reads at once on a file database queue one behind another (lib/store/connection.ts),
+// each a few turns.
 async function flushMicrotasks(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
+  for (let i = 0; i < 50; i++) await Promise.resolve();
 }

@@ -14,8 +14,9 @@
  * @module
  */
 
-/** Where Debian installs Chromium. */
-export const CHROMIUM = "/usr/bin/chromium";
+import { CHROMIUM, CHROMIUM_FLAGS } from "../tests/browser/_chromium.ts";
+
+export { CHROMIUM };
 
 /** One open tab: its target and its protocol session. */
 export interface Tab {
@@ -52,13 +53,7 @@ export class Chromium {
   static async launch(profileDir: string): Promise<Chromium> {
     const process = new Deno.Command(CHROMIUM, {
       args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        ...CHROMIUM_FLAGS,
         "--remote-debugging-port=0",
         `--user-data-dir=${profileDir}`,
         "about:blank",

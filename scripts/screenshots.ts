@@ -11,8 +11,7 @@
  * @module
  */
 import { startDemoDashboard } from "./_demo_dashboard.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
+import { CHROMIUM, CHROMIUM_FLAGS } from "../tests/browser/_chromium.ts";
 
 function flag(name: string, fallback: string): string {
   const at = Deno.args.indexOf(name);
@@ -28,7 +27,7 @@ if (import.meta.main) {
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"],
+    args: [...CHROMIUM_FLAGS, "--hide-scrollbars"],
   });
   try {
     // Let the run build up some history first: the page draws it, then adds a point a second.

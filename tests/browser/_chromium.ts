@@ -8,6 +8,17 @@
 /** Where Debian installs Chromium (.ci/run installs it). */
 export const CHROMIUM = "/usr/bin/chromium";
 
+/** How every headless Chromium here is started: the browser tests, the bench, the screenshots. */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 const installed = await Deno.stat(CHROMIUM).then(() => true, () => false);
 // Set by `deno task test:browser`, which grants --allow-all; any other run skips the browser tests.
 const allowed = Deno.env.get("SLUICE_BROWSER_TESTS") === "1";
@@ -24,14 +35,6 @@ export async function launchChromium() {
   const { chromium } = await import("playwright-core");
   return await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: [...CHROMIUM_FLAGS],
   });
 }

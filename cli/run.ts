@@ -222,6 +222,7 @@ export async function runCommand(
         ...(stopNow ? { stopNow } : {}),
         onLimiter: (l) => {
           limiter = l;
+          live.attach(l);
           limits.sample(); // the tally's time starts with the limiter, even for a short run
         },
       });

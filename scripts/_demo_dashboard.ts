@@ -150,7 +150,10 @@ export async function startDemoDashboard(options: DemoOptions = {}): Promise<Dem
     env: (name) => (name === "DEMO_TOKEN" ? "demo-secret-token" : undefined),
     fetch: fetchWithPlanted,
     signal: stop.signal,
-    onLimiter: (l) => limiter = l,
+    onLimiter: (l) => {
+      limiter = l;
+      live.attach(l);
+    },
   });
   return {
     url: `${origin}/?token=${token}`,

@@ -21,12 +21,13 @@
  * are opened, and it is resumed (bench/_dashboard_run.ts): throughput is items
  * ÷ the time from the resume to the exit. This machine's speed drifts by
  * ±20% over minutes, so a variant's ratio is the median over the rounds of
- * its throughput ÷ that of the round's run with no page. Chromium shares the
+ * its throughput ÷ that of the round's run with no page; the acceptance pair
+ * (no page, tabs) runs in every round, the other variants in the first few. Chromium shares the
  * machine with sluice and the echo server; its CPU (every process of it, from
  * /proc) is reported for the timed span; sluice's own CPU per 1,000 items
  * comes from GNU time.
  *
- * Usage: `deno run --allow-all bench/dashboard_tabs.ts [--items 200000] [--tabs 5] [--rounds 3] [--windows] [--quick]`
+ * Usage: `deno run --allow-all bench/dashboard_tabs.ts [--items 200000] [--tabs 5] [--rounds 7] [--side-rounds 3] [--windows] [--quick]`
  * (--allow-all: Chromium's CPU is read from /proc, which Deno grants only to it).
  *
  * @module
@@ -36,6 +37,8 @@ import { measureRun, type RunResult, type Variant } from "./_dashboard_run.ts";
 import { startEchoServer, writeQueries } from "./_measure.ts";
 
 const TARGET_DROP = 0.05;
+/** The acceptance pair, run every round; the other variants run in the first rounds only. */
+const PAIR: readonly Variant[] = ["none", "tabs"];
 
 /** Sizes of a run; {@linkcode main} picks them from `quick`. */
 export interface DashboardTabsOptions {
@@ -43,8 +46,10 @@ export interface DashboardTabsOptions {
   items?: number;
   /** Pages open. @default 5 */
   tabs?: number;
-  /** Rounds of every variant. @default 3 (quick: 1) */
+  /** Rounds of the acceptance pair (no page, tabs). @default 7 (quick: 1) */
   rounds?: number;
+  /** Rounds, among the first, that also run the other variants. @default 3 (quick: 1) */
+  sideRounds?: number;
   /** Also the worst case: every page in a window of its own, all in sight. @default false */
   windows?: boolean;
 }
@@ -54,11 +59,15 @@ const fmt = (x: number, digits = 0) =>
 const loadAverage = async () =>
   (await Deno.readTextFile("/proc/loadavg").catch(() => "? ? ?")).split(" ").slice(0, 3).join(" ");
 
-/** Runs every variant `rounds` times, interleaved, the order turned each round. */
+/**
+ * Runs no page and tabs `rounds` times and the other variants in the first
+ * `sideRounds` rounds, interleaved, the order turned each round.
+ */
 async function measureAll(
   items: number,
   tabs: number,
   rounds: number,
+  sideRounds: number,
   variants: Variant[],
 ): Promise<Map<Variant, RunResult[]>> {
   const tmp = await Deno.makeTempDir({ prefix: "sluice-bench-tabs-" });
@@ -70,7 +79,8 @@ async function measureAll(
     const input = `${tmp}/q${items}.jsonl`;
     await writeQueries(input, items);
     for (let round = 0; round < rounds; round++) {
-      const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+      const these = round < sideRounds ? variants : variants.filter((v) => PAIR.includes(v));
+      const order = these.map((_, i) => these[(i + round) % these.length]!);
       for (const variant of order) {
         runs.get(variant)!.push(await measureRun(place, input, items, variant, tabs, chromium));
       }
@@ -98,7 +108,8 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
   const {
     items = quick ? 50_000 : 200_000,
     tabs = 5,
-    rounds = quick ? 1 : 3,
+    rounds = quick ? 1 : 7,
+    sideRounds = quick ? 1 : 3,
     windows = false,
   } = options;
   const variants: Variant[] = [
@@ -112,7 +123,7 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     return `## Dashboard tabs\n\nNot measured: ${CHROMIUM} is not installed.\n`;
   }
   const loadBefore = await loadAverage();
-  const runs = await measureAll(items, tabs, rounds, variants);
+  const runs = await measureAll(items, tabs, rounds, Math.min(sideRounds, rounds), variants);
   const loadAfter = await loadAverage();
   const of = (v: Variant) => runs.get(v)!;
   // Each round's run divided by the same round's run with no page: the machine's drift cancels.
@@ -120,7 +131,7 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
   const drop = (v: Variant) => 1 - ratio(v);
   const mid = (v: Variant, pick: (r: RunResult) => number) => median(of(v).map(pick));
   const command = `deno run --allow-all bench/dashboard_tabs.ts --items ${items} --tabs ${tabs} ` +
-    `--rounds ${rounds}${windows ? " --windows" : ""}`;
+    `--rounds ${rounds} --side-rounds ${sideRounds}${windows ? " --windows" : ""}`;
   const chromiumText = (v: Variant) => {
     const seen = of(v).at(-1)!.visibility.filter((s) => s === "visible").length;
     const opening = v === "opening"
@@ -148,7 +159,10 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
   return [
     "## Dashboard tabs",
     "",
-    `\`${command}\`: ${rounds} round${rounds === 1 ? "" : "s"} of ${variants.join(", ")}, ` +
+    `\`${command}\`: ${rounds} round${rounds === 1 ? "" : "s"} of no page and tabs, the first ` +
+    `${Math.min(sideRounds, rounds)} also of ${
+      variants.filter((v) => !PAIR.includes(v)).join(", ")
+    }, ` +
     `interleaved; ${fmt(items)} items, \`sluice run --rate none --concurrency 64 --dashboard 0\` ` +
     `against the bench's echo server, paused from the dashboard before its first request, the ` +
     `pages opened, resumed after 2 s; timed from the resume to the exit. Medians of the rounds; ` +
@@ -206,6 +220,7 @@ if (import.meta.main) {
     ...(flag("--items") !== undefined ? { items: flag("--items") } : {}),
     ...(flag("--tabs") !== undefined ? { tabs: flag("--tabs") } : {}),
     ...(flag("--rounds") !== undefined ? { rounds: flag("--rounds") } : {}),
+    ...(flag("--side-rounds") !== undefined ? { sideRounds: flag("--side-rounds") } : {}),
     windows: Deno.args.includes("--windows"),
   });
   await Deno.stdout.write(new TextEncoder().encode(section));

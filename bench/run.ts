@@ -268,8 +268,8 @@ async function scenarios(
 }
 
 /**
- * bench/dashboard_tabs.ts's section, run as its own process: playwright-core
- * reads /proc, which Deno allows only with --allow-all.
+ * bench/dashboard_tabs.ts's section, run as its own process: it reads
+ * Chromium's CPU from /proc, which Deno allows only with --allow-all.
  */
 async function dashboardSection(): Promise<string> {
   const script = new URL("./dashboard_tabs.ts", import.meta.url).pathname;

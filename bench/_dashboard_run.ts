@@ -27,8 +27,8 @@ export type Variant = "none" | "clients" | "tabs" | "opening" | "windows";
 export interface RunResult {
   /** Items ÷ seconds from the resume to the exit. */
   perSecond: number;
-  /** sluice's user + system CPU per 1,000 items, ms (GNU time; the whole process). */
-  cpuMsPerThousand: number | undefined;
+  /** sluice's user + system CPU per 1,000 items from the resume to the exit, ms. */
+  cpuMsPerThousand: number;
   /** Chromium's CPU seconds while the pages were opened (before the resume; 0 for `opening`). */
   openingCpu: number;
   /** Chromium's CPU seconds from the resume to the exit. */
@@ -120,6 +120,68 @@ async function openPages(
   return await chromium.openTabs(url, tabs, variant === "windows");
 }
 
+/** sluice's CPU seconds so far (user + system), from /proc. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+}
+
+/** A `sluice run --dashboard 0` paused from its dashboard before its first request, its queries imported. */
+class PausedRun {
+  #resumedAt = 0;
+  #cpuAtResume = 0;
+
+  private constructor(
+    readonly url: string,
+    readonly child: Deno.ChildProcess,
+    readonly stderr: Stderr,
+  ) {}
+
+  static async start(place: Place, input: string, name: string): Promise<PausedRun> {
+    const db = `${place.tmp}/${name}.db`;
+    for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
+    const { args } = sluiceArgs(place, input, 64, db);
+    // GNU time reports the process's CPU time; the span's is that less the CPU at the resume.
+    const child = new Deno.Command(GNU_TIME, {
+      args: ["-f", "cpu-seconds %U %S", Deno.execPath(), ...args, "--dashboard", "0"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    }).spawn();
+    const stderr = new Stderr(child.stderr);
+    const url = (await stderr.waitFor(/dashboard on (http:\/\/\S+)/))[1]!;
+    await control(url, "pause"); // before the first request: the limiter takes it when built
+    await stderr.waitFor(/items imported/);
+    return new PausedRun(url, child, stderr);
+  }
+
+  /** Resumes the run; the timed span starts. */
+  async resume(): Promise<void> {
+    const pid = Number(
+      (await Deno.readTextFile(`/proc/${this.child.pid}/task/${this.child.pid}/children`)).trim(),
+    );
+    this.#cpuAtResume = await cpuSecondsOf(pid);
+    await control(this.url, "resume");
+    this.#resumedAt = performance.now();
+  }
+
+  /** Waits for the exit; items/s and sluice's CPU ms per 1,000 items over the span. */
+  async finish(items: number): Promise<{ perSecond: number; cpuMsPerThousand: number }> {
+    await this.child.status;
+    const seconds = (performance.now() - this.#resumedAt) / 1000;
+    await this.stderr.done;
+    const text = this.stderr.text;
+    if (!new RegExp(`\\b${items}/${items} done, 0 failed`).test(text)) {
+      throw new Error(`The run did not finish every item: ${text.trim().slice(-400)}`);
+    }
+    const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(text)!;
+    const spanCpu = Number(cpu[1]) + Number(cpu[2]) - this.#cpuAtResume;
+    return { perSecond: items / seconds, cpuMsPerThousand: (spanCpu * 1e6) / items };
+  }
+}
+
 /** One run of `items` items with `tabs` pages open the `variant` way. */
 export async function measureRun(
   place: Place,
@@ -129,53 +191,62 @@ export async function measureRun(
   tabs: number,
   chromium: Chromium,
 ): Promise<RunResult> {
-  const db = `${place.tmp}/${variant}.db`;
-  for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
-  const { args } = sluiceArgs(place, input, 64, db);
-  const sluice = [Deno.execPath(), ...args, "--dashboard", "0"];
-  // GNU time reports the run's CPU time: less swayed than its wall time by other work on the machine.
-  const timed = await Deno.stat(GNU_TIME).then(() => true, () => false);
-  const child = new Deno.Command(timed ? GNU_TIME : sluice[0]!, {
-    args: timed ? ["-f", "cpu-seconds %U %S", ...sluice] : sluice.slice(1),
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-  }).spawn();
-  const stderr = new Stderr(child.stderr);
-  const url = (await stderr.waitFor(/dashboard on (http:\/\/\S+)/))[1]!;
-  await control(url, "pause"); // before the first request: the limiter takes it when built
-  await stderr.waitFor(/items imported/);
+  const run = await PausedRun.start(place, input, variant);
   const openStart = performance.now();
   const cpuAtOpen = await chromium.cpuSeconds();
-  const before = variant === "opening" ? [] : await openPages(url, variant, tabs, chromium);
+  const before = variant === "opening" ? [] : await openPages(run.url, variant, tabs, chromium);
   let openSeconds = (performance.now() - openStart) / 1000;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const cpuAtResume = await chromium.cpuSeconds();
-  await control(url, "resume");
+  await run.resume();
   const resumed = performance.now();
   const during = variant === "opening"
-    ? openPages(url, "tabs", tabs, chromium).finally(() => {
+    ? openPages(run.url, "tabs", tabs, chromium).finally(() => {
       openSeconds = (performance.now() - resumed) / 1000;
     })
     : Promise.resolve([]);
-  await child.status;
-  const seconds = (performance.now() - resumed) / 1000;
-  await stderr.done;
+  const { perSecond, cpuMsPerThousand } = await run.finish(items);
   const pages = [...before, ...await during];
   const chromiumCpu = (await chromium.cpuSeconds()) - cpuAtResume;
   const visibility = await chromium.visibility(pages);
   await chromium.closeTabs(pages);
-  if (!new RegExp(`\\b${items}/${items} done, 0 failed`).test(stderr.text)) {
-    throw new Error(`The run did not finish every item: ${stderr.text.trim().slice(-400)}`);
-  }
-  const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(stderr.text);
   return {
-    perSecond: items / seconds,
-    cpuMsPerThousand: cpu ? ((Number(cpu[1]) + Number(cpu[2])) * 1e6) / items : undefined,
+    perSecond,
+    cpuMsPerThousand,
     openingCpu: cpuAtResume - cpuAtOpen,
     chromiumCpu,
     openSeconds,
     visibility,
   };
+}
+
+/** Two runs at once, the same but for the pages: the second's ÷ the first's. */
+export interface SideBySide {
+  /** Items/s of the run with clients ÷ that of the run without. */
+  rate: number;
+  /** sluice's CPU per item over the span, with clients ÷ without. */
+  cpu: number;
+}
+
+/**
+ * The cost to sluice of `clients` plain HTTP clients, as two runs at the same
+ * time (one with the clients, one with none), resumed together: the
+ * machine's speed, which drifts between runs here, is the same for both.
+ */
+export async function measureSideBySide(
+  place: Place,
+  input: string,
+  items: number,
+  clients: number,
+  chromium: Chromium,
+): Promise<SideBySide> {
+  const [bare, watched] = await Promise.all([
+    PausedRun.start(place, input, "beside-none"),
+    PausedRun.start(place, input, "beside-clients"),
+  ]);
+  await openPages(watched.url, "clients", clients, chromium);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await Promise.all([bare.resume(), watched.resume()]);
+  const [a, b] = await Promise.all([bare.finish(items), watched.finish(items)]);
+  return { rate: b.perSecond / a.perSecond, cpu: b.cpuMsPerThousand / a.cpuMsPerThousand };
 }

@@ -6,7 +6,10 @@
  *
  * - **none**: no page open (Chromium running, idle);
  * - **clients**: `--tabs` plain HTTP clients doing to the server what a tab
- *   does (the page, its assets, the live-update stream): the cost to sluice;
+ *   does (the page, its assets, the live-update stream): the cost to sluice,
+ *   measured as two runs at the same time, one with the clients and one with
+ *   none, so that the machine's drift (larger than this cost) is the same for
+ *   both;
  * - **tabs**: `--tabs` tabs of Debian's Chromium in one window, as a user
  *   leaves them: the first in front, the others opened behind it (so
  *   `document.hidden` in those; see bench/_chromium_tabs.ts for why not
@@ -33,10 +36,17 @@
  * @module
  */
 import { CHROMIUM, Chromium } from "./_chromium_tabs.ts";
-import { measureRun, type RunResult, type Variant } from "./_dashboard_run.ts";
+import {
+  measureRun,
+  measureSideBySide,
+  type RunResult,
+  type SideBySide,
+  type Variant,
+} from "./_dashboard_run.ts";
 import { startEchoServer, writeQueries } from "./_measure.ts";
 
 const TARGET_DROP = 0.05;
+const GNU_TIME = "/usr/bin/time";
 /** The acceptance pair, run every round; the other variants run in the first rounds only. */
 const PAIR: readonly Variant[] = ["none", "tabs"];
 
@@ -59,9 +69,16 @@ const fmt = (x: number, digits = 0) =>
 const loadAverage = async () =>
   (await Deno.readTextFile("/proc/loadavg").catch(() => "? ? ?")).split(" ").slice(0, 3).join(" ");
 
+/** Every run of the variants, by variant, and the side-by-side pairs of the clients row. */
+interface Measured {
+  runs: Map<Variant, RunResult[]>;
+  beside: SideBySide[];
+}
+
 /**
- * Runs no page and tabs `rounds` times and the other variants in the first
- * `sideRounds` rounds, interleaved, the order turned each round.
+ * Runs no page and tabs `rounds` times and the other variants (and the
+ * clients beside no page) in the first `sideRounds` rounds, interleaved, the
+ * order turned each round.
  */
 async function measureAll(
   items: number,
@@ -69,11 +86,12 @@ async function measureAll(
   rounds: number,
   sideRounds: number,
   variants: Variant[],
-): Promise<Map<Variant, RunResult[]>> {
+): Promise<Measured> {
   const tmp = await Deno.makeTempDir({ prefix: "sluice-bench-tabs-" });
   const echo = await startEchoServer();
   const chromium = await Chromium.launch(`${tmp}/profile`);
   const runs = new Map<Variant, RunResult[]>(variants.map((v) => [v, []]));
+  const beside: SideBySide[] = [];
   try {
     const place = { url: echo.url, tmp };
     const input = `${tmp}/q${items}.jsonl`;
@@ -84,13 +102,16 @@ async function measureAll(
       for (const variant of order) {
         runs.get(variant)!.push(await measureRun(place, input, items, variant, tabs, chromium));
       }
+      if (round < sideRounds) {
+        beside.push(await measureSideBySide(place, input, items, tabs, chromium));
+      }
     }
   } finally {
     await chromium.close();
     await echo.stop();
     await Deno.remove(tmp, { recursive: true });
   }
-  return runs;
+  return { runs, beside };
 }
 
 const median = (xs: number[]) => {
@@ -98,6 +119,19 @@ const median = (xs: number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+
+/** The clients row: each pair's ratios, the median first. */
+function besideRow(beside: SideBySide[], clients: number): string {
+  const list = (pick: (p: SideBySide) => number) =>
+    beside.map((p) => pick(p).toFixed(3)).join(", ");
+  const rate = median(beside.map((p) => p.rate));
+  return `| ${clients} plain HTTP clients (page, assets, live stream), run at the same time as a ` +
+    `run with no page: the cost to sluice | sluice's CPU per item ${
+      median(beside.map((p) => p.cpu)).toFixed(3)
+    }× the other run's (each pair ${list((p) => p.cpu)}) | ${rate.toFixed(3)}× (drop ${
+      fmt((1 - rate) * 100, 1)
+    }%; each pair ${list((p) => p.rate)}) | | |`;
+}
 
 /**
  * Runs the benchmark and returns its markdown section: the command, the
@@ -112,18 +146,22 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     sideRounds = quick ? 1 : 3,
     windows = false,
   } = options;
-  const variants: Variant[] = [
-    "none",
-    "clients",
-    "tabs",
-    "opening",
-    ...(windows ? ["windows" as const] : []),
-  ];
-  if (!(await Deno.stat(CHROMIUM).then(() => true, () => false))) {
-    return `## Dashboard tabs\n\nNot measured: ${CHROMIUM} is not installed.\n`;
+  const variants: Variant[] = sideRounds > 0
+    ? ["none", "tabs", "opening", ...(windows ? ["windows" as const] : [])]
+    : [...PAIR];
+  for (const needed of [CHROMIUM, GNU_TIME]) {
+    if (!(await Deno.stat(needed).then(() => true, () => false))) {
+      return `## Dashboard tabs\n\nNot measured: ${needed} is not installed.\n`;
+    }
   }
   const loadBefore = await loadAverage();
-  const runs = await measureAll(items, tabs, rounds, Math.min(sideRounds, rounds), variants);
+  const { runs, beside } = await measureAll(
+    items,
+    tabs,
+    rounds,
+    Math.min(sideRounds, rounds),
+    variants,
+  );
   const loadAfter = await loadAverage();
   const of = (v: Variant) => runs.get(v)!;
   // Each round's run divided by the same round's run with no page: the machine's drift cancels.
@@ -145,25 +183,30 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     `${fmt(mid(v, (r) => r.perSecond))} items/s (${
       of(v).map((r) => fmt(r.perSecond)).join(", ")
     })` +
-    `; sluice ${fmt(mid(v, (r) => r.cpuMsPerThousand ?? NaN))} ms CPU per 1,000 items`;
+    `; sluice ${fmt(mid(v, (r) => r.cpuMsPerThousand))} ms CPU per 1,000 items`;
   const row = (v: Variant, what: string, target: boolean) =>
-    `| ${what} | ${cells(v)}${v === "clients" ? "" : chromiumText(v)} | ` +
+    `| ${what} | ${cells(v)}${chromiumText(v)} | ` +
     `${ratio(v).toFixed(3)}× (drop ${fmt(drop(v) * 100, 1)}%; rounds ${
       of(v).map((r, i) => (r.perSecond / of("none")[i]!.perSecond).toFixed(3)).join(", ")
     }) | ${
       target ? `drop ≤ ${TARGET_DROP * 100}% | ${drop(v) <= TARGET_DROP ? "met" : "missed"}` : " | "
     } |`;
+  const side = (v: Variant, what: string) => runs.has(v) ? [row(v, what, false)] : [];
+  const nonePerSecond = of("none").map((r) => r.perSecond);
   const met = drop("tabs") <= TARGET_DROP;
   const tabsCpu = mid("tabs", (r) => r.chromiumCpu);
   const span = items / mid("tabs", (r) => r.perSecond);
   return [
     "## Dashboard tabs",
     "",
-    `\`${command}\`: ${rounds} round${rounds === 1 ? "" : "s"} of no page and tabs, the first ` +
-    `${Math.min(sideRounds, rounds)} also of ${
-      variants.filter((v) => !PAIR.includes(v)).join(", ")
-    }, ` +
-    `interleaved; ${fmt(items)} items, \`sluice run --rate none --concurrency 64 --dashboard 0\` ` +
+    `\`${command}\`: ${rounds} round${rounds === 1 ? "" : "s"} of no page and tabs` +
+    (variants.length > PAIR.length
+      ? `, the first ${Math.min(sideRounds, rounds)} also of ` +
+        variants.filter((v) => !PAIR.includes(v)).join(", ")
+      : "") +
+    `, interleaved; ${
+      fmt(items)
+    } items, \`sluice run --rate none --concurrency 64 --dashboard 0\` ` +
     `against the bench's echo server, paused from the dashboard before its first request, the ` +
     `pages opened, resumed after 2 s; timed from the resume to the exit. Medians of the rounds; ` +
     `a ratio is the median of each round's run ÷ that round's run with no page. Load average ` +
@@ -174,20 +217,10 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     `| no page open | ${cells("none")}; Chromium (open, no tab) ${
       fmt(mid("none", (r) => r.chromiumCpu), 1)
     } CPU-s in the span | 1.000× | | |`,
-    row(
-      "clients",
-      `${tabs} plain HTTP clients (page, assets, live stream): the cost to sluice`,
-      false,
-    ),
+    ...(beside.length > 0 ? [besideRow(beside, tabs)] : []),
     row("tabs", `${tabs} Chromium tabs open, one in front (acceptance)`, true),
-    row(
-      "opening",
-      `the same ${tabs} tabs opened while the run goes (their opening timed too)`,
-      false,
-    ),
-    ...(windows
-      ? [row("windows", `${tabs} Chromium windows side by side, all drawing (worst case)`, false)]
-      : []),
+    ...side("opening", `the same ${tabs} tabs opened while the run goes (their opening timed too)`),
+    ...side("windows", `${tabs} Chromium windows side by side, all drawing (worst case)`),
     "",
     `Acceptance (issue 13, ${tabs} tabs open on a ${fmt(items)}-item run, drop ≤ 5%): ` +
     `${ratio("tabs").toFixed(3)}× (drop ${fmt(drop("tabs") * 100, 1)}%), ${
@@ -197,8 +230,18 @@ export async function main(quick: boolean, options: DashboardTabsOptions = {}): 
     `(${
       fmt((100 * tabsCpu) / span)
     }% of one core) on a 2-core machine shared with sluice and the ` +
-    `echo server; opening the tabs while the run goes costs ${fmt(drop("opening") * 100, 1)}% ` +
-    `(the opening row).`,
+    `echo server.${
+      runs.has("opening")
+        ? ` Opening the tabs while the run goes costs ${
+          fmt(drop("opening") * 100, 1)
+        }% (the opening row).`
+        : ""
+    } The runs with no page ranged ${fmt(Math.min(...nonePerSecond))}–${
+      fmt(Math.max(...nonePerSecond))
+    } items/s (${
+      fmt((100 * (Math.max(...nonePerSecond) - Math.min(...nonePerSecond))) / median(nonePerSecond))
+    }% ` +
+    `of their median apart): this machine's own spread between runs.`,
     "",
   ].join("\n");
 }

@@ -25,7 +25,7 @@ Deno.test({
       "| scenario",
       "| ---",
       "| no page open",
-      "| 2 plain HTTP clients (page, assets, live stream): the cost to sluice",
+      "| 2 plain HTTP clients (page, assets, live stream), run at the same time as a run with no page: the cost to sluice",
       "| 2 Chromium tabs open, one in front (acceptance)",
       "| the same 2 tabs opened while the run goes (their opening timed too)",
     ]);

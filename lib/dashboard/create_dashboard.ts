@@ -139,6 +139,9 @@ export function createDashboard(options: DashboardOptions): Hono {
     };
   }
 
+  // The page's points reach up to now; its stream first sends what comes after.
+  const eventsSince = () => `/events?since=${Date.now()}`;
+
   app.get("/assets/:name", (c) => {
     const asset = ASSETS[c.req.param("name")];
     if (!asset) return c.text("no such asset", 404);
@@ -149,14 +152,14 @@ export function createDashboard(options: DashboardOptions): Hono {
   app.get("/", async (c) => {
     const mayControl = await gate.presented(c);
     const views = await Promise.all((await store.jobs.list()).map((j) => jobView(j, mayControl)));
-    return c.html(page("overview", overviewBody(views), { events: "/events", charts: true }));
+    return c.html(page("overview", overviewBody(views), { events: eventsSince(), charts: true }));
   });
 
   app.get("/jobs/:name", async (c) => {
     const job = await store.jobs.find(c.req.param("name"));
     if (!job) return c.text("no such job", 404);
     const view = await jobView(job, await gate.presented(c));
-    return c.html(page(job.name, jobSection(view), { events: "/events", charts: true }));
+    return c.html(page(job.name, jobSection(view), { events: eventsSince(), charts: true }));
   });
 
   app.get("/jobs/:name/failed", async (c) => {

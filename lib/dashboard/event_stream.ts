@@ -19,8 +19,8 @@ export interface EventStreamOptions {
 
 /**
  * Streams `feed` to one page as `stats` events, each with the time it was
- * made as its id; a page that reconnects with `Last-Event-ID` first gets the
- * running job's points since then.
+ * made as its id; a page that reconnects with `Last-Event-ID` (or `?since=`)
+ * first gets every job's points since then.
  */
 export function eventStream(
   c: Context,
@@ -28,7 +28,9 @@ export function eventStream(
   options: EventStreamOptions = {},
 ): Response {
   const { limit = 600, backlog = 30 } = options;
-  const lastId = Number(c.req.header("last-event-id") ?? NaN);
+  // A browser reconnecting by itself sends Last-Event-ID; a page opening its stream
+  // again (its tab shown after it was hidden) says `?since=`.
+  const lastId = Number(c.req.header("last-event-id") ?? c.req.query("since") ?? NaN);
   return streamSSE(c, async (stream) => {
     const queue: FeedMessage[] = [];
     let wake: (() => void) | undefined;
@@ -36,7 +38,7 @@ export function eventStream(
       wake?.();
       wake = undefined;
     };
-    const catchUp = Number.isSafeInteger(lastId) ? feed.catchUp(lastId) : undefined;
+    const catchUp = Number.isSafeInteger(lastId) ? await feed.catchUp(lastId) : undefined;
     if (catchUp) queue.push(catchUp);
     const unsubscribe = feed.subscribe((message) => {
       queue.push(message);

@@ -15,6 +15,9 @@ import { jobFigures } from "./job_figures.ts";
 import { type JobReads, readJob } from "./job_reads.ts";
 import type { LiveRun } from "./live_run.ts";
 
+/** History rows of a job not running here sent to a page that connects again, at most. */
+const CATCH_UP_ROWS = 2000;
+
 /** Options for {@linkcode LiveFeed}. */
 export interface LiveFeedOptions {
   /** The database to read. */
@@ -138,12 +141,26 @@ export class LiveFeed {
     return this.#recent.filter((p) => p.at > since);
   }
 
-  /** A message with the running job's points since `since`, for a page that reconnects. */
-  catchUp(since: number): FeedMessage | undefined {
-    const points = this.recent(since);
-    if (!this.#live || points.length === 0) return undefined;
-    const jobs: Record<string, FeedJob> = { [this.#live.job]: { points } };
-    return { id: points.at(-1)!.at, data: JSON.stringify({ at: points.at(-1)!.at, jobs }) };
+  /**
+   * A message with every job's points since `since`, for a page that
+   * connects again (a tab shown after it was hidden, a stream that ended):
+   * the history rows saved since (every few seconds), then the running job's
+   * points of each second kept in memory while a page listened.
+   */
+  async catchUp(since: number): Promise<FeedMessage | undefined> {
+    const jobs: Record<string, FeedJob> = {};
+    let at = since;
+    for (const job of await this.#store.jobs.list()) {
+      const recent = this.#live?.job === job.name ? this.recent(since) : [];
+      const saved = await this.#store.history.read(job.id, since + 1, CATCH_UP_ROWS);
+      const before = recent[0]?.at ?? Infinity;
+      const points = [...saved.filter((p) => p.at < before), ...recent];
+      if (points.length === 0) continue;
+      jobs[job.name] = { points };
+      at = Math.max(at, points.at(-1)!.at);
+    }
+    if (Object.keys(jobs).length === 0) return undefined;
+    return { id: at, data: JSON.stringify({ at, jobs }) };
   }
 
   /** Makes one message now and hands it to every listener. */

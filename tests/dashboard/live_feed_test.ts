@@ -99,9 +99,9 @@ Deno.test("LiveFeed keeps the running job's points for pages opened later and re
   stop();
   assert.deepEqual(feed.recent().map((p) => p.at), [13_000, 14_000, 15_000]);
   assert.deepEqual(feed.recent(13_500).map((p) => p.at), [14_000, 15_000]);
-  const catchUp = JSON.parse(feed.catchUp(13_500)!.data);
+  const catchUp = JSON.parse((await feed.catchUp(13_500))!.data);
   assert.deepEqual(catchUp.jobs.demo.points.map((p: { at: number }) => p.at), [14_000, 15_000]);
-  assert.equal(feed.catchUp(15_000), undefined);
+  assert.equal(await feed.catchUp(15_000), undefined);
   store.close();
 });
 
@@ -118,6 +118,10 @@ Deno.test("LiveFeed sends the history rows other processes save, each once", asy
   await store.history.add(jobId, { ...point, at: 101_000, p50Ms: 1, p95Ms: 2 });
   const third = JSON.parse((await feed.tick()).data);
   assert.deepEqual(third.jobs.demo.points.map((p: { at: number }) => p.at), [101_000]);
+  // A page that was away since 99,500 gets the rows saved after it, from the database.
+  const catchUp = JSON.parse((await feed.catchUp(99_500))!.data);
+  assert.deepEqual(catchUp.jobs.demo.points.map((p: { at: number }) => p.at), [101_000]);
+  assert.equal(await feed.catchUp(101_000), undefined);
   store.close();
 });
 
@@ -132,11 +136,19 @@ Deno.test("dashboard SSE streams end after their count and resume a page from La
   assert.match(events[0]!, /\nretry: 1000$/);
   const ids = events.map((e) => Number(/\nid: (\d+)/.exec(e)![1]));
   assert.ok(ids.every((id, i) => i === 0 || id >= ids[i - 1]!), String(ids));
-  // A page coming back says what it saw last; it first gets the running job's points since.
+  // A page coming back says what it saw last; it first gets every point since: the
+  // history row saved at 3,000 (seeded), then the running job's points kept in memory.
   const again = await app.request("/events", { headers: { "last-event-id": "0" } });
   const first = (await again.text()).split("\n").find((l) => l.startsWith("data: "))!;
   assert.deepEqual(
     JSON.parse(first.slice(6)).jobs.demo.points.map((p: { at: number }) => p.at),
+    [3000, clock.now()],
+  );
+  // A tab shown again asks with ?since= (it opens a new stream): the same catch-up.
+  const shown = await app.request(`/events?since=3000`);
+  const data = (await shown.text()).split("\n").find((l) => l.startsWith("data: "))!;
+  assert.deepEqual(
+    JSON.parse(data.slice(6)).jobs.demo.points.map((p: { at: number }) => p.at),
     [clock.now()],
   );
   store.close();

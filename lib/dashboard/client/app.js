@@ -6,17 +6,11 @@ import { addPoints, redrawAll, setUpCharts } from "./charts.js";
 import { byData, splitKey } from "./dom.js";
 
 const REASONS_SHOWN = 8;
-/** The figures that came while the tab was hidden, merged by job. */
-let hiddenUpdate;
-
-function mergeUpdates(older, newer) {
-  if (!older) return newer;
-  const jobs = { ...older.jobs };
-  for (const [job, figures] of Object.entries(newer.jobs)) {
-    jobs[job] = { ...jobs[job], ...figures };
-  }
-  return { ...newer, jobs };
-}
+/**
+ * A tab hidden longer than this reloads when shown (its chart history from the
+ * database) instead of catching up from the server's memory of recent points.
+ */
+const CATCH_UP_MS = 10 * 60_000;
 
 function cell(row, text, className) {
   const td = row.insertCell();
@@ -163,30 +157,42 @@ document.addEventListener("submit", async (event) => {
   setState(box.dataset.controls, body.paused ? "paused" : "running");
 });
 
-document.addEventListener("visibilitychange", () => {
-  if (document.hidden) return;
-  if (hiddenUpdate) update(hiddenUpdate);
-  hiddenUpdate = undefined;
-  redrawAll();
-});
-
 for (const el of document.querySelectorAll("script[type='application/json'][data-history]")) {
   addPoints(el.dataset.history, JSON.parse(el.textContent));
 }
 setUpCharts();
 
-if (document.body.dataset.events) {
-  const source = new EventSource(document.body.dataset.events);
+// Live updates while the tab is in sight. A tab in the background closes its
+// stream, so it costs its browser and the server nothing; shown again, it
+// opens it with the id of the last update it had, and the server first sends
+// every point made since.
+const events = document.body.dataset.events;
+let source;
+let lastId = Number(new URL(events ?? "/", location.href).searchParams.get("since")) || 0;
+let hiddenAt = document.hidden ? Date.now() : undefined;
+
+function listen() {
+  const url = new URL(events, location.href);
+  url.searchParams.set("since", String(lastId));
+  source = new EventSource(url);
   source.addEventListener("stats", (event) => {
-    const data = JSON.parse(event.data);
-    if (!document.hidden) return update(data);
-    // Hidden: keep every point, show only the latest figures when the tab comes back.
-    for (const [job, figures] of Object.entries(data.jobs)) {
-      if (figures.point) addPoints(job, [figures.point]);
-      if (figures.points) addPoints(job, figures.points);
-      delete figures.point;
-      delete figures.points;
-    }
-    hiddenUpdate = mergeUpdates(hiddenUpdate, data);
+    lastId = Number(event.lastEventId) || lastId;
+    update(JSON.parse(event.data));
   });
 }
+
+document.addEventListener("visibilitychange", () => {
+  if (!events) return;
+  if (document.hidden) {
+    source?.close();
+    source = undefined;
+    hiddenAt = Date.now();
+    return;
+  }
+  if (hiddenAt !== undefined && Date.now() - hiddenAt > CATCH_UP_MS) return location.reload();
+  hiddenAt = undefined;
+  redrawAll();
+  if (!source) listen();
+});
+
+if (events && !document.hidden) listen();

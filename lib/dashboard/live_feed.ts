@@ -3,8 +3,9 @@
  * least one page listens, each second one message is computed (the running
  * job's point and figures from memory; every few seconds, counts, failure
  * classes, workers and new history rows of every job from the database) and
- * the same text is handed to every listener. No listener costs a read of its
- * own, so five open tabs cost what one does.
+ * the same text is handed to every listener. A listener costs a read of its
+ * own only when it connects (the points it missed, {@linkcode LiveFeed.catchUp}),
+ * so five open tabs cost what one does.
  *
  * @module
  */

@@ -16,12 +16,11 @@ const GNU_TIME = "/usr/bin/time";
 const SETTLE_MS = 2_000;
 
 /**
- * How the pages are opened: none; plain HTTP clients; Chromium tabs (one in
- * front) or windows (all in sight), open before the resume; or tabs opened
+ * How the pages are opened: none; Chromium tabs (one in front) or windows (all in sight), open before the resume; or tabs opened
  * after the resume, while the run goes (`opening`: Chromium's cost of opening
  * them falls in the timed span).
  */
-export type Variant = "none" | "clients" | "tabs" | "opening" | "windows";
+export type Variant = "none" | "tabs" | "opening" | "windows";
 
 /** What one run measured. */
 export interface RunResult {
@@ -105,17 +104,13 @@ class Stderr {
   }
 }
 
-/** Opens the variant's pages: clients, or Chromium's tabs or windows. */
+/** Opens the variant's pages: Chromium's tabs or windows. */
 async function openPages(
   url: string,
   variant: Variant,
   tabs: number,
   chromium: Chromium,
 ): Promise<Tab[]> {
-  if (variant === "clients") {
-    for (let i = 0; i < tabs; i++) await openClient(url);
-    return [];
-  }
   if (variant === "none") return [];
   return await chromium.openTabs(url, tabs, variant === "windows");
 }
@@ -238,13 +233,12 @@ export async function measureSideBySide(
   input: string,
   items: number,
   clients: number,
-  chromium: Chromium,
 ): Promise<SideBySide> {
   const [bare, watched] = await Promise.all([
     PausedRun.start(place, input, "beside-none"),
     PausedRun.start(place, input, "beside-clients"),
   ]);
-  await openPages(watched.url, "clients", clients, chromium);
+  for (let i = 0; i < clients; i++) await openClient(watched.url);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   await Promise.all([bare.resume(), watched.resume()]);
   const [a, b] = await Promise.all([bare.finish(items), watched.finish(items)]);

@@ -103,7 +103,7 @@ async function measureAll(
         runs.get(variant)!.push(await measureRun(place, input, items, variant, tabs, chromium));
       }
       if (round < sideRounds) {
-        beside.push(await measureSideBySide(place, input, items, tabs, chromium));
+        beside.push(await measureSideBySide(place, input, items, tabs));
       }
     }
   } finally {

@@ -12,7 +12,7 @@ import { openQueries } from "./open_queries.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 
 import { InputError } from "../lib/errors.ts";
-import { checkFields } from "../lib/job/prepare_job.ts";
+import { checkFields, checkStorable } from "../lib/job/prepare_job.ts";
 import { compileTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
 import { formatDuration } from "../lib/util/units.ts";
@@ -60,6 +60,7 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
     `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;
   let count = 0;
   for await (const query of source.queries) {
+    checkStorable(query, source.file);
     checkFields(template, query, source.file);
     if (count < show) {
       const r = template.render(query.vars, masked, { validate: false });

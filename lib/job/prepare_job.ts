@@ -9,6 +9,7 @@ import { InputError } from "../errors.ts";
 import { DuplicateKeys, type DuplicateReport, type ImportRow } from "./duplicate_keys.ts";
 import type { InputSource } from "./input.ts";
 import { itemKey } from "./item_key.ts";
+import { unstorableValue } from "./storable_vars.ts";
 import type { JobRow, Store } from "../store/store.ts";
 import type { CompiledTemplate, RequestTemplate } from "./template.ts";
 
@@ -31,6 +32,20 @@ export function checkFields(
     line: query.line,
     field: missing,
   });
+}
+
+/**
+ * Throws an {@linkcode InputError} with file, line and field when a query
+ * holds a value the database cannot keep (see `storable_vars.ts`): nesting
+ * deeper than libSQL's JSON functions read, or a number JSON cannot write.
+ */
+export function checkStorable(
+  query: { vars: Record<string, unknown>; line: number },
+  file: string,
+): void {
+  const found = unstorableValue(query.vars);
+  if (found === undefined) return;
+  throw new InputError(found.reason, { file, line: query.line, field: found.field });
 }
 
 /** Options for {@linkcode prepareJob}. */
@@ -75,8 +90,8 @@ export interface PreparedJob {
 /**
  * Finds or creates the job and imports its input.
  *
- * @throws {InputError} On bad input, a missing template field, or an input
- * that differs from the one the job was imported from (without `append`).
+ * @throws {InputError} On bad input, a value the database cannot hold, a
+ * missing template field, or an input that differs from the one the job was imported from (without `append`).
  *
  * @example Usage
  * ```ts
@@ -159,6 +174,7 @@ export async function prepareJob(
         rows = [];
       };
       for await (const query of input.queries) {
+        checkStorable(query, input.file);
         checkFields(template, query, input.file);
         duplicates.note(seq, query.line);
         rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);

@@ -8,9 +8,11 @@
 import { resolve } from "node:path";
 import { InputError } from "../lib/errors.ts";
 import { type InputSource, openInput } from "../lib/job/input.ts";
+import type { InputFlags } from "./input_options.ts";
 
 /**
- * Opens an input file (or `-` for standard input) in the given format.
+ * Opens an input file (or `-` for standard input) as the flags say: its
+ * format and encoding.
  *
  * @throws {InputError} For an input that cannot be opened; a missing file's
  * message ends with the absolute path tried.
@@ -27,10 +29,11 @@ import { type InputSource, openInput } from "../lib/job/input.ts";
  */
 export async function openQueries(
   input: string,
-  format: "auto" | "json" | "jsonl" | "csv" = "auto",
+  flags: InputFlags = {},
 ): Promise<InputSource> {
+  const { format = "auto", encoding } = flags;
   try {
-    return await openInput(input, { format });
+    return await openInput(input, { format, ...(encoding ? { encoding } : {}) });
   } catch (error) {
     if (!(error instanceof InputError) || input === "-" || await exists(input)) throw error;
     throw new InputError(`${error.message} (looked for ${resolve(input)})`, undefined, {

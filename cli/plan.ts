@@ -8,6 +8,7 @@ import { asInputError } from "./as_input_error.ts";
 import { checkEnv } from "./check_env.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
+import type { InputFlags } from "./input_options.ts";
 import { openQueries } from "./open_queries.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 
@@ -18,7 +19,7 @@ import { formatRate } from "../lib/rate/rate_spec.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
 /** Flags of `sluice plan`. */
-export interface PlanFlags extends RunFlags {
+export interface PlanFlags extends RunFlags, InputFlags {
   /** The input's format. @default "auto" (from the file name) */
   format?: "auto" | "json" | "jsonl" | "csv";
   /** How many rendered requests to print. @default "3" */
@@ -45,7 +46,7 @@ export interface PlanFlags extends RunFlags {
  * ```
  */
 export async function planCommand(input: string, flags: PlanFlags, io: Console): Promise<number> {
-  const source = await openQueries(input, flags.format);
+  const source = await openQueries(input, flags);
   const config = resolveRunConfig(flags, source.settings);
   const template = asInputError(() => compileTemplate(config.request));
   try {

@@ -12,6 +12,7 @@ import { demoCommand, type DemoFlags } from "./demo.ts";
 import { exportCommand, type ExportFlags } from "./export.ts";
 import { formatDefault } from "./format_default.ts";
 import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
+import { inputOptions } from "./input_options.ts";
 import { MOCK_PORT, mockCommand, type MockFlags } from "./mock.ts";
 import { planCommand, type PlanFlags } from "./plan.ts";
 import { processCommand, type ProcessFlags } from "./process.ts";
@@ -75,11 +76,11 @@ export function buildProgram(options: ProgramOptions): Command {
       if (token) Deno.env.set("LIBSQL_AUTH_TOKEN", token);
     });
 
-  requestOptions(
+  inputOptions(requestOptions(
     program.command("run")
       .description("import queries and send them (resumes the job when run again)")
       .argument("[input]", "queries: .jsonl, .csv, .json (array or job file), or - for stdin"),
-  )
+  ))
     .option(
       "--db <url>",
       "database: PATH, file:PATH, libsql://… or http://…",
@@ -148,12 +149,12 @@ export function buildProgram(options: ProgramOptions): Command {
       )
     );
 
-  requestOptions(
+  inputOptions(requestOptions(
     program.command("plan")
       .description("dry run: validate the input, print the first requests, estimate the duration")
       .argument("<input>", "queries file or - for stdin"),
     { dryRun: true },
-  )
+  ))
     .option("--show <n>", "how many requests to print", "3")
     .action(async (input: string, flags: PlanFlags) =>
       setExit(await planCommand(input, flags, io))

@@ -12,6 +12,7 @@ import { dbFilePath } from "./db_url.ts";
 import { EXIT } from "./exit_code.ts";
 import { LimitTally } from "./limit_tally.ts";
 import { liveRun } from "./live_run.ts";
+import type { InputFlags } from "./input_options.ts";
 import { openQueries } from "./open_queries.ts";
 import { printSummary } from "./print_summary.ts";
 import { startProgress } from "./progress.ts";
@@ -33,7 +34,7 @@ import { RunStats } from "../lib/run/run_stats.ts";
 import { openStore, type Store } from "../lib/store/store.ts";
 
 /** Flags of `sluice run`. */
-export interface RunCommandFlags extends RunFlags {
+export interface RunCommandFlags extends RunFlags, InputFlags {
   /** The database's URL. */
   db: string;
   /** The job's name. @default the input's base name */
@@ -128,7 +129,7 @@ export async function runCommand(
   const name = flags.job ?? defaultJobName(input);
   const source: InputSource | undefined = input === undefined
     ? undefined
-    : await openQueries(input, flags.format);
+    : await openQueries(input, flags);
   // A database this run creates is removed again if the input turns out bad.
   const dbPath = dbFilePath(flags.db);
   const created = dbPath !== undefined && !(await fileExists(dbPath));

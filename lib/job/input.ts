@@ -11,6 +11,7 @@
  */
 
 import { InputError } from "../errors.ts";
+import { decodeInput, textDecoder } from "./decode_input.ts";
 import type { QueryRecord } from "./query_record.ts";
 import { readCsv } from "./read_csv.ts";
 import { type JobSettings, readJobFile } from "./read_job_file.ts";
@@ -47,6 +48,13 @@ export interface OpenInputOptions {
    * @default {Deno.stdin.readable}
    */
   stdin?: ReadableStream<Uint8Array>;
+  /**
+   * The input's text encoding, a label `TextDecoder` knows (`latin1`,
+   * `windows-1252`, `utf-16le`...); bytes it does not allow are bad input.
+   *
+   * @default {"utf-8"}
+   */
+  encoding?: string;
   /** Stops reading: iteration throws the signal's reason. */
   signal?: AbortSignal;
 }
@@ -92,8 +100,10 @@ const concat = async (chunks: Bytes[]): Promise<Bytes> =>
 /**
  * Opens an input for streaming. The format comes from `options.format`, else
  * the extension (`.jsonl`/`.ndjson`, `.csv`, `.json` for an array or a job
- * file), else the first bytes. A missing or unreadable file, or a bad job
- * file, throws here; errors in streamed formats surface while iterating.
+ * file), else the first bytes. The bytes must be UTF-8 unless
+ * `options.encoding` names another encoding (`decode_input.ts`). A missing or
+ * unreadable file, an unknown encoding or a bad job file throws here; errors
+ * in streamed formats surface while iterating.
  *
  * @param path A file path, or `-` for `options.stdin`.
  * @param options How to read it.
@@ -115,9 +125,10 @@ export async function openInput(
   path: string,
   options: OpenInputOptions = {},
 ): Promise<InputSource> {
-  const { format = "auto", stdin, signal } = options;
+  const { format = "auto", stdin, encoding = "utf-8", signal } = options;
   signal?.throwIfAborted();
   const file = path;
+  textDecoder(encoding, file); // an unknown encoding is refused before anything is read
   const extension = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase() ?? "";
   let known: InputFormat | "json-or-job" | undefined = format === "auto"
     ? EXTENSIONS[extension]
@@ -125,7 +136,9 @@ export async function openInput(
     ? "json-or-job"
     : format;
   const stdinStream = path === "-" ? stdin ?? Deno.stdin.readable : undefined;
-  let open = async () => stdinStream ?? (await openFile(path)).readable;
+  // Every reader, and the sniffing, sees UTF-8 that was checked or decoded.
+  let open = async () =>
+    decodeInput(stdinStream ?? (await openFile(path)).readable, file, { encoding });
   if (known !== "jsonl" && known !== "csv") {
     const reader = (await open()).getReader();
     let head: Bytes = new Uint8Array(0);

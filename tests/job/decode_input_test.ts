@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { withFile } from "./_with_file.ts";
 import { InputError } from "../../lib/errors.ts";
 import { decodeInput, invalidUtf8At } from "../../lib/job/decode_input.ts";
 import { openInput } from "../../lib/job/input.ts";
@@ -20,17 +20,6 @@ function chunks(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 const collect = (stream: ReadableStream<Uint8Array>) => new Response(stream).bytes();
-
-async function withFile<T>(name: string, bytes: Uint8Array, fn: (path: string) => Promise<T>) {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_encoding_" });
-  try {
-    const path = join(dir, name);
-    await Deno.writeFile(path, bytes);
-    return await fn(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("decodeInput() passes UTF-8 through unchanged, whatever the chunks cut", async () => {
   const text = "q,n\né,1\n中文,2\n😀 e\u0301,3\n";

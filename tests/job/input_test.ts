@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { withFile } from "./_with_file.ts";
 import { InputError } from "../../lib/errors.ts";
 import { type InputSource, openInput, type QueryRecord } from "../../lib/job/input.ts";
 import { chunked } from "./_chunked.ts";
 
 const encoder = new TextEncoder();
-
-async function withFile<T>(name: string, content: string, fn: (path: string) => Promise<T>) {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_input_" });
-  try {
-    const path = join(dir, name);
-    await Deno.writeTextFile(path, content);
-    return await fn(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const read = (source: InputSource): Promise<QueryRecord[]> => Array.fromAsync(source.queries);
 const lines = (records: QueryRecord[]) => records.map((r) => [r.line, r.vars]);

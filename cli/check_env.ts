@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { asInputError } from "./as_input_error.ts";
+import { asInputError } from "../lib/util/as_input_error.ts";
 import { InputError } from "../lib/errors.ts";
 import type { CompiledTemplate } from "../lib/job/template.ts";
 

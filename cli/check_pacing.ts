@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { asInputError } from "./as_input_error.ts";
+import { asInputError } from "../lib/util/as_input_error.ts";
 import { InputError } from "../lib/errors.ts";
 import { CircuitBreaker, type CircuitBreakerOptions } from "../lib/rate/circuit_breaker.ts";
 import { persistedWindows } from "../lib/rate/rate_budget.ts";

@@ -107,7 +107,7 @@ export function reportError(error: unknown, io: Console): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  // Bad input is an InputError by the time it gets here (cli/as_input_error.ts): a
+  // Bad input is an InputError by the time it gets here (lib/util/as_input_error.ts): a
   // RangeError or TypeError from deeper down is a bug, reported with its stack.
   if (error instanceof InputError) {
     io.error(`sluice: error: ${error.message}`);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { asInputError } from "./as_input_error.ts";
+import { asInputError } from "../lib/util/as_input_error.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { InputError } from "../lib/errors.ts";

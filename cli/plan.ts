@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { asInputError } from "./as_input_error.ts";
+import { asInputError } from "../lib/util/as_input_error.ts";
 import { checkEnv } from "./check_env.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";

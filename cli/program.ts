@@ -10,7 +10,6 @@ import { dashboardCommand } from "./dashboard.ts";
 import { dbUrl } from "./db_url.ts";
 import { demoCommand, type DemoFlags } from "./demo.ts";
 import { exportCommand, type ExportFlags } from "./export.ts";
-import { formatDefault } from "./format_default.ts";
 import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
 import { inputOptions } from "./input_options.ts";
 import { MOCK_PORT, mockCommand, type MockFlags } from "./mock.ts";
@@ -24,7 +23,6 @@ import { denoServe, type Serve } from "./serve.ts";
 import { DASHBOARD_PORT, type DashboardFlags } from "./start_dashboard.ts";
 import { statusCommand, type StatusFlags } from "./status.ts";
 import { parseWorkers, WORKER_CHILD_FLAG, workersCommand } from "./workers.ts";
-import { DEFAULTS } from "../lib/defaults.ts";
 import { VERSION } from "../lib/version.ts";
 
 /** Options for {@linkcode buildProgram}. */
@@ -89,20 +87,6 @@ export function buildProgram(options: ProgramOptions): Command {
     )
     .option("--job <name>", "job name (default the input's base name)")
     .option("--append", "add a different input's queries to an existing job")
-    .option("--keep-attempts", "store every attempt's response, not only the final one")
-    .option(
-      "--idempotency-key <header>",
-      `idempotency header name (default ${DEFAULTS.idempotencyHeader})`,
-    )
-    .option("--no-idempotency-key", "send no idempotency header")
-    .option(
-      "--grace <duration>",
-      `after Ctrl-C, time for in-flight requests (default ${formatDefault(DEFAULTS.graceMs, "s")})`,
-    )
-    .option(
-      "--lease <duration>",
-      `claim lease, renewed while running (default ${formatDefault(DEFAULTS.leaseMs, "s")})`,
-    )
     .option("--quiet", "no progress line")
     .option(
       "--dashboard [port]",
@@ -117,15 +101,6 @@ export function buildProgram(options: ProgramOptions): Command {
       "--replace-request",
       "resume a job with a different method, URL, header or body (recorded in the job)",
     )
-    .option(
-      "--schema <sql>",
-      "SQL run when the job starts, e.g. CREATE TABLE IF NOT EXISTS (or @file.sql)",
-    )
-    .option(
-      "--into <sql>",
-      "SQL run for each 2xx answer in its transaction: :key :job :status :url :at :vars :body (or @file.sql)",
-    )
-    .option("--processor <file>", "module whose default export turns each 2xx answer into rows")
     .option("--workers <n>", "start N worker processes on this job (auto: one per core)")
     .addOption(new Option(WORKER_CHILD_FLAG, "a worker started by --workers").hideHelp())
     .addHelpText("after", RUN_HELP)

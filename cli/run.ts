@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { asInputError } from "./as_input_error.ts";
+import { asInputError } from "../lib/util/as_input_error.ts";
 import { checkEnv } from "./check_env.ts";
 import type { Console } from "./console.ts";
 import { dbFilePath } from "./db_url.ts";
@@ -26,6 +26,7 @@ import { InputError } from "../lib/errors.ts";
 import type { InputSource } from "../lib/job/input.ts";
 import { prepareJob } from "../lib/job/prepare_job.ts";
 import { prepareProcessing } from "../lib/process/processing.ts";
+import { keepSettings } from "../lib/run/resolve_settings.ts";
 import { compileTemplate, type RequestTemplate } from "../lib/job/template.ts";
 import { formatRate } from "../lib/rate/rate_spec.ts";
 import type { RateLimiter } from "../lib/rate/rate_limiter.ts";
@@ -141,14 +142,24 @@ export async function runCommand(
     if (!source && !existing) {
       throw new InputError(`No input given and no job named "${name}" in ${flags.db}`);
     }
-    const savedRequest = existing?.request;
-    const saved = existing?.options ?? {};
-    const config = resolveRunConfig(flags, source?.settings ?? {}, saved, savedRequest);
+    const config = resolveRunConfig(
+      flags,
+      source?.settings ?? {},
+      existing?.options,
+      existing?.request,
+    );
     const template = asInputError(() => compileTemplate(config.request));
     checkEnv(template);
     // Bad --schema/--into SQL or a processor that does not load: exit 2, the database unchanged.
     await prepareProcessing(store.tables, name, config.options);
-    if (savedRequest) keepRequest(name, savedRequest, config, flags.replaceRequest ?? false);
+    if (existing) {
+      const replace = flags.replaceRequest ?? false;
+      keepRequest(name, existing.request, config, replace);
+      Object.assign(
+        config.saved,
+        keepSettings(name, config.settings, existing.options, { replace }),
+      );
+    }
     // runJob fills in the counts once it has taken back a dead run's items: counting
     // here too would cost a second scan of the items before the first request.
     const stats = new RunStats({ total: 0, done: 0, failed: 0 });
@@ -236,9 +247,8 @@ export async function runCommand(
     printSummary(summary, io, { pace: limits.summary() });
     await saveDiscoveredRate(store, prepared.job.id, config.saved, summary);
     if (summary.stopped) {
-      // Standard input cannot be read again: the job resumes from the database alone.
-      const from = input === undefined || input === "-" ? [] : [input];
-      const again = commandLine(command, ["run", ...from, "--db", flags.db, "--job", name]);
+      // The job holds its input, request and settings: it resumes from the database alone.
+      const again = commandLine(command, ["run", "--db", flags.db, "--job", name]);
       io.error(
         `sluice: ${summary.deadlineReached ? "deadline reached" : "stopped"}; ` +
           `${summary.counts.pending} items left. Resume with: ${again}`,

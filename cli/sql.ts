@@ -9,7 +9,7 @@ import type { Console } from "./console.ts";
 import { dbFilePath } from "./db_url.ts";
 import { EXIT } from "./exit_code.ts";
 import { formatRows, type RowFormat } from "./format_rows.ts";
-import { sqlText } from "./processing_config.ts";
+import { sqlText } from "../lib/process/sql_text.ts";
 import { InputError } from "../lib/errors.ts";
 import { splitSql } from "../lib/process/split_sql.ts";
 import { openSqlClient } from "../lib/store/sql_client.ts";

@@ -7,6 +7,7 @@ import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { openExisting } from "./open_existing.ts";
 import { pickJobs } from "./pick_jobs.ts";
+import { optionsView, shownSettings } from "../lib/run/saved_settings.ts";
 
 /** Flags of `sluice status`. */
 export interface StatusFlags {
@@ -44,9 +45,8 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         name: job.name,
         created: new Date(job.created).toISOString(),
         url: job.request.url,
-        options: job.options as {
-          discoveredRate?: { rate?: number; ceiling?: number; at?: string };
-        },
+        options: optionsView(job.options),
+        settings: shownSettings(job.options),
         ...counts,
         failureClasses,
         failures,
@@ -70,7 +70,11 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       }
       for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
       for (const w of j.workers) io.log(`  worker ${describeWorker(w, Date.now())}`);
-      const found = j.options.discoveredRate;
+      if (j.settings.length > 0) io.log(`  settings: ${j.settings.join(" ")}`);
+      for (const change of settingsChanged(j.options)) io.log(`  changed ${change}`);
+      const found = j.options.discoveredRate as
+        | { rate?: number; ceiling?: number; at?: string }
+        | undefined;
       if (found?.rate) {
         io.log(
           `  auto rate: ${found.rate}/s` +
@@ -94,4 +98,12 @@ function describeWorker(
   return `${w.host} pid ${w.pid}: ${w.done ?? 0} done, ` +
     (w.rateShare === undefined ? "" : `${Number((w.rateShare * 100).toFixed(1))}% of the rate, `) +
     `heartbeat ${ago < 10 ? ago.toFixed(1) : Math.round(ago)} s ago`;
+}
+
+/** The settings changes a job recorded, one line each: `at 2025-…: --concurrency: 4 → 8`. */
+function settingsChanged(options: Record<string, unknown>): string[] {
+  const history = Array.isArray(options.settingsChanged) ? options.settingsChanged : [];
+  return history.flatMap((entry: { at?: string; changes?: string[] }) =>
+    (entry.changes ?? []).map((change) => `at ${entry.at ?? "?"}: ${change}`)
+  );
 }

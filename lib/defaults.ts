@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { VERSION } from "./version.ts";
 
 /** The defaults of a run's options (times in milliseconds, sizes in bytes). */
 export const DEFAULTS = {
@@ -54,4 +55,6 @@ export const DEFAULTS = {
   flushMs: 200,
   /** Name of the idempotency header. */
   idempotencyHeader: "Idempotency-Key",
+  /** The `User-Agent` header. */
+  userAgent: `sluice/${VERSION}`,
 } as const;

@@ -146,7 +146,7 @@ export async function startDemoDashboard(options: DemoOptions = {}): Promise<Dem
     concurrency,
     stats,
     keepAttempts: true,
-    policy: { maxAttempts: 2 },
+    maxAttempts: 2,
     env: (name) => (name === "DEMO_TOKEN" ? "demo-secret-token" : undefined),
     fetch: fetchWithPlanted,
     signal: stop.signal,

@@ -21,6 +21,7 @@ import { shownRequest } from "./shown_request.ts";
 import { failedPage } from "./views/failed_page.ts";
 import { itemPage } from "./views/item_page.ts";
 import { jobSection, type JobView, overviewBody } from "./views/job_section.ts";
+import { optionsView, shownSettings } from "../run/saved_settings.ts";
 import { page } from "./views/layout.ts";
 import { isFailureClass } from "../run/failure_class.ts";
 import type { JobRow, StoreView } from "../store/store.ts";
@@ -129,6 +130,7 @@ export function createDashboard(options: DashboardOptions): Hono {
     return {
       name: job.name,
       url: String(job.request.url ?? ""),
+      settings: shownSettings(job.options),
       figures: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now),
       reads,
       history,
@@ -209,6 +211,7 @@ export function createDashboard(options: DashboardOptions): Hono {
       jobs.push({
         name: job.name,
         url: String(job.request.url ?? ""),
+        options: optionsView(job.options),
         state: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now).state,
         counts: reads.counts,
         classes: reads.classes,

@@ -10,9 +10,8 @@
  */
 import { DEFAULTS } from "../defaults.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import type { OutcomePolicy } from "./outcome.ts";
 import { pooledEach } from "./pool.ts";
-import type { RateSpec } from "../rate/rate_spec.ts";
+import { DEFAULT_RATE, type RunSettings } from "./run_settings.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { RunStats, type StatsSnapshot } from "./run_stats.ts";
 import type { ClaimedItem, JobCounts, JobRow, Store } from "../store/store.ts";
@@ -23,79 +22,54 @@ import type { LimiterReport, RateLimiter } from "../rate/rate_limiter.ts";
 import { createRunLimiter, type RunLimiterOptions } from "../rate/create_run_limiter.ts";
 import { createAttempt } from "./attempt.ts";
 import { prepareProcessing } from "../process/processing.ts";
-import type { Processor } from "../process/processor.ts";
 import { type ItemResult, itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
 
-/** Options for {@linkcode runJob}. */
-export interface RunJobOptions {
-  /** Requests in flight at once. @default 16 */
-  concurrency?: number;
-  /** Client-side pacing. @default 10/s */
-  rate?: RateSpec;
-  /** Requests allowed at once above the steady rate. @default 1 */
-  burst?: number;
-  /** Per-attempt timeout. @default 30_000 */
-  timeoutMs?: number;
-  /** Largest response body accepted. @default 10_000_000 */
-  maxBodyBytes?: number;
-  /** Retry and throttling policy. @default {} */
-  policy?: OutcomePolicy;
-  /** Store every attempt's response, not only the final one. @default false */
-  keepAttempts?: boolean;
-  /** Name of the idempotency header, or false for none. @default "Idempotency-Key" */
-  idempotencyHeader?: string | false;
-  /** The `User-Agent` header. @default `sluice/<version>` */
-  userAgent?: string;
-  /** How long a claim is valid without renewal. @default 60_000 */
-  leaseMs?: number;
-  /** After a stop is requested, how long in-flight requests may finish. @default 10_000 */
-  graceMs?: number;
-  /** Requests a stop: no new claims, in-flight requests get `graceMs`. */
+/**
+ * Options for {@linkcode runJob}: the run's settings (each with its flag and
+ * default in the table of run_settings.ts), and what the run reports to and
+ * is stopped by.
+ */
+export interface RunJobOptions extends Partial<RunSettings> {
+  /** Requests a stop: no new claims, in-flight requests get `graceMs`. @default {undefined} */
   signal?: AbortSignal;
   /**
    * Stops at once: requests in flight are abandoned (counted as possibly
    * sent), claimed items not yet sent go back to the queue unflagged.
+   *
+   * @default {undefined}
    */
   stopNow?: AbortSignal;
-  /** Reads `{{env.NAME}}` placeholders. @default Deno.env.get */
+  /** Reads `{{env.NAME}}` placeholders. @default {Deno.env.get} */
   env?: (name: string) => string | undefined;
-  /** The fetch to use. @default globalThis.fetch */
+  /** The fetch to use. @default {globalThis.fetch} */
   fetch?: typeof fetch;
-  /** Source of time. @default systemClock */
+  /** Source of time. @default {systemClock} */
   clock?: Clock;
-  /** A limiter to use instead of one built from `rate` and `burst`. */
+  /** A limiter to use instead of one built from the settings. @default {undefined} */
   limiter?: RateLimiter;
-  /** Statistics to fill; read them for progress while the run goes on. */
+  /** Statistics to fill; read them for progress while the run goes on. @default {a new RunStats} */
   stats?: RunStats;
-  /** Called with the run's limiter once built, e.g. so a dashboard can pause it or change its rate. */
+  /**
+   * Called with the run's limiter once built, e.g. so a dashboard can pause
+   * it or change its rate.
+   *
+   * @default {undefined}
+   */
   onLimiter?: (limiter: RateLimiter) => void;
   /**
    * Called once per item that ends done or failed, after the transaction that
    * recorded it has committed, before its pool slot takes new work. If it
    * throws, no new item is started and the run rejects with its error.
-   */
-  onResult?: (result: ItemResult) => void | Promise<void>;
-  /** Result rows per transaction at most. @default 1000 */
-  batchSize?: number;
-  /** Redirects followed per attempt; more fail the item. @default 10 */
-  maxRedirects?: number;
-  /** Overall time limit of the run: then it stops as on a stop request. @default undefined */
-  deadlineMs?: number;
-  /** Circuit breaker, `--rate auto` tuning and budget scope of the built limiter. @default {} */
-  pacing?: Pick<RunLimiterOptions, "breaker" | "adaptive" | "budgetScope">;
-  /** SQL run once when the run starts, e.g. `CREATE TABLE IF NOT EXISTS ...`. @default undefined */
-  schema?: string;
-  /**
-   * SQL run for each 2xx answer in the transaction that stores it, with
-   * `:key :job :status :url :at :vars :body`; a failure fails the item (class `process`).
    *
    * @default {undefined}
    */
-  into?: string;
-  /** A processor module's path (from the working directory), or the processor itself. @default undefined */
-  processor?: string | Processor;
+  onResult?: (result: ItemResult) => void | Promise<void>;
+  /** Result rows per transaction at most. @default {1000} */
+  batchSize?: number;
+  /** Where `--rate auto` starts, and what a long window's budget is counted under. @default {} */
+  pacing?: Pick<RunLimiterOptions, "adaptive" | "budgetScope">;
 }
 
 /** What a run did. */
@@ -121,12 +95,6 @@ export type RunStore = Pick<
   Store,
   "queue" | "results" | "leases" | "workers" | "budget" | "tables"
 >;
-
-/** The default pacing when no rate is given: polite, and said so at start. */
-export const DEFAULT_RATE: RateSpec = {
-  kind: "windows",
-  windows: [{ limit: DEFAULTS.ratePerSecond, periodMs: 1000 }],
-};
 
 /**
  * Runs the job until no item is pending or in flight, or until stopped.
@@ -168,7 +136,9 @@ export async function runJob(
     rate = DEFAULT_RATE,
     burst = DEFAULTS.burst,
     timeoutMs = DEFAULTS.timeoutMs,
-    policy = {},
+    maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
+    breakerThreshold = DEFAULTS.breakerThreshold,
+    breakerCooldownMs = DEFAULTS.breakerCooldownMs,
     leaseMs = DEFAULTS.leaseMs,
     graceMs = DEFAULTS.graceMs,
     clock = systemClock,
@@ -188,7 +158,10 @@ export async function runJob(
     burst,
     clock,
     timeoutMs,
-    ...(policy.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: policy.maxRetryAfterMs } : {}),
+    maxRetryAfterMs,
+    breaker: breakerThreshold === 0
+      ? false
+      : { threshold: breakerThreshold, cooldownMs: breakerCooldownMs },
     ...options.pacing,
   });
   options.onLimiter?.(limiter);
@@ -232,7 +205,12 @@ export async function runJob(
     limiter,
     stats,
     idempotencyPrefix: job.idemPrefix,
-    policy,
+    policy: {
+      maxAttempts: options.maxAttempts,
+      maxThrottled: options.maxThrottled,
+      maxRetryAfterMs,
+      backoff: { baseMs: options.retryBaseMs },
+    },
     keepAttempts: options.keepAttempts,
     idempotencyHeader: options.idempotencyHeader,
     userAgent: options.userAgent,

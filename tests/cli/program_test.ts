@@ -43,7 +43,7 @@ Deno.test("buildProgram() shows the run defaults in --help as before", () => {
       "one probe request (default 10s)",
       "(default Idempotency-Key)",
       "in-flight requests (default 10s)",
-      "renewed while running (default 60s)",
+      "renewed while running (default 1m)",
       "(default port 8788)",
       "(default file:sluice.db)",
     ]

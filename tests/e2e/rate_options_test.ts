@@ -23,15 +23,17 @@ Deno.test("resolveRunConfig() reads --max-redirects, --deadline and the breaker 
   }, {});
   assert.equal(config.options.maxRedirects, 3);
   assert.equal(config.options.deadlineMs, 90_000);
-  assert.deepEqual(config.options.pacing, { breaker: { threshold: 4, cooldownMs: 2000 } });
+  assert.equal(config.options.breakerThreshold, 4);
+  assert.equal(config.options.breakerCooldownMs, 2000);
   assert.equal(config.saved.maxRedirects, 3);
   assert.equal(config.saved.deadline, undefined); // a deadline is for one run, not saved
   const defaults = resolveRunConfig(URL_FLAG, {});
   assert.equal(defaults.options.maxRedirects, 10);
   assert.equal(defaults.options.deadlineMs, undefined);
-  assert.deepEqual(defaults.options.pacing, { breaker: { threshold: 10, cooldownMs: 10_000 } });
+  assert.equal(defaults.options.breakerThreshold, 10);
+  assert.equal(defaults.options.breakerCooldownMs, 10_000);
   const off = resolveRunConfig({ ...URL_FLAG, breakerThreshold: "0", maxRedirects: "0" }, {});
-  assert.equal(off.options.pacing?.breaker, false);
+  assert.equal(off.options.breakerThreshold, 0);
   assert.equal(off.options.maxRedirects, 0);
   assert.throws(() => resolveRunConfig({ ...URL_FLAG, maxRedirects: "-1" }, {}), InputError);
   assert.throws(() => resolveRunConfig({ ...URL_FLAG, deadline: "soon" }, {}), InputError);
@@ -227,8 +229,10 @@ Deno.test("runJob() opens the circuit breaker on an outage and probes before res
       rate: parseRate("none"),
       concurrency: 4,
       fetch,
-      policy: { backoff: { baseMs: 1 }, maxAttempts: 50 },
-      pacing: { breaker: { threshold: 5, cooldownMs: 1000 } },
+      retryBaseMs: 1,
+      maxAttempts: 50,
+      breakerThreshold: 5,
+      breakerCooldownMs: 1000,
     });
     assert.equal(summary.counts.done, 30);
     assert.ok(summary.limiter.breaker!.opened >= 1, JSON.stringify(summary.limiter));

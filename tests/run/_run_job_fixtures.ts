@@ -21,7 +21,7 @@ export const REQUEST: RequestTemplate = { url: API, body: { q: "{{q}}" } };
 export const FAST: RunJobOptions = {
   rate: { kind: "none" },
   concurrency: 4,
-  policy: { backoff: { baseMs: 1 } },
+  retryBaseMs: 1,
 };
 
 /** How the API answers one request for query `q`. */

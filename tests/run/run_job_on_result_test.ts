@@ -12,7 +12,8 @@ import { testDb } from "../_db.ts";
 const FAST: RunJobOptions = {
   rate: { kind: "none" },
   concurrency: 2,
-  policy: { backoff: { baseMs: 1 }, maxAttempts: 2 },
+  retryBaseMs: 1,
+  maxAttempts: 2,
 };
 
 async function setup(

@@ -112,8 +112,7 @@ Deno.test("runJob() fails a retryable status after maxAttempts, keeping every at
     const { store, job, template, db } = await setup(["a"]);
     const mock = api({ a: [reply(502)] });
     await withMsw([mock.handler], async () => {
-      const policy = { ...FAST.policy, maxAttempts: 3 };
-      await runJob(store, job, template, { ...FAST, policy, keepAttempts });
+      await runJob(store, job, template, { ...FAST, maxAttempts: 3, keepAttempts });
       assert.equal(mock.seen.length, 3);
       const [item] = await itemRows(db);
       assert.equal(item!.status, "failed");
@@ -155,8 +154,7 @@ Deno.test("runJob() retries a timeout, then fails an item that never answers", a
   const { store, job, template, db } = await setup(["a", "b"]);
   const mock = api({ a: [hang, ok], b: [hang] });
   await withMsw([mock.handler], async () => {
-    const policy = { ...FAST.policy, maxAttempts: 2 };
-    await runJob(store, job, template, { ...FAST, policy, timeoutMs: 50 });
+    await runJob(store, job, template, { ...FAST, maxAttempts: 2, timeoutMs: 50 });
     const items = await itemRows(db);
     assert.deepEqual(items.map((i) => [i.status, i.attempts, i.last_error]), [
       ["done", 2, null],
@@ -169,8 +167,7 @@ Deno.test("runJob() retries network errors (failed fetch, refused connection)", 
   const { store, job, template, db } = await setup(["a", "b"]);
   const mock = api({ a: [() => HttpResponse.error(), ok], b: [() => HttpResponse.error()] });
   await withMsw([mock.handler], async () => {
-    const policy = { ...FAST.policy, maxAttempts: 2 };
-    await runJob(store, job, template, { ...FAST, policy });
+    await runJob(store, job, template, { ...FAST, maxAttempts: 2 });
     const items = await itemRows(db);
     assert.deepEqual(items.map((i) => [i.status, i.attempts]), [["done", 2], ["failed", 2]]);
     assert.match(String(items[1]!.last_error), /^network: .*\(after 2 attempts\)$/);
@@ -181,8 +178,7 @@ Deno.test("runJob() retries network errors (failed fetch, refused connection)", 
   listener.close();
   const refused = await setup(["a"], { ...REQUEST, url: closed });
   await withMsw([http.post(closed, () => passthrough())], async () => {
-    const policy = { ...FAST.policy, maxAttempts: 2 };
-    await runJob(refused.store, refused.job, refused.template, { ...FAST, policy });
+    await runJob(refused.store, refused.job, refused.template, { ...FAST, maxAttempts: 2 });
     const [item] = await itemRows(refused.db);
     assert.equal(item!.status, "failed");
     assert.match(String(item!.last_error), /^network: .*refused.*\(after 2 attempts\)$/i);

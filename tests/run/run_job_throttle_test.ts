@@ -59,8 +59,7 @@ Deno.test("runJob() does not count 429s against maxAttempts", async () => {
   const throttled = reply(429, { "retry-after": "0" });
   const mock = api({ a: [throttled, throttled, throttled, throttled, ok] });
   await withMsw([mock.handler], async () => {
-    const policy = { ...FAST.policy, maxAttempts: 1 };
-    await runJob(store, job, template, { ...FAST, policy });
+    await runJob(store, job, template, { ...FAST, maxAttempts: 1 });
     const [item] = await itemRows(db);
     assert.deepEqual([item!.status, item!.attempts, item!.throttled, item!.sends], [
       "done",
@@ -75,8 +74,7 @@ Deno.test("runJob() fails an item throttled more than maxThrottled times", async
   const { store, job, template, db } = await setup(["a"]);
   const mock = api({ a: [reply(429, { "retry-after": "0" })] });
   await withMsw([mock.handler], async () => {
-    const policy = { ...FAST.policy, maxThrottled: 3 };
-    await runJob(store, job, template, { ...FAST, policy });
+    await runJob(store, job, template, { ...FAST, maxThrottled: 3 });
     assert.equal(mock.seen.length, 4);
     const [item] = await itemRows(db);
     assert.deepEqual([item!.status, item!.last_status, item!.last_error], [

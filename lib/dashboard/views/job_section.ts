@@ -19,6 +19,8 @@ export interface JobView {
   name: string;
   /** Its request's URL template. */
   url: string;
+  /** The settings it saved, as flags (`--rate 5/s`). */
+  settings: string[];
   /** Its figures now. */
   figures: JobFigures;
   /** Its counts, failures and workers from the database. */
@@ -71,6 +73,11 @@ export function jobSection(view: JobView): Html {
 <a href="/jobs/${enc(name)}">this job only</a></nav>
 </header>
 <div class="muted url">${view.url}</div>
+${
+    view.settings.length > 0
+      ? html`<div class="muted url" data-settings="${name}">${view.settings.join(" ")}</div>`
+      : ""
+  }
 <div class="progress"><div class="bar" data-job="${name}"><div class="done" style="width:${
     (100 * c.done / total).toFixed(2)
   }%"></div><div class="failed" style="width:${(100 * c.failed / total).toFixed(2)}%"></div></div>

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InputError } from "../lib/errors.ts";
+import { InputError } from "../errors.ts";
 
 /**
  * Runs `parse` over the user's input, reporting a `RangeError` or
@@ -15,8 +15,8 @@ import { InputError } from "../lib/errors.ts";
  * @example Usage
  * ```ts
  * import { asInputError } from "./as_input_error.ts";
- * import { InputError } from "../lib/errors.ts";
- * import { parseDuration } from "../lib/util/units.ts";
+ * import { InputError } from "../errors.ts";
+ * import { parseDuration } from "./units.ts";
  * import assert from "node:assert/strict";
  * assert.equal(asInputError(() => parseDuration("30s", "--timeout")), 30_000);
  * assert.throws(() => asInputError(() => parseDuration("soon", "--timeout")), {

@@ -51,8 +51,11 @@ Example:
 Resuming: run the same command again; nothing done is sent again. The input
 is not imported twice (a changed file is refused unless --append, or --job
 NAME for a new job); --db F --job NAME without an input resumes from the
-database alone. The request (method, URL, headers, body) is part of the job:
-a different one is refused unless --replace-request. Ctrl-C lets in-flight
+database alone. The request (method, URL, headers, body) and the settings
+(every flag from --rate to --processor but --deadline, --grace, --lease)
+are part of the job: a flag given again changes its setting (recorded in
+the job); a different request or idempotency header is refused unless
+--replace-request. Ctrl-C lets in-flight
 requests finish (--grace), then prints the command to resume; Ctrl-C again
 a second later stops at once, keeping everything committed.
 ${EXIT_CODES_HELP}`;

@@ -72,7 +72,7 @@ Deno.test("buildProgram() gives run --help an example input, the resume rules an
       "Example input (queries.jsonl, one JSON object per line;",
       '{"id": "1", "q": "apple pie"}',
       "Resuming: run the same command again; nothing done is sent again.",
-      "a different one is refused unless --replace-request",
+      "a different request or idempotency header is refused unless --replace-request",
       "Exit codes: 0 all done, 1 finished with failed items, 2 bad usage or input (nothing sent), 130 interrupted",
     ]
   ) {

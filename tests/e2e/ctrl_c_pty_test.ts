@@ -137,8 +137,8 @@ Deno.test({
       const resume = /Resume with: (npx .*)$/m.exec(shown)?.[1];
       assert.equal(
         resume,
-        commandLine(NPX_TASK, ["run", `${dir}/queries.jsonl`, "--db", `file:${dir}/pty.db`]) +
-          " --job pty",
+        // The job holds its input, request and settings: --db and --job are all it needs.
+        commandLine(NPX_TASK, ["run", "--db", `file:${dir}/pty.db`]) + " --job pty",
       );
 
       const after = await inspectDb(`${dir}/pty.db`);

@@ -50,6 +50,25 @@ export function integer(min: number): SettingParser<number> {
   };
 }
 
+/** A quantity in units (a duration, a size) of at least `min`, read by `read`. */
+function measured(
+  what: string,
+  read: (text: string, name: string) => number,
+  shown: (value: number) => string,
+  min: number,
+): SettingParser<number> {
+  return (value, name) => {
+    const text = textOf(value, name, `a ${what}`);
+    const n = asInputError(() => read(text, name));
+    if (n < min) {
+      throw new InputError(
+        `Cannot use ${name} as a ${what} of at least ${shown(min)}: current value is '${text}'`,
+      );
+    }
+    return n;
+  };
+}
+
 /**
  * A duration (`30s`, `5m`, `250ms`, a number of milliseconds) of at least `minMs`.
  *
@@ -64,18 +83,7 @@ export function integer(min: number): SettingParser<number> {
  * ```
  */
 export function duration(minMs = 0): SettingParser<number> {
-  return (value, name) => {
-    const text = textOf(value, name, "a duration");
-    const ms = asInputError(() => parseDuration(text, name));
-    if (ms < minMs) {
-      throw new InputError(
-        `Cannot use ${name} as a duration of at least ${
-          formatDuration(minMs)
-        }: current value is '${text}'`,
-      );
-    }
-    return ms;
-  };
+  return measured("duration", parseDuration, formatDuration, minMs);
 }
 
 /**
@@ -90,18 +98,7 @@ export function duration(minMs = 0): SettingParser<number> {
  * ```
  */
 export function size(minBytes = 0): SettingParser<number> {
-  return (value, name) => {
-    const text = textOf(value, name, "a size");
-    const bytes = asInputError(() => parseSize(text, name));
-    if (bytes < minBytes) {
-      throw new InputError(
-        `Cannot use ${name} as a size of at least ${
-          exactSize(minBytes)
-        }: current value is '${text}'`,
-      );
-    }
-    return bytes;
-  };
+  return measured("size", parseSize, exactSize, minBytes);
 }
 
 /** A rate as `--rate` takes it (`50/s`, `20/s,1000/min`, `auto`, `none`); a number is per second. */

@@ -1,6 +1,10 @@
 /**
- * `sluice plan`: a dry run. Validates the input, prints the first rendered
- * requests and estimates the duration; sends nothing, writes no database.
+ * `sluice plan`: a dry run. Reads the whole input as `run` would import it
+ * and prints the first rendered requests, then a report: the queries, the
+ * duplicate keys (with their lines), the queries whose template fields are
+ * missing or empty, the rows `--skip-bad-rows` would skip, the hosts the
+ * requests go to and the estimated duration. Sends nothing, writes no
+ * database. Exit code 2 when `run` would refuse the input.
  *
  * @module
  */
@@ -8,14 +12,18 @@ import { asInputError } from "../lib/util/as_input_error.ts";
 import { checkEnv } from "./check_env.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
+import { at, emptyFieldsLine, plural, skippedRowsLines } from "./import_warnings.ts";
 import type { InputFlags } from "./input_options.ts";
 import { openQueries } from "./open_queries.ts";
 import { resolveRunConfig, type RunFlags } from "./run_config.ts";
 
 import { InputError } from "../lib/errors.ts";
-import { checkFields, checkStorable } from "../lib/job/prepare_job.ts";
+import { DuplicateLines, type DuplicateLinesReport } from "../lib/job/duplicate_lines.ts";
+import type { InputSource } from "../lib/job/input.ts";
+import { itemKey } from "../lib/job/item_key.ts";
+import { type QueryCheckReport, QueryChecks } from "../lib/job/query_checks.ts";
 import { compileTemplate } from "../lib/job/template.ts";
-import { formatRate } from "../lib/rate/rate_spec.ts";
+import { formatRate, type RateSpec } from "../lib/rate/rate_spec.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
 /** Flags of `sluice plan`. */
@@ -26,11 +34,132 @@ export interface PlanFlags extends RunFlags, InputFlags {
   show?: string;
 }
 
+/** Distinct hosts listed at most; more are counted. */
+const MAX_HOSTS = 1000;
+
+/** The hosts of the requests: the template's own, unless a query field sets it. */
+class Hosts {
+  readonly #fixed: string | undefined;
+  readonly #seen = new Set<string>();
+  #more = false;
+
+  constructor(url: string) {
+    // Scheme and authority without a field placeholder: one host for every request.
+    const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0];
+    if (authority !== undefined && !/\{\{(?!\s*env\.)/.test(authority)) {
+      this.#fixed = hostOf(authority.replace(/\{\{\s*env\.(\w+)\s*\}\}/g, "<env.$1>"));
+    }
+  }
+
+  note(url: () => string): void {
+    if (this.#fixed !== undefined) return;
+    if (this.#seen.size >= MAX_HOSTS) {
+      this.#more = true;
+      return;
+    }
+    this.#seen.add(hostOf(url()));
+  }
+
+  get list(): string[] {
+    return this.#fixed !== undefined ? [this.#fixed] : [...this.#seen];
+  }
+
+  get more(): boolean {
+    return this.#more;
+  }
+}
+
+/** The host of a rendered URL, or what stands for it when it does not parse. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? url;
+  }
+}
+
+/** The fastest the rate allows, in queries per second; undefined without a limit. */
+function perSecond(rate: RateSpec): number | undefined {
+  return rate.kind === "windows"
+    ? Math.min(...rate.windows.map((w) => (w.limit / w.periodMs) * 1000))
+    : undefined;
+}
+
+/** What the report says, from everything read. */
+interface Findings {
+  source: InputSource;
+  read: number;
+  duplicates: DuplicateLinesReport;
+  checks: QueryCheckReport;
+  hosts: Hosts;
+}
+
+/** The report's lines, after the requests shown. */
+function reportLines(found: Findings, rate: RateSpec, concurrency: number | undefined): string[] {
+  const { source, read, duplicates, checks, hosts } = found;
+  const { file } = source;
+  const csv = source.header ? `, delimiter ${JSON.stringify(source.header.delimiter)}` : "";
+  const keys = read - duplicates.count;
+  const lines = [
+    `${plural(read, "query", "queries")} in ${file} (${source.format}${csv}), ` +
+    `${plural(keys, "distinct key")}`,
+  ];
+  if (duplicates.count > 0) {
+    const shown = duplicates.first.map((d) =>
+      `${at(file, d.line)} key ${JSON.stringify(d.key)} (first: line ${d.firstLine}${
+        d.differs ? ", fields differ" : ""
+      })`
+    );
+    lines.push(
+      `  ${
+        plural(duplicates.count, "duplicate key")
+      }, skipped by run (${duplicates.differing} with other ` +
+        `fields): ${shown.join(", ")}${duplicates.count > shown.length ? ", ..." : ""}`,
+    );
+  }
+  if (!duplicates.complete) lines.push("  (duplicates checked among the first 2,000,000 keys)");
+  const { missing } = checks;
+  if (missing.count > 0) {
+    const fields = missing.fields.map((f) => JSON.stringify(f)).join(", ");
+    const where = missing.first.map((f) => at(file, f.line)).join(", ");
+    lines.push(
+      `  ${
+        plural(missing.count, "query lacks", "queries lack")
+      } a field the request template uses (${fields}): ${where}` +
+        `${missing.count > missing.first.length ? ", ..." : ""}; ` +
+        (source.badRows ? "skipped by --skip-bad-rows" : "run refuses the input"),
+    );
+  }
+  const empty = emptyFieldsLine(checks.empty, file);
+  if (empty) lines.push(`  ${empty}`);
+  const bad = source.badRows;
+  const skipped = bad ? bad.first.map((row) => ({ ...row, file })) : [];
+  lines.push(
+    ...skippedRowsLines(bad?.count ?? 0, skipped, "fix the input to see them all").map(
+      (line) => `  ${line}`,
+    ),
+  );
+  const hostList = hosts.list;
+  lines.push(
+    `  ${hostList.length === 1 ? "host" : `${hostList.length} hosts`}: ${
+      hostList.slice(0, 10).join(", ")
+    }${hostList.length > 10 || hosts.more ? ", ..." : ""}`,
+  );
+  const fastest = perSecond(rate);
+  lines.push(
+    `  rate ${formatRate(rate)}, concurrency ${concurrency}` +
+      (fastest ? `; at least ${formatDuration((keys / fastest) * 1000)} at full rate` : ""),
+  );
+  return lines;
+}
+
 /**
- * Validates the input and prints the first rendered requests (secrets
- * masked); sends nothing.
+ * Reads the input as `run` would import it, prints the first rendered
+ * requests (secrets masked) and the report; sends nothing.
  *
- * @throws {InputError} For bad input, located by file, line and field.
+ * @returns The exit code: 0, or 2 when `run` would refuse the input.
+ * @throws {InputError} For bad input, located by file, line and field; for
+ * queries lacking a template field, after the report is printed.
  *
  * @example Usage
  * ```ts
@@ -42,6 +171,7 @@ export interface PlanFlags extends RunFlags, InputFlags {
  * const io = { log: (line: string) => lines.push(line), error: () => {} };
  * await planCommand(file, { url: "http://127.0.0.1:1/s?q={{q}}", show: "1" }, io);
  * assert.deepEqual(lines.slice(0, 2), ["GET http://127.0.0.1:1/s?q=a", ""]);
+ * assert.equal(lines[2], `2 queries in ${file} (jsonl), 2 distinct keys`);
  * await Deno.remove(file);
  * ```
  */
@@ -59,26 +189,26 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
   const show = Number(flags.show ?? 3);
   const masked = (name: string) =>
     `<env.${name}${Deno.env.get(name) === undefined ? " unset" : ""}>`;
-  let count = 0;
+  const checks = new QueryChecks(template, source);
+  const duplicates = new DuplicateLines();
+  const hosts = new Hosts(config.request.url);
+  let read = 0;
   for await (const query of source.queries) {
-    checkStorable(query, source.file);
-    checkFields(template, query, source.file);
-    if (count < show) {
-      const r = template.render(query.vars, masked, { validate: false });
+    if (!checks.accept(query)) continue;
+    duplicates.note(itemKey(query.vars), query.vars, query.line);
+    const render = () => template.render(query.vars, masked, { validate: false });
+    hosts.note(() => render().url);
+    if (read < show) {
+      const r = render();
       io.log(`${r.method} ${r.url}`);
       for (const [k, v] of Object.entries(r.headers)) io.log(`${k}: ${v}`);
       if (r.body !== undefined) io.log(r.body);
       io.log("");
     }
-    count++;
+    read++;
   }
-  const perSecond = config.rate.kind === "windows"
-    ? Math.min(...config.rate.windows.map((w) => (w.limit / w.periodMs) * 1000))
-    : undefined;
-  io.log(
-    `${count} queries in ${source.file} (${source.format}); rate ${formatRate(config.rate)}, ` +
-      `concurrency ${config.options.concurrency}` +
-      (perSecond ? `; at least ${formatDuration((count / perSecond) * 1000)} at full rate` : ""),
-  );
+  const found = { source, read, duplicates: duplicates.report(), checks: checks.report(), hosts };
+  for (const line of reportLines(found, config.rate, config.options.concurrency)) io.log(line);
+  checks.finish(); // queries lacking a template field: run would refuse them
   return EXIT.ok;
 }

@@ -12,6 +12,7 @@ import { dbFilePath } from "./db_url.ts";
 import { EXIT } from "./exit_code.ts";
 import { LimitTally } from "./limit_tally.ts";
 import { liveRun } from "./live_run.ts";
+import { importWarnings, skippedRowsLines } from "./import_warnings.ts";
 import type { InputFlags } from "./input_options.ts";
 import { openQueries } from "./open_queries.ts";
 import { printSummary } from "./print_summary.ts";
@@ -206,19 +207,7 @@ export async function runCommand(
         config.request.method ?? (config.request.body ? "POST" : "GET")
       } ${config.request.url}; rate ${pacing}; concurrency ${config.options.concurrency}`,
     );
-    const { differing, first } = prepared.duplicates;
-    if (differing > 0) {
-      const at = (line: number | undefined) => `${source?.file ?? "-"}${line ? `:${line}` : ""}`;
-      const shown = first.map((d) =>
-        `${at(d.line)} key ${JSON.stringify(d.key)} (kept: ${
-          d.firstLine ? at(d.firstLine) : "an earlier import"
-        })`
-      );
-      io.error(
-        `sluice: warning: ${differing} skipped as duplicate keys although their fields differ: ` +
-          `${shown.join(", ")}${differing > first.length ? ", ..." : ""}`,
-      );
-    }
+    for (const line of importWarnings(prepared, source?.file ?? "-")) io.error(`sluice: ${line}`);
 
     const stopTally = limits.watch();
     const stopProgress = flags.quiet ? () => {} : startProgress(() => stats.snapshot(), {
@@ -245,6 +234,10 @@ export async function runCommand(
       dashboard.abort();
     }
     printSummary(summary, io, { pace: limits.summary() });
+    // The rows this run's import skipped, listed again where the run ends.
+    const { count, first } = prepared.badRows;
+    const skipped = first.map((row) => ({ ...row, file: source?.file ?? "-" }));
+    for (const line of skippedRowsLines(count, skipped)) io.error(`  ${line}`);
     await saveDiscoveredRate(store, prepared.job.id, config.saved, summary);
     if (summary.stopped) {
       // The job holds its input, request and settings: it resumes from the database alone.

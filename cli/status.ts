@@ -8,6 +8,8 @@ import { EXIT } from "./exit_code.ts";
 import { openExisting } from "./open_existing.ts";
 import { pickJobs } from "./pick_jobs.ts";
 import { optionsView, shownSettings } from "../lib/run/saved_settings.ts";
+import { skippedRowsLines } from "./import_warnings.ts";
+import type { Store } from "../lib/store/store.ts";
 
 /** Flags of `sluice status`. */
 export interface StatusFlags {
@@ -51,6 +53,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         failureClasses,
         failures,
         workers: workers.map((w) => ({ ...w, heartbeat: new Date(w.heartbeat).toISOString() })),
+        skippedRows: await skippedRows(store, job.id),
       });
     }
     if (flags.json) {
@@ -72,6 +75,8 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       for (const w of j.workers) io.log(`  worker ${describeWorker(w, Date.now())}`);
       if (j.settings.length > 0) io.log(`  settings: ${j.settings.join(" ")}`);
       for (const change of settingsChanged(j.options)) io.log(`  changed ${change}`);
+      const { count, first } = j.skippedRows;
+      for (const line of skippedRowsLines(count, first, SKIPPED_ROWS_SQL)) io.log(`  ${line}`);
       const found = j.options.discoveredRate as
         | { rate?: number; ceiling?: number; at?: string }
         | undefined;
@@ -106,4 +111,15 @@ function settingsChanged(options: Record<string, unknown>): string[] {
   return history.flatMap((entry: { at?: string; changes?: string[] }) =>
     (entry.changes ?? []).map((change) => `at ${entry.at ?? "?"}: ${change}`)
   );
+}
+
+/** Rows of the job's input that its imports skipped (`--skip-bad-rows`) listed by status. */
+const SKIPPED_ROWS_SHOWN = 20;
+const SKIPPED_ROWS_SQL = `sluice sql "SELECT * FROM skipped_rows" lists them all`;
+
+/** The rows the job's imports skipped: how many, and the first ones with file and line. */
+async function skippedRows(store: Store, jobId: number) {
+  const count = await store.skippedRows.count(jobId);
+  const first = count === 0 ? [] : await store.skippedRows.list(jobId, SKIPPED_ROWS_SHOWN);
+  return { count, first };
 }

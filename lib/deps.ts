@@ -25,6 +25,6 @@ export { streamSSE } from "npm:hono@4.13.19/streaming";
 export { timingSafeEqual } from "npm:hono@4.13.19/utils/buffer";
 export type { HtmlEscapedString } from "npm:hono@4.13.19/utils/html";
 
-export type { Info as CsvInfo } from "npm:csv-parse@7.0.3";
-export { CsvError, parse as parseCsv } from "npm:csv-parse@7.0.3/stream";
+export { CsvError, Parser as CsvParser } from "npm:csv-parse@7.0.3";
+export { parse as parseCsvText } from "npm:csv-parse@7.0.3/sync";
 export { Tokenizer, TokenParser, TokenType } from "npm:@streamparser/json@0.0.26";

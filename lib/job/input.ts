@@ -11,15 +11,17 @@
  */
 
 import { InputError } from "../errors.ts";
+import { BadRows } from "./bad_rows.ts";
 import { decodeInput, textDecoder } from "./decode_input.ts";
 import type { QueryRecord } from "./query_record.ts";
-import { readCsv } from "./read_csv.ts";
+import { type CsvHeader, readCsv } from "./read_csv.ts";
 import { type JobSettings, readJobFile } from "./read_job_file.ts";
 import { readJsonArray } from "./read_json_array.ts";
 import { readJsonl } from "./read_jsonl.ts";
 import { type InputFormat, sniffFormat } from "./sniff_format.ts";
 
 export type { QueryRecord } from "./query_record.ts";
+export type { CsvHeader } from "./read_csv.ts";
 export type { JobSettings } from "./read_job_file.ts";
 
 /** An opened input. */
@@ -32,6 +34,13 @@ export interface InputSource {
   settings: JobSettings;
   /** The queries, streamed; may be iterated once. Errors surface while iterating. */
   queries: AsyncIterable<QueryRecord>;
+  /** A CSV input's delimiter and columns, once its header is read. */
+  header?: CsvHeader;
+  /**
+   * With `skipBadRows`: the rows skipped so far (more are added while the
+   * queries are read, and by the import for rows it cannot store).
+   */
+  badRows?: BadRows;
 }
 
 /** Options for {@linkcode openInput}. */
@@ -55,6 +64,20 @@ export interface OpenInputOptions {
    * @default {"utf-8"}
    */
   encoding?: string;
+  /**
+   * A CSV input's field delimiter.
+   *
+   * @default {detected from the first lines: `,` `;` tab or `|`}
+   */
+  csvDelimiter?: string;
+  /**
+   * Skip the rows that cannot be read (and, at import, those that cannot be
+   * stored or lack a template field) into `InputSource.badRows`, instead of
+   * stopping at the first.
+   *
+   * @default {false}
+   */
+  skipBadRows?: boolean;
   /** Stops reading: iteration throws the signal's reason. */
   signal?: AbortSignal;
 }
@@ -125,10 +148,13 @@ export async function openInput(
   path: string,
   options: OpenInputOptions = {},
 ): Promise<InputSource> {
-  const { format = "auto", stdin, encoding = "utf-8", signal } = options;
+  const { format = "auto", stdin, encoding = "utf-8", csvDelimiter, signal } = options;
   signal?.throwIfAborted();
   const file = path;
-  textDecoder(encoding, file); // an unknown encoding is refused before anything is read
+  // Refused before anything is read.
+  textDecoder(encoding, file);
+  if (csvDelimiter !== undefined) checkDelimiter(csvDelimiter);
+  const badRows = options.skipBadRows ? new BadRows() : undefined;
   const extension = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase() ?? "";
   let known: InputFormat | "json-or-job" | undefined = format === "auto"
     ? EXTENSIONS[extension]
@@ -151,8 +177,14 @@ export async function openInput(
     }
     if (known === "job") {
       const bytes = await concat([head, ...await Array.fromAsync(remaining(reader))]);
-      const { settings, queries } = await readJobFile(bytes, file);
-      return { file, format: "job", settings, queries: ReadableStream.from(queries) };
+      const { settings, queries } = await readJobFile(bytes, file, badRows ? { badRows } : {});
+      const job: InputSource = {
+        file,
+        format: "job",
+        settings,
+        queries: ReadableStream.from(queries),
+      };
+      return badRows ? { ...job, badRows } : job;
     }
     if (stdinStream) {
       const rest = ReadableStream.from((async function* () {
@@ -167,12 +199,25 @@ export async function openInput(
     (await openFile(path)).close();
   }
   const kind = known;
+  const source: InputSource = {
+    file,
+    format: kind,
+    settings: {},
+    queries: undefined as unknown as AsyncIterable<QueryRecord>, // set below
+    ...(badRows ? { badRows } : {}),
+  };
+  const readOptions = {
+    ...(signal ? { signal } : {}),
+    ...(badRows ? { badRows } : {}),
+    ...(csvDelimiter !== undefined ? { delimiter: csvDelimiter } : {}),
+    onHeader: (header: CsvHeader) => source.header = header,
+  };
   const read = kind === "jsonl" ? readJsonl : kind === "csv" ? readCsv : readJsonArray;
   // Opened on the first `next()`; after that each call is the reader's own, with
   // no wrapping generator in between (a `yield*` layer costs a few ticks a query).
   let reader: AsyncGenerator<QueryRecord> | undefined;
   let opening: Promise<AsyncGenerator<QueryRecord>> | undefined;
-  const start = () => opening ??= open().then((stream) => reader = read(stream, file, { signal }));
+  const start = () => opening ??= open().then((stream) => reader = read(stream, file, readOptions));
   const iterator: AsyncIterableIterator<QueryRecord> = {
     next: () => reader ? reader.next() : start().then((r) => r.next()),
     return: async (value?: unknown) => {
@@ -181,5 +226,16 @@ export async function openInput(
     },
     [Symbol.asyncIterator]: () => iterator,
   };
-  return { file, format: kind, settings: {}, queries: iterator };
+  source.queries = iterator;
+  return source;
+}
+
+/** Refuses a CSV delimiter csv-parse would misread: empty, a quote or a line break. */
+function checkDelimiter(delimiter: string): void {
+  if (delimiter === "" || /["\r\n]/.test(delimiter)) {
+    throw new InputError(
+      `Cannot use --csv-delimiter as a field delimiter: current value is ` +
+        `${JSON.stringify(delimiter)} (it may not be empty, a quote or a line break)`,
+    );
+  }
 }

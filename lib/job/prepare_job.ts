@@ -6,47 +6,16 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import type { BadRow } from "./bad_rows.ts";
 import { DuplicateKeys, type DuplicateReport, type ImportRow } from "./duplicate_keys.ts";
 import type { InputSource } from "./input.ts";
 import { itemKey } from "./item_key.ts";
-import { unstorableValue } from "./storable_vars.ts";
+import { type QueryCheckReport, QueryChecks } from "./query_checks.ts";
 import type { JobRow, Store } from "../store/store.ts";
 import type { CompiledTemplate, RequestTemplate } from "./template.ts";
 
 /** Page cache of the import transaction, in KiB. */
 const IMPORT_CACHE_KIB = 16_384;
-
-/**
- * Throws an {@linkcode InputError} with file, line and field when a query lacks
- * a field the request template uses.
- */
-export function checkFields(
-  template: CompiledTemplate,
-  query: { vars: Record<string, unknown>; line: number },
-  file: string,
-): void {
-  const missing = template.missingField(query.vars);
-  if (missing === undefined) return;
-  throw new InputError(`query has no field "${missing}" used by the request template`, {
-    file,
-    line: query.line,
-    field: missing,
-  });
-}
-
-/**
- * Throws an {@linkcode InputError} with file, line and field when a query
- * holds a value the database cannot keep (see `storable_vars.ts`): nesting
- * deeper than libSQL's JSON functions read, or a number JSON cannot write.
- */
-export function checkStorable(
-  query: { vars: Record<string, unknown>; line: number },
-  file: string,
-): void {
-  const found = unstorableValue(query.vars);
-  if (found === undefined) return;
-  throw new InputError(found.reason, { file, line: query.line, field: found.field });
-}
 
 /** Options for {@linkcode prepareJob}. */
 export interface PrepareJobOptions {
@@ -85,13 +54,18 @@ export interface PreparedJob {
    * ones whose variables differ from the kept query's (with their lines).
    */
   duplicates: DuplicateReport;
+  /** Queries that lacked a template field (skipped as bad rows) or held an empty one (sent). */
+  checks: QueryCheckReport;
+  /** Rows the import skipped (`skipBadRows`): how many, and the first few. */
+  badRows: { count: number; first: readonly BadRow[] };
 }
 
 /**
  * Finds or creates the job and imports its input.
  *
- * @throws {InputError} On bad input, a value the database cannot hold, a
- * missing template field, or an input that differs from the one the job was imported from (without `append`).
+ * @throws {InputError} On bad input, a value the database cannot hold or
+ * queries lacking a template field (unless the input skips bad rows, see
+ * `openInput`'s `skipBadRows`), or an input that differs from the one the job was imported from (without `append`).
  *
  * @example Usage
  * ```ts
@@ -138,6 +112,8 @@ export async function prepareJob(
       read: 0,
       imported: 0,
       duplicates: new DuplicateKeys().report(),
+      checks: new QueryChecks(template, { file: "" }).report(),
+      badRows: { count: 0, first: [] },
     };
   }
   if (!input) {
@@ -164,8 +140,12 @@ export async function prepareJob(
       let imported = 0;
       let rows: ImportRow[] = [];
       const duplicates = new DuplicateKeys();
+      const checks = new QueryChecks(template, input);
+      const { badRows } = input;
       // Only a batch the database skipped rows of costs a read of the kept rows.
       const importBatch = async () => {
+        if (badRows) await tx.skippedRows.add(job.id, input.file, badRows.take(), now());
+        if (rows.length === 0) return;
         const inserted = await tx.queue.importItems(job.id, rows, now());
         if (inserted < rows.length) {
           duplicates.add(rows, await tx.queue.keptItems(job.id, rows.map((row) => row[1])));
@@ -174,8 +154,7 @@ export async function prepareJob(
         rows = [];
       };
       for await (const query of input.queries) {
-        checkStorable(query, input.file);
-        checkFields(template, query, input.file);
+        if (!checks.accept(query)) continue;
         duplicates.note(seq, query.line);
         rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);
         read++;
@@ -184,7 +163,8 @@ export async function prepareJob(
           onProgress?.(read);
         }
       }
-      if (rows.length > 0) await importBatch();
+      checks.finish(); // queries that lacked a template field: refused, rolled back
+      await importBatch();
       onProgress?.(read);
       await tx.jobs.update(job.id, {
         ...settings,
@@ -197,6 +177,8 @@ export async function prepareJob(
         read,
         imported,
         duplicates: duplicates.report(),
+        checks: checks.report(),
+        badRows: { count: badRows?.count ?? 0, first: badRows?.first ?? [] },
       };
     } finally {
       // Never hides the import's own error; a failed transaction rolls back anyway.

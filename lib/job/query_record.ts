@@ -5,6 +5,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import type { BadRows } from "./bad_rows.ts";
 import { isRecord } from "../util/is_record.ts";
 import { isRawJson } from "./exact_json.ts";
 
@@ -20,6 +21,13 @@ export interface QueryRecord {
 export interface ReadQueriesOptions {
   /** Stops reading: iteration throws the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Where rows that cannot be read go (`--skip-bad-rows`); without it, the
+   * first one stops the reading with an `InputError`.
+   *
+   * @default {undefined}
+   */
+  badRows?: BadRows;
 }
 
 /**
@@ -28,9 +36,10 @@ export interface ReadQueriesOptions {
  * @param value The parsed value.
  * @param file The input's path, for the error.
  * @param line The 1-based line the value starts on.
- * @returns The query.
+ * @param badRows Where a value that is not an object goes, instead of an error.
+ * @returns The query; undefined when `badRows` took the value.
  * @throws {InputError} If the value is not an object (null, arrays and numbers
- * kept as text are not).
+ * kept as text are not), without `badRows`.
  *
  * @example Usage
  * ```ts
@@ -42,7 +51,12 @@ export interface ReadQueriesOptions {
  * });
  * ```
  */
-export function toQueryRecord(value: unknown, file: string, line: number): QueryRecord {
+export function toQueryRecord(
+  value: unknown,
+  file: string,
+  line: number,
+  badRows?: BadRows,
+): QueryRecord | undefined {
   // A long number kept as its text is an object too (`JSON.rawJSON`), but a number all the same.
   if (isRecord(value) && !isRawJson(value)) return { vars: value, line };
   const kind = value === null
@@ -52,5 +66,8 @@ export function toQueryRecord(value: unknown, file: string, line: number): Query
     : isRawJson(value)
     ? "a number"
     : `a ${typeof value}`;
-  throw new InputError(`Cannot use a query as an object: got ${kind}`, { file, line });
+  const reason = `Cannot use a query as an object: got ${kind}`;
+  if (!badRows) throw new InputError(reason, { file, line });
+  badRows.add({ line, reason });
+  return undefined;
 }

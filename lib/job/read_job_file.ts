@@ -7,7 +7,7 @@
 import { InputError } from "../errors.ts";
 import { isRecord } from "../util/is_record.ts";
 import { hasLongNumber, parseExactJson } from "./exact_json.ts";
-import type { QueryRecord } from "./query_record.ts";
+import type { QueryRecord, ReadQueriesOptions } from "./query_record.ts";
 import { readJsonArray } from "./read_json_array.ts";
 import type { RequestTemplate } from "./template.ts";
 
@@ -41,6 +41,7 @@ const decoder = new TextDecoder();
  *
  * @param bytes The file's content.
  * @param file The file's path, for errors.
+ * @param options Where queries that are not objects go (`badRows`).
  * @returns The settings and queries.
  * @throws {InputError} On malformed JSON, no `queries` array, or a query that is not an object.
  *
@@ -57,9 +58,10 @@ const decoder = new TextDecoder();
 export async function readJobFile(
   bytes: Uint8Array<ArrayBufferLike>,
   file: string,
+  options: Pick<ReadQueriesOptions, "badRows"> = {},
 ): Promise<JobFile> {
   const queries = await Array.fromAsync(
-    readJsonArray(ReadableStream.from([bytes]), file, { inJobFile: true }),
+    readJsonArray(ReadableStream.from([bytes]), file, { ...options, inJobFile: true }),
   );
   const text = decoder.decode(bytes);
   let settings: unknown;

@@ -58,7 +58,7 @@ export async function* readJsonArray(
   file: string,
   options: ReadJsonArrayOptions = {},
 ): AsyncGenerator<QueryRecord> {
-  const { signal, inJobFile = false } = options;
+  const { signal, inJobFile = false, badRows } = options;
   // JSONParser's wiring, with the tokenizer above (JSONParser cannot take one).
   const tokenizer = new ExactNumberTokenizer();
   const parser = new TokenParser({ paths: [inJobFile ? "$.queries.*" : "$.*"], keepStack: false });
@@ -98,10 +98,16 @@ export async function* readJsonArray(
     tokenizer.write(chunk);
     const batch = found;
     found = [];
-    for (const { value, line } of batch) yield toQueryRecord(value, file, line);
+    for (const { value, line } of batch) {
+      const query = toQueryRecord(value, file, line, badRows);
+      if (query) yield query;
+    }
     if (error) fail(error);
   }
   if (!tokenizer.isEnded) tokenizer.end();
-  for (const { value, line } of found) yield toQueryRecord(value, file, line);
+  for (const { value, line } of found) {
+    const query = toQueryRecord(value, file, line, badRows);
+    if (query) yield query;
+  }
   if (error) fail(error);
 }

@@ -14,9 +14,10 @@ import { type QueryRecord, type ReadQueriesOptions, toQueryRecord } from "./quer
  *
  * @param input The bytes.
  * @param file The input's path, for errors.
- * @param options The signal.
+ * @param options The signal, where lines that cannot be read go.
  * @returns The queries, in order.
- * @throws {InputError} While iterating: a line that is not JSON, or not an object.
+ * @throws {InputError} While iterating: a line that is not JSON, or not an
+ * object (unless `options.badRows` takes it).
  *
  * @example Usage
  * ```ts
@@ -34,18 +35,22 @@ export async function* readJsonl(
   file: string,
   options: ReadQueriesOptions = {},
 ): AsyncGenerator<QueryRecord> {
-  const { signal } = options;
+  const { signal, badRows } = options;
   let line = 0;
   let rest = "";
   const parseLine = (text: string) => {
     line++;
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return undefined;
+    let value: unknown;
     try {
-      return toQueryRecord(parseExactJson(text), file, line);
+      value = parseExactJson(text);
     } catch (err) {
-      if (err instanceof InputError) throw err;
-      throw new InputError((err as Error).message, { file, line }, { cause: err });
+      const reason = (err as Error).message;
+      if (!badRows) throw new InputError(reason, { file, line }, { cause: err });
+      badRows.add({ line, reason });
+      return undefined;
     }
+    return toQueryRecord(value, file, line, badRows);
   };
   for await (const text of input.pipeThrough(new TextDecoderStream(), { signal })) {
     let start = 0;

@@ -87,6 +87,12 @@ export interface CompiledTemplate {
   ): RenderedRequest;
   /** The first query field referenced by the template that `vars` lacks, or undefined. */
   missingField(vars: Record<string, unknown>): string | undefined;
+  /**
+   * The first query field referenced by the template whose value is empty:
+   * null, or a string of nothing but white space (sent as is, most likely a
+   * mistake in the input); undefined when none is.
+   */
+  emptyField(vars: Record<string, unknown>): string | undefined;
   /** Query fields referenced, as dotted paths, in order of first use. */
   fields: string[];
   /** Names referenced as `{{env.NAME}}`, in order of first use. */
@@ -147,6 +153,7 @@ const NO_SECRETS: readonly string[] = Object.freeze([]);
  * assert.equal(req.body, '{"q":"a b","n":3}');
  * assert.deepEqual(t.fields, ["q", "n"]);
  * assert.equal(t.missingField({ q: "x" }), "n");
+ * assert.equal(t.emptyField({ q: " ", n: 1 }), "q");
  * assert.deepEqual(req.secrets, ["secret"]);
  * assert.deepEqual(t.envUses.get("TOKEN"), ['header "authorization"']);
  * assert.throws(() => t.render({ q: "x", n: 1 }, () => "a\nb"), TypeError); // a line break
@@ -214,6 +221,13 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
     },
     missingField(vars) {
       for (const [field, get] of getters) if (get(vars) === undefined) return field;
+      return undefined;
+    },
+    emptyField(vars) {
+      for (const [field, get] of getters) {
+        const value = get(vars);
+        if (value === null || (typeof value === "string" && value.trim() === "")) return field;
+      }
       return undefined;
     },
   };

@@ -141,6 +141,17 @@ export const MIGRATIONS: readonly string[][] = [
     // Items each worker finished in its run, for `sluice status` and the dashboard.
     `ALTER TABLE workers ADD COLUMN done INTEGER`,
   ],
+  [
+    // The input rows an import skipped (--skip-bad-rows), for `sluice status` after the run.
+    `CREATE TABLE IF NOT EXISTS skipped_rows (
+      job INTEGER NOT NULL,
+      file TEXT NOT NULL,
+      line INTEGER,
+      reason TEXT NOT NULL,
+      at INTEGER NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS skipped_rows_job ON skipped_rows (job)`,
+  ],
 ];
 
 /** The schema version this build writes. */

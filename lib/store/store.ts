@@ -14,6 +14,7 @@ import { LeaseRepository } from "./leases.ts";
 import { type JobCounts, QueueRepository } from "./queue.ts";
 import { ReportRepository } from "./reports.ts";
 import { ResultRepository } from "./results.ts";
+import { SkippedRowRepository } from "./skipped_rows.ts";
 import { UserTableRepository } from "./user_tables.ts";
 import { WorkerRepository } from "./workers.ts";
 
@@ -107,6 +108,8 @@ export class Store implements StoreView {
   readonly reports: ReportRepository;
   /** Usage of long rate windows (a daily budget). */
   readonly budget: BudgetRepository;
+  /** The input rows a job's imports skipped (`--skip-bad-rows`). */
+  readonly skippedRows: SkippedRowRepository;
 
   /** Repositories over `connection`, or over one of its transactions with `tx`. */
   constructor(connection: Connection, tx?: Executor) {
@@ -124,6 +127,7 @@ export class Store implements StoreView {
     this.history = new HistoryRepository(db);
     this.reports = new ReportRepository(db);
     this.budget = new BudgetRepository(db);
+    this.skippedRows = new SkippedRowRepository(db);
   }
 
   /**

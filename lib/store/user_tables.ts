@@ -31,6 +31,7 @@ export const SLUICE_TABLES: readonly string[] = [
   "snapshots",
   "workers",
   "rate_usage",
+  "skipped_rows",
 ];
 
 /** A statement the database refused when checked: which one, and SQLite's message. */

@@ -152,7 +152,7 @@ Deno.test("openInput() reports CSV rows with the wrong number of columns", async
   await withFile("q.csv", "q,n\n1,2\n3\n", async (path) => {
     await rejectsWith(
       await openInput(path),
-      `${path}:3: Invalid Record Length: columns length is 2, got 1`,
+      `${path}:3: Cannot read row as the header's 2 fields: it has 1`,
       3,
     );
   });
@@ -268,4 +268,38 @@ Deno.test("openInput() stops when its signal aborts", async () => {
     }, { message: "stop" });
     assert.ok(count < 100_000);
   });
+});
+
+Deno.test("openInput() with skipBadRows skips JSONL lines and JSON values it cannot read", async () => {
+  await withFile("q.jsonl", '{"q":1}\n{"q":\n[1]\n{"q":4}\n', async (path) => {
+    const source = await openInput(path, { skipBadRows: true });
+    assert.deepEqual(lines(await read(source)), [[1, { q: 1 }], [4, { q: 4 }]]);
+    assert.deepEqual(source.badRows?.first.map((row) => row.line), [2, 3]);
+    assert.match(
+      source.badRows!.first[1]!.reason,
+      /^Cannot use a query as an object: got an array$/,
+    );
+  });
+  await withFile("q.json", '[\n{"q":1},\n"text",\n{"q":3}\n]', async (path) => {
+    const source = await openInput(path, { skipBadRows: true });
+    assert.deepEqual(lines(await read(source)), [[2, { q: 1 }], [4, { q: 3 }]]);
+    assert.deepEqual(source.badRows?.first, [
+      { line: 3, reason: "Cannot use a query as an object: got a string" },
+    ]);
+  });
+  // Without it, no list: the first bad row stops the reading.
+  await withFile("q.jsonl", '{"q":1}\n[1]\n', async (path) => {
+    const source = await openInput(path);
+    assert.equal(source.badRows, undefined);
+    await rejectsWith(source, `${path}:2: Cannot use a query as an object: got an array`, 2);
+  });
+});
+
+Deno.test("openInput() refuses a CSV delimiter it cannot use", async () => {
+  for (const delimiter of ["", '"', "\n"]) {
+    await assert.rejects(openInput("-", { csvDelimiter: delimiter }), {
+      name: "InputError",
+      message: /^Cannot use --csv-delimiter as a field delimiter: current value is /,
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../lib/errors.ts";
 import { parseExactJson } from "../../lib/job/exact_json.ts";
+import { BadRows } from "../../lib/job/bad_rows.ts";
 import { prepareJob } from "../../lib/job/prepare_job.ts";
 import { compileTemplate } from "../../lib/job/template.ts";
 import { testDb } from "../_db.ts";
@@ -86,14 +87,17 @@ Deno.test("prepareJob() leaves the database unchanged when a query lacks a templ
   using db = await testDb();
   const { store } = db;
   const template = compileTemplate(REQUEST);
-  const bad = input([{ q: "1" }, { q: "2" }, { other: 3 }]);
+  const bad = input([{ q: "1" }, { q: "2" }, { other: 3 }, { q: "4" }, {}]);
   await assert.rejects(
     prepareJob(store, template, { name: "j", input: bad, request: REQUEST, batchSize: 1 }),
     (error: InputError) => {
       assert.ok(error instanceof InputError);
+      // Every query is read: the first is named, all are counted.
       assert.equal(
         error.message,
-        'q.jsonl:3 (field "q"): query has no field "q" used by the request template',
+        'q.jsonl:3 (field "q"): query has no field "q" used by the request template; ' +
+          "2 queries lack a template field (lines 3, 5); " +
+          "fix the input, or pass --skip-bad-rows to skip such queries",
       );
       return true;
     },
@@ -160,5 +164,39 @@ Deno.test("prepareJob() keeps ids beyond 2^53 apart, as keys and as stored varia
   assert.deepEqual(kept.map((item) => item.vars).sort(), [
     '{"id":12345678901234567890,"q":"a"}',
     '{"id":12345678901234567891,"q":"b"}',
+  ]);
+});
+
+Deno.test("prepareJob() keeps the rows an input skipped with the job, and skips what it cannot import", async () => {
+  using db = await testDb();
+  const { store } = db;
+  const badRows = new BadRows();
+  badRows.add({ line: 2, reason: "Cannot read row" }); // as a reader skips them
+  const list = [{ q: "a" }, { q: "b" }, { other: 1 }, { q: "d", n: JSON.parse("1e400") }, {
+    q: "",
+  }];
+  const prepared = await prepareJob(store, compileTemplate(REQUEST), {
+    name: "j",
+    input: { ...input(list), badRows },
+    request: REQUEST,
+    batchSize: 1,
+  });
+  assert.equal(prepared.imported, 3);
+  assert.equal(prepared.badRows.count, 3);
+  assert.deepEqual(prepared.checks.empty, {
+    count: 1,
+    fields: ["q"],
+    first: [{ line: 5, field: "q" }],
+  });
+  const job = await store.jobs.find("j");
+  assert.deepEqual(await store.skippedRows.list(job!.id, 10), [
+    { file: "q.jsonl", line: 2, reason: "Cannot read row" },
+    { file: "q.jsonl", line: 3, reason: 'query has no field "q" used by the request template' },
+    {
+      file: "q.jsonl",
+      line: 4,
+      reason: 'field "n": Cannot store a number beyond ±1.8e308 as JSON: current value is ' +
+        "'Infinity' (it would be sent as null)",
+    },
   ]);
 });

@@ -5,8 +5,8 @@ import { toQueryRecord } from "../../lib/job/query_record.ts";
 Deno.test("toQueryRecord() keeps an object as the query's variables", () => {
   const vars = { q: "a", nested: { n: 1 } };
   const record = toQueryRecord(vars, "q.jsonl", 7);
-  assert.equal(record.vars, vars);
-  assert.equal(record.line, 7);
+  assert.equal(record?.vars, vars);
+  assert.equal(record?.line, 7);
 });
 
 Deno.test("toQueryRecord() names what a value that is not an object is", () => {

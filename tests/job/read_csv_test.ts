@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../lib/errors.ts";
-import { readCsv } from "../../lib/job/read_csv.ts";
+import { BadRows } from "../../lib/job/bad_rows.ts";
+import { type CsvHeader, readCsv } from "../../lib/job/read_csv.ts";
 import { chunked } from "./_chunked.ts";
 
 Deno.test("readCsv() gives each record the line it starts on", async () => {
@@ -26,4 +27,74 @@ Deno.test("readCsv() names the line an unclosed quote opened on", async () => {
 
 Deno.test("readCsv() reads a header-only file as no queries", async () => {
   assert.deepEqual(await Array.fromAsync(readCsv(chunked("q,n\n"), "q.csv")), []);
+});
+
+Deno.test("readCsv() finds the delimiter from the first lines: semicolons, tabs, pipes", async () => {
+  const cases: [string, string][] = [
+    ['id;q\n1;cheap flights, paris\n2;"a;b"\n', ";"],
+    ['id\tq\n1\thello, world\n2\t"tab\tinside"\n', "\t"],
+    ["id|q\n1|a,b;c\n", "|"],
+    ['id,q\n1,"x;y;z"\n', ","],
+  ];
+  for (const [text, delimiter] of cases) {
+    let header: CsvHeader | undefined;
+    const records = await Array.fromAsync(
+      readCsv(chunked(text, 2), "q.csv", { onHeader: (h) => header = h }),
+    );
+    assert.deepEqual(header, { delimiter, columns: ["id", "q"] }, JSON.stringify(text));
+    assert.equal(records[0]?.vars.id, "1");
+    assert.deepEqual(records.map((r) => r.line), records.map((_, i) => i + 2));
+  }
+  // A given delimiter wins over what the lines suggest.
+  const given = await Array.fromAsync(
+    readCsv(chunked("a;b,c\n1;2,3\n"), "q.csv", { delimiter: ";" }),
+  );
+  assert.deepEqual(given[0]?.vars, { a: "1", "b,c": "2,3" });
+});
+
+Deno.test("readCsv() reads a quote inside an unquoted field as text", async () => {
+  const text = 'q,n\nthe 5" screen,1\nsay "hi" there,2\n"quoted ""twice""",3\n';
+  const records = await Array.fromAsync(readCsv(chunked(text), "q.csv"));
+  assert.deepEqual(records.map((r) => r.vars.q), [
+    'the 5" screen',
+    'say "hi" there',
+    'quoted "twice"',
+  ]);
+});
+
+Deno.test("readCsv() stops at the first bad row with its line, or skips each into badRows", async () => {
+  const text = 'q,n\na,1\n\nb,2,extra\nc,3\n"d,4\ne,5\nf,6\r\n';
+  await assert.rejects(Array.fromAsync(readCsv(chunked(text), "q.csv")), {
+    name: "InputError",
+    message: "q.csv:4: Cannot read row as the header's 2 fields: it has 3",
+  });
+  // Whatever the chunks cut, the same rows are read and skipped; a quote never
+  // closed makes its own line bad, not the rest of the file.
+  for (const size of [1, 2, 5, 64]) {
+    const badRows = new BadRows();
+    const records = await Array.fromAsync(readCsv(chunked(text, size), "q.csv", { badRows }));
+    const read = records.map((r) => [r.line, r.vars.q]);
+    assert.deepEqual(read, [[2, "a"], [5, "c"], [7, "e"], [8, "f"]], `chunks of ${size}`);
+    assert.deepEqual(badRows.first, [
+      { line: 4, reason: "Cannot read row as the header's 2 fields: it has 3" },
+      { line: 6, reason: "Cannot read row: a quote opened on this line is never closed" },
+    ], `chunks of ${size}`);
+  }
+});
+
+Deno.test("readCsv() names the lines a quote closed too late joined into one bad row", async () => {
+  const text = 'q,n\n"a,1\nb,2\nc",3,4\nd,5\n';
+  for (const size of [1, 3, 64]) {
+    const badRows = new BadRows();
+    const records = await Array.fromAsync(readCsv(chunked(text, size), "q.csv", { badRows }));
+    assert.deepEqual(records.map((r) => [r.line, r.vars.q]), [[3, "b"], [5, "d"]]);
+    assert.deepEqual(badRows.first, [
+      {
+        line: 2,
+        reason: "Cannot read row as the header's 2 fields: it has 3 " +
+          "(a quoted field runs from this line on to line 4)",
+      },
+      { line: 4, reason: "Cannot read row as the header's 2 fields: it has 3" },
+    ]);
+  }
 });

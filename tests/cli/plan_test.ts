@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { planCommand } from "../../cli/plan.ts";
+import { withFile } from "../job/_with_file.ts";
+
+async function plan(text: string, url: string): Promise<string[]> {
+  return await withFile("q.jsonl", text, async (path) => {
+    const lines: string[] = [];
+    const io = { log: (line: string) => lines.push(line), error: () => {} };
+    assert.equal(await planCommand(path, { url, show: "0", rate: "none" }, io), 0);
+    return lines.map((line) => line.replace(path, "q.jsonl"));
+  });
+}
+
+Deno.test("planCommand() lists the hosts a query field sends requests to", async () => {
+  const rows = [
+    '{"id":1,"base":"http://a.test"}',
+    '{"id":2,"base":"http://b.test:8080"}',
+    '{"id":3,"base":"http://a.test"}',
+  ];
+  const lines = await plan(rows.join("\n"), "{{base}}/search");
+  assert.deepEqual(lines, [
+    "3 queries in q.jsonl (jsonl), 3 distinct keys",
+    "  2 hosts: a.test, b.test:8080",
+    "  rate none, concurrency 16",
+  ]);
+});
+
+Deno.test("planCommand() names one host when the template sets it, even from the environment", async () => {
+  assert.equal((await plan('{"q":1}', "https://api.test/x?q={{q}}"))[1], "  host: api.test");
+  assert.equal((await plan('{"q":1}', "https://{{env.API_HOST}}/x"))[1], "  host: <env.API_HOST>");
+});

@@ -34,11 +34,17 @@ export interface InputSource {
   settings: JobSettings;
   /** The queries, streamed; may be iterated once. Errors surface while iterating. */
   queries: AsyncIterable<QueryRecord>;
-  /** A CSV input's delimiter and columns, once its header is read. */
+  /**
+   * A CSV input's delimiter and columns, once its header is read.
+   *
+   * @ignore
+   */
   header?: CsvHeader;
   /**
    * With `skipBadRows`: the rows skipped so far (more are added while the
    * queries are read, and by the import for rows it cannot store).
+   *
+   * @ignore
    */
   badRows?: BadRows;
 }

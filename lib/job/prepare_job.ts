@@ -54,9 +54,17 @@ export interface PreparedJob {
    * ones whose variables differ from the kept query's (with their lines).
    */
   duplicates: DuplicateReport;
-  /** Queries that lacked a template field (skipped as bad rows) or held an empty one (sent). */
+  /**
+   * Queries that lacked a template field (skipped as bad rows) or held an empty one (sent).
+   *
+   * @ignore
+   */
   checks: QueryCheckReport;
-  /** Rows the import skipped (`skipBadRows`): how many, and the first few. */
+  /**
+   * Rows the import skipped (`skipBadRows`): how many, and the first few.
+   *
+   * @ignore
+   */
   badRows: { count: number; first: readonly BadRow[] };
 }
 

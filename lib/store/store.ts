@@ -108,7 +108,11 @@ export class Store implements StoreView {
   readonly reports: ReportRepository;
   /** Usage of long rate windows (a daily budget). */
   readonly budget: BudgetRepository;
-  /** The input rows a job's imports skipped (`--skip-bad-rows`). */
+  /**
+   * The input rows a job's imports skipped (`--skip-bad-rows`).
+   *
+   * @ignore
+   */
   readonly skippedRows: SkippedRowRepository;
 
   /** Repositories over `connection`, or over one of its transactions with `tx`. */

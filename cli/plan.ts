@@ -192,6 +192,7 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
   const checks = new QueryChecks(template, source);
   const duplicates = new DuplicateLines();
   const hosts = new Hosts(config.request.url);
+  const requests: string[] = [];
   let read = 0;
   for await (const query of source.queries) {
     if (!checks.accept(query)) continue;
@@ -200,13 +201,15 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
     hosts.note(() => render().url);
     if (read < show) {
       const r = render();
-      io.log(`${r.method} ${r.url}`);
-      for (const [k, v] of Object.entries(r.headers)) io.log(`${k}: ${v}`);
-      if (r.body !== undefined) io.log(r.body);
-      io.log("");
+      requests.push(`${r.method} ${r.url}`);
+      for (const [k, v] of Object.entries(r.headers)) requests.push(`${k}: ${v}`);
+      if (r.body !== undefined) requests.push(r.body);
+      requests.push("");
     }
     read++;
   }
+  // Printed once the whole input was read: a bad row stops plan before any request is shown.
+  for (const line of requests) io.log(line);
   const found = { source, read, duplicates: duplicates.report(), checks: checks.report(), hosts };
   for (const line of reportLines(found, config.rate, config.options.concurrency)) io.log(line);
   checks.finish(); // queries lacking a template field: run would refuse them

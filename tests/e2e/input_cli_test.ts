@@ -156,6 +156,11 @@ Deno.test("a row with too many fields stops run before anything is sent, or is s
       );
       assert.equal(requests(), 0);
       assert.equal(await exists(`${dir}/a.db`), false);
+      // plan too stops there, before it prints any request.
+      const plan = await sluice(dir, ["plan", "q.csv", "--url", url, "--body", BODY]);
+      assert.equal(plan.code, 2, plan.stderr);
+      assert.equal(plan.stdout, "");
+      assert.match(plan.stderr, /q\.csv:3: Cannot read row as the header's 2 fields: it has 3/);
 
       const run = await sluice(dir, ["run", ...args, "--skip-bad-rows"]);
       assert.equal(run.code, 0, run.stderr);

@@ -9,7 +9,7 @@
  * @module
  */
 import { asInputError } from "../lib/util/as_input_error.ts";
-import { checkEnv } from "./check_env.ts";
+import { checkEnv } from "../lib/job/check_env.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { at, emptyFieldsLine, plural, skippedRowsLines } from "./import_warnings.ts";

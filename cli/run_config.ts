@@ -6,15 +6,11 @@
  *
  * @module
  */
-import { checkPacing } from "./check_pacing.ts";
 import { InputError } from "../lib/errors.ts";
 import type { JobSettings } from "../lib/job/input.ts";
 import type { RateSpec } from "../lib/rate/rate_spec.ts";
-import {
-  type ResolvedSettings,
-  resolveSettings,
-  type SettingSource,
-} from "../lib/run/resolve_settings.ts";
+import type { ResolvedSettings, SettingSource } from "../lib/run/resolve_settings.ts";
+import { jobSettings } from "../lib/run/job_settings.ts";
 import type { RunJobOptions } from "../lib/run/run_job.ts";
 import type { RequestTemplate } from "../lib/job/template.ts";
 
@@ -78,44 +74,43 @@ export function resolveRunConfig(
   saved?: Record<string, unknown>,
   savedRequest?: RequestTemplate,
 ): RunConfig {
-  const request = resolveRequest(flags, settings.request ?? savedRequest ?? { url: "" });
-  const resolved = resolveSettings([
+  const request = resolveRequest(flags, settings.request ?? savedRequest);
+  const config = jobSettings([
     { from: "flag", values: flags },
     { from: "job file", values: settings },
   ], saved);
-  const { values } = resolved;
-  // `--rate auto` starts where the job's last run settled.
-  const discovered = values.rate.kind === "auto"
-    ? discoveredRate(saved?.discoveredRate)
-    : undefined;
-  const options: RunJobOptions = {
-    ...values,
-    ...(discovered ? { pacing: { adaptive: discovered } } : {}),
-  };
-  checkPacing(
-    values.rate,
-    values.breakerThreshold === 0
-      ? false
-      : { threshold: values.breakerThreshold, cooldownMs: values.breakerCooldownMs },
-  );
-  const savedSettings: Record<string, unknown> = {
-    ...resolved.saved,
-    ...(discovered ? { discoveredRate: saved?.discoveredRate } : {}),
-    // The job's history: every --replace-request, kept for as long as the job.
-    ...(saved?.requestReplaced !== undefined ? { requestReplaced: saved.requestReplaced } : {}),
-  };
   return {
     request,
-    rate: values.rate,
-    rateSource: resolved.sources.rate,
-    options,
-    settings: resolved,
-    saved: savedSettings,
+    rate: config.settings.values.rate,
+    rateSource: config.settings.sources.rate,
+    options: config.options,
+    settings: config.settings,
+    saved: config.saved,
   };
 }
 
-/** The request: the flags over the job file's (or the saved) template. */
-function resolveRequest(flags: RequestFlags, base: RequestTemplate): RequestTemplate {
+/**
+ * The request: the flags (`--url`, `--method`, `--header`, `--body`) over
+ * the job file's template, or the one the job was saved with.
+ *
+ * @throws {InputError} For a header that is not `Name: value`, or no URL at all.
+ *
+ * @example Usage
+ * ```ts
+ * import { resolveRequest } from "./run_config.ts";
+ * import assert from "node:assert/strict";
+ * const saved = { url: "http://api.test/a", headers: { A: "1" } };
+ * assert.deepEqual(resolveRequest({ header: ["B: 2"] }, saved), {
+ *   url: "http://api.test/a",
+ *   headers: { A: "1", B: "2" },
+ * });
+ * ```
+ */
+export function resolveRequest(
+  flags: RequestFlags,
+  template: RequestTemplate | undefined,
+): RequestTemplate {
+  const base = template ?? { url: "" };
   const headers = { ...base.headers };
   for (const header of flags.header ?? []) {
     const colon = header.indexOf(":");
@@ -136,15 +131,4 @@ function resolveRequest(flags: RequestFlags, base: RequestTemplate): RequestTemp
     throw new InputError("No URL to send to: pass --url or put request.url in the job file");
   }
   return request;
-}
-
-/** The `--rate auto` state a job's last run saved, as a starting point. */
-function discoveredRate(value: unknown): { initialRate: number; ceiling?: number } | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const { rate, ceiling } = value as { rate?: unknown; ceiling?: unknown };
-  if (typeof rate !== "number" || !(rate > 0)) return undefined;
-  return {
-    initialRate: rate,
-    ...(typeof ceiling === "number" && ceiling > 0 ? { ceiling } : {}),
-  };
 }

@@ -15,6 +15,8 @@ import { VERSION } from "./version.ts";
 
 /** The defaults of a run's options (times in milliseconds, sizes in bytes). */
 export const DEFAULTS = {
+  /** The database a run keeps its jobs and answers in. */
+  db: "file:sluice.db",
   /** Requests in flight at once. */
   concurrency: 16,
   /** Requests allowed at once above the steady rate. */

@@ -6,25 +6,41 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { type InputSource, openInput } from "../job/input.ts";
-import { prepareJob } from "../job/prepare_job.ts";
-import { prepareProcessing } from "../process/processing.ts";
-import { compileTemplate, type RequestTemplate } from "../job/template.ts";
+import { inputIdentity } from "../job/input_identity.ts";
+import type { RequestTemplate } from "../job/template.ts";
 import { parseRate, type RateSpec } from "../rate/rate_spec.ts";
-import { openStore, type Store } from "../store/store.ts";
-import { runJob, type RunJobOptions, type RunSummary } from "./run_job.ts";
+import type { Store } from "../store/store.ts";
+import { assembleRun } from "./assemble_run.ts";
+import type { RunJobOptions, RunSummary } from "./run_job.ts";
+import { RUN_SETTINGS, type RunSettings } from "./run_settings.ts";
 
 /** Options for {@linkcode run}: what to send, where to keep it, how fast. */
-export interface RunOptions extends Omit<RunJobOptions, "rate"> {
+export interface RunOptions extends Omit<RunJobOptions, "rate" | "processing"> {
   /**
    * A queries file: JSONL, CSV, a JSON array or a job file. Give this or
-   * `queries`; neither resumes the job named `job` from the database.
+   * `queries`; neither resumes the job named `job` from the database. The
+   * same file given again resumes its job.
+   *
+   * @default {undefined}
    */
   input?: string;
-  /** The queries themselves, one object each. */
+  /**
+   * The queries themselves, one object each; given again, the queries the
+   * job has (by key) are skipped and new ones added.
+   *
+   * @default {undefined}
+   */
   queries?: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>;
-  /** The request template: `{{field}}` from each query, `{{env.NAME}}` from the environment. */
-  request: RequestTemplate;
+  /**
+   * The request template: `{{field}}` from each query, `{{env.NAME}}` from
+   * the environment. A job being resumed keeps its own: another one is
+   * refused unless `replaceRequest`.
+   *
+   * @default {the job file's, or the one the job was created with}
+   */
+  request?: RequestTemplate;
   /**
    * The database: a URL (`file:sluice.db`, `:memory:`, `libsql://…`) or a
    * store already open (left open at the end).
@@ -33,7 +49,8 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
    */
   db?: string | Store;
   /**
-   * The job's name; running again with the same name resumes it.
+   * The job's name; running again with the same name resumes it, with the
+   * settings it saved (options given again change them, recorded in the job).
    *
    * @default {the input's base name, or "queries"}
    */
@@ -44,6 +61,13 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
    * @default {"10/s"}
    */
   rate?: string | RateSpec;
+  /**
+   * Resume a job with another request or idempotency header; the job
+   * records the change.
+   *
+   * @default {false}
+   */
+  replaceRequest?: boolean;
 }
 
 /**
@@ -103,33 +127,48 @@ export interface RunOptions extends Omit<RunJobOptions, "rate"> {
  * ```
  */
 export async function run(options: RunOptions): Promise<RunSummary> {
-  const { input, queries, request, db = "file:sluice.db", job, rate, ...runOptions } = options;
+  const {
+    input,
+    queries,
+    request,
+    db = DEFAULTS.db,
+    job,
+    rate,
+    replaceRequest = false,
+    ...rest
+  } = options;
   if (input !== undefined && queries !== undefined) {
     throw new TypeError("Cannot run with both input and queries: give one of them");
   }
-  const template = compileTemplate(request);
   const source = input !== undefined
     ? await openInput(input)
     : queries !== undefined
     ? querySource(queries)
     : undefined;
-  const store = typeof db === "string" ? await openStore(db) : db;
-  try {
-    const name = job ?? jobName(input);
-    // Bad --schema/--into SQL or a processor that does not load: refused before the import.
-    await prepareProcessing(store.tables, name, runOptions);
-    const { job: row } = await prepareJob(store, template, {
-      name,
-      request,
-      ...(source ? { input: source } : {}),
-    });
-    return await runJob(store, row, template, {
-      ...runOptions,
-      ...(rate !== undefined ? { rate: typeof rate === "string" ? parseRate(rate) : rate } : {}),
-    });
-  } finally {
-    if (typeof db === "string") store.close();
+  // The settings among the options, typed; the rest is what the run reports to and is stopped by.
+  const settings: Record<string, unknown> = {};
+  const runtime: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(rest)) {
+    (Object.hasOwn(RUN_SETTINGS, name) ? settings : runtime)[name] = value;
   }
+  if (rate !== undefined) settings.rate = typeof rate === "string" ? parseRate(rate) : rate;
+  const { summary } = await assembleRun({
+    ...runtime as Omit<RunOptions, keyof RunSettings>,
+    db,
+    ...(job !== undefined ? { job } : {}),
+    ...(source ? { source } : {}),
+    ...(input !== undefined ? { inputId: await inputIdentity(input) } : {}),
+    // Queries given as objects have no file to tell apart: given again, they are added.
+    append: queries !== undefined,
+    request: (base) => {
+      const chosen = request ?? base;
+      if (!chosen) throw new InputError("No request to send: give request, or a job file as input");
+      return chosen;
+    },
+    settings: [{ from: "options", values: settings }],
+    replaceRequest,
+  });
+  return summary;
 }
 
 /** Queries given as objects, read as an input with line numbers counted from 1. */
@@ -147,11 +186,4 @@ function querySource(
     }
   }
   return { file: "queries", format: "json", settings: {}, queries: records() };
-}
-
-/** The job's default name: the input's base name without its extension. */
-function jobName(input: string | undefined): string {
-  if (input === undefined) return "queries";
-  const base = input.split(/[\\/]/).pop() ?? input;
-  return base.replace(/\.(jsonl|ndjson|json|csv)$/i, "") || "queries";
 }

@@ -21,7 +21,7 @@ import { jobDeadline } from "./job_deadline.ts";
 import type { LimiterReport, RateLimiter } from "../rate/rate_limiter.ts";
 import { createRunLimiter, type RunLimiterOptions } from "../rate/create_run_limiter.ts";
 import { createAttempt } from "./attempt.ts";
-import { prepareProcessing } from "../process/processing.ts";
+import { prepareProcessing, type Processing } from "../process/processing.ts";
 import { type ItemResult, itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
@@ -70,6 +70,14 @@ export interface RunJobOptions extends Partial<RunSettings> {
   batchSize?: number;
   /** Where `--rate auto` starts, and what a long window's budget is counted under. @default {} */
   pacing?: Pick<RunLimiterOptions, "adaptive" | "budgetScope">;
+  /**
+   * The job's processing, prepared already (by `prepareProcessing`, which
+   * checks it against the database): `schema`, `into` and `processor` are
+   * then not read again.
+   *
+   * @default {prepared from schema, into and processor}
+   */
+  processing?: Processing;
 }
 
 /** What a run did. */
@@ -151,7 +159,8 @@ export async function runJob(
     );
   }
   // Checked (bad SQL, a processor that does not load: InputError) before anything is sent.
-  const processing = await prepareProcessing(store.tables, job.name, options);
+  const processing = options.processing ??
+    await prepareProcessing(store.tables, job.name, options);
   await processing?.applySchema();
   const limiter = options.limiter ?? createRunLimiter(store.budget, job, {
     rate,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { defaultJobName, runCommand } from "../../cli/run.ts";
+import { runCommand } from "../../cli/run.ts";
 import { InputError } from "../../lib/errors.ts";
 
 const quiet = { log: () => {}, error: () => {} };
@@ -19,10 +19,4 @@ Deno.test("runCommand() removes the database it created for bad input, whatever 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("defaultJobName() is the input's base name without extension", () => {
-  assert.equal(defaultJobName("data/queries.jsonl"), "queries");
-  assert.equal(defaultJobName("-"), "stdin");
-  assert.equal(defaultJobName(undefined), "stdin");
 });

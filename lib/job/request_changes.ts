@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { canonicalJson } from "../lib/job/item_key.ts";
-import type { RequestTemplate } from "../lib/job/template.ts";
+import { canonicalJson } from "./item_key.ts";
+import type { RequestTemplate } from "./template.ts";
 
 /** The method a template sends: its own, or GET without a body and POST with one. */
 function methodOf(request: RequestTemplate): string {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { asInputError } from "../lib/util/as_input_error.ts";
-import { InputError } from "../lib/errors.ts";
-import type { CompiledTemplate } from "../lib/job/template.ts";
+import { asInputError } from "../util/as_input_error.ts";
+import { InputError } from "../errors.ts";
+import type { CompiledTemplate } from "./template.ts";
 
 /**
  * Checks that every `{{env.NAME}}` the template uses is set, and that an
@@ -19,7 +19,7 @@ import type { CompiledTemplate } from "../lib/job/template.ts";
  * @example Usage
  * ```ts
  * import { checkEnv } from "./check_env.ts";
- * import { compileTemplate } from "../lib/job/template.ts";
+ * import { compileTemplate } from "./template.ts";
  * import assert from "node:assert/strict";
  * const template = compileTemplate({
  *   url: "https://api.example.com/search",

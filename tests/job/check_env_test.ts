@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkEnv } from "../../cli/check_env.ts";
+import { checkEnv } from "../../lib/job/check_env.ts";
 import { compileTemplate } from "../../lib/job/template.ts";
 
 Deno.test("checkEnv() names every unset variable and where the template uses it", () => {

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { asInputError } from "../lib/util/as_input_error.ts";
-import { InputError } from "../lib/errors.ts";
-import { CircuitBreaker, type CircuitBreakerOptions } from "../lib/rate/circuit_breaker.ts";
-import { persistedWindows } from "../lib/rate/rate_budget.ts";
-import type { RateSpec } from "../lib/rate/rate_spec.ts";
+import { asInputError } from "../util/as_input_error.ts";
+import { InputError } from "../errors.ts";
+import { CircuitBreaker, type CircuitBreakerOptions } from "./circuit_breaker.ts";
+import { persistedWindows } from "./rate_budget.ts";
+import type { RateSpec } from "./rate_spec.ts";
 
 /**
  * Checks the rate and breaker a run would start its limiter with.
@@ -20,7 +20,7 @@ import type { RateSpec } from "../lib/rate/rate_spec.ts";
  * @example Usage
  * ```ts
  * import { checkPacing } from "./check_pacing.ts";
- * import { parseRate } from "../lib/rate/rate_spec.ts";
+ * import { parseRate } from "./rate_spec.ts";
  * import assert from "node:assert/strict";
  * checkPacing(parseRate("20/s,50000/day"), { threshold: 10, cooldownMs: 10_000 });
  * assert.throws(() => checkPacing(parseRate("0.5/day"), false), {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { requestChanges } from "../../cli/request_changes.ts";
+import { requestChanges } from "../../lib/job/request_changes.ts";
 
 Deno.test("requestChanges() lists each difference of method, URL, header and body, old then new", () => {
   const saved = {

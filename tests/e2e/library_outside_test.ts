@@ -3,6 +3,32 @@ import { serveMockApi } from "../../lib/mock/mod.ts";
 
 const MOD = new URL("../../lib/mod.ts", import.meta.url).pathname;
 
+/**
+ * Runs `my_job.ts` in `dir` with plain `deno run` and returns the JSON of
+ * its last line of output. No --config: the user's folder has no deno.json,
+ * so sluice's import map does not apply.
+ */
+async function runScript(dir: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      "--allow-sys",
+      "my_job.ts",
+      ...args,
+    ],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+}
+
 Deno.test("a script outside the repository imports lib/mod.ts by path and runs a job with plain deno run", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sluice_outside_" });
   const mock = serveMockApi();
@@ -21,25 +47,7 @@ const summary = await run({
 console.log(JSON.stringify({ done: summary.counts.done, titles: titles.length }));
 `,
     );
-    // No --config: the user's folder has no deno.json, so sluice's import map does not apply.
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-lock",
-        "--allow-net=127.0.0.1",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
-        "my_job.ts",
-      ],
-      cwd: dir,
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
-    const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+    const result = await runScript(dir);
     assert.deepEqual(result, { done: 3, titles: 3 });
     assert.equal(mock.api.stats.requests, 3);
     await Deno.stat(`${dir}/answers.db`); // created in the user's folder
@@ -76,32 +84,11 @@ const summary = await run({
 console.log(JSON.stringify({ job: summary.job.name, ...summary.counts, stopped: summary.stopped }));
 `,
     );
-    const script = async (...args: string[]) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--no-lock",
-          "--allow-net=127.0.0.1",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-sys",
-          "my_job.ts",
-          ...args,
-        ],
-        cwd: dir,
-        env: { NO_COLOR: "1" },
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 0, stderr);
-      return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
-    };
-    const first = await script("2");
+    const first = await runScript(dir, "2");
     assert.equal(first.job, "q");
     assert.equal(first.stopped, true);
     assert.ok(first.done >= 2 && first.done < 6, JSON.stringify(first));
-    const second = await script();
+    const second = await runScript(dir);
     assert.deepEqual(
       { job: second.job, done: second.done, total: second.total, stopped: second.stopped },
       { job: "q", done: 6, total: 6, stopped: false },

@@ -12,6 +12,7 @@ import { openOut } from "./open_out.ts";
 import { pickOneJob } from "./pick_jobs.ts";
 import { InputError } from "../lib/errors.ts";
 import { parseExactJson } from "../lib/job/exact_json.ts";
+import { withoutBom } from "../lib/util/stored_body.ts";
 
 /** Flags of `sluice export`. */
 export interface ExportFlags {
@@ -30,6 +31,8 @@ export interface ExportFlags {
 /**
  * Writes one record per item: key, state, final HTTP status, body (in CSV,
  * then a column per query field); or, with `table`, every row of that table.
+ * A body that is not text (its bytes are not valid in its charset, or hold a
+ * NUL) is written in base64, with `body_encoding` "base64".
  *
  * @throws {InputError} For a format other than jsonl or csv, or no such job.
  *
@@ -79,7 +82,7 @@ export async function exportCommand(
     if (format === "csv") {
       lines.push(
         [
-          "key,seq,state,status,attempts,error,url,body",
+          "key,seq,state,status,attempts,error,url,body,body_encoding",
           ...fields.map((f) => csvField(`vars.${f}`)),
         ]
           .join(",") + "\n",
@@ -87,11 +90,6 @@ export async function exportCommand(
     }
     for await (const row of store.reports.exportRows(job.id)) {
       if (format === "jsonl") {
-        let body: unknown = row.body;
-        try {
-          // Exact: an id beyond 2^53 in an answer is exported as the server wrote it.
-          if (row.body !== null) body = parseExactJson(row.body);
-        } catch { /* not JSON: kept as text */ }
         lines.push(
           JSON.stringify({
             key: row.key,
@@ -102,7 +100,7 @@ export async function exportCommand(
             error: row.error,
             url: row.url,
             vars: row.vars,
-            body,
+            ...jsonBody(row.body),
           }) + "\n",
         );
       } else {
@@ -115,7 +113,8 @@ export async function exportCommand(
             row.attempts,
             row.error,
             row.url,
-            row.body,
+            row.body instanceof Uint8Array ? row.body.toBase64() : row.body,
+            row.body instanceof Uint8Array ? "base64" : null,
             ...flattenVars(row.vars, fields),
           ].map(csvField).join(",") + "\n",
         );
@@ -127,5 +126,20 @@ export async function exportCommand(
   } finally {
     file?.close();
     store.close();
+  }
+}
+
+/**
+ * The `body` of a JSON line: parsed when it is JSON (exactly: an id beyond
+ * 2^53 in an answer is exported as the server wrote it), else its text; bytes
+ * that are not text in base64, marked by `body_encoding`.
+ */
+function jsonBody(body: string | Uint8Array | null): { body: unknown; body_encoding?: "base64" } {
+  if (body instanceof Uint8Array) return { body: body.toBase64(), body_encoding: "base64" };
+  if (body === null) return { body };
+  try {
+    return { body: parseExactJson(withoutBom(body)) };
+  } catch {
+    return { body }; // not JSON: kept as text
   }
 }

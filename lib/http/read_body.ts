@@ -4,17 +4,19 @@
  * stopped at the cap, never held whole. Only an unencoded body's
  * Content-Length is trusted to refuse it before reading.
  *
- * Text is decoded in the charset Content-Type declares (UTF-8 when none, or
- * when it names one the platform does not know); bytes that are not valid in
- * it become U+FFFD, as browsers do.
+ * The body is kept as received: as text when its bytes are valid in the
+ * charset Content-Type declares (UTF-8 when none, or when it names one the
+ * platform does not know) and hold no NUL, else as the bytes themselves
+ * (see {@linkcode storedBody}).
  *
  * @module
  */
+import { type StoredBody, storedBody } from "../util/stored_body.ts";
 
 /** What {@linkcode readBody} read. */
 export type BodyReading =
-  /** The body, decoded. */
-  | { kind: "text"; text: string }
+  /** The body: its text, or its bytes when they are not text. */
+  | { kind: "body"; body: StoredBody }
   /** The decoded body went over the cap; the rest was not read. */
   | { kind: "too_large" }
   /** The body could not be decoded (a broken gzip, br or deflate stream). */
@@ -28,6 +30,8 @@ export interface ReadBodyOptions {
 
 // fetch's error when the connection fails in the middle of a body: the network's.
 const CONNECTION_ERROR = /connection/i;
+// The first size of the buffer a streamed body is read into; it doubles as needed.
+const FIRST_BUFFER_BYTES = 65_536;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 // Charset labels as TextDecoder names them ("latin1" → "windows-1252"), or null when unknown.
 const encodings = new Map<string, string | null>();
@@ -43,12 +47,14 @@ const encodings = new Map<string, string | null>();
  * ```ts
  * import { readBody } from "./read_body.ts";
  * import assert from "node:assert/strict";
- * assert.deepEqual(await readBody(new Response("hello")), { kind: "text", text: "hello" });
+ * assert.deepEqual(await readBody(new Response("hello")), { kind: "body", body: "hello" });
  * assert.deepEqual(await readBody(new Response("hello"), { maxBytes: 4 }), { kind: "too_large" });
- * const latin1 = new Response(new Uint8Array([0x63, 0x61, 0x66, 0xe9]), {
+ * const bytes = new Uint8Array([0x63, 0x61, 0x66, 0xe9]);
+ * const latin1 = new Response(bytes, {
  *   headers: { "content-type": "text/plain; charset=iso-8859-1" },
  * });
- * assert.deepEqual(await readBody(latin1), { kind: "text", text: "café" });
+ * assert.deepEqual(await readBody(latin1), { kind: "body", body: "café" });
+ * assert.deepEqual(await readBody(new Response(bytes)), { kind: "body", body: bytes });
  * ```
  */
 export async function readBody(
@@ -65,24 +71,29 @@ export async function readBody(
   }
   const charset = charsetOf(headers.get("content-type"));
   // Unencoded, with a Content-Length under the cap: the framing holds the body to it.
-  if (length <= maxBytes && charset === "utf-8") {
-    return { kind: "text", text: await response.text() };
+  if (length <= maxBytes) {
+    return { kind: "body", body: storedBody(await response.bytes(), charset) };
   }
-  if (!response.body) return { kind: "text", text: "" };
-  const decoder = new TextDecoder(charset);
-  const parts: string[] = [];
+  if (!response.body) return { kind: "body", body: "" };
+  // The bytes as they come, in one buffer grown as needed: they are the body when not text.
+  let bytes = new Uint8Array(Math.min(maxBytes, FIRST_BUFFER_BYTES));
   let total = 0;
   const reader = chunkReader(response.body);
   try {
     while (true) {
       const chunk = await reader.read();
       if (chunk === undefined) break;
-      total += chunk.byteLength;
-      if (total > maxBytes) {
+      if (total + chunk.byteLength > maxBytes) {
         await reader.cancel();
         return { kind: "too_large" };
       }
-      parts.push(decoder.decode(chunk, { stream: true }));
+      if (total + chunk.byteLength > bytes.length) {
+        const grown = new Uint8Array(Math.min(maxBytes, 2 * (total + chunk.byteLength)));
+        grown.set(bytes.subarray(0, total));
+        bytes = grown;
+      }
+      bytes.set(chunk, total);
+      total += chunk.byteLength;
     }
   } catch (error) {
     if (!encoded || !(error instanceof TypeError) || CONNECTION_ERROR.test(error.message)) {
@@ -92,8 +103,9 @@ export async function readBody(
   } finally {
     reader.release();
   }
-  parts.push(decoder.decode());
-  return { kind: "text", text: parts.join("") };
+  const body = storedBody(bytes.subarray(0, total), charset);
+  // Bytes kept as the body are copied out of the buffer, which may be twice their size.
+  return { kind: "body", body: typeof body === "string" ? body : body.slice() };
 }
 
 /** Reads a body's chunks; each is valid until the next `read()`. */

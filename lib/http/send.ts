@@ -12,6 +12,7 @@ import { RequestRefusedError } from "./request_refused_error.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
 import type { AttemptFailure } from "../run/outcome.ts";
 import type { RenderedRequest } from "../job/template.ts";
+import type { StoredBody } from "../util/stored_body.ts";
 
 /** Options for {@linkcode send}. */
 export interface SendOptions {
@@ -31,7 +32,8 @@ export interface SendOptions {
 export interface SendResult {
   status?: number;
   headers?: Headers;
-  body?: string;
+  /** The body as received: its text, or its bytes when they are not text. */
+  body?: StoredBody;
   url?: string;
   /** Why the attempt did not end with a usable answer; messages hold no secret. */
   failure?: AttemptFailure;
@@ -114,7 +116,7 @@ export async function send(
         },
       });
     }
-    return result({ ...answer, body: body.text });
+    return result({ ...answer, body: body.body });
   } catch (error) {
     if (signal?.aborted) return result({ aborted: true });
     if (limit.timedOut) {

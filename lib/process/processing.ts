@@ -18,6 +18,7 @@ import {
 import type { AnswerProcessing, ItemUpdate } from "../store/item_update.ts";
 import type { UserTableRepository } from "../store/user_tables.ts";
 import { isRecord } from "../util/is_record.ts";
+import { withoutBom } from "../util/stored_body.ts";
 import { abbreviate, compileSql } from "./compile_sql.ts";
 import { loadProcessor, type Processor, type ProcessorAnswer } from "./processor.ts";
 
@@ -173,7 +174,7 @@ export class Processing {
       key: answer.key,
       status: answer.status ?? 0,
       body: parseBody(answer.body),
-      text: answer.body,
+      text: typeof answer.body === "string" ? answer.body : null,
       headers: headers ? JSON.parse(headers) : {},
       url: answer.url,
       at: answer.at,
@@ -199,10 +200,10 @@ export interface QueryOf {
   vars: Record<string, unknown>;
 }
 
-function parseBody(body: string | null): unknown {
-  if (body === null) return null;
+function parseBody(body: string | Uint8Array | null): unknown {
+  if (body === null || body instanceof Uint8Array) return body;
   try {
-    return JSON.parse(body);
+    return JSON.parse(withoutBom(body));
   } catch {
     return body;
   }

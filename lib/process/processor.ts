@@ -31,9 +31,13 @@ export interface ProcessorAnswer {
   key: string;
   /** The HTTP status. */
   status: number;
-  /** The body parsed as JSON, or its text when it is not JSON. */
+  /**
+   * The body parsed as JSON, or its text when it is not JSON, or its bytes (a
+   * `Uint8Array`) when they are not text (not valid in the declared charset,
+   * or holding a NUL).
+   */
   body: unknown;
-  /** The body as received (text). */
+  /** The body as received, when it is text; null without a body or when `body` holds its bytes. */
   text: string | null;
   /** The kept response headers (pacing and content headers), lower-case names. */
   headers: Record<string, string>;

@@ -20,8 +20,12 @@ export interface ItemResult {
   state: "done" | "failed";
   /** The final answer's HTTP status; null without an answer. */
   status: number | null;
-  /** The final answer's body; null without one (or one over the size cap). */
-  body: string | null;
+  /**
+   * The final answer's body as received: its text, or its bytes (a
+   * `Uint8Array`) when they are not text (not valid in the declared charset,
+   * or holding a NUL); null without one (or one over the size cap).
+   */
+  body: string | Uint8Array | null;
   /** The URL that gave the final answer, after redirects. */
   url: string | null;
   /** The answer's headers that are kept (pacing and content headers). */

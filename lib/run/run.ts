@@ -90,7 +90,8 @@ export interface RunOptions extends Omit<RunJobOptions, "rate" | "processing"> {
  *   db: ":memory:",
  *   rate: "none",
  *   onResult: (result) => {
- *     titles.push(JSON.parse(result.body!).results[0].title);
+ *     // A body is its text, or its bytes (a Uint8Array) when they are not text.
+ *     if (typeof result.body === "string") titles.push(JSON.parse(result.body).results[0].title);
  *   },
  * });
  * await mock.shutdown();

@@ -122,7 +122,7 @@ export type RunStore = Pick<
  * }
  * const input = { file: "q.jsonl", format: "jsonl" as const, settings: {}, queries: queries() };
  * const { job } = await prepareJob(store, template, { name: "demo", input, request });
- * const bodies: (string | null)[] = [];
+ * const bodies: (string | Uint8Array | null)[] = [];
  * const summary = await runJob(store, job, template, {
  *   rate: { kind: "none" },
  *   fetch: (url) => Promise.resolve(new Response(`answer to ${new URL(String(url)).search}`)),

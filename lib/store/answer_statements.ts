@@ -45,8 +45,8 @@ export interface ProcessAnswer {
   url: string | null;
   /** When it was answered (epoch ms): `:at`. */
   at: number;
-  /** The answer's body as text: `:body`. */
-  body: string | null;
+  /** The answer's body: `:body`, TEXT, or a BLOB when its bytes are not text. */
+  body: string | Uint8Array | null;
   /** The rows a processor returned for it. */
   rows?: TableRows;
   /** Why the processor failed for it: the item fails with class `process`. */
@@ -100,7 +100,7 @@ export function answerStatements(plan: ProcessPlan, answer: ProcessAnswer): Answ
   const statements: InStatement[] = [];
   const labels: string[] = [];
   for (const statement of plan.into) {
-    const args: Record<string, string | number | null> = {};
+    const args: Record<string, string | number | Uint8Array | null> = {};
     for (const param of statement.params) args[param] = paramValue(plan, answer, param.slice(1));
     statements.push({ sql: statement.sql, args });
     labels.push(statement.label);

@@ -60,8 +60,8 @@ export interface ResponseRow {
   durationMs: number;
   /** The kept response headers, as JSON text. */
   headers: string | null;
-  /** The response body; null without one. */
-  body: string | null;
+  /** The response body: its text, or its bytes when they are not text; null without one. */
+  body: string | Uint8Array | null;
   /** The URL that answered, after redirects. */
   url: string | null;
   /** Why the attempt failed; null when it did not. */

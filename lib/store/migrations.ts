@@ -152,6 +152,13 @@ export const MIGRATIONS: readonly string[][] = [
     )`,
     `CREATE INDEX IF NOT EXISTS skipped_rows_job ON skipped_rows (job)`,
   ],
+  [
+    // A body holding a NUL is kept as a BLOB (lib/util/stored_body.ts): a TEXT
+    // is cut at its first NUL where SQLite's text functions and @libsql/client
+    // read it. Bodies stored as TEXT before are turned into their whole bytes.
+    `UPDATE responses SET body = CAST(body AS BLOB)
+     WHERE typeof(body) = 'text' AND instr(CAST(body AS BLOB), x'00') > 0`,
+  ],
 ];
 
 /** The schema version this build writes. */

@@ -7,6 +7,7 @@
  */
 import { parseExactJson } from "../job/exact_json.ts";
 import { FAILURE_GROUPS, type FailureClass } from "../run/failure_class.ts";
+import { bodyOfColumn } from "../util/stored_body.ts";
 import type { Executor } from "./connection.ts";
 
 /** One item with its latest response, as `sluice export` writes it. */
@@ -23,10 +24,10 @@ export interface ExportRow {
   attempts: number;
   /** Why the attempt failed; null when it did not. */
   error: string | null;
-  /** The item's state: pending, inflight, done or failed. */
+  /** The final answer's HTTP status; null without an answer. */
   status: number | null;
-  /** The response body; null without one. */
-  body: string | null;
+  /** The response body: its text, or its bytes when they are not text; null without one. */
+  body: string | Uint8Array | null;
   /** The URL that answered, after redirects. */
   url: string | null;
   /** When it happened (epoch ms). */
@@ -79,8 +80,8 @@ export interface AttemptRow {
   durationMs: number;
   /** The kept response headers. */
   headers: Record<string, string> | null;
-  /** The response body; null without one. */
-  body: string | null;
+  /** The response body: its text, or its bytes when they are not text; null without one. */
+  body: string | Uint8Array | null;
   /** The URL that answered, after redirects. */
   url: string | null;
   /** Why the attempt failed; null when it did not. */
@@ -218,7 +219,7 @@ export class ReportRepository {
           attempts: Number(r[5]),
           error: text(r[6]),
           status: num(r[7]),
-          body: text(r[8]),
+          body: bodyOfColumn(r[8]),
           url: text(r[9]),
           at: num(r[10]),
           durationMs: num(r[11]),
@@ -291,7 +292,7 @@ export class ReportRepository {
         status: num(r[1]),
         durationMs: Number(r[2]),
         headers: r[3] === null || r[3] === undefined ? null : JSON.parse(String(r[3])),
-        body: text(r[4]),
+        body: bodyOfColumn(r[4]),
         url: text(r[5]),
         error: text(r[6]),
         errorClass: text(r[7]) as FailureClass | null,

@@ -35,7 +35,7 @@ export function responseStatement(
   for (const u of updates) {
     const r = u.response;
     if (!r) continue;
-    responses.push([
+    const row: unknown[] = [
       u.id,
       r.seq,
       r.status,
@@ -46,7 +46,13 @@ export function responseStatement(
       r.error,
       u.errorClass,
       r.at,
-    ]);
+    ];
+    // A body that is not text goes as hex in an 11th field, stored as a BLOB.
+    if (r.body instanceof Uint8Array) {
+      row[5] = null;
+      row.push(r.body.toHex());
+    }
+    responses.push(row);
   }
   if (responses.length === 0) return undefined;
   return {
@@ -54,8 +60,8 @@ export function responseStatement(
             (job, item, seq, attempt, status, duration_ms, headers, body, url, error,
              error_class, at)
           SELECT ?, j.value ->> 0, j.value ->> 1, items.sends + 1, j.value ->> 2,
-                 j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7,
-                 j.value ->> 8, j.value ->> 9
+                 j.value ->> 3, j.value ->> 4, coalesce(j.value ->> 5, unhex(j.value ->> 10)),
+                 j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9
           FROM json_each(?) AS j JOIN items ON items.id = j.value ->> 0
           WHERE items.status = 'inflight' AND items.lease_owner = ?`,
     args: [jobId, JSON.stringify(responses), owner],

@@ -11,6 +11,7 @@
  */
 import type { InStatement } from "../deps.ts";
 import { StoreError } from "../errors.ts";
+import { bodyOfColumn } from "../util/stored_body.ts";
 import {
   type ProcessAnswer,
   type ProcessPlan,
@@ -200,7 +201,7 @@ export class UserTableRepository {
       status: Number(r[3]),
       url: r[4] === null ? null : String(r[4]),
       at: Number(r[5]),
-      body: r[6] === null ? null : String(r[6]),
+      body: bodyOfColumn(r[6]),
       headers: r[7] === null ? null : String(r[7]),
     }));
   }

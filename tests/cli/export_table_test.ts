@@ -87,11 +87,12 @@ Deno.test("exportCommand() as CSV has a column per query field, nested ones dott
     "error",
     "url",
     "body",
+    "body_encoding",
     "vars.id",
     "vars.q",
     "vars.filter.lang",
     "vars.tags",
   ]);
-  assert.deepEqual(rows[1]!.slice(8), ["a", "pie", "en", ""]);
-  assert.deepEqual(rows[2]!.slice(8), ["b", "tart, plum", "", '["x","y"]']);
+  assert.deepEqual(rows[1]!.slice(9), ["a", "pie", "en", ""]);
+  assert.deepEqual(rows[2]!.slice(9), ["b", "tart, plum", "", '["x","y"]']);
 });

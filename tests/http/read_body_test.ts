@@ -23,8 +23,8 @@ Deno.test("readBody() reads a gzip body under the cap, counting its decoded size
   const server = serveHostile({ bombBytes: 500_000 });
   try {
     const under = await readBody(await fetch(server.origin + ROUTES.bomb), { maxBytes: 500_000 });
-    assert.equal(under.kind, "text");
-    assert.equal(under.kind === "text" && under.text.length, 500_000);
+    // Zeros: not text (NULs), kept as the bytes received.
+    assert.deepEqual(under, { kind: "body", body: new Uint8Array(500_000) });
     const over = await readBody(await fetch(server.origin + ROUTES.bomb), { maxBytes: 499_999 });
     assert.deepEqual(over, { kind: "too_large" });
   } finally {
@@ -80,15 +80,50 @@ Deno.test("readBody() tells a broken gzip stream (invalid) from a broken connect
   }
 });
 
-Deno.test("readBody() decodes the declared charset, and replaces invalid UTF-8 by U+FFFD", async () => {
+Deno.test("readBody() keeps text in the declared charset as text, and bytes that are not text as bytes", async () => {
   const latin1 = new Response(new Uint8Array([0x63, 0x61, 0x66, 0xe9]), {
     headers: { "content-type": "text/plain; charset=ISO-8859-1" },
   });
-  assert.deepEqual(await readBody(latin1), { kind: "text", text: "café" });
-  const bad = new Response(new Uint8Array([0x61, 0xff, 0x62]), {
+  assert.deepEqual(await readBody(latin1), { kind: "body", body: "café" });
+  const invalid = new Uint8Array([0x61, 0xff, 0x62]);
+  const unknown = new Response(invalid, {
     headers: { "content-type": "application/json; charset=no-such-charset" },
   });
-  assert.deepEqual(await readBody(bad), { kind: "text", text: "a\uFFFDb" });
-  const plain = new Response(new Uint8Array([0x61, 0xc3, 0x62]));
-  assert.deepEqual(await readBody(plain), { kind: "text", text: "a\uFFFDb" });
+  assert.deepEqual(await readBody(unknown), { kind: "body", body: invalid });
+  const cut = new Uint8Array([0x61, 0xc3, 0x62]);
+  assert.deepEqual(await readBody(new Response(cut)), { kind: "body", body: cut });
+  const nul = new TextEncoder().encode('{"a":"x\u0000y"}\u0000tail');
+  assert.deepEqual(await readBody(new Response(nul)), { kind: "body", body: nul });
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]);
+  assert.deepEqual(await readBody(new Response(bom)), { kind: "body", body: "\uFEFF{}" });
+});
+
+Deno.test("readBody() keeps a streamed body's bytes whole, across chunks and charsets", async () => {
+  // Over the first buffer (64 KiB), in chunks that split a UTF-8 character.
+  const text = "é".repeat(70_000);
+  const bytes = new TextEncoder().encode(text);
+  const chunked = (all: Uint8Array, contentType?: string) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < all.length; at += 4097) {
+            controller.enqueue(all.slice(at, at + 4097));
+          }
+          controller.close();
+        },
+      }),
+      contentType ? { headers: { "content-type": contentType } } : {},
+    );
+  assert.deepEqual(await readBody(chunked(bytes)), { kind: "body", body: text });
+  const binary = bytes.slice();
+  binary[100_000] = 0xff;
+  assert.deepEqual(await readBody(chunked(binary)), { kind: "body", body: binary });
+  assert.deepEqual(await readBody(chunked(binary), { maxBytes: bytes.length - 1 }), {
+    kind: "too_large",
+  });
+  const latin1 = new Uint8Array(100_000).fill(0xe9);
+  assert.deepEqual(await readBody(chunked(latin1, "text/plain; charset=latin1")), {
+    kind: "body",
+    body: "é".repeat(100_000),
+  });
 });

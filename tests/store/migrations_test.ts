@@ -72,7 +72,7 @@ Deno.test("openStore() migrates a version 3 database forward, classing its failu
     // Opening again migrates nothing more.
     const again = await openStore(url);
     again.close();
-    assert.equal(SCHEMA_VERSION, 8);
+    assert.equal(SCHEMA_VERSION, 9);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -87,6 +87,42 @@ Deno.test("openStore() refuses a database newer than this sluice", async () => {
       openStore(url),
       new RegExp(`has schema version ${SCHEMA_VERSION + 1}, newer than this sluice`),
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openStore() turns a body stored as TEXT with a NUL into its whole bytes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice-migrate-" });
+  const url = `file:${dir}/nul.db`;
+  // The migration before the one that keeps such bodies as BLOBs.
+  const before = MIGRATIONS.findIndex((m) => m.some((s) => s.includes("CAST(body AS BLOB)")));
+  try {
+    await execute(url, [...MIGRATIONS.slice(0, before).flat(), `PRAGMA user_version = ${before}`]);
+    await execute(url, [
+      `INSERT INTO jobs (id, name, created, request, options, idem_prefix, updated)
+       VALUES (1, 'j', 0, '{"url":"http://x.test/"}', '{}', 'p', 0)`,
+      `INSERT INTO items (job, seq, key, vars, status) VALUES (1, 0, 'nul', '{}', 'done'),
+         (1, 1, 'text', '{}', 'done')`,
+      // As sluice stored them then: the body's text, NUL and all.
+      {
+        sql: `INSERT INTO responses (job, seq, item, attempt, status, body, at)
+              SELECT 1, seq, id, 1, 200, CASE key WHEN 'nul' THEN ? ELSE ? END, 0 FROM items`,
+        args: ["abcdefg\u0000hijklmnopqrstu", '{"a":1}'],
+      },
+    ]);
+    const store = await openStore(url);
+    try {
+      const nul = await store.reports.itemWithResponses(1, "nul");
+      assert.deepEqual(
+        nul?.responses[0]?.body,
+        new TextEncoder().encode("abcdefg\u0000hijklmnopqrstu"),
+      );
+      const text = await store.reports.itemWithResponses(1, "text");
+      assert.equal(text?.responses[0]?.body, '{"a":1}');
+    } finally {
+      store.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

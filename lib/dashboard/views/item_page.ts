@@ -19,6 +19,34 @@ function pretty(text: string): string {
   }
 }
 
+// Bytes of a body that is not text shown at most, as a hex dump.
+const DUMP_MAX = 65_536;
+
+/**
+ * A body that is not text (not valid in its charset, or holding a NUL), as
+ * `xxd` shows bytes: offset, 16 bytes in hex, the printable ones as ASCII.
+ */
+function hexDump(bytes: Uint8Array): string {
+  const lines = [`${bytes.length} bytes, not text: shown in hex`];
+  const shown = bytes.subarray(0, DUMP_MAX);
+  for (let at = 0; at < shown.length; at += 16) {
+    const row = shown.subarray(at, at + 16);
+    const hex = [...row].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join(
+      "",
+    );
+    lines.push(`${at.toString(16).padStart(8, "0")}  ${hex.padEnd(47)}  ${ascii}`);
+  }
+  if (bytes.length > DUMP_MAX) lines.push(`… ${bytes.length - DUMP_MAX} more bytes`);
+  return lines.join("\n");
+}
+
+/** A stored body as the page shows it: JSON indented, other text as it is, bytes in hex. */
+function shownBody(body: string | Uint8Array | null): string {
+  if (body === null) return "";
+  return typeof body === "string" ? pretty(body) : hexDump(body);
+}
+
 function fact(label: string, value: unknown, wide = false): Html {
   return html`
     <div class="${wide ? "wide" : ""}">
@@ -91,7 +119,7 @@ export function itemPage(job: string, item: ItemDetail, request: ShownRequest): 
             ? html`<pre class="headers">${
               Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join("\n")
             }</pre>`
-            : ""}<pre class="body">${r.body === null ? "" : pretty(r.body)}</pre></section>
+            : ""}<pre class="body">${shownBody(r.body)}</pre></section>
         `
       )}
   `;

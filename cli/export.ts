@@ -6,6 +6,7 @@
 import { EXIT } from "./exit_code.ts";
 import { exportTable } from "./export_table.ts";
 import { flattenVars } from "./flatten_vars.ts";
+import { BOM, csvOutput } from "./csv_output.ts";
 import { csvField } from "./format_rows.ts";
 import { openExisting } from "./open_existing.ts";
 import { openOut } from "./open_out.ts";
@@ -26,6 +27,10 @@ export interface ExportFlags {
   out?: string;
   /** Export this table or view (of any name) instead of the job's items. @default undefined */
   table?: string;
+  /** CSV: keep text that starts like a formula as it is (no `'` prefix). @default false */
+  csvRaw?: boolean;
+  /** CSV: start with a UTF-8 byte order mark, for spreadsheets that need one. @default false */
+  bom?: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export async function exportCommand(
   if (format !== "jsonl" && format !== "csv") {
     throw new InputError(`Cannot export as '${format}': use jsonl or csv`);
   }
+  const csv = csvOutput(format, flags);
   const store = await openExisting(flags.db);
   let file: Deno.FsFile | undefined;
   try {
@@ -60,7 +66,7 @@ export async function exportCommand(
     throw error;
   }
   const encoder = new TextEncoder();
-  let lines: string[] = [];
+  let lines: string[] = csv.bom ? [BOM] : [];
   const write = async (force = false) => {
     if (!force && lines.length < 1000) return;
     const text = lines.join("");
@@ -73,7 +79,7 @@ export async function exportCommand(
       await exportTable(flags.db, flags.table, format, (text) => {
         lines.push(text);
         return write(true);
-      });
+      }, csv);
       return EXIT.ok;
     }
     const job = await pickOneJob(store, flags.job);
@@ -83,7 +89,7 @@ export async function exportCommand(
       lines.push(
         [
           "key,seq,state,status,attempts,error,url,body,body_encoding",
-          ...fields.map((f) => csvField(`vars.${f}`)),
+          ...fields.map((f) => csvField(`vars.${f}`, csv)),
         ]
           .join(",") + "\n",
       );
@@ -116,7 +122,7 @@ export async function exportCommand(
             row.body instanceof Uint8Array ? row.body.toBase64() : row.body,
             row.body instanceof Uint8Array ? "base64" : null,
             ...flattenVars(row.vars, fields),
-          ].map(csvField).join(",") + "\n",
+          ].map((value) => csvField(value, csv)).join(",") + "\n",
         );
       }
       await write();

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { csvLines, jsonLines } from "./format_rows.ts";
+import { csvLines, type CsvOptions, jsonLines } from "./format_rows.ts";
 import { openSqlClient } from "../lib/store/sql_client.ts";
 
 /**
  * Writes every row of table or view `table` of database `db` through
- * `write`, as `format` (CSV with a header row).
+ * `write`, as `format` (CSV with a header row, its fields as `csv` says).
  *
  * @throws {InputError} When there is no such table or view.
  *
@@ -35,12 +35,13 @@ export async function exportTable(
   table: string,
   format: "jsonl" | "csv",
   write: (text: string) => void | Promise<void>,
+  csv: CsvOptions = {},
 ): Promise<void> {
   const client = openSqlClient(db);
   try {
     let first = true;
     for await (const page of client.table(table)) {
-      await write((format === "csv" ? csvLines(page, first) : jsonLines(page)).join(""));
+      await write((format === "csv" ? csvLines(page, first, csv) : jsonLines(page)).join(""));
       first = false;
     }
   } finally {

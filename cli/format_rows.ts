@@ -13,8 +13,28 @@ export type RowFormat = "table" | "csv" | "jsonl" | "json";
 /** Widest a table's cell gets before it is cut with `…`. */
 const CELL_MAX = 60;
 
+/** Options for {@linkcode csvField} and {@linkcode csvLines}. */
+export interface CsvOptions {
+  /**
+   * Write text that a spreadsheet would run as a formula as it is, instead
+   * of prefixed with `'` (`--csv-raw`).
+   *
+   * @default false
+   */
+  raw?: boolean;
+}
+
+// What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+const FORMULA_START = /^[=+\-@\t\r]/;
+// A number as text ("-5", "+1.5e3"): a spreadsheet reads a number, never a formula.
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
- * One CSV field: quoted when it holds a comma, a quote or a line break.
+ * One CSV field: quoted when it holds a comma, a quote or a line break. Text
+ * that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed
+ * with `'`, so that a spreadsheet shows it rather than runs it as a formula
+ * (OWASP's rule); numbers, and text that is only a number (`-5`), are left as
+ * they are. `raw` leaves every value as it is.
  *
  * @example Usage
  * ```ts
@@ -22,28 +42,41 @@ const CELL_MAX = 60;
  * import assert from "node:assert/strict";
  * assert.equal(csvField('say "hi", then go'), '"say ""hi"", then go"');
  * assert.equal(csvField(null), "");
+ * assert.equal(csvField("=HYPERLINK(\"http://x.test\")"), '"\'=HYPERLINK(""http://x.test"")"');
+ * assert.equal(csvField("@SUM(A1)"), "'@SUM(A1)");
+ * assert.equal(csvField(-5), "-5");
+ * assert.equal(csvField("-5"), "-5");
+ * assert.equal(csvField("-2+3"), "'-2+3");
+ * assert.equal(csvField("=1+2", { raw: true }), "=1+2");
  * ```
  */
-export function csvField(value: unknown): string {
+export function csvField(value: unknown, options: CsvOptions = {}): string {
   if (value === null || value === undefined) return "";
-  const text = value instanceof ArrayBuffer ? hex(value) : String(value);
+  let text: string;
+  if (value instanceof ArrayBuffer) text = hex(value);
+  else if (typeof value !== "string") text = String(value);
+  else if (!options.raw && FORMULA_START.test(value) && !NUMBER_TEXT.test(value)) {
+    text = `'${value}`;
+  } else text = value;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
  * The CSV lines of `rows`, each ending in a line break; with `header`, the
- * column names first.
+ * column names first. Fields as {@linkcode csvField} writes them.
  *
  * @example Usage
  * ```ts
  * import { csvLines } from "./format_rows.ts";
  * import assert from "node:assert/strict";
  * assert.deepEqual(csvLines({ columns: ["a", "b"], rows: [[1, "x,y"]] }, true), ["a,b\n", '1,"x,y"\n']);
+ * assert.deepEqual(csvLines({ columns: ["n", "t"], rows: [[-1, "=1+2"]] }, false), ["-1,'=1+2\n"]);
  * ```
  */
-export function csvLines(rows: SqlRows, header: boolean): string[] {
-  const lines = rows.rows.map((row) => row.map(csvField).join(",") + "\n");
-  return header ? [rows.columns.map(csvField).join(",") + "\n", ...lines] : lines;
+export function csvLines(rows: SqlRows, header: boolean, options: CsvOptions = {}): string[] {
+  const field = (value: unknown) => csvField(value, options);
+  const lines = rows.rows.map((row) => row.map(field).join(",") + "\n");
+  return header ? [rows.columns.map(field).join(",") + "\n", ...lines] : lines;
 }
 
 /**
@@ -63,7 +96,7 @@ export function jsonLines(rows: SqlRows): string[] {
 }
 
 /**
- * `rows` in `format`, as lines ending in a line break.
+ * `rows` in `format`, as lines ending in a line break; `options` apply to CSV.
  *
  * @example Usage
  * ```ts
@@ -74,10 +107,10 @@ export function jsonLines(rows: SqlRows): string[] {
  * assert.deepEqual(formatRows(rows, "json"), ['[{"key":"a","n":1},\n', '{"key":"bb","n":null}]\n']);
  * ```
  */
-export function formatRows(rows: SqlRows, format: RowFormat): string[] {
+export function formatRows(rows: SqlRows, format: RowFormat, options: CsvOptions = {}): string[] {
   switch (format) {
     case "csv":
-      return csvLines(rows, true);
+      return csvLines(rows, true, options);
     case "jsonl":
       return jsonLines(rows);
     case "json": {

@@ -153,6 +153,8 @@ export function buildProgram(options: ProgramOptions): Command {
     )
     .option("--out <file>", "write to a file instead of stdout")
     .option("--table <name>", "export this table or view instead of the job's items")
+    .option("--csv-raw", "CSV: keep text starting with = + - @ as it is, not prefixed with '")
+    .option("--bom", "CSV: start with a UTF-8 byte order mark, for spreadsheets that need one")
     .action(async (flags: ExportFlags) => setExit(await exportCommand(flags)));
 
   program.command("process")
@@ -179,6 +181,8 @@ export function buildProgram(options: ProgramOptions): Command {
         .choices(["table", "csv", "jsonl", "json"] as const),
     )
     .option("--write", "let the SQL change the database")
+    .option("--csv-raw", "CSV: keep text starting with = + - @ as it is, not prefixed with '")
+    .option("--bom", "CSV: start with a UTF-8 byte order mark, for spreadsheets that need one")
     .action(async (sql: string, flags: SqlFlags) => setExit(await sqlCommand(sql, flags, io)));
 
   program.command("retry")

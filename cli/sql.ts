@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { Console } from "./console.ts";
 import { dbFilePath } from "./db_url.ts";
+import { BOM, csvOutput } from "./csv_output.ts";
 import { EXIT } from "./exit_code.ts";
 import { formatRows, type RowFormat } from "./format_rows.ts";
 import { sqlText } from "../lib/process/sql_text.ts";
@@ -22,6 +23,10 @@ export interface SqlFlags {
   format?: RowFormat;
   /** Let the SQL change the database. @default false */
   write?: boolean;
+  /** CSV: keep text that starts like a formula as it is (no `'` prefix). @default false */
+  csvRaw?: boolean;
+  /** CSV: start with a UTF-8 byte order mark, for spreadsheets that need one. @default false */
+  bom?: boolean;
 }
 
 /** Where `sluice sql` writes, and whether that is a terminal. */
@@ -35,7 +40,7 @@ export interface SqlOutput {
 /**
  * Runs `sql` (statements separated by `;`, or `@file.sql`) in one
  * transaction and prints the last statement's rows: an aligned table on a
- * terminal, CSV otherwise, or `--format`. Without `--write` the transaction
+ * terminal, CSV otherwise (or with `--bom`, `--csv-raw`), or `--format`. Without `--write` the transaction
  * is rolled back and a statement that writes is refused.
  *
  * @throws {InputError} For a database that does not exist, SQL SQLite
@@ -74,12 +79,16 @@ export async function sqlCommand(
       throw new InputError(`No database at ${resolve(path)}`);
     }
   }
-  const format = flags.format ?? (output.isTerminal() ? "table" : "csv");
+  // --bom and --csv-raw are for CSV: they ask for it even on a terminal.
+  const csvAsked = flags.bom || flags.csvRaw;
+  const format = flags.format ?? (csvAsked || !output.isTerminal() ? "csv" : "table");
+  const csv = csvOutput(format, flags);
   const client = openSqlClient(flags.db);
   try {
     const result = await client.query(statements, { write: flags.write ?? false });
     const encoder = new TextEncoder();
-    const lines = result.columns.length > 0 ? formatRows(result, format) : [];
+    const lines = result.columns.length > 0 ? formatRows(result, format, csv) : [];
+    if (csv.bom) lines.unshift(BOM);
     for (let i = 0; i < lines.length; i += 1000) {
       await writeAll(output, encoder.encode(lines.slice(i, i + 1000).join("")));
     }

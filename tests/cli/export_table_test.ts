@@ -45,7 +45,10 @@ async function database(): Promise<{ url: string } & AsyncDisposable> {
 async function exported(flags: Parameters<typeof exportCommand>[0]): Promise<string> {
   let text = "";
   await exportCommand(flags, {
-    write: (p) => (text += new TextDecoder().decode(p), Promise.resolve(p.length)),
+    write: (
+      p,
+    ) => (text += new TextDecoder("utf-8", { ignoreBOM: true }).decode(p),
+      Promise.resolve(p.length)),
   });
   return text;
 }
@@ -95,4 +98,23 @@ Deno.test("exportCommand() as CSV has a column per query field, nested ones dott
   ]);
   assert.deepEqual(rows[1]!.slice(9), ["a", "pie", "en", ""]);
   assert.deepEqual(rows[2]!.slice(9), ["b", "tart, plum", "", '["x","y"]']);
+});
+
+Deno.test("exportCommand() --bom starts CSV with a UTF-8 BOM; --table neutralizes formulas unless --csv-raw", async () => {
+  await using db = await database();
+  const csv = await exported({ db: db.url, format: "csv", bom: true });
+  assert.ok(csv.startsWith("\uFEFFkey,seq,"), csv.slice(0, 20));
+  const table = await exported({ db: db.url, format: "csv", table: "hits", bom: true });
+  assert.ok(table.startsWith("\uFEFFkey,rank,title\n"), table);
+  await assert.rejects(
+    exported({ db: db.url, format: "jsonl", bom: true }),
+    /Cannot use --bom with --format jsonl: it is for CSV output/,
+  );
+  const client = openSqlClient(db.url);
+  await client.query(["INSERT INTO hits VALUES ('c', -3, '=1+2')"], { write: true });
+  client.close();
+  const rows = parse(await exported({ db: db.url, format: "csv", table: "hits" })) as string[][];
+  assert.deepEqual(rows.find((r) => r[0] === "c"), ["c", "-3", "'=1+2"]);
+  const raw = parse(await exported({ db: db.url, format: "csv", table: "hits", csvRaw: true }));
+  assert.deepEqual((raw as string[][]).find((r) => r[0] === "c"), ["c", "-3", "=1+2"]);
 });

@@ -27,7 +27,10 @@ async function sql(text: string, flags: Parameters<typeof sqlCommand>[1], termin
   let out = "";
   const errors: string[] = [];
   const code = await sqlCommand(text, flags, { log: () => {}, error: (l) => errors.push(l) }, {
-    write: (p) => (out += new TextDecoder().decode(p), Promise.resolve(p.length)),
+    write: (
+      p,
+    ) => (out += new TextDecoder("utf-8", { ignoreBOM: true }).decode(p),
+      Promise.resolve(p.length)),
     isTerminal: () => terminal,
   });
   return { code, out, errors };
@@ -117,4 +120,20 @@ Deno.test("sqlCommand() reports SQL SQLite refuses, and a database that is not t
     sql("SELECT 1", { db: "file:/nonexistent/sluice.db" }),
     /No database at \/nonexistent\/sluice\.db/,
   );
+});
+
+Deno.test("sqlCommand() --bom starts CSV with a UTF-8 BOM, even on a terminal; a format other than CSV refuses it", async () => {
+  await using db = await database();
+  const query = "SELECT key FROM hits WHERE key = 'a'";
+  assert.equal((await sql(query, { db: db.url, bom: true }, true)).out, "\uFEFFkey\na\n");
+  assert.equal((await sql(query, { db: db.url, format: "csv" })).out, "key\na\n");
+  for (const flags of [{ bom: true }, { csvRaw: true }]) {
+    await assert.rejects(
+      sql(query, { db: db.url, format: "jsonl", ...flags }),
+      (error: Error) =>
+        error instanceof InputError && /^Cannot use --(bom|csv-raw) with --format jsonl/.test(
+          error.message,
+        ),
+    );
+  }
 });

@@ -5,12 +5,13 @@
  *
  * @module
  */
+import stringWidth from "string-width";
 import type { SqlRows, SqlValue } from "../lib/store/sql_client.ts";
 
 /** How rows are printed. */
 export type RowFormat = "table" | "csv" | "jsonl" | "json";
 
-/** Widest a table's cell gets before it is cut with `…`. */
+/** Widest a table's cell gets, in terminal columns, before it is cut with `…`. */
 const CELL_MAX = 60;
 
 /** Options for {@linkcode csvField} and {@linkcode csvLines}. */
@@ -125,33 +126,61 @@ export function formatRows(rows: SqlRows, format: RowFormat, options: CsvOptions
   }
 }
 
-/** An aligned table: columns of numbers to the right, NULL spelt out, long or multi-line cells cut. */
+/**
+ * An aligned table: columns of numbers to the right, NULL spelt out, long or
+ * multi-line cells cut. Widths are the columns a terminal gives the text
+ * (string-width: a CJK character or an emoji takes two, a combining mark none).
+ */
 function tableLines(rows: SqlRows): string[] {
-  const cells = rows.rows.map((row) => row.map(cellText));
-  const widths = rows.columns.map((column, i) =>
-    Math.max(column.length, ...cells.map((row) => row[i]!.length))
+  const cells = [rows.columns.map(cellText), ...rows.rows.map((row) => row.map(cellText))];
+  const widths = cells.map((row) => row.map((cell) => stringWidth(cell)));
+  const columnWidths = rows.columns.map((_, i) =>
+    widths.reduce((widest, row) => Math.max(widest, row[i]!), 0)
   );
   const numeric = rows.columns.map((_, i) =>
     rows.rows.every((row) =>
       row[i] === null || typeof row[i] === "number" || typeof row[i] === "bigint"
     )
   );
-  const line = (values: string[], right: boolean[]) =>
-    values.map((v, i) => right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)).join("  ")
-      .trimEnd() + "\n";
-  const left = widths.map(() => false);
+  const line = (values: string[], width: number[], right: readonly boolean[]) =>
+    values.map((v, i) => {
+      const pad = " ".repeat(columnWidths[i]! - width[i]!);
+      return right[i] ? pad + v : v + pad;
+    }).join("  ").trimEnd() + "\n";
+  const left = columnWidths.map(() => false);
+  const [header, ...body] = cells;
   return [
-    line(rows.columns, left),
-    line(widths.map((w) => "-".repeat(w)), left),
-    ...cells.map((row) => line(row, numeric)),
+    line(header!, widths[0]!, left),
+    line(columnWidths.map((w) => "-".repeat(w)), columnWidths, left),
+    ...body.map((row, r) => line(row, widths[r + 1]!, numeric)),
   ];
 }
 
-function cellText(value: SqlValue): string {
+// Characters a terminal would act on rather than show (C0 and C1 controls, DEL).
+const CONTROL = /\p{Cc}/gu;
+const graphemes = new Intl.Segmenter();
+
+/**
+ * A value as a table shows it, on one line: line breaks and tabs as `\n`
+ * and `\t`, other control characters (an answer's escape sequences) as
+ * `\xNN`, cut with `…` at {@linkcode CELL_MAX} columns between graphemes.
+ */
+function cellText(value: SqlValue | string): string {
   if (value === null) return "NULL";
   if (value instanceof ArrayBuffer) return `<blob, ${value.byteLength} bytes>`;
-  const text = String(value).replace(/\r?\n/g, "\\n").replace(/\t/g, "\\t");
-  return text.length > CELL_MAX ? `${text.slice(0, CELL_MAX - 1)}…` : text;
+  const text = String(value).replace(/\r?\n/g, "\\n").replace(/\t/g, "\\t").replace(
+    CONTROL,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  if (text.length <= CELL_MAX / 2 || stringWidth(text) <= CELL_MAX) return text;
+  let cut = "";
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    width += stringWidth(segment);
+    if (width > CELL_MAX - 1) break;
+    cut += segment;
+  }
+  return `${cut}…`;
 }
 
 /** `JSON.rawJSON`, which V8 has and TypeScript's library does not declare yet. */

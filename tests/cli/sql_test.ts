@@ -137,3 +137,40 @@ Deno.test("sqlCommand() --bom starts CSV with a UTF-8 BOM, even on a terminal; a
     );
   }
 });
+
+Deno.test("sqlCommand() aligns a table of wide characters (CJK, emoji, combining marks) by the columns a terminal gives them", async () => {
+  await using db = await database();
+  const { out } = await sql(
+    `SELECT column1 AS name, column2 AS n FROM (VALUES
+       ('東京', 1), ('👍 ok', 22), ('cafe' || char(769), 333), ('한국어', 4),
+       ('red ' || char(27) || '[31m', 5))`,
+    { db: db.url },
+    true,
+  );
+  // The name column is 12 columns wide (the escaped ESC makes the widest cell).
+  const sp = (n: number) => " ".repeat(n);
+  assert.equal(
+    out,
+    [
+      `name${sp(10)}n`,
+      `${"-".repeat(12)}  ---`,
+      `東京${sp(12)}1`,
+      `👍 ok${sp(10)}22`,
+      `cafe\u0301${sp(10)}333`,
+      `한국어${sp(10)}4`,
+      `red \\x1b[31m${sp(4)}5`,
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("sqlCommand() cuts a long cell of wide characters at 60 columns, between characters", async () => {
+  await using db = await database();
+  const { out } = await sql(
+    "SELECT replace(hex(zeroblob(40)), '00', '語') AS t",
+    { db: db.url },
+    true,
+  );
+  const cell = out.split("\n")[2]!;
+  assert.equal(cell, `${"語".repeat(29)}…`);
+});

@@ -132,6 +132,7 @@ export class Processing {
       ? new Map(this.#declared)
       : new Map([...await this.#tables.userTables(), ...this.#declared]);
     this.plan.tables = tables;
+    this.plan.numeric = await this.#tables.numericColumns(tables.keys());
   }
 
   /**

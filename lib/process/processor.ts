@@ -66,8 +66,10 @@ export type ProcessorRows = Record<string, Record<string, unknown>[]>;
 /**
  * A processor module's default export. Values go into SQLite as they are:
  * strings, numbers, booleans (1 and 0), null; objects and arrays as JSON
- * text; bigints as integers. A query's numbers beyond 2^53 come as
- * `JSON.rawJSON` objects (their exact text).
+ * text; bigints as integers, or beyond SQLite's 64 bits as their exact
+ * digits in text (in an INTEGER, REAL or NUMERIC column, where SQLite would
+ * make them a float, the item fails instead). A query's numbers beyond 2^53
+ * come as `JSON.rawJSON` objects (their exact text).
  */
 export interface Processor {
   /** The tables it writes, created if missing (`CREATE TABLE IF NOT EXISTS`). */

@@ -29,6 +29,14 @@ export interface ProcessPlan {
   into: readonly UserStatement[];
   /** The tables a processor's rows may go to, each with its columns in order. */
   tables: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Of those tables, the columns of INTEGER, REAL or NUMERIC affinity, which
+   * SQLite turns digits beyond 64 bits into a float in: a bigint beyond 64
+   * bits for one fails its answer instead.
+   *
+   * @default {undefined} (none known)
+   */
+  numeric?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** One 2xx answer to process, with what its item knows. */
@@ -117,7 +125,7 @@ export function answerStatements(plan: ProcessPlan, answer: ProcessAnswer): Answ
     if (rows.length === 0) continue;
     statements.push({
       sql: rowsInsertSql(table, columns),
-      args: [JSON.stringify(rows.map((row) => rowTuple(table, columns, row)))],
+      args: [JSON.stringify(rows.map((row) => rowTuple(table, columns, row, plan.numeric)))],
     });
     labels.push(`rows for table "${table}"`);
   }
@@ -180,11 +188,20 @@ function paramValue(plan: ProcessPlan, answer: ProcessAnswer, name: string) {
   throw new TypeError(`Cannot bind parameter :${name}: it is not an answer's field`);
 }
 
+/** SQLite's INTEGER range. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 /** `JSON.rawJSON`, which V8 has and TypeScript's library does not declare yet. */
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 /** A row as a JSON array in column order: `->>` reads each value back as SQLite's own. */
-function rowTuple(table: string, columns: readonly string[], row: unknown): unknown[] {
+function rowTuple(
+  table: string,
+  columns: readonly string[],
+  row: unknown,
+  numeric: ProcessPlan["numeric"],
+): unknown[] {
   if (typeof row !== "object" || row === null || Array.isArray(row)) {
     throw new Error(`a row for table "${table}" is not an object: ${JSON.stringify(row)}`);
   }
@@ -200,8 +217,18 @@ function rowTuple(table: string, columns: readonly string[], row: unknown): unkn
   return columns.map((name) => {
     const value = values[name];
     if (value === undefined) return null;
-    // JSON has no 64-bit integers: the digits go as they are, ->> reads an INTEGER.
-    if (typeof value === "bigint") return rawJson(value.toString());
+    if (typeof value === "bigint") {
+      // JSON has no 64-bit integers: the digits go as they are, ->> reads an INTEGER.
+      if (value >= INT64_MIN && value <= INT64_MAX) return rawJson(value.toString());
+      // Beyond SQLite's 64 bits ->> would read a float: the digits go as text.
+      if (numeric?.get(table)?.has(name)) {
+        throw new Error(
+          `column "${name}" of table "${table}" is ${value}, beyond SQLite's 64-bit integers, ` +
+            `and its type would store it as a float: declare the column TEXT to keep its digits`,
+        );
+      }
+      return value.toString();
+    }
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw new Error(`column "${name}" of table "${table}" is ${value}, which SQL cannot store`);
     }

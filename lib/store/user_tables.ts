@@ -146,6 +146,28 @@ export class UserTableRepository {
     return rs.rows.map((r) => String(r[0]));
   }
 
+  /**
+   * Of `tables`, the columns whose declared type gives them INTEGER, REAL or
+   * NUMERIC affinity, by SQLite's rules in their order: INT in the type;
+   * else not CHAR, CLOB, TEXT, BLOB, nor an empty type.
+   */
+  async numericColumns(tables: Iterable<string>): Promise<Map<string, Set<string>>> {
+    const rs = await this.#db.execute({
+      sql: `SELECT t.value, p.name FROM json_each(?) t, pragma_table_info(t.value) p
+            WHERE CASE WHEN upper(p.type) LIKE '%INT%' THEN 1
+                       WHEN upper(p.type) LIKE '%CHAR%' OR upper(p.type) LIKE '%CLOB%'
+                         OR upper(p.type) LIKE '%TEXT%' OR upper(p.type) LIKE '%BLOB%'
+                         OR p.type = '' THEN 0
+                       ELSE 1 END`,
+      args: [JSON.stringify([...tables])],
+    }, "read column types");
+    const numeric = new Map<string, Set<string>>();
+    for (const [table, column] of rs.rows.map((r) => [String(r[0]), String(r[1])] as const)) {
+      numeric.set(table, (numeric.get(table) ?? new Set()).add(column));
+    }
+    return numeric;
+  }
+
   /** Every table that is not sluice's own, with its columns. */
   async userTables(): Promise<Map<string, string[]>> {
     const rs = await this.#db.execute({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../lib/errors.ts";
-import type { Processor } from "../../lib/process/processor.ts";
+import type { Processor, ProcessorRows } from "../../lib/process/processor.ts";
 import type { ItemResult } from "../../lib/run/item_result.ts";
 import { runJob } from "../../lib/run/run_job.ts";
 import { RunStats } from "../../lib/run/run_stats.ts";
@@ -100,6 +100,62 @@ Deno.test("runJob() refuses bad --into SQL before anything is sent", async () =>
       (error: Error) => error instanceof InputError && /no such table: nowhere/.test(error.message),
     );
     assert.equal(sent, 0);
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("runJob() with a processor returning bigints: an INTEGER in SQLite's range, else its exact digits as text, or the item fails rather than store a float", async () => {
+  const { store, job, template, db } = await setup(["in", "beyond", "numeric"]);
+  const processor: Processor = {
+    tables: {
+      big: { columns: { key: "TEXT", n: "INTEGER", text: "TEXT", any: "" }, key: ["key"] },
+    },
+    schema: "CREATE TABLE IF NOT EXISTS sums (key TEXT PRIMARY KEY, total DECIMAL(30))",
+    process(answer): ProcessorRows {
+      const n = answer.key === "in" ? 2n ** 63n - 1n : 2n ** 70n + 1n;
+      if (answer.key === "numeric") return { sums: [{ key: answer.key, total: n }] };
+      return { big: [{ key: answer.key, n: answer.key === "in" ? n : 0, text: n, any: n }] };
+    },
+  };
+  try {
+    const summary = await runJob(store, job, template, { ...FAST, fetch: searchApi, processor });
+    assert.deepEqual([summary.counts.done, summary.counts.failed], [2, 1]);
+    assert.deepEqual(
+      await db.rows(
+        `SELECT key, CAST(n AS TEXT) AS n, typeof(n) AS nt, text, typeof(text) AS tt,
+                CAST(any AS TEXT) AS any, typeof(any) AS at FROM big ORDER BY key`,
+      ),
+      [
+        {
+          key: "beyond",
+          n: "0",
+          nt: "integer",
+          text: "1180591620717411303425",
+          tt: "text",
+          any: "1180591620717411303425",
+          at: "text",
+        },
+        {
+          key: "in",
+          n: "9223372036854775807",
+          nt: "integer",
+          text: "9223372036854775807",
+          tt: "text",
+          any: "9223372036854775807",
+          at: "integer",
+        },
+      ],
+    );
+    assert.deepEqual(
+      await db.rows("SELECT key, last_error FROM items WHERE status = 'failed'"),
+      [{
+        key: "numeric",
+        last_error: 'process: column "total" of table "sums" is 1180591620717411303425, ' +
+          "beyond SQLite's 64-bit integers, and its type would store it as a float: " +
+          "declare the column TEXT to keep its digits",
+      }],
+    );
   } finally {
     store.close();
   }

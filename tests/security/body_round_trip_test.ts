@@ -10,6 +10,7 @@ import { inTempDir, parseJsonl, sluice, writeJsonl } from "./_cli.ts";
 import { createDashboard } from "../../lib/dashboard/create_dashboard.ts";
 import { run } from "../../lib/run/run.ts";
 import { openStore } from "../../lib/store/store.ts";
+import { testDb } from "../_db.ts";
 
 const encode = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 
@@ -196,9 +197,10 @@ Deno.test("bodies with a NUL or bytes that are not UTF-8 read back byte for byte
   });
 });
 
-Deno.test("run()'s onResult and the library's readers get a body that is not text as its bytes", async () => {
+Deno.test("run()'s onResult, live --into and the library's readers get a body that is not text as its bytes", async () => {
   const server = serveBodies();
-  const store = await openStore(":memory:");
+  using db = await testDb();
+  const store = db.store;
   try {
     const bodies = new Map<string, unknown>();
     await run({
@@ -206,8 +208,12 @@ Deno.test("run()'s onResult and the library's readers get a body that is not tex
       request: { url: `http://127.0.0.1:${server.addr.port}/?q={{q}}` },
       db: store,
       rate: "none",
+      schema: "CREATE TABLE bodies (key TEXT PRIMARY KEY, type TEXT, hex TEXT)",
+      into: "INSERT INTO bodies VALUES (:key, typeof(:body), lower(hex(:body)))",
       onResult: (result) => void bodies.set(result.key, result.body),
     });
+    const live = await db.rows("SELECT key, type, hex FROM bodies ORDER BY key");
+    assert.deepEqual(live.map((r) => [r.key, r.type, r.hex]), expected("blob", "text"));
     const [job] = await store.jobs.list();
     const exported = new Map<string, unknown>();
     for await (const row of store.reports.exportRows(job!.id)) exported.set(row.key, row.body);
@@ -221,7 +227,6 @@ Deno.test("run()'s onResult and the library's readers get a body that is not tex
     }
     assert.deepEqual(detail?.responses[0]?.body, BODIES.nul);
   } finally {
-    store.close();
     await server.shutdown();
   }
 });

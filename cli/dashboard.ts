@@ -7,10 +7,11 @@ import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import type { Serve } from "./serve.ts";
 import { type DashboardFlags, startDashboard } from "./start_dashboard.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openExisting } from "./open_existing.ts";
 
 /**
- * Serves the dashboard over a database until `stop` aborts.
+ * Serves the dashboard over a database until `stop` aborts. The database
+ * must exist: a missing file is bad input, not a new empty database.
  *
  * @example Usage
  * ```ts
@@ -28,7 +29,7 @@ export async function dashboardCommand(
   stop: AbortSignal,
   serve: Serve,
 ): Promise<number> {
-  const store = await openStore(flags.db);
+  const store = await openExisting(flags.db);
   try {
     const { finished } = startDashboard(store, flags, serve, stop, io);
     await finished;

@@ -1,8 +1,10 @@
 /**
- * `--db` as the user types it and as libSQL reads it.
+ * `--db` as the user types it and as libSQL reads it, and the databases a
+ * command refuses because they keep nothing once sluice exits.
  *
  * @module
  */
+import { InputError } from "../lib/errors.ts";
 
 /**
  * The `--db` flag's converter: a URL is kept, a plain file path becomes a
@@ -52,4 +54,78 @@ export function dbFilePath(url: string): string | undefined {
   }
   // `file:///C:/data.db` names `C:/data.db` on Windows.
   return /^\/[A-Za-z]:\//.test(decoded) ? decoded.slice(1) : decoded;
+}
+
+/**
+ * Why a database URL keeps nothing once sluice exits, as libSQL (and SQLite
+ * under it) would open it: an empty path (`--db ""` from an unset variable,
+ * `file:`, `file://`) is a temporary file deleted on close; `:memory:`,
+ * `file::memory:` (any case, percent-encoded or not) and a SQLite URI with
+ * `mode=memory` or `vfs=memdb` live in memory. A path with a NUL byte is
+ * refused too: libSQL aborts the process on it. `undefined` for a database
+ * that keeps its data (a file, a server).
+ *
+ * @example Usage
+ * ```ts
+ * import { throwawayReason } from "./db_url.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(throwawayReason("file:sluice.db"), undefined);
+ * assert.equal(throwawayReason("libsql://db.example.com"), undefined);
+ * assert.match(throwawayReason("file:")!, /temporary/);
+ * assert.match(throwawayReason(":memory:")!, /in memory/);
+ * ```
+ */
+export function throwawayReason(url: string): string | undefined {
+  if (url === ":memory:") return MEMORY;
+  const match = /^file:(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?/i.exec(url);
+  if (!match) return undefined;
+  const [, host, encoded = "", query = ""] = match;
+  // Another host is not a local file: libSQL refuses it with its own message.
+  if (host !== undefined && host !== "" && host.toLowerCase() !== "localhost") return undefined;
+  let path: string;
+  try {
+    path = decodeURIComponent(encoded);
+  } catch {
+    return undefined; // a bad escape: libSQL's message says so
+  }
+  if (path.includes("\0")) return "a path with a NUL byte cannot name a file";
+  const params = new URLSearchParams(query);
+  if (path === ":memory:" || params.get("mode") === "memory" || params.get("vfs") === "memdb") {
+    return MEMORY;
+  }
+  if (path === "") return TEMPORARY;
+  // A path that is itself a `file:` URI is read by SQLite as one.
+  return /^file:/i.test(path) ? throwawayReason(path) : undefined;
+}
+
+const MEMORY = "a database in memory is gone when sluice exits";
+const TEMPORARY =
+  "an empty path is a temporary database, deleted when sluice exits (is a variable unset?)";
+
+/**
+ * The `--db` flag's converter for the commands that keep or read a
+ * database: {@linkcode dbUrl}, refusing a database that keeps nothing
+ * ({@linkcode throwawayReason}). A run on one would send every request and
+ * lose every answer; a report over one would report nothing.
+ *
+ * @throws {InputError} Naming `--db`, the value and why.
+ *
+ * @example Usage
+ * ```ts
+ * import { keptDbUrl } from "./db_url.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(keptDbUrl("out.db"), "file:out.db");
+ * assert.throws(() => keptDbUrl(""), /^InputError: Cannot use --db '' as the database: an empty path/);
+ * ```
+ */
+export function keptDbUrl(value: string): string {
+  const url = dbUrl(value);
+  const reason = throwawayReason(url);
+  if (reason !== undefined) {
+    throw new InputError(
+      `Cannot use --db '${value}' as the database: ${reason}; ` +
+        "name a file (--db file:sluice.db) or a libSQL server",
+    );
+  }
+  return url;
 }

@@ -1,6 +1,6 @@
 /**
- * Opening a database the report commands (status, export, retry) read: it
- * must already exist, as they have nothing to create.
+ * Opening a database the report commands (status, export, retry, process,
+ * dashboard) read: it must already exist, as they have nothing to create.
  *
  * @module
  */

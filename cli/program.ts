@@ -7,7 +7,7 @@
 import { Command, Option } from "commander";
 import { type Console, stdio } from "./console.ts";
 import { dashboardCommand } from "./dashboard.ts";
-import { dbUrl } from "./db_url.ts";
+import { dbUrl, keptDbUrl } from "./db_url.ts";
 import { demoCommand, type DemoFlags } from "./demo.ts";
 import { exportCommand, type ExportFlags } from "./export.ts";
 import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
@@ -82,7 +82,7 @@ export function buildProgram(options: ProgramOptions): Command {
     .option(
       "--db <url>",
       "database: PATH, file:PATH, libsql://… or http://…",
-      dbUrl,
+      keptDbUrl,
       "file:sluice.db",
     )
     .option("--job <name>", "job name (default the input's base name)")
@@ -137,14 +137,14 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("status")
     .description("counts per job: done, failed, pending, in flight, failure reasons")
-    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
     .option("--job <name>", "only this job")
     .option("--json", "print JSON")
     .action(async (flags: StatusFlags) => setExit(await statusCommand(flags, io)));
 
   program.command("export")
     .description("one record per item: key, state, final HTTP status, response body")
-    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
     .option("--job <name>", "the job (needed when the database holds several)")
     .addOption(
       new Option("--format <format>", "output format").choices(["jsonl", "csv"]).default(
@@ -161,7 +161,7 @@ export function buildProgram(options: ProgramOptions): Command {
     .description(
       "process stored answers into your tables again (--into, --processor); sends nothing",
     )
-    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
     .option("--job <name>", "the job (needed when the database holds several)")
     .option("--schema <sql>", "SQL run first, e.g. CREATE TABLE IF NOT EXISTS (or @file.sql)")
     .option(
@@ -175,7 +175,7 @@ export function buildProgram(options: ProgramOptions): Command {
   program.command("sql")
     .description("run SQL over the database and print the rows (read-only unless --write)")
     .argument("<sql>", "statements separated by ; (the last one's rows are printed), or @file.sql")
-    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
     .addOption(
       new Option("--format <format>", "output format (default table on a terminal, else csv)")
         .choices(["table", "csv", "jsonl", "json"] as const),
@@ -187,7 +187,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("retry")
     .description("put failed items back in the queue (attempts reset)")
-    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
     .option("--job <name>", "the job")
     .addOption(
       new Option("--status <class>", "which failures").choices(
@@ -231,7 +231,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("dashboard")
     .description("serve the dashboard over a database (127.0.0.1 unless --host)")
-    .option("--db <url>", "database", dbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
     .option("--port <n>", "port", String(DASHBOARD_PORT))
     .option("--host <address>", "address to bind; beyond loopback every page needs the token")
     .option("--token <token>", "access token (default a random one, printed)")

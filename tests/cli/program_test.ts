@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { buildProgram } from "../../cli/program.ts";
+import { openStore } from "../../lib/store/store.ts";
 
 function program() {
   return buildProgram({
@@ -119,6 +120,7 @@ Deno.test("buildProgram() lists in plan --help only the flags a dry run uses, an
 Deno.test("sluice dashboard --db takes a plain path like the other commands", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sluice_program_" });
   try {
+    (await openStore(`file:${dir}/out.db`)).close();
     let code: number | undefined;
     const served: { hostname: string; port: number }[] = [];
     const program = buildProgram({
@@ -135,7 +137,6 @@ Deno.test("sluice dashboard --db takes a plain path like the other commands", as
     });
     assert.equal(code, 0);
     assert.deepEqual(served, [{ hostname: "127.0.0.1", port: 0 }]);
-    assert.ok((await Deno.stat(`${dir}/out.db`)).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -59,14 +59,16 @@ Deno.test("statusCommand() lists each worker: host, pid, done, rate share, last 
 
 Deno.test("--auth-token is the libSQL token of every command (and of the workers, through the environment)", async () => {
   const before = Deno.env.get("LIBSQL_AUTH_TOKEN");
+  const dir = await Deno.makeTempDir({ prefix: "sluice-status-" });
   try {
+    (await openStore(`file:${dir}/s.db`)).close();
     let code = -1;
     const program = buildProgram({
       stop: new AbortController().signal,
       setExit: (c) => code = c,
       io: { log: () => {}, error: () => {} },
     });
-    await program.parseAsync(["status", "--db", ":memory:", "--auth-token", "tok"], {
+    await program.parseAsync(["status", "--db", `${dir}/s.db`, "--auth-token", "tok"], {
       from: "user",
     });
     assert.equal(code, 0);
@@ -74,5 +76,6 @@ Deno.test("--auth-token is the libSQL token of every command (and of the workers
   } finally {
     if (before === undefined) Deno.env.delete("LIBSQL_AUTH_TOKEN");
     else Deno.env.set("LIBSQL_AUTH_TOKEN", before);
+    await Deno.remove(dir, { recursive: true });
   }
 });

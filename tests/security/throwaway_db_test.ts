@@ -1,0 +1,114 @@
+/**
+ * A database that keeps nothing (`--db ""` from an unset variable, `file:`,
+ * `:memory:` and their other spellings) is refused by every command that
+ * keeps or reads one: exit 2 naming --db, nothing sent, nothing created. A
+ * missing database file is "no database at …" for the commands that read,
+ * the dashboard included, and is not created.
+ */
+import assert from "node:assert/strict";
+import { reportError } from "../../cli/main.ts";
+import { buildProgram } from "../../cli/program.ts";
+import { inTempDir, sluice, writeJsonl } from "./_cli.ts";
+import { serveHostile } from "../http/_hostile_server.ts";
+
+const THROWAWAY = [
+  "",
+  "file:",
+  "file://",
+  ":memory:",
+  "file::memory:",
+  "file:%3Amemory%3A",
+  "file:?mode=memory",
+  "file::memory:?cache=shared",
+];
+
+/** `sluice <args>` in this process, as main() runs it; the exit code and what it printed. */
+async function inProcess(args: string[]): Promise<{ code: number; stderr: string }> {
+  const lines: string[] = [];
+  const io = { log: () => {}, error: (line: string) => lines.push(line) };
+  let code = 0;
+  const program = buildProgram({
+    stop: AbortSignal.abort(),
+    setExit: (c) => code = c,
+    io,
+    serve: () => ({ port: 1, finished: Promise.resolve() }),
+  });
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (error) {
+    code = reportError(error, io);
+  }
+  return { code, stderr: lines.join("\n") };
+}
+
+Deno.test("every command refuses a --db that keeps nothing: exit 2, naming --db, nothing sent", async () => {
+  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }, { q: "b" }]);
+      const commands = [
+        ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"],
+        ["status"],
+        ["export"],
+        ["process", "--into", "SELECT 1"],
+        ["sql", "SELECT 1"],
+        ["retry"],
+        ["dashboard", "--port", "0"],
+      ];
+      for (const db of THROWAWAY) {
+        for (const command of commands) {
+          const { code, stderr } = await inProcess([...command, "--db", db]);
+          const what = `sluice ${command.join(" ")} --db '${db}'`;
+          assert.equal(code, 2, `${what}: ${stderr}`);
+          assert.match(
+            stderr,
+            new RegExp(`^sluice: error: Cannot use --db '${RegExp.escape(db)}' as the database: `),
+            what,
+          );
+        }
+      }
+      assert.deepEqual(server.requests, [], "nothing was sent");
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test('sluice run --db "$UNSET" is exit 2 before anything is created or sent', async () => {
+  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+      const run = await sluice(dir, ["run", "q.jsonl", "--url", `${server.origin}/s`, "--db", ""]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /^sluice: error: Cannot use --db '' as the database: an empty path/);
+      assert.deepEqual(server.requests, []);
+      const files = [];
+      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
+      assert.deepEqual(files, ["q.jsonl"]);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("the commands that read a database say there is none, and create none", async () => {
+  await inTempDir(async (dir) => {
+    const db = `${dir}/none.db`;
+    for (
+      const command of [
+        ["status"],
+        ["export"],
+        ["process", "--into", "SELECT 1"],
+        ["sql", "SELECT 1"],
+        ["retry"],
+        ["dashboard", "--port", "0"],
+      ]
+    ) {
+      const { code, stderr } = await inProcess([...command, "--db", db]);
+      assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
+      assert.equal(stderr, `sluice: error: No database at ${db}`, command.join(" "));
+      await assert.rejects(Deno.stat(db), Deno.errors.NotFound, `${command.join(" ")} created it`);
+    }
+  });
+});

@@ -35,7 +35,7 @@ export function optionDescription(option: Option): string {
 /** The exit codes, as every command's --help ends. */
 export const EXIT_CODES_HELP = `
 Exit codes: 0 all done, 1 finished with failed items, 2 bad usage or input
-(nothing sent), 130 interrupted (Ctrl-C or SIGTERM; run the same command again).`;
+(nothing sent), 130 interrupted (Ctrl-C, SIGTERM or SIGHUP; run the same command again).`;
 
 /** The end of `sluice run --help`: an input, what a run does when run again, how to stop. */
 export const RUN_HELP = `

@@ -1,7 +1,7 @@
 /**
  * The command line's run: parse the arguments, run the command, turn what
- * went wrong into one message and an exit code. Stopping on SIGINT/SIGTERM
- * is arranged here; the process itself is ended by main.ts alone.
+ * went wrong into one message and an exit code. Stopping on SIGINT, SIGTERM
+ * and SIGHUP is arranged here; the process itself is ended by main.ts alone.
  *
  * @module
  */
@@ -10,7 +10,7 @@ import { type Console, stdio } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { launchCommand, takeLauncher, userFolder } from "./launcher.ts";
 import { buildProgram } from "./program.ts";
-import { StopSignals } from "./stop_signals.ts";
+import { StopSignals, stopSignals } from "./stop_signals.ts";
 import { InputError, StoreError } from "../lib/errors.ts";
 
 /**
@@ -30,7 +30,7 @@ export interface MainOptions {
 
 /**
  * Runs the CLI with `args` (without the program name); resolves to the exit
- * code. The first SIGINT or SIGTERM asks the command to stop; one that comes
+ * code. The first SIGINT, SIGTERM or SIGHUP asks the command to stop; one that comes
  * a clear interval later exits at once (copies of the first, forwarded by
  * `deno task` or npx, do not). Started by the `sluice` task, sluice works in
  * the folder the user ran the task from, so relative paths are theirs.
@@ -67,7 +67,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
       }, STOP_NOW_MS));
     }
   };
-  const listeners: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const listeners = stopSignals();
   for (const s of listeners) Deno.addSignalListener(s, onSignal);
   let code: number = EXIT.ok;
   try {

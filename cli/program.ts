@@ -27,7 +27,7 @@ import { VERSION } from "../lib/version.ts";
 
 /** Options for {@linkcode buildProgram}. */
 export interface ProgramOptions {
-  /** Aborted when the user asks to stop (the first SIGINT or SIGTERM). */
+  /** Aborted when the user asks to stop (the first SIGINT, SIGTERM or SIGHUP). */
   stop: AbortSignal;
   /** Aborted when the user asks to stop at once (a second signal). @default undefined */
   stopNow?: AbortSignal;

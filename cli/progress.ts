@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type LineOutput, stderrLine } from "./console.ts";
 import { formatDuration } from "../lib/util/units.ts";
 import type { StatsSnapshot } from "../lib/run/run_stats.ts";
 
@@ -57,8 +58,8 @@ export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}
 
 /** Options for {@linkcode startProgress}. */
 export interface ProgressOptions {
-  /** Where to write. @default Deno.stderr */
-  output?: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
+  /** Where to write. @default stderrLine (Deno.stderr, a failed write dropped) */
+  output?: LineOutput;
   /** Redraw interval on a terminal. @default 250 */
   terminalMs?: number;
   /** Interval of plain lines when not on a terminal. @default 10_000 */
@@ -72,7 +73,7 @@ export function startProgress(
   snapshot: () => StatsSnapshot,
   options: ProgressOptions = {},
 ): () => void {
-  const { output = Deno.stderr, terminalMs = 250, plainMs = 10_000, limit } = options;
+  const { output = stderrLine, terminalMs = 250, plainMs = 10_000, limit } = options;
   const encoder = new TextEncoder();
   const terminal = output.isTerminal();
   const draw = () => {

@@ -1,6 +1,7 @@
 /**
- * What a SIGINT or SIGTERM means. The first asks for a graceful stop; a
- * later one stops at once. But one Ctrl-C often arrives more than once: the
+ * What a stop signal means: SIGINT (Ctrl-C), SIGTERM, or SIGHUP (the
+ * terminal closed). The first asks for a graceful stop; a later one stops at
+ * once. But one Ctrl-C often arrives more than once: the
  * terminal signals its whole process group, and launchers in that group
  * (`deno task`, npx) forward their copy to sluice too, a few milliseconds
  * later. So a signal counts as "stop now" only when it comes a clear
@@ -9,6 +10,24 @@
  * @module
  */
 import type { Clock } from "../lib/util/clock.ts";
+
+/**
+ * The signals that stop sluice: Ctrl-C (SIGINT), SIGTERM, and SIGHUP, which
+ * comes when the terminal closes (a stop as graceful as the others: its
+ * default would end the process with claimed items in flight). Windows
+ * delivers SIGINT only.
+ *
+ * @example Usage
+ * ```ts
+ * import { stopSignals } from "./stop_signals.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(stopSignals("linux"), ["SIGINT", "SIGTERM", "SIGHUP"]);
+ * assert.deepEqual(stopSignals("windows"), ["SIGINT"]);
+ * ```
+ */
+export function stopSignals(os: typeof Deno.build.os = Deno.build.os): Deno.Signal[] {
+  return os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM", "SIGHUP"];
+}
 
 /** What one signal means: the first stop, a copy of it, or stop at once. */
 export type SignalMeaning = "stop" | "copy" | "stop now";

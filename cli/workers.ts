@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Console } from "./console.ts";
+import { type Console, type LineOutput, stderrLine } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
 import { V8_FLAGS } from "./install.ts";
 import { InputError } from "../lib/errors.ts";
@@ -20,8 +20,8 @@ export const WORKER_CHILD_FLAG = "--worker-child";
 export interface WorkersOptions {
   /** Starts one worker with these `sluice` arguments. @default a `deno run` (or compiled sluice) process */
   spawn?: (args: string[]) => WorkerProcess;
-  /** Where the progress line goes. @default Deno.stderr */
-  output?: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
+  /** Where the progress line goes. @default stderrLine (Deno.stderr, a failed write dropped) */
+  output?: LineOutput;
   /** Aborted on a second stop signal: passed on as a second SIGINT. @default undefined */
   stopNow?: AbortSignal;
 }
@@ -110,7 +110,7 @@ export async function workersCommand(
   stop: AbortSignal,
   options: WorkersOptions = {},
 ): Promise<number> {
-  const { spawn = spawnSluice, output = Deno.stderr, stopNow } = options;
+  const { spawn = spawnSluice, output = stderrLine, stopNow } = options;
   const workers: WorkerProcess[] = [];
   const exits: Promise<number>[] = [];
   let job: string | undefined;
@@ -185,7 +185,7 @@ async function drawProgress(
   db: string,
   job: string,
   workers: number,
-  output: { writeSync(p: Uint8Array): number; isTerminal(): boolean },
+  output: LineOutput,
 ): Promise<() => void> {
   const store = await openStore(db);
   const row = await store.jobs.find(job);

@@ -1,5 +1,5 @@
 /**
- * SIGINT / SIGTERM through the CLI: exit 130, in-flight requests finish within
+ * SIGINT / SIGTERM / SIGHUP through the CLI: exit 130, in-flight requests finish within
  * the grace period, the rest goes back to pending, the resume command is
  * printed and finishes the job; a second signal exits at once and loses
  * nothing committed. The mock holds its answers behind a gate, so the test
@@ -30,7 +30,7 @@ function resumeArgs(stderr: string): string[] {
   return match[1]!.split(" ");
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.test(`${signal}: in-flight requests finish within the grace period, exit 130, resume completes`, async () => {
     const items = 120;
     const gate = new Gate({ closeAfter: 1 });

@@ -71,34 +71,36 @@ Deno.test("sluice run --workers 4 runs four workers on one job: every item once,
   });
 });
 
-Deno.test("sluice run --workers: Ctrl-C stops every worker (exit 130) and a rerun resumes", async () => {
-  await withInput(600, async (dir, url, server) => {
-    const args = ["run", "q.jsonl", "--url", url, "--body", '{"q":"{{q}}"}', "--rate", "60/s"];
-    const run = sluice([...args, "--workers", "3"], dir);
-    const db = `file:${dir}/sluice.db`;
-    // Once all three work on the job (a worker still starting up would die of the signal).
-    let seen = { done: 0, workers: 0 };
-    while (seen.done < 60 || seen.workers < 3) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      seen = await readJob(db).then(
-        (j) => ({ done: j.byStatus.done ?? 0, workers: j.workers.length }),
-        () => seen,
-      );
-    }
-    run.child.kill("SIGINT");
-    const [status, output] = await Promise.all([run.child.status, run.output]);
-    assert.equal(status.code, 130, output);
-    assert.equal(output.match(/^\[worker \d\] sluice: stopped/gm)?.length, 3, output);
-    const stopped = await readJob(db);
-    assert.ok((stopped.byStatus.pending ?? 0) > 0);
-    assert.equal(stopped.workers.length, 0, "every worker left the job");
+for (const [signal, what] of [["SIGINT", "Ctrl-C"], ["SIGHUP", "a closed terminal"]] as const) {
+  Deno.test(`sluice run --workers: ${what} (${signal}) stops every worker (exit 130) and a rerun resumes`, async () => {
+    await withInput(600, async (dir, url, server) => {
+      const args = ["run", "q.jsonl", "--url", url, "--body", '{"q":"{{q}}"}', "--rate", "60/s"];
+      const run = sluice([...args, "--workers", "3"], dir);
+      const db = `file:${dir}/sluice.db`;
+      // Once all three work on the job (a worker still starting up would die of the signal).
+      let seen = { done: 0, workers: 0 };
+      while (seen.done < 60 || seen.workers < 3) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        seen = await readJob(db).then(
+          (j) => ({ done: j.byStatus.done ?? 0, workers: j.workers.length }),
+          () => seen,
+        );
+      }
+      run.child.kill(signal);
+      const [status, output] = await Promise.all([run.child.status, run.output]);
+      assert.equal(status.code, 130, output);
+      assert.equal(output.match(/^\[worker \d\] sluice: stopped/gm)?.length, 3, output);
+      const stopped = await readJob(db);
+      assert.ok((stopped.byStatus.pending ?? 0) > 0);
+      assert.equal(stopped.workers.length, 0, "every worker left the job");
 
-    const again = sluice([...args, "--workers", "2"], dir);
-    const [status2, output2] = await Promise.all([again.child.status, again.output]);
-    assert.equal(status2.code, 0, output2);
-    const job = await readJob(db);
-    assert.deepEqual(job.byStatus, { done: 600 });
-    assert.equal(job.doubled, 0);
-    assert.equal(server.api.stats.byStatus["200"], 600);
+      const again = sluice([...args, "--workers", "2"], dir);
+      const [status2, output2] = await Promise.all([again.child.status, again.output]);
+      assert.equal(status2.code, 0, output2);
+      const job = await readJob(db);
+      assert.deepEqual(job.byStatus, { done: 600 });
+      assert.equal(job.doubled, 0);
+      assert.equal(server.api.stats.byStatus["200"], 600);
+    });
   });
-});
+}

@@ -37,3 +37,37 @@ export const UPLOT_JS: string = uplotJs;
 
 /** uPlot's stylesheet. */
 export const UPLOT_CSS: string = uplotCss;
+
+/** One file the dashboard serves under `/assets/`: its text and `Content-Type`. */
+export interface DashboardAsset {
+  body: string;
+  type: string;
+}
+
+const JS = "text/javascript; charset=utf-8";
+const CSS = "text/css; charset=utf-8";
+
+// A Map, not an object: a name such as `constructor` or `toString` is no asset.
+const ASSETS: ReadonlyMap<string, DashboardAsset> = new Map([
+  ["app.css", { body: DASHBOARD_CSS, type: CSS }],
+  ["app.js", { body: DASHBOARD_JS, type: JS }],
+  ["uplot.css", { body: UPLOT_CSS, type: CSS }],
+  ["uplot.js", { body: UPLOT_JS, type: JS }],
+  ...Object.entries(DASHBOARD_MODULES).map(([name, body]) => [name, { body, type: JS }] as const),
+]);
+
+/**
+ * The asset served as `/assets/<name>`, or `undefined` for any other name
+ * (the names of `Object.prototype`'s members included).
+ *
+ * @example Usage
+ * ```ts
+ * import { dashboardAsset } from "./assets.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(dashboardAsset("app.js")?.type, "text/javascript; charset=utf-8");
+ * assert.equal(dashboardAsset("constructor"), undefined);
+ * ```
+ */
+export function dashboardAsset(name: string): DashboardAsset | undefined {
+  return ASSETS.get(name);
+}

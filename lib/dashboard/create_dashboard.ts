@@ -7,7 +7,7 @@
  */
 import { Hono, type HonoRequest } from "../deps.ts";
 import { secureHeaders } from "../deps.ts";
-import { DASHBOARD_CSS, DASHBOARD_JS, DASHBOARD_MODULES, UPLOT_CSS, UPLOT_JS } from "./assets.ts";
+import { dashboardAsset } from "./assets.ts";
 import { controlToken } from "./control_token.ts";
 import { eventStream } from "./event_stream.ts";
 import { hostCheck, LOOPBACK_HOSTS } from "./host_check.ts";
@@ -71,19 +71,6 @@ const SECURE_HEADERS = secureHeaders({
   strictTransportSecurity: false,
 });
 
-const ASSETS: Record<string, [body: string, type: string]> = {
-  "app.css": [DASHBOARD_CSS, "text/css; charset=utf-8"],
-  "app.js": [DASHBOARD_JS, "text/javascript; charset=utf-8"],
-  "uplot.css": [UPLOT_CSS, "text/css; charset=utf-8"],
-  "uplot.js": [UPLOT_JS, "text/javascript; charset=utf-8"],
-  ...Object.fromEntries(
-    Object.entries(DASHBOARD_MODULES).map(([name, text]) => [
-      name,
-      [text, "text/javascript; charset=utf-8"],
-    ]),
-  ),
-};
-
 const FAILED_PAGE_SIZE = 50;
 
 /**
@@ -116,6 +103,8 @@ export function createDashboard(options: DashboardOptions): Hono {
   const feed = new LiveFeed({ store, live, everyMs: eventsMs });
   const runs = (job: JobRow) => live !== undefined && live.job === job.name;
 
+  // A bug answers a bare 500, and prints no stack trace (Hono's default) on the run's terminal.
+  app.onError((_error, c) => c.text("internal error", 500));
   app.use("*", SECURE_HEADERS);
   app.use("*", hostCheck(allowedHosts));
   app.use("*", gate.middleware);
@@ -145,9 +134,9 @@ export function createDashboard(options: DashboardOptions): Hono {
   const eventsSince = () => `/events?since=${Date.now()}`;
 
   app.get("/assets/:name", (c) => {
-    const asset = ASSETS[c.req.param("name")];
+    const asset = dashboardAsset(c.req.param("name"));
     if (!asset) return c.text("no such asset", 404);
-    return c.body(asset[0], 200, { "content-type": asset[1] });
+    return c.body(asset.body, 200, { "content-type": asset.type });
   });
   app.get("/favicon.ico", (c) => c.body(null, 204));
 

@@ -42,3 +42,40 @@ Deno.test("dashboard scripts write text, never markup, and build no selector fro
     assert.doesNotMatch(text, /\beval\(|new Function\(/, name);
   }
 });
+
+Deno.test("dashboard answers 404 for /assets/ names of Object.prototype's members", async () => {
+  const { store } = await seeded();
+  const app = createDashboard({ store });
+  const names = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+  for (const name of [...names, "isPrototypeOf", "toLocaleString", "__defineGetter__"]) {
+    const res = await app.request(`/assets/${name}`);
+    assert.equal(res.status, 404, name);
+    assert.equal(await res.text(), "no such asset", name);
+  }
+  store.close();
+});
+
+Deno.test("a route that fails answers a bare 500 and prints no stack trace", async () => {
+  const { store } = await seeded();
+  const failing = {
+    ...store,
+    jobs: { ...store.jobs, list: () => Promise.reject(new Error("disk on fire")) },
+  } as typeof store;
+  const app = createDashboard({ store: failing });
+  // Watched: Hono's default handler prints the error's stack there.
+  const terminal = globalThis.console;
+  const printed: unknown[] = [];
+  const error = terminal.error;
+  terminal.error = (...args: unknown[]) => printed.push(args);
+  try {
+    for (const path of ["/", "/api/jobs"]) {
+      const res = await app.request(path);
+      assert.equal(res.status, 500, path);
+      assert.equal(await res.text(), "internal error", path);
+    }
+  } finally {
+    terminal.error = error;
+    store.close();
+  }
+  assert.deepEqual(printed, []);
+});

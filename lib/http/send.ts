@@ -6,6 +6,7 @@
  */
 import { DEFAULTS } from "../defaults.ts";
 import { deadline } from "./deadline.ts";
+import { decodeBody } from "./decode_body.ts";
 import { fetchFollowing } from "./fetch_following.ts";
 import { readBody } from "./read_body.ts";
 import { RequestRefusedError } from "./request_refused_error.ts";
@@ -96,7 +97,7 @@ export async function send(
         };
       return result({ ...answer, failure });
     }
-    const body = await readBody(response, { maxBytes: maxBodyBytes });
+    const body = await readBody(decodeBody(response), { maxBytes: maxBodyBytes });
     if (body.kind === "too_large") {
       return result({
         ...answer,

@@ -26,7 +26,7 @@ export type FailureClass =
 export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
   http_4xx: "a 4xx answer other than 429",
   http_5xx: "a 5xx answer (a 503 with Retry-After included)",
-  throttled: "a 429 answer; an item fails after more than --max-throttled of them",
+  throttled: "a 429 answer; the --max-throttled-th fails the item",
   timeout: "no answer within --timeout",
   network: "connection refused, reset or failed",
   render: "the request could not be built from the template and the query, or was refused unsent",

@@ -11,7 +11,7 @@ import { backoffDelay, type BackoffOptions, parseRetryAfter } from "./backoff.ts
 export interface OutcomePolicy {
   /** Attempts (not counting throttled ones) before an item fails. @default 5 */
   maxAttempts?: number;
-  /** Throttled attempts (429) before an item fails. @default 50 */
+  /** Throttled answers (429) an item gets at most: the last fails it. @default 50 */
   maxThrottled?: number;
   /** Longest `Retry-After` honoured; longer ones are cut to this. @default 300_000 */
   maxRetryAfterMs?: number;
@@ -117,7 +117,8 @@ export function decideOutcome(
 
   const retryAfter = parseRetryAfter(headers?.get("retry-after"), now);
   if (status === 429 || (status === 503 && retryAfter !== undefined)) {
-    if (counts.throttled + 1 > maxThrottled) {
+    // The maxThrottled-th 429 is the last an item gets, as maxAttempts counts attempts.
+    if (counts.throttled + 1 >= maxThrottled) {
       return { kind: "failed", reason: `http ${status} (throttled ${counts.throttled + 1} times)` };
     }
     const cooldownMs = Math.min(retryAfter ?? defaultThrottleMs, maxRetryAfterMs);

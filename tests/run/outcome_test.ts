@@ -164,22 +164,29 @@ Deno.test("decideOutcome() does not count a 429 against maxAttempts", () => {
   assert.equal(oneAttempt.kind, "throttled");
 });
 
-Deno.test("decideOutcome() fails an item throttled more than maxThrottled times", () => {
+Deno.test("decideOutcome() fails an item at its maxThrottled-th 429, not one later", () => {
   const policy = { maxThrottled: 3 };
+  const second = decideOutcome({ status: 429 }, { attempts: 0, throttled: 1 }, policy, NOW);
+  assert.equal(second.kind, "throttled");
   const third = decideOutcome({ status: 429 }, { attempts: 0, throttled: 2 }, policy, NOW);
-  assert.equal(third.kind, "throttled");
-  const fourth = decideOutcome({ status: 429 }, { attempts: 0, throttled: 3 }, policy, NOW);
-  assert.deepEqual(fourth, { kind: "failed", reason: "http 429 (throttled 4 times)" });
+  assert.deepEqual(third, { kind: "failed", reason: "http 429 (throttled 3 times)" });
+  const once = decideOutcome(
+    { status: 429 },
+    { attempts: 0, throttled: 0 },
+    { maxThrottled: 1 },
+    NOW,
+  );
+  assert.deepEqual(once, { kind: "failed", reason: "http 429 (throttled 1 times)" });
   const outage = decideOutcome(
     { status: 503, headers: headers("1") },
     {
       attempts: 0,
-      throttled: 50,
+      throttled: 49,
     },
     {},
     NOW,
   );
-  assert.deepEqual(outage, { kind: "failed", reason: "http 503 (throttled 51 times)" });
+  assert.deepEqual(outage, { kind: "failed", reason: "http 503 (throttled 50 times)" });
 });
 
 Deno.test("decideOutcome() follows a custom list of retryable statuses", () => {

@@ -70,17 +70,29 @@ Deno.test("runJob() does not count 429s against maxAttempts", async () => {
   }, store);
 });
 
-Deno.test("runJob() fails an item throttled more than maxThrottled times", async () => {
+Deno.test("runJob() with maxThrottled 3 sends an item that only gets 429s 3 times, then fails it", async () => {
   const { store, job, template, db } = await setup(["a"]);
   const mock = api({ a: [reply(429, { "retry-after": "0" })] });
   await withMsw([mock.handler], async () => {
     await runJob(store, job, template, { ...FAST, maxThrottled: 3 });
-    assert.equal(mock.seen.length, 4);
+    assert.equal(mock.seen.length, 3);
     const [item] = await itemRows(db);
     assert.deepEqual([item!.status, item!.last_status, item!.last_error], [
       "failed",
       429,
-      "http 429 (throttled 4 times)",
+      "http 429 (throttled 3 times)",
     ]);
+  }, store);
+});
+
+Deno.test("runJob() with maxThrottled 3 finishes an item whose third answer is its first 2xx", async () => {
+  const { store, job, template, db } = await setup(["a"]);
+  const throttled = reply(429, { "retry-after": "0" });
+  const mock = api({ a: [throttled, throttled, ok] });
+  await withMsw([mock.handler], async () => {
+    await runJob(store, job, template, { ...FAST, maxThrottled: 3 });
+    assert.equal(mock.seen.length, 3);
+    const [item] = await itemRows(db);
+    assert.deepEqual([item!.status, item!.throttled], ["done", 2]);
   }, store);
 });

@@ -22,6 +22,16 @@ const THROWAWAY = [
   "file::memory:?cache=shared",
 ];
 
+/** The commands that read a database, with what else they need. */
+const READERS = [
+  ["status"],
+  ["export"],
+  ["process", "--into", "SELECT 1"],
+  ["sql", "SELECT 1"],
+  ["retry"],
+  ["dashboard", "--port", "0"],
+];
+
 /** `sluice <args>` in this process, as main() runs it; the exit code and what it printed. */
 async function inProcess(args: string[]): Promise<{ code: number; stderr: string }> {
   const lines: string[] = [];
@@ -46,15 +56,8 @@ Deno.test("every command refuses a --db that keeps nothing: exit 2, naming --db,
   try {
     await inTempDir(async (dir) => {
       await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }, { q: "b" }]);
-      const commands = [
-        ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"],
-        ["status"],
-        ["export"],
-        ["process", "--into", "SELECT 1"],
-        ["sql", "SELECT 1"],
-        ["retry"],
-        ["dashboard", "--port", "0"],
-      ];
+      const run = ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"];
+      const commands = [run, ...READERS];
       for (const db of THROWAWAY) {
         for (const command of commands) {
           const { code, stderr } = await inProcess([...command, "--db", db]);
@@ -95,16 +98,7 @@ Deno.test('sluice run --db "$UNSET" is exit 2 before anything is created or sent
 Deno.test("the commands that read a database say there is none, and create none", async () => {
   await inTempDir(async (dir) => {
     const db = `${dir}/none.db`;
-    for (
-      const command of [
-        ["status"],
-        ["export"],
-        ["process", "--into", "SELECT 1"],
-        ["sql", "SELECT 1"],
-        ["retry"],
-        ["dashboard", "--port", "0"],
-      ]
-    ) {
+    for (const command of READERS) {
       const { code, stderr } = await inProcess([...command, "--db", db]);
       assert.equal(code, 2, `${command.join(" ")}: ${stderr}`);
       assert.equal(stderr, `sluice: error: No database at ${db}`, command.join(" "));

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { CLONE_DIR } from "../../cli/launcher.ts";
 import { serveMockApi } from "../../lib/mock/mock_server.ts";
+import { VERSION } from "../../lib/version.ts";
 import { writeQueries } from "../_sluice_process.ts";
 
 const decoder = new TextDecoder();
@@ -96,6 +97,33 @@ Deno.test("deno task install --root R gives a sluice command that runs --help an
       /run it again to send them: sluice run --db file:sluice\.db --job q$/m,
     );
   });
+});
+
+Deno.test("the installed sluice runs with PATH=/usr/bin:/bin: it names the Deno that installed it", async () => {
+  await withFolders(async ({ root, home }) => {
+    const installed = await exec(Deno.execPath(), ["task", "install", "--root", root], {
+      cwd: CLONE_DIR,
+    });
+    assert.equal(installed.code, 0, installed.stderr);
+    const bare = { cwd: home, env: { PATH: "/usr/bin:/bin" } };
+    const deno = await exec("/bin/sh", ["-c", "command -v deno || echo none"], bare);
+    assert.equal(deno.stdout.trim(), "none", "no deno on that PATH, as after npx");
+
+    const version = await exec(`${root}/bin/sluice`, ["--version"], bare);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), VERSION);
+    const help = await exec(`${root}/bin/sluice`, ["--help"], bare);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: sluice \[options\] \[command\]/);
+  });
+});
+
+Deno.test("deno task install --help prints its usage and installs nothing", async () => {
+  const installed = await exec(Deno.execPath(), ["task", "install", "--help"], { cwd: CLONE_DIR });
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(installed.stdout, /^usage: deno task install \[--root DIR\]$/m);
+  assert.match(installed.stdout, /--root DIR {3}install into DIR\/bin/);
+  assert.doesNotMatch(installed.stderr, /error/);
 });
 
 Deno.test("deno task sluice from another folder reads and writes paths there, and its hints say how to run it again", async () => {

@@ -5,7 +5,9 @@
  * one and every redirect's (`fetch` itself would read a `file:` or `data:`
  * URL). To another origin, credentials are not carried: neither
  * `Authorization`, `Cookie` and `Proxy-Authorization` nor any header whose
- * value holds a secret (an `{{env.NAME}}` value, such as an `X-Api-Key`).
+ * value holds a secret (an `{{env.NAME}}` value, such as an `X-Api-Key`). A
+ * body that holds a secret cannot be carried without it: a redirect to
+ * another origin that keeps the body (307, 308) is then not followed.
  *
  * @module
  */
@@ -32,8 +34,9 @@ export interface FollowedResponse {
   /** True when `response` is a redirect that would have gone over the limit. */
   tooMany: boolean;
   /**
-   * Set when `response` is a redirect to a URL sluice does not fetch (not
-   * http(s), or no URL at all): why, secrets redacted.
+   * Set when `response` is a redirect sluice does not follow: to a URL it
+   * does not fetch (not http(s), or no URL at all), or to another origin
+   * with a body that holds a secret. Why, secrets redacted.
    */
   refused?: string;
 }
@@ -46,7 +49,8 @@ export interface FetchFollowingOptions {
   fetch?: typeof fetch;
   /**
    * Secret values the request holds: a header holding one is not carried to
-   * another origin, and error messages have them replaced by `***`.
+   * another origin, a body holding one stops a redirect there, and error
+   * messages have them replaced by `***`.
    *
    * @default {[]}
    */
@@ -112,9 +116,18 @@ export async function fetchFollowing(
         ` refused (only http and https are fetched): ${redact(location).slice(0, 200)}`;
       return { response, url: current, redirects, tooMany: false, refused };
     }
+    const method = (next.method ?? "GET").toUpperCase();
+    const toGet = response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && method === "POST");
+    const crossOrigin = target.origin !== new URL(current).origin;
+    if (crossOrigin && !toGet && typeof next.body === "string" && redact(next.body) !== next.body) {
+      const refused = `redirect to another origin (${redact(target.origin)}) refused: the ` +
+        "request's body holds a secret ({{env.NAME}}) that would go with it";
+      return { response, url: current, redirects, tooMany: false, refused };
+    }
     await response.body?.cancel();
     const headers = new Headers(next.headers);
-    if (target.origin !== new URL(current).origin) {
+    if (crossOrigin) {
       for (const name of CREDENTIALS) headers.delete(name);
       if (secrets.length > 0) {
         // Collected first: deleting while iterating Headers skips entries.
@@ -125,9 +138,6 @@ export async function fetchFollowing(
         for (const name of holding) headers.delete(name);
       }
     }
-    const method = (next.method ?? "GET").toUpperCase();
-    const toGet = response.status === 303 ||
-      ((response.status === 301 || response.status === 302) && method === "POST");
     if (toGet) {
       headers.delete("content-type");
       headers.delete("content-length");

@@ -33,7 +33,8 @@ export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
   body_too_large: "the answer's body was over --max-body",
   body_invalid: "the answer's body could not be decoded (a broken gzip, br or deflate stream)",
   too_many_redirects: "more redirects than --max-redirects",
-  redirect_refused: "a redirect to a URL that is not http or https (file:, data:, ftp:...)",
+  redirect_refused:
+    "a redirect not followed: to a URL that is not http(s) (file:, data:...), or to another origin with a secret in the body",
   process: "processing the answer into the user's tables failed",
   other: "anything else",
 };

@@ -19,7 +19,7 @@ export const ROUTES = {
   toData: "/to-data",
   /** 302 to an `ftp:` URL. */
   toFtp: "/to-ftp",
-  /** 302 to `?to=` (another origin, say). */
+  /** 302 (or `?status=`) to `?to=` (another origin, say). */
   redirect: "/redirect",
   /** 200, the request's headers as a JSON object. */
   echo: "/echo",
@@ -67,7 +67,8 @@ export function serveHostile(options: ServeHostileOptions = {}): HostileServer {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
     const url = new URL(request.url);
     requests.push(url.pathname + url.search);
-    const to = (location: string) => new Response(null, { status: 302, headers: { location } });
+    const to = (location: string, status = 302) =>
+      new Response(null, { status, headers: { location } });
     switch (url.pathname) {
       case ROUTES.bomb:
         return new Response(gzipBomb(bombBytes), { headers: gzip });
@@ -80,7 +81,10 @@ export function serveHostile(options: ServeHostileOptions = {}): HostileServer {
       case ROUTES.toFtp:
         return to("ftp://127.0.0.1/passwd");
       case ROUTES.redirect:
-        return to(url.searchParams.get("to") ?? "/echo");
+        return to(
+          url.searchParams.get("to") ?? "/echo",
+          Number(url.searchParams.get("status") ?? 302),
+        );
       case ROUTES.echo:
         return Response.json(Object.fromEntries(request.headers));
       case ROUTES.quotaWeek: {

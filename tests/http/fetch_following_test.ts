@@ -81,3 +81,61 @@ Deno.test("fetchFollowing() takes a port Deno's fetch blocks as a refusal, not t
     message: /^request refused: Fetch failed: Requests to port 9 are blocked/,
   });
 });
+
+Deno.test("fetchFollowing() follows no 307 or 308 to another origin with a secret in the body", async () => {
+  const first = serveHostile();
+  const other = serveHostile();
+  try {
+    for (const status of [307, 308]) {
+      const to = encodeURIComponent(other.origin + ROUTES.echo);
+      const followed = await fetchFollowing(
+        `${first.origin}${ROUTES.redirect}?status=${status}&to=${to}`,
+        { method: "POST", body: '{"q":"a","key":"s3cr3t-key"}' },
+        { secrets: ["s3cr3t-key"] },
+      );
+      assert.equal(followed.response.status, status);
+      assert.equal(followed.url, `${first.origin}${ROUTES.redirect}?status=${status}&to=${to}`);
+      assert.equal(
+        followed.refused,
+        `redirect to another origin (${other.origin}) refused: the request's body holds a ` +
+          "secret ({{env.NAME}}) that would go with it",
+      );
+      await followed.response.body?.cancel();
+    }
+    assert.deepEqual(other.requests, [], "nothing reached the other origin");
+  } finally {
+    await first.close();
+    await other.close();
+  }
+});
+
+Deno.test("fetchFollowing() follows a redirect that carries no secret: same origin, a body without one, or a 303", async () => {
+  const first = serveHostile();
+  const other = serveHostile();
+  try {
+    const secret = { method: "POST", body: '{"key":"s3cr3t-key"}' };
+    const options = { secrets: ["s3cr3t-key"] };
+    const cases: [string, RequestInit][] = [
+      [`?status=307&to=${ROUTES.echo}`, secret],
+      [`?status=307&to=${encodeURIComponent(other.origin + ROUTES.echo)}`, {
+        method: "POST",
+        body: '{"q":"a"}',
+      }],
+      [`?status=303&to=${encodeURIComponent(other.origin + ROUTES.echo)}`, secret],
+    ];
+    for (const [query, init] of cases) {
+      const followed = await fetchFollowing(
+        `${first.origin}${ROUTES.redirect}${query}`,
+        init,
+        options,
+      );
+      assert.equal(followed.refused, undefined, query);
+      assert.equal(followed.response.status, 200, query);
+      await followed.response.body?.cancel();
+    }
+    assert.equal(other.requests.length, 2);
+  } finally {
+    await first.close();
+    await other.close();
+  }
+});

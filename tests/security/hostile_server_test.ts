@@ -71,6 +71,38 @@ Deno.test("sluice run never stores a redirect to file:, data: or ftp: as an answ
   }
 });
 
+Deno.test("sluice run follows no 307 to another origin with a secret in the body: failed at once, nothing sent there", async () => {
+  const server = serveHostile();
+  const other = serveHostile();
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, QUERIES);
+      const to = encodeURIComponent(`${other.origin}${ROUTES.echo}`);
+      const url = `${server.origin}${ROUTES.redirect}?status=307&to=${to}`;
+      const body = '{"q":"{{q}}","key":"{{env.API_KEY}}"}';
+      const flags = ["--url", url, "--body", body, "--db", "out.db", "--rate", "none"];
+      const run = await sluice(dir, ["run", "q.jsonl", ...flags], { API_KEY: "k3y-s3cr3t" });
+      assert.equal(run.code, 1, run.stderr);
+      const exported = await sluice(dir, ["export", "--db", "out.db"]);
+      for (const row of parseJsonl(exported.stdout)) {
+        assert.deepEqual([row.state, row.status, row.body], ["failed", 307, null]);
+        assert.equal(
+          row.error,
+          `redirect to another origin (${other.origin}) refused: the request's body holds a ` +
+            "secret ({{env.NAME}}) that would go with it",
+        );
+      }
+      assert.deepEqual(other.requests, []);
+      assert.equal(server.requests.length, 3, "failed at once, not retried");
+      assert.deepEqual(await failureClasses(`${dir}/out.db`), { redirect_refused: 3 });
+      assert.doesNotMatch(exported.stdout + run.stderr, /k3y-s3cr3t/);
+    });
+  } finally {
+    await server.close();
+    await other.close();
+  }
+});
+
 Deno.test("sluice run fails a broken gzip body at once, never opening the breaker", async () => {
   const server = serveHostile();
   try {

@@ -12,8 +12,19 @@ const STRICT = /[!'()*]/g;
 const strictEncode = (text: string) =>
   encodeURIComponent(text).replace(STRICT, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** The spellings a value takes in a URL: as is, percent-encoded, form-encoded. */
-function spellings(secret: string): string[] {
+/**
+ * The spellings a value takes in a URL: as is, percent-encoded (by
+ * `encodeURIComponent`, with `!'()*` too, by `encodeURI`), form-encoded.
+ *
+ * @example Usage
+ * ```ts
+ * import { urlSpellings } from "./redact_secrets.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(urlSpellings("a b").includes("a%20b"));
+ * assert.ok(urlSpellings("a b").includes("a+b"));
+ * ```
+ */
+export function urlSpellings(secret: string): string[] {
   const forms = [secret, encodeURIComponent(secret), strictEncode(secret)];
   try {
     forms.push(encodeURI(secret)); // a base URL inserted as is, as URL parsing encodes it
@@ -31,7 +42,7 @@ function pattern(secrets: readonly string[]): RegExp | undefined {
   const key = secrets.join("\0");
   let found = cache.get(key);
   if (found) return found;
-  const forms = [...new Set(secrets.filter((s) => s !== "").flatMap(spellings))];
+  const forms = [...new Set(secrets.filter((s) => s !== "").flatMap(urlSpellings))];
   if (forms.length === 0) return undefined;
   // Longest first, so that a secret holding another is replaced whole.
   forms.sort((a, b) => b.length - a.length);

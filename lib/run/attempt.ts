@@ -8,6 +8,7 @@
  */
 import { DEFAULTS } from "../defaults.ts";
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
+import { redactAnswer } from "../job/redact_answer.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
 import { selectHeaders, send } from "../http/send.ts";
 import type { RateLimiter } from "../rate/rate_limiter.ts";
@@ -33,6 +34,8 @@ export interface AttemptOptions {
   policy?: OutcomePolicy;
   /** Keep the response of every attempt, not only the final one. @default false */
   keepAttempts?: boolean;
+  /** Store answers as received, not with the secrets they echo replaced by `***`. @default false */
+  keepSecrets?: boolean;
   /** Name of the idempotency header, or false for none. @default "Idempotency-Key" */
   idempotencyHeader?: string | false;
   /** The `User-Agent` header. @default `sluice/<version>` */
@@ -86,6 +89,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     idempotencyPrefix,
     policy = {},
     keepAttempts = false,
+    keepSecrets = false,
     idempotencyHeader = DEFAULTS.idempotencyHeader,
     userAgent = `sluice/${VERSION}`,
     timeoutMs = DEFAULTS.timeoutMs,
@@ -167,8 +171,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
         seq: item.seq,
         status: status ?? null,
         durationMs: Math.round(result.durationMs * 100) / 100,
-        headers: selectHeaders(headers, secrets),
-        body: result.body ?? null,
+        ...storedAnswer(headers, result.body, keepSecrets ? [] : secrets ?? []),
         url: result.url === undefined ? null : redactSecrets(result.url, secrets),
         error: error ?? null,
         at: now,
@@ -194,6 +197,21 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       sent: 1,
       response,
     };
+  };
+}
+
+/**
+ * The headers and body of an answer as they are stored, and as processing
+ * and `onResult` see them: the `secrets` they echo replaced by `***`.
+ */
+function storedAnswer(
+  headers: Headers | undefined,
+  body: string | undefined,
+  secrets: readonly string[],
+): Pick<ResponseRow, "headers" | "body"> {
+  return {
+    headers: selectHeaders(headers, secrets),
+    body: body === undefined ? null : redactAnswer(body, secrets),
   };
 }
 

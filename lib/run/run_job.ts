@@ -221,6 +221,7 @@ export async function runJob(
       backoff: { baseMs: options.retryBaseMs },
     },
     keepAttempts: options.keepAttempts,
+    keepSecrets: options.keepSecrets,
     idempotencyHeader: options.idempotencyHeader,
     userAgent: options.userAgent,
     timeoutMs,

@@ -46,7 +46,7 @@ export interface RunSettings {
   timeoutMs: number;
   /** Attempts (429s not counted) before an item fails. @default {5} */
   maxAttempts: number;
-  /** 429 answers before an item fails. @default {50} */
+  /** 429 answers an item gets at most: the last fails it. @default {50} */
   maxThrottled: number;
   /** Longest `Retry-After` (or quota reset) honoured; longer ones are cut to this. @default {300_000} */
   maxRetryAfterMs: number;
@@ -56,6 +56,12 @@ export interface RunSettings {
   retryBaseMs: number;
   /** Store every attempt's response, not only the final one. @default {false} */
   keepAttempts: boolean;
+  /**
+   * Store answers as received. By default every `{{env.NAME}}` value of 4
+   * characters or more that an answer's body or headers echo is replaced by
+   * `***` before it is stored, and processed. @default {false}
+   */
+  keepSecrets: boolean;
   /** Name of the idempotency header, or false for none. @default {"Idempotency-Key"} */
   idempotencyHeader: string | false;
   /** The `User-Agent` header. @default {`sluice/<version>`} */
@@ -187,7 +193,7 @@ export const RUN_SETTINGS: RunSettingTable = {
   },
   maxThrottled: {
     flag: "--max-throttled <n>",
-    description: "429 answers before an item fails",
+    description: "429 answers an item gets at most (the last fails it)",
     default: DEFAULTS.maxThrottled,
     parse: integer(1),
     format: Number,
@@ -271,6 +277,15 @@ export const RUN_SETTINGS: RunSettingTable = {
   keepAttempts: {
     flag: "--keep-attempts",
     description: "store every attempt's response, not only the final one",
+    default: false,
+    parse: yesNo,
+    format: Boolean,
+    saved: true,
+    sendOnly: true,
+  },
+  keepSecrets: {
+    flag: "--keep-secrets",
+    description: "store answers as received, with the {{env.NAME}} values they echo (else ***)",
     default: false,
     parse: yesNo,
     format: Boolean,

@@ -193,7 +193,7 @@ export const RUN_SETTINGS: RunSettingTable = {
   },
   maxThrottled: {
     flag: "--max-throttled <n>",
-    description: "429 answers an item gets at most (the last fails it)",
+    description: "429 answers an item may get; the last one fails it",
     default: DEFAULTS.maxThrottled,
     parse: integer(1),
     format: Number,

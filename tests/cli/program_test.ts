@@ -35,7 +35,7 @@ Deno.test("buildProgram() shows the run defaults in --help as before", () => {
       "in flight at once (default 16)",
       "per-attempt timeout (default 30s)",
       "429s not counted (default 5)",
-      "before an item fails (default 50)",
+      "the last one fails it (default 50)",
       "Retry-After honoured (default 5m)",
       "response body kept (default 10MB)",
       "backoff ceiling (default 500ms)",

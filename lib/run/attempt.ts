@@ -15,6 +15,7 @@ import type { RateLimiter } from "../rate/rate_limiter.ts";
 import type { ClaimedItem } from "../store/queue.ts";
 import type { ItemUpdate, ResponseRow } from "../store/results.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
+import type { StoredBody } from "../util/stored_body.ts";
 import { VERSION } from "../version.ts";
 import { failureClass } from "./failure_class.ts";
 import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
@@ -206,7 +207,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
  */
 function storedAnswer(
   headers: Headers | undefined,
-  body: string | undefined,
+  body: StoredBody | undefined,
   secrets: readonly string[],
 ): Pick<ResponseRow, "headers" | "body"> {
   return {

@@ -20,6 +20,11 @@ function serveEcho() {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
     const data = await request.text();
     const auth = request.headers.get("authorization") ?? "";
+    if (new URL(request.url).searchParams.get("q") === "nul") {
+      // Bytes that are not text (a NUL, a byte that is not UTF-8): stored as a BLOB.
+      const bytes = new TextEncoder().encode(`\0${auth}\n`);
+      return new Response(new Uint8Array([...bytes, 0xff]));
+    }
     return Response.json({
       url: request.url,
       headers: Object.fromEntries(request.headers),
@@ -141,6 +146,30 @@ Deno.test("--keep-secrets stores answers as received, and the job keeps it on a 
       }
       const status = await sluice(dir, ["status", "--db", "out.db", "--json"]);
       assert.equal(JSON.parse(status.stdout).jobs[0].options.keepSecrets, true);
+    });
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a secret echoed in an answer that is not text is replaced, every other byte kept", async () => {
+  const server = serveEcho();
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ id: "1", q: "nul" }]);
+      const run = await sluice(dir, runArgs(origin), ENV);
+      assert.equal(run.code, 0, run.stderr);
+      const stored = await sqlJson(
+        dir,
+        "SELECT hex(body) AS hex, typeof(body) AS type FROM responses",
+      );
+      const [{ hex, type }] = JSON.parse(stored.stdout);
+      const hexOf = (text: string) =>
+        [...new TextEncoder().encode(text)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      assert.equal(type, "blob");
+      assert.equal(hex.toLowerCase(), `${hexOf("\0Bearer ***\n")}ff`);
+      assert.ok(!(await filesUnder(dir)).includes(HEX));
     });
   } finally {
     await server.shutdown();

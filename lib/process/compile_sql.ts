@@ -9,7 +9,10 @@
  */
 import { InputError } from "../errors.ts";
 import { ANSWER_PARAMS, type UserStatement } from "../store/answer_statements.ts";
+import { abbreviate } from "../util/abbreviate.ts";
 import { splitSql } from "./split_sql.ts";
+
+export { abbreviate };
 
 /** Statements that would end or nest sluice's own transaction. */
 const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
@@ -79,20 +82,4 @@ export function compileSql(
     }
     return { sql: piece.sql, label, params: piece.params };
   });
-}
-
-/**
- * A statement shortened for a message: whitespace collapsed, at most 80 characters.
- *
- * @example Usage
- * ```ts
- * import { abbreviate } from "./compile_sql.ts";
- * import assert from "node:assert/strict";
- * assert.equal(abbreviate("SELECT\n  1"), "SELECT 1");
- * assert.equal(abbreviate("x".repeat(100)).length, 80);
- * ```
- */
-export function abbreviate(sql: string): string {
-  const flat = sql.replace(/\s+/g, " ").trim();
-  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
 }

@@ -9,6 +9,7 @@
  */
 import { InputError } from "../errors.ts";
 import { ANSWER_PARAMS, type UserStatement } from "../store/answer_statements.ts";
+import { SANDBOX_RULES } from "../store/sql_rules.ts";
 import { abbreviate } from "../util/abbreviate.ts";
 import { splitSql } from "./split_sql.ts";
 
@@ -63,7 +64,8 @@ export function compileSql(
     const shown = `${label}: ${abbreviate(piece.sql)}`;
     if (TRANSACTION_CONTROL.test(piece.sql)) {
       throw new InputError(
-        `${shown}: sluice runs it inside its own transaction; leave out BEGIN, COMMIT, ` +
+        `${shown}: sluice runs it inside its own transaction (${SANDBOX_RULES.transactions}); ` +
+          `leave out BEGIN, COMMIT, ` +
           `ROLLBACK, SAVEPOINT and RELEASE`,
       );
     }

@@ -122,17 +122,22 @@ export class Processing {
 
   /**
    * Runs the schema (and creates the processor's tables), then learns the
-   * columns of every table a processor may write.
+   * columns of every table a processor may write, and checks what runs for
+   * each answer against the schema now, a check kept while they run.
+   *
+   * @throws {InputError} When a statement breaks a rule of the SQL sandbox.
    */
   async applySchema(): Promise<void> {
     await this.#tables.applySchema(this.#schema);
-    if (!this.#processor) return;
-    // A schema-only processor writes any table of the user's, with the columns it has.
-    const tables = this.#processor.schema === undefined
-      ? new Map(this.#declared)
-      : new Map([...await this.#tables.userTables(), ...this.#declared]);
-    this.plan.tables = tables;
-    this.plan.numeric = await this.#tables.numericColumns(tables.keys());
+    if (this.#processor) {
+      // A schema-only processor writes any table of the user's, with the columns it has.
+      const tables = this.#processor.schema === undefined
+        ? new Map(this.#declared)
+        : new Map([...await this.#tables.userTables(), ...this.#declared]);
+      this.plan.tables = tables;
+      this.plan.numeric = await this.#tables.numericColumns(tables.keys());
+    }
+    this.plan.pin = await this.#tables.pin(this.plan.into, this.plan.tables);
   }
 
   /**

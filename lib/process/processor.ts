@@ -22,7 +22,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InputError } from "../errors.ts";
-import { SLUICE_TABLES } from "../store/user_tables.ts";
+import { protectedName } from "../store/sluice_tables.ts";
 import { isRecord } from "../util/is_record.ts";
 
 /** One 2xx answer, as a processor receives it. */
@@ -131,7 +131,9 @@ function checkProcessor(value: unknown, source: string): Processor {
   }
   if (tables !== undefined && !isRecord(tables)) throw bad("tables is not an object");
   for (const [name, table] of Object.entries(tables ?? {})) {
-    if (SLUICE_TABLES.includes(name)) throw bad(`table "${name}" is one of sluice's own`);
+    // Compared as SQLite compares names: "ITEMS" is sluice's items.
+    const own = protectedName(name);
+    if (own) throw bad(`table "${name}" is the name of ${own}`);
     if (!isRecord(table) || !isRecord(table.columns)) {
       throw bad(`table "${name}" needs columns: { name: "TYPE", ... }`);
     }

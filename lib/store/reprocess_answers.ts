@@ -47,6 +47,7 @@ export async function reprocessAnswers(
   let done = 0;
   const failed = await writeInChunks(db, entries, failures, {
     what: "process stored answers",
+    ...(plan.pin ? { pin: plan.pin } : {}),
     guard: (ids) => ({
       sql: `SELECT CASE WHEN count(*) = ? THEN 0
               ELSE json('changed: ' || (? - count(*)) || ' items') END

@@ -4,7 +4,8 @@
  * sluice's works too, and is not migrated), integers exact, and read-only
  * unless asked: the statements run in a transaction that is rolled back,
  * on a connection with `PRAGMA query_only`, so a write is refused rather
- * than silently undone.
+ * than silently undone. Every statement runs in the SQL sandbox
+ * (sql_sandbox.ts): with `write`, it writes the user's tables only.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { type Client, createClient, type InStatement, type ResultSet } from "../
 import { InputError, StoreError } from "../errors.ts";
 import { quoteName } from "./answer_statements.ts";
 import { BUSY_TIMEOUT_MS } from "./connection.ts";
+import { type SandboxedStatement, SqlSandbox } from "./sql_sandbox.ts";
 import { sqliteMessage } from "./write_in_chunks.ts";
 
 /** A value as read: integers as bigint when beyond 2^53, blobs as bytes. */
@@ -60,6 +62,7 @@ const DATABASE_FAULTS = /SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOMEM|CANTOPEN|N
  * });
  * assert.deepEqual((await db.query(["SELECT n FROM t"])).rows, [[9007199254740993n]]);
  * await assert.rejects(db.query(["DELETE FROM t"]), /read-only unless --write/);
+ * await assert.rejects(db.query(["SELECT writefile('x', 'y')"], { write: true }), /allowed functions only/);
  * db.close();
  * await Deno.remove(path);
  * ```
@@ -96,8 +99,9 @@ export class SqlClient {
    * Runs `statements` in one transaction, committed with `write`, else
    * rolled back; returns the last statement's rows.
    *
-   * @throws {InputError} When SQLite refuses a statement, or a statement
-   * writes without `write`.
+   * @throws {InputError} When SQLite refuses a statement, a statement
+   * writes without `write`, or breaks a rule of the SQL sandbox (each is
+   * checked before it runs, against the schema as the ones before left it).
    */
   async query(statements: readonly string[], options: QueryOptions = {}): Promise<SqlResult> {
     const { write = false } = options;
@@ -105,18 +109,28 @@ export class SqlClient {
       "begin",
       () => this.#client.transaction(write ? "write" : this.#local ? "deferred" : "read"),
     );
+    let sandbox: SqlSandbox | undefined;
     try {
       if (!write && this.#local) await tx.execute("PRAGMA query_only = ON");
+      sandbox = await SqlSandbox.open(
+        (s) => this.#guard("read the schema", () => tx.execute(s)),
+        this.#url,
+      );
       let last: ResultSet | undefined;
       let changes = 0;
-      for (const sql of statements) {
+      for (const [i, sql] of statements.entries()) {
+        const label = statements.length === 1 ? "sluice sql" : `sluice sql statement ${i + 1}`;
+        this.#check(sandbox, { sql, label, use: write ? "write" : "read" });
         last = await this.#guard(sql, () => tx.execute(sql), write);
         changes += last.rowsAffected;
       }
+      // A trigger or view the statements made that breaks a rule: refused, rolled back.
+      sandbox.audit();
       if (!write && changes > 0) throw readOnly(statements.at(-1)!, "it changed rows");
       await this.#guard("commit", () => write ? tx.commit() : tx.rollback());
       return { ...rowsOf(last), changes };
     } finally {
+      sandbox?.close();
       tx.close();
       if (!write && this.#local) await this.#client.execute("PRAGMA query_only = OFF");
     }
@@ -145,6 +159,16 @@ export class SqlClient {
       );
     }
     const from = quoteName(name);
+    // A view is the user's SQL too: what it calls is checked before it runs.
+    const sandbox = await SqlSandbox.open(
+      (s) => this.#guard("read the schema", () => this.#client.execute(s)),
+      this.#url,
+    );
+    try {
+      this.#check(sandbox, { sql: `SELECT * FROM ${from}`, label: `table ${name}`, use: "read" });
+    } finally {
+      sandbox.close();
+    }
     let page = (after: bigint | number): InStatement => ({
       sql: `SELECT _rowid_ AS "sluice rowid", * FROM ${from} WHERE _rowid_ > ?
             ORDER BY _rowid_ LIMIT ?`,
@@ -178,6 +202,21 @@ export class SqlClient {
   /** Closes the client. */
   close(): void {
     this.#client.close();
+  }
+
+  /** Checks a statement in the sandbox; SQLite's refusal of it is reported as when it runs. */
+  #check(sandbox: SqlSandbox, statement: SandboxedStatement): void {
+    try {
+      sandbox.check(statement);
+    } catch (error) {
+      const cause = error instanceof InputError ? error.cause : undefined;
+      if (!(cause instanceof Error)) throw error;
+      throw new InputError(
+        `${sqliteMessage(cause.message)} (in: ${statement.sql.replace(/\s+/g, " ")})`,
+        undefined,
+        { cause },
+      );
+    }
   }
 
   /** Runs `fn`; SQLite's refusals become InputErrors naming `what`, the database's trouble a StoreError. */

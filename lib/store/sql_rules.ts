@@ -7,11 +7,7 @@
  *
  * @module
  */
-import {
-  ALLOWED_MODULES,
-  NAME_PRAGMAS,
-  READING_PRAGMAS,
-} from "./allowed_functions.ts";
+import { ALLOWED_MODULES, NAME_PRAGMAS, READING_PRAGMAS } from "./allowed_functions.ts";
 import { protectedName } from "./sluice_tables.ts";
 import { foldName, type SqlToken, sqlTokens } from "./sql_tokens.ts";
 
@@ -89,7 +85,7 @@ function shapeOf(t: SqlToken[], from: number, to: number, use: SqlUse): Statemen
   let i = from;
   if (word(t, i) === "EXPLAIN") i += word(t, i + 1) === "QUERY" ? 3 : 1;
   if (word(t, i) === "WITH") i = mainStatement(t, i + 1, to);
-  const head = word(t, i) ?? "";
+  const head = (i < to ? word(t, i) : undefined) ?? "";
   if (DML.includes(head)) {
     if (use === "read") return refuse(SANDBOX_RULES.readOnly, `${head} writes`);
     const target = dmlTarget(t, i, head);

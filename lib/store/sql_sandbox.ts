@@ -202,7 +202,11 @@ export class SqlSandbox {
         }
         const refused = this.#programRefusal(program, false);
         if (refused) {
-          throw refusal(label, table.sql, {
+          // Shown: the trigger's statement when a trigger broke the rule, else the table's.
+          const trigger = this.#clone.attached().find((o) =>
+            o.type === "trigger" && o.name === refused.trigger
+          );
+          throw refusal(label, trigger?.sql ?? table.sql, {
             ...refused,
             detail: `${table.type} "${table.name}": ${refused.detail}`,
           });
@@ -217,21 +221,25 @@ export class SqlSandbox {
   }
 
   /** The first rule a compiled program breaks, its triggers' programs included. */
-  #programRefusal(program: readonly ProgramOp[], ddl: boolean): Refusal | undefined {
-    let trigger = "";
+  #programRefusal(
+    program: readonly ProgramOp[],
+    ddl: boolean,
+  ): (Refusal & { trigger?: string }) | undefined {
+    let trigger: string | undefined;
     for (const op of program) {
       if (op.opcode === "Init") {
-        trigger = op.p4?.startsWith("-- TRIGGER ") ? `its trigger ${op.p4.slice(11)} ` : "";
+        trigger = op.p4?.startsWith("-- TRIGGER ") ? op.p4.slice(11) : undefined;
       }
-      const via = trigger;
+      const via = trigger === undefined ? "" : `its trigger ${trigger} `;
+      const found = (refused: Refusal) => trigger === undefined ? refused : { ...refused, trigger };
       if (FUNCTION_OPS.test(op.opcode)) {
         const name = (op.p4 ?? "").replace(/\(-?\d+\)$/, "").toLowerCase();
         if (!ALLOWED_FUNCTIONS.has(name)) {
-          return {
+          return found({
             rule: SANDBOX_RULES.functions,
             detail: `${via}calls ${name}(); allowed are SQLite's core, JSON, math, date and ` +
               `time, aggregate and window functions`,
-          };
+          });
         }
       } else if (op.opcode === "Vacuum") {
         return { rule: SANDBOX_RULES.maintenance, detail: "VACUUM rewrites the database" };
@@ -243,7 +251,9 @@ export class SqlSandbox {
         // an INSERT into an AUTOINCREMENT table does (writing it by name is refused).
         const allowed = foldName(written) === "sqlite_sequence" ||
           (ddl && /^sqlite_(temp_)?schema$/.test(foldName(written)));
-        if (why && !allowed) return { rule: SANDBOX_RULES.ownTables, detail: `${via}writes ${why}` };
+        if (why && !allowed) {
+          return found({ rule: SANDBOX_RULES.ownTables, detail: `${via}writes ${why}` });
+        }
       }
     }
     return undefined;
@@ -351,7 +361,36 @@ export class SchemaPin {
   }
 }
 
-async function checkAll(
+/**
+ * Checks `statements` in order against the schema of the database now (a
+ * schema change made on the copy for the ones after it), then audits the
+ * schema they leave; resolves with the schema version checked against.
+ *
+ * @throws {InputError} When one breaks a rule or does not compile.
+ *
+ * @example Usage
+ * ```ts
+ * import { openConnection } from "./connection.ts";
+ * import { checkAll } from "./sql_sandbox.ts";
+ * import assert from "node:assert/strict";
+ * const db = await openConnection(":memory:");
+ * const read = (s: string | { sql: string }) => db.execute(s, "read the schema");
+ * await checkAll(read, db.url, [
+ *   { sql: "CREATE TABLE hits (k TEXT)", label: "--schema", use: "write" },
+ *   { sql: "INSERT INTO hits VALUES (:key)", label: "--into", use: "per_answer" },
+ * ]);
+ * await assert.rejects(
+ *   checkAll(read, db.url, [{
+ *     sql: "CREATE TRIGGER t AFTER INSERT ON jobs BEGIN SELECT 1; END",
+ *     label: "--schema",
+ *     use: "write",
+ *   }]),
+ *   /adds a trigger to sluice's own table "jobs"/,
+ * );
+ * db.close();
+ * ```
+ */
+export async function checkAll(
   read: ReadSql,
   url: string,
   statements: readonly SandboxedStatement[],

@@ -5,7 +5,9 @@
  *
  * Every write here is one `batch()` (see write_in_chunks.ts for why); a
  * check is a batch that ends with a statement that always fails, so that
- * nothing it ran is kept.
+ * nothing it ran is kept. The user's statements run in the SQL sandbox
+ * (sql_sandbox.ts): checked before they run, and kept to the schema they
+ * were checked against while they run.
  *
  * @module
  */
@@ -20,20 +22,13 @@ import {
 } from "./answer_statements.ts";
 import type { Executor } from "./connection.ts";
 import { reprocessAnswers, type Reprocessed } from "./reprocess_answers.ts";
+import { SLUICE_TABLES } from "./sluice_tables.ts";
+import { checkAll, type ReadSql, type SandboxedStatement, SchemaPin } from "./sql_sandbox.ts";
 import { sqliteMessage } from "./write_in_chunks.ts";
 
 export type { Reprocessed } from "./reprocess_answers.ts";
 
-/** sluice's own tables, which processing never writes. */
-export const SLUICE_TABLES: readonly string[] = [
-  "jobs",
-  "items",
-  "responses",
-  "snapshots",
-  "workers",
-  "rate_usage",
-  "skipped_rows",
-];
+export { SLUICE_TABLES } from "./sluice_tables.ts";
 
 /** A statement the database refused when checked: which one, and SQLite's message. */
 export interface RefusedStatement {
@@ -67,9 +62,10 @@ const FAILS_ON_VALUES =
  * const store = await openStore(":memory:");
  * const schema = [{ sql: "CREATE TABLE hits (key TEXT PRIMARY KEY)", label: "--schema", params: [] }];
  * const into = [{ sql: "INSERT INTO hitz VALUES (:key)", label: "--into", params: [":key"] }];
- * const refused = await store.tables.check(schema, into);
- * assert.equal(refused?.message, "no such table: hitz");
- * assert.deepEqual(await store.tables.columns("hits"), []); // the check changed nothing
+ * await assert.rejects(store.tables.check(schema, into), /--into: no such table: hitz/);
+ * const spoil = [{ sql: "DELETE FROM responses", label: "--into", params: [] }];
+ * await assert.rejects(store.tables.check(schema, spoil), /sluice's own table "responses"/);
+ * assert.deepEqual(await store.tables.columns("hits"), []); // the checks changed nothing
  * await store.tables.applySchema(schema);
  * assert.deepEqual(await store.tables.columns("hits"), ["key"]);
  * store.close();
@@ -84,19 +80,26 @@ export class UserTableRepository {
   }
 
   /**
-   * Runs `schema`, then each of `into` with every parameter NULL and an
-   * empty row list into each of `tables`, and rolls it all back. Resolves
-   * with the first statement refused, or undefined when every one is fine.
-   * A statement that prepares but fails on NULLs (a NOT NULL constraint...)
-   * is fine: only answers can tell. (`EXPLAIN` would not run anything, but
-   * libSQL leaves an EXPLAIN statement open, and the transaction then cannot
-   * commit.)
+   * Checks `schema`, `into` and the statements of a processor's rows into
+   * `tables` in the SQL sandbox, on a copy of the schema; then runs
+   * `schema`, each of `into` with every parameter NULL and an empty row
+   * list into each of `tables`, and rolls it all back. Resolves with the
+   * first statement the database refused, or undefined when every one is
+   * fine. A statement that prepares but fails on NULLs (a NOT NULL
+   * constraint...) is fine: only answers can tell.
+   *
+   * @throws {InputError} When a statement breaks a rule of the sandbox or
+   * does not compile against the schema.
    */
   async check(
     schema: readonly UserStatement[],
     into: readonly UserStatement[],
     tables: ReadonlyMap<string, readonly string[]> = new Map(),
   ): Promise<RefusedStatement | undefined> {
+    await checkAll(this.#read, this.#db.url, [
+      ...sandboxed(schema, "write"),
+      ...sandboxed([...into, ...rowStatements(tables)], "per_answer"),
+    ]);
     let statements: (UserStatement & { args: Exclude<InStatement, string>["args"] })[] = [
       ...into.map((s) => ({ ...s, args: Object.fromEntries(s.params.map((p) => [p, null])) })),
       ...[...tables].map(([name, columns]) => ({
@@ -132,10 +135,49 @@ export class UserTableRepository {
     }
   }
 
-  /** Runs `schema` in one transaction. */
+  /**
+   * Runs `schema` in one transaction, checked in the SQL sandbox against
+   * the schema it runs on.
+   *
+   * @throws {InputError} When a statement breaks a rule of the sandbox.
+   */
   async applySchema(schema: readonly UserStatement[]): Promise<void> {
-    if (schema.length > 0) await this.#db.batch(schema.map((s) => s.sql), "run --schema");
+    if (schema.length === 0) return;
+    const pin = await SchemaPin.create(this.#read, this.#db.url, sandboxed(schema, "write"));
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#db.batch([pin.statement(), ...schema.map((s) => s.sql)], "run --schema");
+        return;
+      } catch (error) {
+        // Another connection changed the schema since the check: checked again.
+        const cause = error instanceof StoreError ? error.cause : error;
+        if ((cause as { statementIndex?: unknown })?.statementIndex !== 0 || attempt > 3) {
+          throw error;
+        }
+        await pin.refresh();
+      }
+    }
   }
+
+  /**
+   * The check of `into` and of a processor's rows into `tables` in the SQL
+   * sandbox, kept while they run (see {@linkcode SchemaPin}).
+   *
+   * @throws {InputError} When a statement breaks a rule of the sandbox.
+   */
+  pin(
+    into: readonly UserStatement[],
+    tables: ReadonlyMap<string, readonly string[]>,
+  ): Promise<SchemaPin> {
+    return SchemaPin.create(
+      this.#read,
+      this.#db.url,
+      sandboxed([...into, ...rowStatements(tables)], "per_answer"),
+    );
+  }
+
+  /** Reads the schema, for the sandbox. */
+  readonly #read: ReadSql = (statement) => this.#db.execute(statement, "read the schema");
 
   /** The columns of a table or view, in order; none when there is no such table. */
   async columns(table: string): Promise<string[]> {
@@ -253,4 +295,20 @@ export class UserTableRepository {
   ): Promise<Reprocessed> {
     return reprocessAnswers(this.#db, answers, plan, now);
   }
+}
+
+/** The statements that write a processor's rows into `tables`. */
+function rowStatements(tables: ReadonlyMap<string, readonly string[]>): UserStatement[] {
+  return [...tables].map(([name, columns]) => ({
+    sql: rowsInsertSql(name, columns),
+    label: `the processor's rows for "${name}"`,
+    params: [],
+  }));
+}
+
+function sandboxed(
+  statements: readonly UserStatement[],
+  use: SandboxedStatement["use"],
+): SandboxedStatement[] {
+  return statements.map(({ sql, label }) => ({ sql, label, use }));
 }

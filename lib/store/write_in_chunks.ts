@@ -16,7 +16,12 @@
  */
 import { StoreError } from "../errors.ts";
 import type { InStatement, ResultSet } from "../deps.ts";
-import { answerStatements, type ProcessAnswer, type ProcessPlan } from "./answer_statements.ts";
+import {
+  answerStatements,
+  type ProcessAnswer,
+  type ProcessPlan,
+  type SchemaGuard,
+} from "./answer_statements.ts";
 import type { Executor } from "./connection.ts";
 
 /** One item of a chunked write: its id and the statements that process its answer (maybe none). */
@@ -90,6 +95,13 @@ export interface ChunkHooks {
   };
   /** Names the work for error messages. */
   what: string;
+  /**
+   * Keeps the user's statements to the schema they were checked against:
+   * its statement begins every transaction that runs them.
+   *
+   * @default {undefined}
+   */
+  pin?: SchemaGuard;
 }
 
 /** Error codes that are the database's trouble, not one item's: the write fails. */
@@ -145,7 +157,11 @@ export async function writeInChunks(
         e.statements.length > 0 && !failed.has(e.id) && !excluded.has(e.id)
       );
       const statements: InStatement[] = [];
-      const owners: (Owner | "guard" | "merged")[] = [];
+      const owners: (Owner | "pin" | "guard" | "merged")[] = [];
+      if (processing.length > 0 && hooks.pin) {
+        statements.push(hooks.pin.statement());
+        owners.push("pin");
+      }
       if (processing.length > 0) {
         statements.push(hooks.guard(processing.map((e) => e.id)));
         owners.push("guard");
@@ -177,6 +193,11 @@ export async function writeInChunks(
         const at = statementFailure(error);
         if (!at || at.index >= tailFrom) throw error;
         const owner = owners[at.index]!;
+        if (owner === "pin") {
+          // The schema changed since the check: checked again (a refusal ends the write).
+          await hooks.pin!.refresh();
+          continue;
+        }
         if (owner === "merged") {
           merged = false;
           continue;

@@ -77,6 +77,7 @@ export async function writeProcessed(
   const finished = new Set<number>();
   const failed = await writeInChunks(db, entries, failures, {
     what: "write results",
+    ...(plan.pin ? { pin: plan.pin } : {}),
     guard: (ids) => ({
       sql: `SELECT CASE WHEN count(*) = ? THEN 0
               ELSE json('not leased: ' || (? - count(*)) || ' items') END

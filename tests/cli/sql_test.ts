@@ -88,7 +88,6 @@ Deno.test("sqlCommand() refuses to write without --write, and writes with it", a
       "DELETE FROM hits",
       "CREATE TABLE t (a)",
       "DROP TABLE hits",
-      "PRAGMA user_version = 7",
     ]
   ) {
     await assert.rejects(
@@ -98,11 +97,12 @@ Deno.test("sqlCommand() refuses to write without --write, and writes with it", a
       statement,
     );
   }
-  // Turning the guard off is rolled back with everything else.
-  await assert.rejects(
-    sql("PRAGMA query_only = OFF; DELETE FROM hits", { db: db.url }),
-    /read-only/,
-  );
+  // A pragma that writes, or turns the guard off, is refused before it is prepared.
+  for (
+    const statement of ["PRAGMA user_version = 7", "PRAGMA query_only = OFF; DELETE FROM hits"]
+  ) {
+    await assert.rejects(sql(statement, { db: db.url }), /reading pragmas only/, statement);
+  }
   assert.equal((await sql("SELECT count(*) AS n FROM hits", { db: db.url })).out, "n\n3\n");
   const write = await sql("DELETE FROM hits WHERE key = 'a'", { db: db.url, write: true });
   assert.deepEqual(write.errors, ["sluice: 1 rows changed"]);

@@ -88,7 +88,7 @@ Deno.test("sluice sql refuses a write without --write (exit 2), and writes with 
   assert.equal(refused.code, 2);
   assert.match(
     refused.stderr,
-    /sluice sql is read-only unless --write: attempt to write a readonly database/,
+    /sluice sql: refused by the SQL sandbox \(read-only unless --write\): DELETE writes/,
   );
   assert.equal(
     (await sluice(["sql", "--db", db.url, "SELECT count(*) AS n FROM hits"])).stdout,

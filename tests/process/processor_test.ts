@@ -57,7 +57,16 @@ Deno.test("loadProcessor() refuses a default export that is not a processor", as
     ],
     [
       { process, tables: { items: { columns: { a: "TEXT" } } } },
-      /table "items" is one of sluice's own/,
+      /table "items" is the name of sluice's own table "items"/,
+    ],
+    // SQLite compares names without case: "ITEMS" is sluice's items.
+    [
+      { process, tables: { ITEMS: { columns: { a: "TEXT" } } } },
+      /table "ITEMS" is the name of sluice's own table "items"/,
+    ],
+    [
+      { process, tables: { sqlite_master: { columns: { a: "TEXT" } } } },
+      /SQLite's own table "sqlite_master"/,
     ],
     [{ process, schema: 5 }, /schema is not a string/],
   ];

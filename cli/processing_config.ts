@@ -1,8 +1,9 @@
 /**
  * A job's processing from the command line: `--schema` and `--into` (SQL,
- * or `@file.sql`), `--processor FILE`, each over the job file's `"schema"`,
- * `"into"` and `"processor"`, over what the job saved; read through the run
- * settings' table (lib/run/run_settings.ts), as `sluice run` reads them.
+ * or `@file.sql`), `--processor FILE`, `--processor-timeout`, each over the
+ * job file's `"schema"`, `"into"`, `"processor"` and `"processorTimeout"`,
+ * over what the job saved; read through the run settings' table
+ * (lib/run/run_settings.ts), as `sluice run` reads them.
  *
  * @module
  */
@@ -17,6 +18,8 @@ export interface ProcessingFlags {
   into?: string;
   /** A processor module's path. */
   processor?: string;
+  /** How long the processor may take over one answer, e.g. `30s`. @default "30s" */
+  processorTimeout?: string;
 }
 
 /** What {@linkcode processingConfig} resolved. */
@@ -46,8 +49,12 @@ export interface ProcessingConfig {
  * assert.deepEqual(config.options, {
  *   schema: "CREATE TABLE IF NOT EXISTS t (key TEXT)",
  *   into: "INSERT INTO t VALUES (:key)",
+ *   processorTimeoutMs: 30_000,
  * });
- * assert.deepEqual(config.saved, config.options);
+ * assert.deepEqual(config.saved, {
+ *   schema: "CREATE TABLE IF NOT EXISTS t (key TEXT)",
+ *   into: "INSERT INTO t VALUES (:key)",
+ * });
  * ```
  */
 export function processingConfig(
@@ -55,14 +62,20 @@ export function processingConfig(
   settings: Record<string, unknown>,
   saved: Record<string, unknown>,
 ): ProcessingConfig {
-  const { schema, into, processor } = resolveSettings([
+  const resolved = resolveSettings([
     { from: "flag", values: flags as Record<string, unknown> },
     { from: "job file", values: settings },
-  ], saved).values;
+  ], saved);
+  const { schema, into, processor, processorTimeoutMs } = resolved.values;
   const options = {
     ...(schema !== undefined ? { schema } : {}),
     ...(into !== undefined ? { into } : {}),
     ...(typeof processor === "string" ? { processor } : {}),
   };
-  return { options, saved: { ...options } };
+  // A time limit given (not the default) is saved with the job, like the processor.
+  const timeout = resolved.saved.processorTimeout;
+  return {
+    options: { ...options, processorTimeoutMs },
+    saved: { ...options, ...(timeout !== undefined ? { processorTimeout: String(timeout) } : {}) },
+  };
 }

@@ -169,6 +169,10 @@ export function buildProgram(options: ProgramOptions): Command {
       "SQL run for each stored 2xx answer (default the job's own; or @file.sql)",
     )
     .option("--processor <file>", "processor module (default the job's own)")
+    .option(
+      "--processor-timeout <duration>",
+      "longest the processor may take over one answer (default the job's own, or 30s)",
+    )
     .option("--quiet", "no progress lines")
     .action(async (flags: ProcessFlags) => setExit(await processCommand(flags, io, stop)));
 

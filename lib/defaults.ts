@@ -47,6 +47,8 @@ export const DEFAULTS = {
   leaseMs: 60_000,
   /** After a stop is requested, how long in-flight requests may finish. */
   graceMs: 10_000,
+  /** How long a processor may take over one answer before that item fails (`process: timed out`). */
+  processorTimeoutMs: 30_000,
   /** Consecutive 429/5xx/network failures that open the circuit breaker (0 = off). */
   breakerThreshold: 10,
   /** First pause of an open breaker before one probe request. */

@@ -82,7 +82,9 @@ export async function processStored(
     after = page.at(-1)!.id;
     // The processor runs outside the transaction: it may take its time.
     const answers = [];
-    for (const answer of page) answers.push(await processing.withRows(answer));
+    for (const answer of page) answers.push(await processing.withRows(answer, signal));
+    // Stopped meanwhile: this page is left as it was (a processor cut short is no failure).
+    if (signal?.aborted) break;
     const { done, failed } = await store.tables.reprocess(answers, processing.plan, now());
     progress.processed += done + failed.size;
     progress.failed += failed.size;

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { DEFAULTS } from "../defaults.ts";
 import { InputError } from "../errors.ts";
 import { parseExactJson } from "../job/exact_json.ts";
 import {
@@ -17,6 +18,7 @@ import {
 } from "../store/answer_statements.ts";
 import type { AnswerProcessing, ItemUpdate } from "../store/item_update.ts";
 import type { UserTableRepository } from "../store/user_tables.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { isRecord } from "../util/is_record.ts";
 import { withoutBom } from "../util/stored_body.ts";
 import { abbreviate, compileSql } from "./compile_sql.ts";
@@ -30,6 +32,16 @@ export interface ProcessingOptions {
   into?: string;
   /** A processor module's path (from the working directory), or the processor itself. */
   processor?: string | Processor;
+  /**
+   * How long the processor may take over one answer: one that has not
+   * settled by then fails its item (`process: timed out`), and the job goes
+   * on (the processor's work itself cannot be cancelled: it is left behind).
+   *
+   * @default {DEFAULTS.processorTimeoutMs} (30 s)
+   */
+  processorTimeoutMs?: number;
+  /** Source of time for the processor's time limit. @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -65,7 +77,18 @@ export async function prepareProcessing(
   job: string,
   options: ProcessingOptions,
 ): Promise<Processing | undefined> {
-  const { schema, into, processor } = options;
+  const {
+    schema,
+    into,
+    processor,
+    processorTimeoutMs = DEFAULTS.processorTimeoutMs,
+    clock = systemClock,
+  } = options;
+  if (!(processorTimeoutMs > 0)) {
+    throw new RangeError(
+      `Cannot use processorTimeoutMs as a positive number: current value is '${processorTimeoutMs}'`,
+    );
+  }
   if (schema === undefined && into === undefined && processor === undefined) return undefined;
   if (into !== undefined && processor !== undefined) {
     throw new InputError("Cannot use --into and --processor together: pick one");
@@ -92,7 +115,10 @@ export async function prepareProcessing(
   if (refused) {
     throw new InputError(`${refused.label}: ${refused.message}\n  in: ${abbreviate(refused.sql)}`);
   }
-  return new Processing(tables, job, statements, intoStatements, declared, loaded);
+  return new Processing(tables, job, statements, intoStatements, declared, loaded, {
+    timeoutMs: processorTimeoutMs,
+    clock,
+  });
 }
 
 /** A job's checked processing: its schema to run, its plan for the store, its processor. */
@@ -101,6 +127,7 @@ export class Processing {
   readonly #schema: readonly UserStatement[];
   readonly #declared: ReadonlyMap<string, string[]>;
   readonly #processor: Processor | undefined;
+  readonly #limit: ProcessorLimit;
   /** The plan the store runs for each answer; its tables are filled by {@linkcode applySchema}. */
   readonly plan: ProcessPlan;
 
@@ -112,7 +139,9 @@ export class Processing {
     into: readonly UserStatement[],
     declared: ReadonlyMap<string, string[]>,
     processor: Processor | undefined,
+    limit: ProcessorLimit = { timeoutMs: DEFAULTS.processorTimeoutMs, clock: systemClock },
   ) {
+    this.#limit = limit;
     this.#tables = tables;
     this.#schema = schema;
     this.#declared = declared;
@@ -142,10 +171,11 @@ export class Processing {
 
   /**
    * Adds to a done update what processing its answer needs: the query's key
-   * and variables, and the processor's rows (or why it failed). Anything
+   * and variables, and the processor's rows (or why it failed: it threw, it
+   * did not settle within its time limit, or `signal` abandoned it). Anything
    * else is left as it is.
    */
-  async annotate(update: ItemUpdate, query: QueryOf): Promise<void> {
+  async annotate(update: ItemUpdate, query: QueryOf, signal?: AbortSignal): Promise<void> {
     const r = update.response;
     if (update.status !== "done" || !r) return;
     const processing: AnswerProcessing = { key: query.key, vars: JSON.stringify(query.vars) };
@@ -159,22 +189,26 @@ export class Processing {
         at: r.at,
         body: r.body,
       };
-      Object.assign(processing, await this.#rows(answer, r.headers, query.vars));
+      Object.assign(processing, await this.#rows(answer, r.headers, query.vars, signal));
     }
     update.processing = processing;
   }
 
-  /** A stored answer with the processor's rows (or why it failed) added. */
-  async withRows(answer: ProcessAnswer & { headers: string | null }): Promise<ProcessAnswer> {
+  /** A stored answer with the processor's rows (or why it failed) added; see {@linkcode annotate}. */
+  async withRows(
+    answer: ProcessAnswer & { headers: string | null },
+    signal?: AbortSignal,
+  ): Promise<ProcessAnswer> {
     if (!this.#processor) return answer;
     const query = parseExactJson(answer.vars) as Record<string, unknown>;
-    return { ...answer, ...await this.#rows(answer, answer.headers, query) };
+    return { ...answer, ...await this.#rows(answer, answer.headers, query, signal) };
   }
 
   async #rows(
     answer: ProcessAnswer,
     headers: string | null,
     query: Record<string, unknown>,
+    signal: AbortSignal | undefined,
   ): Promise<Pick<ProcessAnswer, "rows" | "error">> {
     const given: ProcessorAnswer = {
       key: answer.key,
@@ -186,7 +220,13 @@ export class Processing {
       at: answer.at,
     };
     try {
-      const rows = await this.#processor!.process(given, query);
+      const rows = await withinLimit(
+        Promise.resolve().then(() => this.#processor!.process(given, query)),
+        this.#limit,
+        signal,
+      );
+      if (rows === TIMED_OUT) return { error: "timed out" };
+      if (rows === ABANDONED) return { error: "abandoned: the run stopped before it settled" };
       if (rows === undefined || rows === null) return { rows: {} };
       if (!isRecord(rows)) {
         return { error: "the processor returned something other than rows per table" };
@@ -204,6 +244,44 @@ export interface QueryOf {
   key: string;
   /** The query's variables. */
   vars: Record<string, unknown>;
+}
+
+/** A processor's time limit, and the clock it is measured on. */
+interface ProcessorLimit {
+  timeoutMs: number;
+  clock: Clock;
+}
+
+const TIMED_OUT: unique symbol = Symbol("timed out");
+const ABANDONED: unique symbol = Symbol("abandoned");
+
+/** What `work` settles to, or which came first: its time limit, or `signal`. */
+async function withinLimit<T>(
+  work: Promise<T>,
+  limit: ProcessorLimit,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof TIMED_OUT | typeof ABANDONED> {
+  const done = new AbortController();
+  const never = new Promise<never>(() => {});
+  let onAbort = () => {};
+  const abandoned = new Promise<typeof ABANDONED>((resolve) => {
+    onAbort = () => resolve(ABANDONED);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([
+      work,
+      limit.clock.sleep(limit.timeoutMs, done.signal).then(
+        (): typeof TIMED_OUT => TIMED_OUT,
+        () => never,
+      ),
+      abandoned,
+    ]);
+  } finally {
+    done.abort();
+    signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 function parseBody(body: string | Uint8Array | null): unknown {

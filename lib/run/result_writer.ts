@@ -28,6 +28,14 @@ export interface ResultWriterOptions {
   processing?: Processing;
   /** Called for each applied update that was written failed because processing its answer failed. */
   onProcessFailed?: (update: ItemUpdate) => void;
+  /**
+   * Abandons a processor still running over an answer (the run's hard stop,
+   * when the grace period is over): its item is written failed, class
+   * `process`, and the stop does not wait for it.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 const NOTHING_WRITTEN: WrittenResults = { applied: 0, finished: undefined };
@@ -58,6 +66,7 @@ export class ResultWriter {
   readonly #onFlush: ResultWriterOptions["onFlush"];
   readonly #onError: ResultWriterOptions["onError"];
   readonly #processing: Processing | undefined;
+  readonly #signal: AbortSignal | undefined;
   readonly #onProcessFailed: ResultWriterOptions["onProcessFailed"];
   #buffer: ItemUpdate[] = [];
   #flushing: Promise<WrittenResults> = Promise.resolve(NOTHING_WRITTEN);
@@ -74,7 +83,9 @@ export class ResultWriter {
       onError,
       processing,
       onProcessFailed,
+      signal,
     } = options;
+    this.#signal = signal;
     this.#store = store;
     this.#owner = owner;
     this.#jobId = jobId;
@@ -147,7 +158,7 @@ export class ResultWriter {
 
   /** With processing: the processor's rows first (outside the transaction), then the commit. */
   async #processThenCommit(update: ItemUpdate, query: QueryOf): Promise<WrittenResults> {
-    await this.#processing!.annotate(update, query);
+    await this.#processing!.annotate(update, query, this.#signal);
     return await this.commit(update);
   }
 

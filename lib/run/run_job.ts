@@ -192,6 +192,8 @@ export async function runJob(
     onFlush: () => scheduler.wake(),
     onError: (error) => control.fail("write", error),
     ...(processing ? { processing } : {}),
+    // A processor that hangs past the grace period does not hang the stop.
+    signal: control.signal,
     onProcessFailed: (update) => {
       stats.done--;
       stats.failedUnsent(update.lastError ?? "process");

@@ -89,6 +89,13 @@ export interface RunSettings {
   into: string | undefined;
   /** A processor module's path (from the working directory), or the processor itself. @default {undefined} */
   processor: string | Processor | undefined;
+  /**
+   * How long the processor may take over one answer; then its item fails
+   * (`process: timed out`) and the run goes on.
+   *
+   * @default {30_000}
+   */
+  processorTimeoutMs: number;
 }
 
 /** One run setting: everything sluice knows about it. */
@@ -355,6 +362,15 @@ export const RUN_SETTINGS: RunSettingTable = {
     saved: true,
     sendOnly: true,
     replaces: "into",
+  },
+  processorTimeoutMs: {
+    flag: "--processor-timeout <duration>",
+    description: "longest a processor may take over one answer; then the item fails",
+    default: DEFAULTS.processorTimeoutMs,
+    parse: duration(1),
+    format: durationText,
+    saved: true,
+    sendOnly: true,
   },
 };
 

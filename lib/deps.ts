@@ -18,6 +18,7 @@ export {
 } from "npm:@libsql/client@0.18.0";
 // The native driver under @libsql/client (the same build, loaded once): the SQL
 // sandbox compiles statements on it (lib/store/schema_clone.ts).
+// @ts-types="./libsql_database.d.ts"
 export { default as LibsqlDatabase } from "npm:libsql@0.5.29";
 
 export { type Context, Hono, type HonoRequest, type MiddlewareHandler } from "npm:hono@4.13.19";

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { quotedEnd } from "../store/sql_tokens.ts";
 
 /** One statement of a SQL text. */
 export interface SqlPiece {
@@ -124,16 +125,4 @@ export function splitSql(text: string): SqlPiece[] {
   }
   finish(text.length);
   return pieces;
-}
-
-/** The end of a quoted string or name starting at `from`; a doubled quote stays inside. */
-function quotedEnd(text: string, from: number, close: string): number {
-  let i = from + 1;
-  while (i < text.length) {
-    if (text[i] === close) {
-      if (close !== "]" && text[i + 1] === close) i += 2;
-      else return i + 1;
-    } else i++;
-  }
-  return text.length;
 }

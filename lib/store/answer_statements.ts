@@ -21,18 +21,6 @@ export interface UserStatement {
 /** Rows a processor returns for one answer: table name → rows, each a column → value object. */
 export type TableRows = Record<string, readonly Record<string, unknown>[]>;
 
-/**
- * Keeps the user's statements to the schema they were checked against (see
- * `SchemaPin` in sql_sandbox.ts): a statement to begin each write with, and
- * the check again once that statement failed.
- */
-export interface SchemaGuard {
-  /** Fails with "malformed JSON" unless the schema is the one checked. */
-  statement(): InStatement;
-  /** Checks the statements again against the schema now. */
-  refresh(): Promise<void>;
-}
-
 /** How a job's answers are processed into the user's tables, as the store runs it. */
 export interface ProcessPlan {
   /** The job's name: the `:job` parameter. */
@@ -50,11 +38,14 @@ export interface ProcessPlan {
    */
   numeric?: ReadonlyMap<string, ReadonlySet<string>>;
   /**
-   * The check of `into` and of the rows' statements, kept while they run.
+   * The check of `into` and of the rows' statements, kept while they run
+   * (`SchemaPin` in sql_sandbox.ts): a statement that fails with "malformed
+   * JSON" unless the schema is the one checked, to begin each write with,
+   * and the check again once it failed.
    *
    * @default {undefined} (statements a caller checked itself)
    */
-  pin?: SchemaGuard;
+  pin?: { statement(): { sql: string; args: number[] }; refresh(): Promise<void> };
 }
 
 /** One 2xx answer to process, with what its item knows. */

@@ -341,7 +341,7 @@ export class SchemaPin {
   }
 
   /** A statement that fails with "malformed JSON" unless the schema is still the one checked. */
-  statement(): InStatement {
+  statement(): { sql: string; args: number[] } {
     return {
       sql: `SELECT CASE WHEN schema_version = ? THEN 0
               ELSE json('sluice: the schema changed since its check') END

@@ -117,8 +117,18 @@ function plain(kind: TokenKind, text: string): SqlToken {
   return { kind, text, value: text };
 }
 
-/** The end of a quoted string or name starting at `from`; a doubled quote stays inside. */
-function quotedEnd(sql: string, from: number, close: string): number {
+/**
+ * The end of a quoted string or name starting at `from` (its opening
+ * quote); a doubled quote stays inside.
+ *
+ * @example Usage
+ * ```ts
+ * import { quotedEnd } from "./sql_tokens.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(quotedEnd("'it''s' x", 0, "'"), 7);
+ * ```
+ */
+export function quotedEnd(sql: string, from: number, close: string): number {
   let i = from + 1;
   while (i < sql.length) {
     if (sql[i] === close) {

@@ -168,7 +168,7 @@ export class UserTableRepository {
   pin(
     into: readonly UserStatement[],
     tables: ReadonlyMap<string, readonly string[]>,
-  ): Promise<SchemaPin> {
+  ): Promise<NonNullable<ProcessPlan["pin"]>> {
     return SchemaPin.create(
       this.#read,
       this.#db.url,

@@ -16,12 +16,7 @@
  */
 import { StoreError } from "../errors.ts";
 import type { InStatement, ResultSet } from "../deps.ts";
-import {
-  answerStatements,
-  type ProcessAnswer,
-  type ProcessPlan,
-  type SchemaGuard,
-} from "./answer_statements.ts";
+import { answerStatements, type ProcessAnswer, type ProcessPlan } from "./answer_statements.ts";
 import type { Executor } from "./connection.ts";
 
 /** One item of a chunked write: its id and the statements that process its answer (maybe none). */
@@ -101,7 +96,7 @@ export interface ChunkHooks {
    *
    * @default {undefined}
    */
-  pin?: SchemaGuard;
+  pin?: ProcessPlan["pin"];
 }
 
 /** Error codes that are the database's trouble, not one item's: the write fails. */

@@ -22,6 +22,11 @@ export interface ProcessFlags extends ProcessingFlags {
   job?: string;
   /** No progress lines. @default false */
   quiet?: boolean;
+  /**
+   * Drop the job's tables (those its `--schema` or processor creates), make
+   * them again as it says now, and derive every row again. @default false
+   */
+  rebuild?: boolean;
 }
 
 /** Options for {@linkcode processCommand}. */
@@ -36,6 +41,9 @@ const PROGRESS_EVERY_MS = 2000;
 /**
  * Processes a job's stored 2xx answers again with the `--schema`, `--into`
  * or `--processor` given (or the job's own); they are saved with the job.
+ * With `--rebuild`, the tables they create are dropped and made again first
+ * (in one transaction); a stop or crash midway leaves tables that a second
+ * `--rebuild` makes whole.
  * Resolves to the exit code: 1 when some answers failed processing, 130 when
  * stopped.
  *
@@ -69,14 +77,20 @@ export async function processCommand(
           `--processor FILE (and --schema SQL to create the tables)`,
       );
     }
-    const processing = await prepareProcessing(store.tables, job.name, config.options);
+    const processing = await prepareProcessing(store.tables, job.name, {
+      ...config.options,
+      rebuild: flags.rebuild ?? false,
+    });
     // Saved with the job: the next `run` (a resume) processes the same way.
     const { schema: _s, into: _i, processor: _p, ...others } = job.options;
     await store.jobs.update(job.id, { options: { ...others, ...config.saved } }, now());
     await processing!.applySchema();
     const total = await store.tables.countStoredAnswers(job.id);
     if (!flags.quiet) {
-      io.error(`sluice: processing ${total} stored answers of job "${job.name}"; nothing is sent`);
+      const rebuilt = flags.rebuild ? "tables made again; " : "";
+      io.error(
+        `sluice: ${rebuilt}processing ${total} stored answers of job "${job.name}"; nothing is sent`,
+      );
     }
     let shown = now();
     const summary = await processStored(store, job.id, processing!, {

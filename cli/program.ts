@@ -173,6 +173,11 @@ export function buildProgram(options: ProgramOptions): Command {
       "--processor-timeout <duration>",
       "longest the processor may take over one answer (default the job's own, or 30s)",
     )
+    .option(
+      "--rebuild",
+      "drop the job's tables, make them again from the current --schema or processor, " +
+        "and derive every row again from the stored answers",
+    )
     .option("--quiet", "no progress lines")
     .action(async (flags: ProcessFlags) => setExit(await processCommand(flags, io, stop)));
 

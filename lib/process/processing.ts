@@ -23,6 +23,7 @@ import { isRecord } from "../util/is_record.ts";
 import { withoutBom } from "../util/stored_body.ts";
 import { abbreviate, compileSql } from "./compile_sql.ts";
 import { loadProcessor, type Processor, type ProcessorAnswer } from "./processor.ts";
+import { dropsBefore, withRebuildHint } from "./rebuild_tables.ts";
 
 /** What a job processes its answers with; every field optional. */
 export interface ProcessingOptions {
@@ -42,6 +43,13 @@ export interface ProcessingOptions {
   processorTimeoutMs?: number;
   /** Source of time for the processor's time limit. @default systemClock */
   clock?: Clock;
+  /**
+   * Drop the tables the schema (or the processor) creates before it runs,
+   * so they are made again as it says now (`sluice process --rebuild`).
+   *
+   * @default {false}
+   */
+  rebuild?: boolean;
 }
 
 /**
@@ -83,6 +91,7 @@ export async function prepareProcessing(
     processor,
     processorTimeoutMs = DEFAULTS.processorTimeoutMs,
     clock = systemClock,
+    rebuild = false,
   } = options;
   if (!(processorTimeoutMs > 0)) {
     throw new RangeError(
@@ -110,10 +119,15 @@ export async function prepareProcessing(
       params: [],
     });
   }
+  if (rebuild) statements.unshift(...dropsBefore(statements));
   const intoStatements = into === undefined ? [] : compileSql(into, "--into", { perAnswer: true });
-  const refused = await tables.check(statements, intoStatements, declared);
+  const refused = await tables.check(statements, intoStatements, declared).catch((error) => {
+    throw withRebuildHint(error);
+  });
   if (refused) {
-    throw new InputError(`${refused.label}: ${refused.message}\n  in: ${abbreviate(refused.sql)}`);
+    throw withRebuildHint(
+      new InputError(`${refused.label}: ${refused.message}\n  in: ${abbreviate(refused.sql)}`),
+    );
   }
   return new Processing(tables, job, statements, intoStatements, declared, loaded, {
     timeoutMs: processorTimeoutMs,

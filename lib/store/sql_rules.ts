@@ -81,6 +81,30 @@ export function checkStatement(
   return refused ? { ddl: false, refused } : shapeOf(tokens, 0, tokens.length, use);
 }
 
+/**
+ * The table a `CREATE [TEMP] [VIRTUAL] TABLE` statement creates, as
+ * written (without its schema); undefined for any other statement.
+ *
+ * @example Usage
+ * ```ts
+ * import { tableCreatedBy } from "./sql_rules.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(tableCreatedBy('CREATE TABLE IF NOT EXISTS main."My Hits" (k)'), "My Hits");
+ * assert.equal(tableCreatedBy("CREATE VIRTUAL TABLE docs USING fts5(t)"), "docs");
+ * assert.equal(tableCreatedBy("CREATE INDEX i ON t (k)"), undefined);
+ * ```
+ */
+export function tableCreatedBy(sql: string): string | undefined {
+  const t = sqlTokens(sql);
+  if (word(t, 0) !== "CREATE") return undefined;
+  let i = 1;
+  while (["TEMP", "TEMPORARY", "VIRTUAL"].includes(word(t, i) ?? "")) i++;
+  if (word(t, i) !== "TABLE") return undefined;
+  i++;
+  if (word(t, i) === "IF") i += 3;
+  return qualifiedName(t, i)?.name;
+}
+
 function shapeOf(t: SqlToken[], from: number, to: number, use: SqlUse): StatementShape {
   let i = from;
   if (word(t, i) === "EXPLAIN") i += word(t, i + 1) === "QUERY" ? 3 : 1;

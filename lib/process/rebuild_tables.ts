@@ -1,0 +1,71 @@
+/**
+ * `sluice process --rebuild`: the user's tables of a job made again from
+ * its current `--schema` or processor, when they no longer fit it (a new
+ * column...). The tables the schema creates are dropped and created again
+ * in one transaction; every row is then derived again from the stored
+ * answers, page by page (a stop or crash midway leaves tables a second
+ * `--rebuild` makes whole).
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { quoteName, type UserStatement } from "../store/answer_statements.ts";
+import { protectedName } from "../store/sluice_tables.ts";
+import { tableCreatedBy } from "../store/sql_rules.ts";
+
+/**
+ * The statements that drop every table `schema` creates (never one of
+ * sluice's), to run before it.
+ *
+ * @example Usage
+ * ```ts
+ * import { dropsBefore } from "./rebuild_tables.ts";
+ * import assert from "node:assert/strict";
+ * const schema = [
+ *   { sql: "CREATE TABLE IF NOT EXISTS hits (k)", label: "--schema statement 1", params: [] },
+ *   { sql: "CREATE INDEX IF NOT EXISTS hits_k ON hits (k)", label: "--schema statement 2", params: [] },
+ * ];
+ * assert.deepEqual(dropsBefore(schema).map((s) => s.sql), ['DROP TABLE IF EXISTS "hits"']);
+ * ```
+ */
+export function dropsBefore(schema: readonly UserStatement[]): UserStatement[] {
+  const drops: UserStatement[] = [];
+  for (const statement of schema) {
+    const table = tableCreatedBy(statement.sql);
+    if (table === undefined || protectedName(table)) continue;
+    drops.push({
+      sql: `DROP TABLE IF EXISTS ${quoteName(table)}`,
+      label: `--rebuild (for ${statement.label})`,
+      params: [],
+    });
+  }
+  return drops;
+}
+
+/** SQLite's words for a statement that does not fit the table it writes. */
+const MISFIT = /has no column named|no such column|columns but \d+ values were supplied/;
+
+/**
+ * `error` with the way out added when it says a table no longer fits the
+ * statement that writes it: `sluice process --rebuild`.
+ *
+ * @example Usage
+ * ```ts
+ * import { withRebuildHint } from "./rebuild_tables.ts";
+ * import { InputError } from "../errors.ts";
+ * import assert from "node:assert/strict";
+ * const error = withRebuildHint(new InputError("--into: table hits has no column named url"));
+ * assert.match(error.message, /sluice process --rebuild/);
+ * ```
+ */
+export function withRebuildHint(error: unknown): unknown {
+  if (!(error instanceof InputError) || !MISFIT.test(error.message)) return error;
+  return new InputError(
+    `${error.message}\n  The table no longer fits the statement: it was made by an earlier ` +
+      `--schema or processor. \`sluice process --rebuild\` drops the job's tables, makes them ` +
+      `again from the current --schema or processor and derives every row again from the ` +
+      `stored answers (nothing is sent).`,
+    undefined,
+    { cause: error },
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * Tables that can change (issue 24, item 3): a processor whose table gains
+ * a column; `run` and `process` say the table no longer fits and name
+ * `--rebuild`; `sluice process --rebuild` makes the table again and derives
+ * every row from the stored answers, sending nothing.
+ */
+import assert from "node:assert/strict";
+import { processCommand } from "../../cli/process.ts";
+import { runCommand } from "../../cli/run.ts";
+import { openSqlClient } from "../../lib/store/sql_client.ts";
+
+const quiet = { log: () => {}, error: () => {} };
+const stop = () => new AbortController().signal;
+
+/** A processor module writing `hits` with `columns` (each from the answer's body or URL). */
+function processorSource(columns: string[]): string {
+  const declared = Object.fromEntries(columns.map((c) => [c, "TEXT"]));
+  return `export default {
+    tables: { hits: { columns: ${JSON.stringify(declared)}, key: ["key"] } },
+    process(answer) {
+      const row = { key: answer.key, title: answer.body.title, url: answer.url };
+      return { hits: [Object.fromEntries(${JSON.stringify(columns)}.map((c) => [c, row[c]]))] };
+    },
+  };`;
+}
+
+Deno.test("a processor's table gains a column: run and process name --rebuild; process --rebuild derives every row again and sends nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    requests++;
+    const q = new URL(request.url).searchParams.get("q");
+    return Response.json({ title: `title of ${q}` });
+  });
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/search?q={{q}}`;
+    const db = `file:${dir}/s.db`;
+    const input = `${dir}/queries.jsonl`;
+    await Deno.writeTextFile(input, ["a", "b", "c"].map((q) => `{"q":"${q}"}`).join("\n"));
+    const v1 = `${dir}/hits_v1.ts`;
+    const v2 = `${dir}/hits_v2.ts`;
+    await Deno.writeTextFile(v1, processorSource(["key", "title"]));
+    await Deno.writeTextFile(v2, processorSource(["key", "title", "url"]));
+    const flags = { db, job: "j", url, rate: "none", quiet: true };
+    assert.equal(await runCommand(input, { ...flags, processor: v1 }, quiet, stop()), 0);
+    assert.equal(requests, 3);
+
+    // The table no longer fits: both commands say so and name the way out.
+    for (
+      const attempt of [
+        () => runCommand(input, { ...flags, processor: v2 }, quiet, stop()),
+        () => processCommand({ db, job: "j", processor: v2 }, quiet, stop()),
+      ]
+    ) {
+      await assert.rejects(
+        attempt(),
+        /table hits has no column named url[\s\S]*sluice process --rebuild/,
+      );
+    }
+
+    // Twice: a second --rebuild (as after a crash midway) ends the same.
+    for (let i = 0; i < 2; i++) {
+      const code = await processCommand(
+        { db, job: "j", processor: v2, rebuild: true, quiet: true },
+        quiet,
+        stop(),
+      );
+      assert.equal(code, 0);
+    }
+    assert.equal(requests, 3, "nothing sent");
+    const client = openSqlClient(db);
+    try {
+      const rs = await client.query([
+        "SELECT key IS NOT NULL, title, url FROM hits ORDER BY title",
+      ]);
+      assert.deepEqual(
+        rs.rows,
+        ["a", "b", "c"].map((q) => [1, `title of ${q}`, url.replace("{{q}}", q)]),
+      );
+      const items = await client.query(["SELECT status, count(*) FROM items GROUP BY status"]);
+      assert.deepEqual(items.rows, [["done", 3]]);
+    } finally {
+      client.close();
+    }
+    // The job now processes with the new processor: a resume fits.
+    assert.equal(await runCommand(undefined, flags, quiet, stop()), 0);
+    assert.equal(requests, 3);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--rebuild drops only the tables the schema creates, never sluice's own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ n: 1 }),
+  );
+  try {
+    const db = `file:${dir}/s.db`;
+    const input = `${dir}/queries.jsonl`;
+    await Deno.writeTextFile(input, '{"q":"a"}\n{"q":"b"}\n');
+    const schema = "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY)";
+    const code = await runCommand(
+      input,
+      {
+        db,
+        job: "j",
+        url: `http://127.0.0.1:${server.addr.port}/?q={{q}}`,
+        rate: "none",
+        quiet: true,
+        schema,
+        into: "INSERT OR REPLACE INTO seen VALUES (:key)",
+      },
+      quiet,
+      stop(),
+    );
+    assert.equal(code, 0);
+    const client = openSqlClient(db);
+    await client.query(["CREATE TABLE keep (a)", "INSERT INTO keep VALUES (1)"], { write: true });
+    try {
+      await processCommand(
+        {
+          db,
+          job: "j",
+          schema: "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, n INTEGER)",
+          into: "INSERT OR REPLACE INTO seen VALUES (:key, :body ->> '$.n')",
+          rebuild: true,
+          quiet: true,
+        },
+        quiet,
+        stop(),
+      );
+      const rs = await client.query([
+        "SELECT (SELECT count(*) FROM seen WHERE n = 1), (SELECT count(*) FROM keep)," +
+        " (SELECT count(*) FROM responses), (SELECT count(*) FROM items)",
+      ]);
+      assert.deepEqual(rs.rows, [[2, 1, 2, 2]]);
+    } finally {
+      client.close();
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

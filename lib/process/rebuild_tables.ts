@@ -55,7 +55,7 @@ const MISFIT = /has no column named|no such column|columns but \d+ values were s
  * import { InputError } from "../errors.ts";
  * import assert from "node:assert/strict";
  * const error = withRebuildHint(new InputError("--into: table hits has no column named url"));
- * assert.match(error.message, /sluice process --rebuild/);
+ * assert.match((error as Error).message, /sluice process --rebuild/);
  * ```
  */
 export function withRebuildHint(error: unknown): unknown {

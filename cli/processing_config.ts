@@ -49,12 +49,8 @@ export interface ProcessingConfig {
  * assert.deepEqual(config.options, {
  *   schema: "CREATE TABLE IF NOT EXISTS t (key TEXT)",
  *   into: "INSERT INTO t VALUES (:key)",
- *   processorTimeoutMs: 30_000,
  * });
- * assert.deepEqual(config.saved, {
- *   schema: "CREATE TABLE IF NOT EXISTS t (key TEXT)",
- *   into: "INSERT INTO t VALUES (:key)",
- * });
+ * assert.deepEqual(config.saved, config.options);
  * ```
  */
 export function processingConfig(
@@ -74,8 +70,9 @@ export function processingConfig(
   };
   // A time limit given (not the default) is saved with the job, like the processor.
   const timeout = resolved.saved.processorTimeout;
+  if (timeout === undefined) return { options, saved: { ...options } };
   return {
     options: { ...options, processorTimeoutMs },
-    saved: { ...options, ...(timeout !== undefined ? { processorTimeout: String(timeout) } : {}) },
+    saved: { ...options, processorTimeout: String(timeout) },
   };
 }

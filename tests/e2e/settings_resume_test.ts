@@ -89,6 +89,16 @@ await Deno.writeTextFile(
 };
 `,
 );
+/** A processor that never settles: only its time limit ends each answer. */
+const HANGING = await Deno.makeTempFile({ prefix: "sluice_processor_", suffix: ".ts" });
+await Deno.writeTextFile(
+  HANGING,
+  `export default {
+  tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
+  process: () => new Promise(() => {}),
+};
+`,
+);
 const count = async (resumed: Resumed, table: string) =>
   Number((await resumed.sql(`SELECT count(*) FROM ${table}`))[0]![0]);
 const span = (requests: Seen[]) => requests.at(-1)!.at - requests[0]!.at;
@@ -273,6 +283,13 @@ const SCENARIOS: Record<string, Scenario> = {
   processor: {
     args: [...FAST, "--processor", PROCESSOR],
     check: async (resumed) => assert.equal(await count(resumed, "seen"), ITEMS),
+  },
+  processorTimeout: {
+    args: [...FAST, "--processor", HANGING, "--processor-timeout", "200ms"],
+    // With the default (30 s) the resume would wait on each answer; with 200ms each item fails.
+    check: async ({ items }) => {
+      for (const item of await items()) assert.equal(item.error, "process: timed out", item.key);
+    },
   },
 };
 

@@ -125,7 +125,7 @@ Deno.test("--processor-timeout: a duration over the job file's and the saved one
   assert.equal(flag.saved.processorTimeout, "2s");
   const resumed = processingConfig({}, {}, flag.saved);
   assert.equal(resumed.options.processorTimeoutMs, 2_000, "a resume keeps it");
-  assert.equal(processingConfig({}, {}, {}).options.processorTimeoutMs, 30_000, "the default");
+  assert.equal(processingConfig({}, {}, {}).options.processorTimeoutMs, undefined, "the default");
   assert.equal(processingConfig({}, {}, {}).saved.processorTimeout, undefined, "not saved");
   for (const bad of ["soon", "0s"]) {
     assert.throws(

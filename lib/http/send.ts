@@ -10,7 +10,6 @@ import { decodeBody } from "./decode_body.ts";
 import { fetchFollowing } from "./fetch_following.ts";
 import { readBody } from "./read_body.ts";
 import { RequestRefusedError } from "./request_refused_error.ts";
-import { redactAnswer } from "../job/redact_answer.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
 import type { AttemptFailure } from "../run/outcome.ts";
 import type { RenderedRequest } from "../job/template.ts";
@@ -154,8 +153,8 @@ const KEPT_HEADERS = /^(content-type|retry-after|ratelimit.*|x-ratelimit.*|locat
 
 /**
  * The subset of response headers worth storing, as JSON (or null), with
- * `secrets` replaced by `***` in their values as in a stored body (a
- * `Location` can echo a token; see `redactAnswer`).
+ * `secrets` replaced by `***` in their values, however short (a `Location`
+ * can echo a token).
  *
  * @example Usage
  * ```ts
@@ -173,7 +172,7 @@ export function selectHeaders(
   // forEach, not for…of: a third of the cost per response.
   let kept: Record<string, string> | undefined;
   headers.forEach((value, name) => {
-    if (KEPT_HEADERS.test(name)) (kept ??= {})[name] = redactAnswer(value, secrets);
+    if (KEPT_HEADERS.test(name)) (kept ??= {})[name] = redactSecrets(value, secrets);
   });
   return kept ? JSON.stringify(kept) : null;
 }

@@ -93,7 +93,7 @@ function compile(secrets: readonly string[]): AnswerPattern | null {
 
 /**
  * Replaces every secret value an answer's body (text, or bytes that are not
- * text) or header holds by `***`: each of `secrets` of at least
+ * text) holds by `***`: each of `secrets` of at least
  * {@linkcode MIN_ANSWER_SECRET} characters, as is, as URLs spell it and as
  * JSON escapes it. Returns `body` itself when it holds none (and at once when
  * there are no secrets: the cost of a template without `{{env.…}}` is one

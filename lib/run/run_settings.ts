@@ -57,9 +57,9 @@ export interface RunSettings {
   /** Store every attempt's response, not only the final one. @default {false} */
   keepAttempts: boolean;
   /**
-   * Store answers as received. By default every `{{env.NAME}}` value of 4
-   * characters or more that an answer's body or headers echo is replaced by
-   * `***` before it is stored, and processed. @default {false}
+   * Store answers as received. By default every `{{env.NAME}}` value that an
+   * answer echoes is replaced by `***` before it is stored and processed: in
+   * its stored headers, and in its body when 4 characters or more. @default {false}
    */
   keepSecrets: boolean;
   /** Name of the idempotency header, or false for none. @default {"Idempotency-Key"} */

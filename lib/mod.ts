@@ -36,7 +36,7 @@ export { run, type RunOptions } from "./run/run.ts";
 export { runJob, type RunJobOptions, type RunStore, type RunSummary } from "./run/run_job.ts";
 export type { RunSettings } from "./run/run_settings.ts";
 export type { ItemResult } from "./run/item_result.ts";
-export type { FailureClass, FailureGroup } from "./run/failure_class.ts";
+export type { FailureClass, FailureGroup } from "./store/failure_class.ts";
 export type { OutcomePolicy } from "./run/outcome.ts";
 export type { BackoffOptions } from "./run/backoff.ts";
 export {

@@ -23,7 +23,7 @@ import { itemPage } from "./views/item_page.ts";
 import { jobSection, type JobView, overviewBody } from "./views/job_section.ts";
 import { optionsView, shownSettings } from "../run/saved_settings.ts";
 import { page } from "./views/layout.ts";
-import { isFailureClass } from "../run/failure_class.ts";
+import { isFailureClass } from "../store/failure_class.ts";
 import type { JobRow, StoreView } from "../store/store.ts";
 
 export type { LiveRun } from "./live_run.ts";

@@ -13,6 +13,7 @@
  */
 import { DEFAULTS } from "../defaults.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
+import { isNetworkError, NetworkError } from "./network_error.ts";
 import { RequestRefusedError } from "./request_refused_error.ts";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -64,6 +65,7 @@ export interface FetchFollowingOptions {
  * refuses the request (a bad header, a bad URL): nothing of that request was
  * sent. Its `sent` says whether an earlier one (redirected) was. A redirect to
  * a URL that is not http(s) is not followed: see `refused`.
+ * @throws {NetworkError} When `fetch` fails for the network (its error is the cause).
  *
  * @example Usage
  * ```ts
@@ -165,14 +167,16 @@ async function fetchOrRefuse(
   try {
     return await fetch(url, init);
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
+    if (!(error instanceof TypeError)) {
+      throw isNetworkError(error) ? new NetworkError(error) : error;
+    }
     let refusal: unknown = BLOCKED_PORT.test(error.message) ? error : undefined;
     try {
       new Request(url, init);
     } catch (thrown) {
       refusal = thrown;
     }
-    if (refusal === undefined) throw error;
+    if (refusal === undefined) throw new NetworkError(error);
     // fetch's message may quote a header value: redacted, and no cause kept.
     const message = refusal instanceof Error ? refusal.message : String(refusal);
     throw new RequestRefusedError(`request refused: ${redact(message)}`, { sent });

@@ -12,6 +12,7 @@
  * @module
  */
 import { type StoredBody, storedBody } from "../util/stored_body.ts";
+import { isNetworkError, networkCall, NetworkError } from "./network_error.ts";
 
 /** What {@linkcode readBody} read. */
 export type BodyReading =
@@ -39,8 +40,8 @@ const encodings = new Map<string, string | null>();
 /**
  * Reads `response`'s body, at most `maxBytes` of it once decoded.
  *
- * @throws What the body's stream throws for the network or an abort (a
- * `TypeError`, an `AbortError`); a decoding failure is a `kind: "invalid"`
+ * @throws {NetworkError} When the body's stream fails for the network or an
+ * abort (its error is the cause); a decoding failure is a `kind: "invalid"`
  * reading instead.
  *
  * @example Usage
@@ -72,7 +73,7 @@ export async function readBody(
   const charset = charsetOf(headers.get("content-type"));
   // Unencoded, with a Content-Length under the cap: the framing holds the body to it.
   if (length <= maxBytes) {
-    return { kind: "body", body: storedBody(await response.bytes(), charset) };
+    return { kind: "body", body: storedBody(await networkCall(() => response.bytes()), charset) };
   }
   if (!response.body) return { kind: "body", body: "" };
   // The bytes as they come, in one buffer grown as needed: they are the body when not text.
@@ -81,7 +82,16 @@ export async function readBody(
   const reader = chunkReader(response.body);
   try {
     while (true) {
-      const chunk = await reader.read();
+      let chunk: Uint8Array | undefined;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // A stream that does not decompress is the body's fault; a broken connection, the network's.
+        if (encoded && error instanceof TypeError && !CONNECTION_ERROR.test(error.message)) {
+          return { kind: "invalid", message: error.message };
+        }
+        throw isNetworkError(error) ? new NetworkError(error) : error;
+      }
       if (chunk === undefined) break;
       if (total + chunk.byteLength > maxBytes) {
         await reader.cancel();
@@ -95,11 +105,6 @@ export async function readBody(
       bytes.set(chunk, total);
       total += chunk.byteLength;
     }
-  } catch (error) {
-    if (!encoded || !(error instanceof TypeError) || CONNECTION_ERROR.test(error.message)) {
-      throw error;
-    }
-    return { kind: "invalid", message: error.message };
   } finally {
     reader.release();
   }

@@ -1,6 +1,7 @@
 /**
  * One HTTP attempt: fetch with a timeout and a body size cap, never throwing
- * for network trouble (that is an observation, classified by the outcome policy).
+ * for network trouble (that is an observation, classified by the outcome
+ * policy), and never taking a bug for network trouble.
  *
  * @module
  */
@@ -8,10 +9,11 @@ import { DEFAULTS } from "../defaults.ts";
 import { deadline } from "./deadline.ts";
 import { decodeBody } from "./decode_body.ts";
 import { fetchFollowing } from "./fetch_following.ts";
+import { NetworkError } from "./network_error.ts";
 import { readBody } from "./read_body.ts";
 import { RequestRefusedError } from "./request_refused_error.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
-import type { AttemptFailure } from "../run/outcome.ts";
+import type { AttemptFailure } from "./attempt_failure.ts";
 import type { RenderedRequest } from "../job/template.ts";
 import type { StoredBody } from "../util/stored_body.ts";
 
@@ -29,25 +31,38 @@ export interface SendOptions {
   maxRedirects?: number;
 }
 
-/** What one attempt produced. */
-export interface SendResult {
-  status?: number;
-  headers?: Headers;
-  /** The body as received: its text, or its bytes when they are not text. */
-  body?: StoredBody;
-  url?: string;
-  /** Why the attempt did not end with a usable answer; messages hold no secret. */
-  failure?: AttemptFailure;
-  /** True when the caller's signal stopped the attempt. */
-  aborted?: boolean;
-  /** True when nothing reached the server: sluice refused the request itself (`failure`). */
-  unsent?: boolean;
+/** An answer of the server's: its status, headers and the URL that gave it. */
+interface Answered {
+  /** The HTTP status. */
+  status: number;
+  /** The response's headers. */
+  headers: Headers;
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** How long the attempt took. */
   durationMs: number;
 }
 
 /**
- * Sends one request. Resolves in every case but a programming error. Error
- * messages have the request's `secrets` replaced by `***`.
+ * What one attempt produced, by kind: an `answer` kept; an answer sluice
+ * does not keep (`unusable`: a redirect it will not follow, a body over the
+ * cap or not decodable); no answer (`failed`: a timeout, the network, a
+ * redirect refused after a send); nothing sent (`unsent`: sluice refused
+ * the request itself); or `aborted` by the caller's signal. Failure
+ * messages hold no secret.
+ */
+export type SendResult =
+  | Answered & { kind: "answer"; body: StoredBody }
+  | Answered & { kind: "unusable"; failure: AttemptFailure }
+  | { kind: "failed"; failure: AttemptFailure; durationMs: number }
+  | { kind: "unsent"; failure: AttemptFailure; durationMs: number }
+  | { kind: "aborted"; durationMs: number };
+
+/**
+ * Sends one request. Resolves for every answer and every failure of the
+ * network (a timeout, a refused or broken connection); rejects with any
+ * other error, which is a bug. Error messages have the request's `secrets`
+ * replaced by `***`.
  *
  * @example Usage
  * ```ts
@@ -57,8 +72,8 @@ export interface SendResult {
  *   { url: "ftp://127.0.0.1/", method: "GET", headers: {}, body: undefined },
  *   { timeoutMs: 1000 },
  * );
- * assert.equal(result.unsent, true);
- * assert.equal(result.failure?.kind, "render");
+ * assert.equal(result.kind, "unsent");
+ * assert.equal(result.kind === "unsent" && result.failure.kind, "render");
  * ```
  */
 export async function send(
@@ -75,10 +90,7 @@ export async function send(
   const secrets = request.secrets ?? [];
   const started = performance.now();
   const limit = deadline(timeoutMs, signal);
-  const result = (fields: Omit<SendResult, "durationMs">): SendResult => ({
-    ...fields,
-    durationMs: performance.now() - started,
-  });
+  const took = () => performance.now() - started;
   try {
     const { response, url, tooMany, refused } = await fetchFollowing(request.url, {
       method: request.method,
@@ -95,50 +107,58 @@ export async function send(
           kind: "too_many_redirects",
           message: `more than ${maxRedirects} redirects (--max-redirects)`,
         };
-      return result({ ...answer, failure });
+      return { kind: "unusable", ...answer, failure, durationMs: took() };
     }
     const body = await readBody(decodeBody(response), { maxBytes: maxBodyBytes });
     if (body.kind === "too_large") {
-      return result({
+      const message = `response body over ${maxBodyBytes} bytes (--max-body)`;
+      return {
+        kind: "unusable",
         ...answer,
-        failure: {
-          kind: "body_too_large",
-          message: `response body over ${maxBodyBytes} bytes (--max-body)`,
-        },
-      });
+        failure: { kind: "body_too_large", message },
+        durationMs: took(),
+      };
     }
     if (body.kind === "invalid") {
       const encoding = response.headers.get("content-encoding");
-      return result({
+      const message = `response body not decodable as ${encoding}: ${body.message}`.slice(0, 200);
+      return {
+        kind: "unusable",
         ...answer,
-        failure: {
-          kind: "body_invalid",
-          message: `response body not decodable as ${encoding}: ${body.message}`.slice(0, 200),
-        },
-      });
+        failure: { kind: "body_invalid", message },
+        durationMs: took(),
+      };
     }
-    return result({ ...answer, body: body.body });
+    return { kind: "answer", ...answer, body: body.body, durationMs: took() };
   } catch (error) {
-    if (signal?.aborted) return result({ aborted: true });
+    const failed = (failure: AttemptFailure): SendResult => ({
+      kind: "failed",
+      failure,
+      durationMs: took(),
+    });
+    // A stop or the timeout aborted the request: whatever fetch threw says so.
+    if (signal?.aborted) return { kind: "aborted", durationMs: took() };
     if (limit.timedOut) {
-      return result({ failure: { kind: "timeout", message: `no answer within ${timeoutMs} ms` } });
+      return failed({ kind: "timeout", message: `no answer within ${timeoutMs} ms` });
     }
     if (error instanceof RequestRefusedError) {
       // Refused before anything went out, or (after a redirect) only the redirected request did.
-      return error.sent
-        ? result({ failure: { kind: "redirect_refused", message: error.message } })
-        : result({ unsent: true, failure: { kind: "render", message: error.message } });
+      return error.sent ? failed({ kind: "redirect_refused", message: error.message }) : {
+        kind: "unsent",
+        failure: { kind: "render", message: error.message },
+        durationMs: took(),
+      };
     }
-    if (error instanceof TypeError || (error instanceof Error && error.name !== "Error")) {
-      return result({ failure: { kind: "network", message: networkMessage(error, secrets) } });
-    }
-    throw error;
+    // Only the network's errors are failures of the attempt: anything else is a bug.
+    if (!(error instanceof NetworkError)) throw error;
+    return failed({ kind: "network", message: networkMessage(error.cause, secrets) });
   } finally {
     limit.release();
   }
 }
 
-function networkMessage(error: Error, secrets: readonly string[]): string {
+function networkMessage(thrown: unknown, secrets: readonly string[]): string {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   const cause = error.cause instanceof Error ? error.cause.message : "";
   // Redacted before it is cut: a cut secret would no longer be recognised.
   const text = redactSecrets(`${error.message}${cause ? `: ${cause}` : ""}`, secrets);

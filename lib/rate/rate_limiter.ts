@@ -9,7 +9,7 @@
  */
 import { AdaptiveRate } from "./adaptive_rate.ts";
 import { DEFAULTS } from "../defaults.ts";
-import { parseRetryAfter } from "../run/backoff.ts";
+import { parseRetryAfter } from "./retry_after.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { RateWindow } from "./rate_spec.ts";

@@ -17,7 +17,7 @@ import type { ItemUpdate, ResponseRow } from "../store/results.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { StoredBody } from "../util/stored_body.ts";
 import { VERSION } from "../version.ts";
-import { failureClass } from "./failure_class.ts";
+import { failureClass } from "../store/failure_class.ts";
 import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
 import type { RunStats } from "./run_stats.ts";
 
@@ -150,18 +150,21 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     }
     const result = await send(request, sendOptions);
     const now = clock.now();
-    if (result.aborted) return unsent(item, 1);
-    if (result.unsent) return refused(item, grant, result.failure?.message ?? "refused");
+    if (result.kind === "aborted") return unsent(item, 1);
+    if (result.kind === "unsent") return refused(item, grant, result.failure.message);
     // Secrets never leave an attempt: not in a stored URL, header, error or stats reason.
     const secrets = request.secrets;
-    const { status, headers, failure } = result;
-    if (status === undefined && failure?.kind !== "timeout" && failure?.kind !== "network") {
+    const answered = result.kind !== "failed";
+    const status = answered ? result.status : undefined;
+    const headers = answered ? result.headers : undefined;
+    const failure = result.kind === "answer" ? undefined : result.failure;
+    if (!answered && failure?.kind !== "timeout" && failure?.kind !== "network") {
       // Refused by sluice after a redirect: no answer of the server's to learn from.
       limiter.forget(grant);
     } else {
       limiter.observe(grant, { status, headers, now });
     }
-    const outcome = decideOutcome(result, item, policy, now);
+    const outcome = decideOutcome({ status, headers, failure }, item, policy, now);
     const kind = outcome.kind;
     const error = kind === "done" ? undefined : redactSecrets(outcome.reason, secrets);
     stats.attempt(status, result.durationMs, kind, error);
@@ -172,8 +175,12 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
         seq: item.seq,
         status: status ?? null,
         durationMs: Math.round(result.durationMs * 100) / 100,
-        ...storedAnswer(headers, result.body, keepSecrets ? [] : secrets ?? []),
-        url: result.url === undefined ? null : redactSecrets(result.url, secrets),
+        ...storedAnswer(
+          headers,
+          result.kind === "answer" ? result.body : undefined,
+          keepSecrets ? [] : secrets ?? [],
+        ),
+        url: answered ? redactSecrets(result.url, secrets) : null,
         error: error ?? null,
         at: now,
       };

@@ -1,5 +1,5 @@
 /**
- * Full-jitter exponential backoff and `Retry-After` parsing.
+ * Full-jitter exponential backoff.
  *
  * @module
  */
@@ -33,31 +33,4 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
     options;
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
-}
-
-/**
- * Parses a `Retry-After` value: delta seconds or an HTTP-date. Returns the
- * delay in milliseconds (never negative), or `undefined` when absent or malformed.
- *
- * @param value The header value.
- * @param now The current time (epoch ms), for the HTTP-date form.
- *
- * @example Usage
- * ```ts
- * import { parseRetryAfter } from "./backoff.ts";
- * import assert from "node:assert/strict";
- * assert.equal(parseRetryAfter("3", 0), 3000);
- * const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT");
- * assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", now), 5000);
- * assert.equal(parseRetryAfter("soon", now), undefined);
- * ```
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  if (!/[a-z]/i.test(text)) return undefined;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }

@@ -6,7 +6,7 @@
  */
 import type { ClaimedItem } from "../store/queue.ts";
 import type { ItemUpdate } from "../store/results.ts";
-import type { FailureClass } from "./failure_class.ts";
+import type { FailureClass } from "../store/failure_class.ts";
 
 /** An item's final result, as committed. */
 export interface ItemResult {

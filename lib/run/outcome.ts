@@ -5,7 +5,9 @@
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
-import { backoffDelay, type BackoffOptions, parseRetryAfter } from "./backoff.ts";
+import type { AttemptFailure } from "../http/attempt_failure.ts";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { parseRetryAfter } from "../rate/retry_after.ts";
 
 /** Options of the outcome policy. */
 export interface OutcomePolicy {
@@ -21,26 +23,6 @@ export interface OutcomePolicy {
   retryStatuses?: readonly number[];
   /** Backoff between retries. @default { baseMs: 500, capMs: 60_000 } */
   backoff?: BackoffOptions;
-}
-
-/**
- * Why an attempt produced no HTTP response (or an unusable one). Only
- * `timeout` and `network` are the network's and retried; the others are
- * final: `render` a request sluice refused to send (nothing reached the
- * server), `redirect_refused` a redirect to a URL that is not http(s),
- * `body_invalid` a body that could not be decoded (a broken gzip stream),
- * `body_too_large` one over `--max-body`.
- */
-export interface AttemptFailure {
-  kind:
-    | "timeout"
-    | "network"
-    | "body_too_large"
-    | "body_invalid"
-    | "render"
-    | "redirect_refused"
-    | "too_many_redirects";
-  message: string;
 }
 
 /** What came back from one attempt. */

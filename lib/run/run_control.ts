@@ -29,7 +29,8 @@ export interface RunControlOptions {
  * - A stop request (the signal) stops claims and new grants at once, and
  *   abandons the requests still in flight `graceMs` later.
  * - A failed write stops everything at once: no outcome could be committed.
- * - A failed claim stops claims and new grants.
+ * - A failed claim, or a task that threw (a bug, an `onResult` that threw),
+ *   stops claims and new grants; the requests in flight finish.
  *
  * The run ends with the root cause: a failed write first, then a failed
  * claim, then the first task error, then the first error while cleaning up.
@@ -124,7 +125,8 @@ export class RunControl {
       this.#stopping = true;
       this.#noNewSends.abort(new Error("database write failed"));
       this.#hardStop.abort(new Error("database write failed"));
-    } else if (stage === "claim") {
+    } else if (stage === "claim" || stage === "task") {
+      // No new work: the requests in flight finish and are committed, then the run fails.
       this.#stopping = true;
       this.#noNewSends.abort(error);
     }

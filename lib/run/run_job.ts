@@ -238,7 +238,7 @@ export async function runJob(
   // Each outcome is committed before its pool slot takes new work, so that at
   // most `concurrency` answers are ever sent but not yet committed: a kill -9
   // then re-sends no more than that. A failed write is reported once, by the writer.
-  const slot = onResult
+  const work = onResult
     ? async (item: ClaimedItem) => {
       const update = await attempt(item);
       const written = await writer.commit(update, item).catch(() => undefined);
@@ -247,6 +247,12 @@ export async function runJob(
     : async (item: ClaimedItem) => {
       await writer.commit(await attempt(item), item).catch(() => {});
     };
+  // A bug in an attempt (or an onResult that throws) stops the run at once: nothing new starts.
+  const slot = (item: ClaimedItem) =>
+    work(item).catch((error) => {
+      control.fail("task", error);
+      throw error;
+    });
 
   try {
     await pooledEach(concurrency, scheduler.items(), slot);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FailureClass } from "../run/failure_class.ts";
+import type { FailureClass } from "./failure_class.ts";
 import type { TableRows } from "./answer_statements.ts";
 
 /** One item's new state after an attempt, written by `ResultRepository.write()`. */

@@ -7,7 +7,7 @@
 import { StoreError } from "../errors.ts";
 import type { KeptItem } from "../job/duplicate_keys.ts";
 import { parseExactJson } from "../job/exact_json.ts";
-import { FAILURE_GROUPS, type FailureGroup } from "../run/failure_class.ts";
+import { FAILURE_GROUPS, type FailureGroup } from "./failure_class.ts";
 import type { Executor } from "./connection.ts";
 
 /** An item handed to a worker by {@linkcode QueueRepository.claim}. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseExactJson } from "../job/exact_json.ts";
-import { FAILURE_GROUPS, type FailureClass } from "../run/failure_class.ts";
+import { FAILURE_GROUPS, type FailureClass } from "./failure_class.ts";
 import { bodyOfColumn } from "../util/stored_body.ts";
 import type { Executor } from "./connection.ts";
 

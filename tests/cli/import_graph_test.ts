@@ -114,3 +114,56 @@ Deno.test("no module under lib/ imports from cli/ or main.ts", async () => {
   );
   assert.deepEqual(wrong, []);
 });
+
+/**
+ * Each folder's layer: a module may import its own layer or a lower one,
+ * never a higher one. lib/'s own files (defaults, errors, deps, version) are
+ * the ground; lib/mod.ts and the other entry points stand above everything
+ * in lib/ they gather.
+ */
+const LAYERS: [prefix: string, layer: number][] = [
+  ["lib/util/", 1],
+  ["lib/store/", 2],
+  ["lib/http/", 2],
+  ["lib/rate/", 2],
+  ["lib/job/", 2],
+  ["lib/process/", 3],
+  ["lib/run/", 4],
+  ["lib/mock/", 5],
+  ["lib/testing/", 5],
+  ["lib/dashboard/", 5],
+  ["cli/", 7],
+  ["main.ts", 8],
+];
+
+/** The layer of a module, by the longest prefix that names it. */
+function layerOf(file: string): number {
+  if (/^lib\/[^/]+\.ts$/.test(file)) return /(^|\/)mod\.ts$/.test(file) ? 6 : 0;
+  if (/^lib\/[^/]+\/mod\.ts$/.test(file)) return 6;
+  const found = LAYERS.find(([prefix]) => file.startsWith(prefix));
+  assert.ok(found, `${file} has no layer: add its folder to LAYERS`);
+  return found[1];
+}
+
+/** The imports that go up a layer, as `from -> to`. */
+function upward(graph: Map<string, string[]>): string[] {
+  return [...graph].flatMap(([file, deps]) =>
+    deps.filter((d) => layerOf(d) > layerOf(file)).map((d) => `${file} -> ${d}`)
+  );
+}
+
+Deno.test("upward() finds an import from a lower folder into a higher one", () => {
+  const graph = new Map([
+    ["lib/store/queue.ts", ["lib/run/failure_class.ts", "lib/util/clock.ts"]],
+    ["lib/run/run_job.ts", ["lib/store/queue.ts", "lib/defaults.ts"]],
+    ["lib/http/send.ts", ["lib/mod.ts"]],
+  ]);
+  assert.deepEqual(upward(graph), [
+    "lib/store/queue.ts -> lib/run/failure_class.ts",
+    "lib/http/send.ts -> lib/mod.ts",
+  ]);
+});
+
+Deno.test("no module imports from a higher layer (util < store, http, rate, job < process < run < dashboard < cli)", async () => {
+  assert.deepEqual(upward(await importGraph()), []);
+});

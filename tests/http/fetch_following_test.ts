@@ -67,7 +67,8 @@ Deno.test("fetchFollowing() refuses a redirect to a file: URL, its secret redact
 Deno.test("fetchFollowing() tells fetch refusing a request from a network failure", async () => {
   const network = () => Promise.reject(new TypeError("error sending request"));
   await assert.rejects(fetchFollowing("http://api.test/", {}, { fetch: network }), {
-    name: "TypeError",
+    name: "NetworkError",
+    cause: new TypeError("error sending request"),
   });
   await assert.rejects(
     fetchFollowing("http://api.test/", { method: "GET", body: "x" }, { fetch: network }),

@@ -74,7 +74,12 @@ Deno.test("readBody() tells a broken gzip stream (invalid) from a broken connect
   try {
     const { port } = raw.address() as net.AddressInfo;
     const response = await fetch(`http://127.0.0.1:${port}/`);
-    await assert.rejects(readBody(response), TypeError);
+    // The network's: a NetworkError whose cause is fetch's TypeError.
+    await assert.rejects(readBody(response), (error: Error) => {
+      assert.equal(error.name, "NetworkError");
+      assert.ok(error.cause instanceof TypeError);
+      return true;
+    });
   } finally {
     await new Promise((resolve) => raw.close(resolve));
   }

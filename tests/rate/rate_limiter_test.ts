@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../lib/util/clock.ts";
 import { RateLimiter } from "../../lib/rate/rate_limiter.ts";
-import { parseRetryAfter } from "../../lib/run/backoff.ts";
+import { parseRetryAfter } from "../../lib/rate/retry_after.ts";
 import { decideOutcome } from "../../lib/run/outcome.ts";
 
 const SECOND = { limit: 10, periodMs: 1000 };

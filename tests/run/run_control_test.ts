@@ -35,7 +35,7 @@ Deno.test("RunControl: a stop request holds back new grants, then abandons sends
   control.dispose();
 });
 
-Deno.test("RunControl: a failed write stops everything at once; a failed claim only new work", () => {
+Deno.test("RunControl: a failed write stops everything at once; a failed claim or task only new work", () => {
   const write = new RunControl();
   write.fail("write", new Error("disk full"));
   assert.deepEqual([write.stopping, write.grantSignal.aborted, write.signal.aborted], [
@@ -56,9 +56,14 @@ Deno.test("RunControl: a failed write stops everything at once; a failed claim o
   assert.equal(claim.writeFailed, false);
   claim.dispose();
 
+  // A bug in a task: the loops waiting for work must not wait for items that never come.
   const task = new RunControl();
   task.fail("task", new Error("bug"));
-  assert.deepEqual([task.stopping, task.grantSignal.aborted], [false, false]);
+  assert.deepEqual([task.stopping, task.grantSignal.aborted, task.signal.aborted], [
+    true,
+    true,
+    false,
+  ]);
   task.dispose();
 });
 

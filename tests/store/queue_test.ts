@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { FailureClass } from "../../lib/run/failure_class.ts";
+import type { FailureClass } from "../../lib/store/failure_class.ts";
 import type { RequeueFilter } from "../../lib/store/store.ts";
 import { dbWith, items, outcome } from "./_fixtures.ts";
 

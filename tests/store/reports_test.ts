@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { FailureClass } from "../../lib/run/failure_class.ts";
+import type { FailureClass } from "../../lib/store/failure_class.ts";
 import { dbWith, outcome, response } from "./_fixtures.ts";
 
 /** A job whose items failed with these (status, error, class), plus one done. */

@@ -2,20 +2,7 @@ import assert from "node:assert/strict";
 import { resolveRunConfig } from "../../cli/run_config.ts";
 import { mockOptions } from "../../cli/mock.ts";
 import { InputError } from "../../lib/errors.ts";
-import type { AttemptFailure } from "../../lib/http/attempt_failure.ts";
-import type { StoredBody } from "../../lib/util/stored_body.ts";
-import { send as sendOne } from "../../lib/http/send.ts";
-
-/** send(), its result's fields read whatever its kind. */
-async function send(...args: Parameters<typeof sendOne>) {
-  return await sendOne(...args) as Awaited<ReturnType<typeof sendOne>> & {
-    status?: number;
-    headers?: Headers;
-    url?: string;
-    body?: StoredBody;
-    failure?: AttemptFailure;
-  };
-}
+import { send } from "../http/_send_fields.ts";
 import { compileTemplate } from "../../lib/job/template.ts";
 import { prepareJob } from "../../lib/job/prepare_job.ts";
 import { openStore } from "../../lib/store/store.ts";

@@ -1,18 +1,5 @@
 import assert from "node:assert/strict";
-import type { AttemptFailure } from "../../lib/http/attempt_failure.ts";
-import type { StoredBody } from "../../lib/util/stored_body.ts";
-import { send as sendOne } from "../../lib/http/send.ts";
-
-/** send(), its result's fields read whatever its kind. */
-async function send(...args: Parameters<typeof sendOne>) {
-  return await sendOne(...args) as Awaited<ReturnType<typeof sendOne>> & {
-    status?: number;
-    headers?: Headers;
-    url?: string;
-    body?: StoredBody;
-    failure?: AttemptFailure;
-  };
-}
+import { send } from "./_send_fields.ts";
 import type { RenderedRequest } from "../../lib/job/template.ts";
 import { ROUTES, serveHostile } from "./_hostile_server.ts";
 

@@ -31,6 +31,9 @@ export interface MockFlags {
   retryAfter?: "seconds" | "date";
   slowRate?: string;
   slowMs?: string;
+  tokens?: string;
+  tokenHeaders?: "auto" | "openai" | "anthropic" | "ietf" | "none";
+  usageHeader?: string;
 }
 
 function number(text: string | undefined, name: string, min: number, max = Infinity) {
@@ -87,7 +90,37 @@ export function mockOptions(flags: MockFlags): ServeMockOptions {
   if (slowRate) options.slowRate = slowRate;
   const slowMs = number(flags.slowMs, "--slow-ms", 0);
   if (slowMs) options.slowMs = slowMs;
+  if (flags.tokens) {
+    options.tokens = {
+      limits: tokenLimits(flags.tokens),
+      ...(flags.tokenHeaders ? { headers: flags.tokenHeaders } : {}),
+      ...(flags.usageHeader ? { usageHeader: flags.usageHeader } : {}),
+    };
+  }
   return options;
+}
+
+const METERED = ["tokens", "input-tokens", "output-tokens"];
+
+/** `--tokens 500/min,tokens=90000/min`: a bucket per unit, each its shortest window. */
+function tokenLimits(text: string): Record<string, { limit: number; periodMs: number }> {
+  const spec = asInputError(() => parseRate(text));
+  const limits: Record<string, { limit: number; periodMs: number }> = {};
+  if (spec.kind === "windows") limits.requests = spec.windows[0]!;
+  for (const [unit, windows] of Object.entries(spec.units ?? {})) {
+    if (!METERED.includes(unit)) {
+      throw new InputError(
+        `Cannot use --tokens unit "${unit}": the mock meters ${METERED.join(", ")} (and requests)`,
+      );
+    }
+    limits[unit] = windows[0]!;
+  }
+  if (Object.keys(limits).length === 0) {
+    throw new InputError(
+      `Cannot use --tokens '${text}': give limits such as 500/min,tokens=90000/min`,
+    );
+  }
+  return limits;
 }
 
 /** `START-END:RETRY_AFTER`, e.g. `5s-8s:2` or `5000-8000:2` (ms without a unit). */
@@ -131,7 +164,10 @@ export async function mockCommand(
   const server = asInputError(() => serveMockApi({ ...options, signal: stop }));
   io.error(
     `sluice mock: listening on http://127.0.0.1:${server.port} (POST /search, GET /_mock/stats)` +
-      (flags.rate ? `; limited to ${flags.rate}/s` : ""),
+      (flags.rate ? `; limited to ${flags.rate}/s` : "") +
+      (flags.tokens
+        ? `; token-metered POST /v1/chat/completions and /v1/messages limited to ${flags.tokens}`
+        : ""),
   );
   await server.finished;
   return EXIT.ok;

@@ -236,6 +236,16 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--reset-rate <p>", "fraction of connections dropped")
     .option("--seed <n>", "seed of the injected faults")
     .option("--record", "count requests per key (GET /_mock/keys)")
+    .option(
+      "--tokens <limits>",
+      "serve token-metered routes (POST /v1/chat/completions, /v1/messages) limited to e.g. 500/min,tokens=90000/min",
+    )
+    .addOption(
+      new Option("--token-headers <family>", "rate-limit headers of the token routes").choices(
+        ["auto", "openai", "anthropic", "ietf", "none"] as const,
+      ),
+    )
+    .option("--usage-header <name>", "also report each token answer's total tokens in this header")
     .action(async (flags: MockFlags) => setExit(await mockCommand(flags, io, stop)));
 
   program.command("dashboard")

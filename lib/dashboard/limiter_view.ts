@@ -118,11 +118,26 @@ export function allowedRate(
   for (const w of limiter.gauges.budget ?? []) {
     if (w.used >= Math.floor(w.limit)) offer(0, `--rate ${formatWindow(w)} used up`);
   }
+  // A unit other than requests (tokens) paces requests at its rate over what one costs.
+  const perRequest = (unit: string | undefined) =>
+    unit === undefined || unit === "requests"
+      ? 1
+      : report.units?.find((u) => u.unit === unit)?.estimate ?? 0;
+  for (const u of report.units ?? []) {
+    if (!(u.estimate > 0)) continue;
+    for (const w of u.windows) {
+      if (w.periodMs >= PERSIST_FROM_MS) continue;
+      offer((w.limit / w.periodMs) * 1000 / u.estimate, `--rate ${u.unit}=${formatWindow(w)}`);
+    }
+  }
   for (const q of report.quotas) {
+    const per = perRequest(q.unit);
+    if (!(per > 0)) continue;
     const by = `server quota "${q.name}"`;
-    if (q.budget < 1 && q.resetAt - now > 1000) offer(0, `${by} used up`);
-    else if (q.limit !== undefined && q.windowMs) offer((q.limit / q.windowMs) * 1000, by);
-    else if (q.resetAt > now) offer(Math.max(0, q.budget) / ((q.resetAt - now) / 1000), by);
+    if (q.refillPerSecond !== undefined) offer(q.refillPerSecond / per, by);
+    else if (q.budget < per && q.resetAt - now > 1000) offer(0, `${by} used up`);
+    else if (q.limit !== undefined && q.windowMs) offer((q.limit / q.windowMs) * 1000 / per, by);
+    else if (q.resetAt > now) offer(Math.max(0, q.budget) / per / ((q.resetAt - now) / 1000), by);
   }
   return best;
 }

@@ -14,6 +14,37 @@ import { type QueryCheckReport, QueryChecks } from "./query_checks.ts";
 import type { JobRow, Store } from "../store/store.ts";
 import type { CompiledTemplate, RequestTemplate } from "./template.ts";
 
+/** What a query's own check found wrong with it. @ignore */
+export interface QueryProblem {
+  /** Why, in the project's error style. */
+  reason: string;
+  /** The query field at fault, when one is. */
+  field?: string;
+}
+
+/**
+ * Whether `query` passes `check`: a problem is a bad row when the input
+ * skips them, else the import's end, with the file and line.
+ */
+function passes(
+  check: PrepareJobOptions["checkQuery"],
+  query: { vars: Record<string, unknown>; line: number },
+  input: InputSource,
+): boolean {
+  const problem = check?.(query.vars);
+  if (!problem) return true;
+  const { reason, field } = problem;
+  if (!input.badRows) {
+    throw new InputError(reason, {
+      file: input.file,
+      line: query.line,
+      ...(field ? { field } : {}),
+    });
+  }
+  input.badRows.add({ line: query.line, reason: field ? `field "${field}": ${reason}` : reason });
+  return false;
+}
+
 /** Page cache of the import transaction, in KiB. */
 const IMPORT_CACHE_KIB = 16_384;
 
@@ -35,6 +66,15 @@ export interface PrepareJobOptions {
   batchSize?: number;
   /** Called every batch with the queries read so far. */
   onProgress?: (read: number) => void;
+  /**
+   * Checks each query beyond the template's fields (its `--cost`, say): what
+   * is wrong with it (and the field at fault), or undefined. A query with a
+   * problem refuses the import with its line, or is skipped as a bad row.
+   *
+   * @default {undefined}
+   * @ignore
+   */
+  checkQuery?: (vars: Record<string, unknown>) => QueryProblem | undefined;
   /** Source of time. @default Date.now */
   now?: () => number;
 }
@@ -107,6 +147,7 @@ export async function prepareJob(
     append = false,
     batchSize = 5000,
     onProgress,
+    checkQuery,
     now = Date.now,
   } = options;
   const existing = await store.jobs.find(name);
@@ -162,7 +203,7 @@ export async function prepareJob(
         rows = [];
       };
       for await (const query of input.queries) {
-        if (!checks.accept(query)) continue;
+        if (!checks.accept(query) || !passes(checkQuery, query, input)) continue;
         duplicates.note(seq, query.line);
         rows.push([seq++, itemKey(query.vars), JSON.stringify(query.vars)]);
         read++;

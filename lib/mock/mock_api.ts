@@ -16,6 +16,7 @@ import {
   type RateLimitHeaderFamily,
   realClock,
 } from "./mock_limiter.ts";
+import { mountTokenRoutes, type TokenRoutesOptions } from "./token_routes.ts";
 
 export type { MockClock } from "./mock_limiter.ts";
 
@@ -51,6 +52,11 @@ export interface MockApiOptions {
   record?: boolean;
   /** Time source. @default {realClock} */
   clock?: MockClock;
+  /**
+   * Serve the token-metered routes too (`POST /v1/chat/completions`,
+   * `POST /v1/messages`), with these limits. @default {undefined}
+   */
+  tokens?: TokenRoutesOptions;
 }
 
 /** Counters of the counted routes (`/search`, `/echo`). */
@@ -69,6 +75,8 @@ export interface MockStats {
   firstAt?: number;
   /** When the last counted request came (epoch ms). */
   lastAt?: number;
+  /** Tokens the token-metered routes' answers reported. */
+  tokens?: number;
 }
 
 /** The mock's routes as a fetch handler (a Hono app). */
@@ -206,10 +214,13 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
   // One stream per kind of fault, so that enabling one does not move the others.
   let failDraw: () => number, resetDraw: () => number, slowDraw: () => number;
   let faultCount = 0;
+  let refill: (() => void) | undefined;
 
   function reset(): void {
     delete stats.firstAt;
     delete stats.lastAt;
+    delete stats.tokens;
+    refill?.();
     const startedAt = clock.now();
     Object.assign(stats, { requests: 0, byStatus: {}, throttled: 0, faults: 0, startedAt });
     keys.clear();
@@ -328,6 +339,7 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
   app.post("/search", (c) => handle(c.req.raw, "post"));
   app.get("/search", (c) => handle(c.req.raw, "get"));
   app.post("/echo", (c) => handle(c.req.raw, "echo"));
+  if (options.tokens) refill = mountTokenRoutes(app, options.tokens, stats, clock, latencyMs);
   app.get(
     "/_mock/stats",
     (c) => c.json(record ? { ...stats, keys: summary(keys), served: summary(served) } : stats),

@@ -1,7 +1,8 @@
 /**
  * The built-in mock search API: what sluice's demo, tests and benchmarks run
  * against, with a rate limit, latency, faults and the RateLimit headers of
- * your choice. Served on 127.0.0.1 only.
+ * your choice; and token-metered routes answering as LLM APIs do, with
+ * OpenAI's or Anthropic's rate-limit headers (`tokens`). Served on 127.0.0.1 only.
  *
  * @example Serve it, search, shut it down
  * ```ts
@@ -24,4 +25,6 @@ export {
   type MockStats,
 } from "./mock_api.ts";
 export type { RateLimitHeaderFamily } from "./mock_limiter.ts";
+export type { MeterHeaderFamily, MeterWindow } from "./token_meter.ts";
+export type { TokenRoutesOptions } from "./token_routes.ts";
 export { type MockServer, serveMockApi, type ServeMockOptions } from "./mock_server.ts";

@@ -9,7 +9,7 @@ import { DEFAULTS } from "../defaults.ts";
 import type { AdaptiveRateOptions } from "./adaptive_rate.ts";
 import type { CircuitBreakerOptions } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import type { RateSpec } from "./rate_spec.ts";
+import { burstOf, type RateSpec, REQUESTS } from "./rate_spec.ts";
 import { budgetScope, type BudgetStore, persistedWindows, RateBudget } from "./rate_budget.ts";
 import { type LimiterReport, RateLimiter } from "./rate_limiter.ts";
 
@@ -17,8 +17,8 @@ import { type LimiterReport, RateLimiter } from "./rate_limiter.ts";
 export interface RunLimiterOptions {
   /** The pacing asked for. @default 10/s */
   rate?: RateSpec;
-  /** Requests allowed at once above the steady rate. @default 1 */
-  burst?: number;
+  /** Requests (and units, by name: `{ requests: 5, tokens: 4000 }`) allowed at once above the steady rate. @default 1 */
+  burst?: number | Readonly<Record<string, number>>;
   /** Source of time. @default systemClock */
   clock?: Clock;
   /** Circuit breaker over consecutive 429/5xx/network failures; `false` for none. @default {} */
@@ -67,9 +67,15 @@ export function createRunLimiter(
   const long = persistedWindows(windows);
   // Without a URL, the budget is the job's own.
   const scope = options.budgetScope ?? budgetScope(String(job.request.url ?? ""), job.name);
+  const units = Object.entries(rate.units ?? {}).map(([unit, windows]) => {
+    const long = persistedWindows(windows);
+    const budget = long.length > 0 ? new RateBudget(store, scope, long, { unit }) : undefined;
+    return [unit, { windows, burst: burstOf(burst, unit), ...(budget ? { budget } : {}) }];
+  });
   return new RateLimiter({
     windows,
-    burst,
+    burst: burstOf(burst, REQUESTS),
+    ...(units.length > 0 ? { units: Object.fromEntries(units) } : {}),
     clock,
     serverQuota: {
       learnFirst: true,

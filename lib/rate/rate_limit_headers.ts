@@ -1,52 +1,37 @@
 /**
  * Reads what a server says about its rate limits: the IETF `RateLimit` +
  * `RateLimit-Policy` fields (httpapi draft, both the list form
- * `"default";r=50;t=30` and the older dictionary form `limit=100, remaining=50,
- * reset=30`), the older `RateLimit-Limit/-Remaining/-Reset` headers, and
- * `X-RateLimit-*` (also `X-Rate-Limit-*`). Anything malformed is ignored; the
- * parser never throws.
+ * `"default";r=50;t=30` with the policy's quota unit `qu`, and the older
+ * dictionary form `limit=100, remaining=50, reset=30`), the older
+ * `RateLimit-Limit/-Remaining/-Reset` headers, `X-RateLimit-*` (also
+ * `X-Rate-Limit-*`), and the families that count units besides requests:
+ * OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (resets
+ * like `6m0s` or `1.2s`) and Anthropic's
+ * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`
+ * (RFC 3339 resets). Anything malformed is ignored; the parser never throws.
  *
  * @module
  */
+import { REQUESTS } from "./rate_spec.ts";
+import {
+  anyReset,
+  deltaReset,
+  isNumber,
+  makeQuota,
+  number,
+  quotaInfo,
+  quotaUnit,
+  type RateLimitInfo,
+  type RateLimitQuota,
+} from "./_header_values.ts";
+import { ANTHROPIC, OPENAI, parseUnitFamilies } from "./unit_header_families.ts";
 
-/** One quota the server reported, in absolute clock time. */
-export interface RateLimitQuota {
-  /** The policy's name; `"default"` when the server gives none. */
-  name: string;
-  /** Requests still allowed before the quota resets. */
-  remaining: number;
-  /**
-   * Latest time (epoch ms) the quota can reset. Whole seconds are taken as
-   * rounded up, so this is an upper bound.
-   */
-  resetAt: number;
-  /** Earliest time (epoch ms) the quota can have reset (`resetAt` minus the rounding). */
-  resetFrom: number;
-  /** The policy's full quota, when the server says it. */
-  limit?: number;
-  /** The policy's window in ms, when the server says it. */
-  windowMs?: number;
-}
-
-/** Everything a response said about rate limits. */
-export interface RateLimitInfo {
-  /** Which header family carried it. */
-  family: "ietf" | "legacy" | "x";
-  /** Every valid quota, in header order. */
-  quotas: RateLimitQuota[];
-  /** The most restrictive quota: least remaining, then latest reset. */
-  binding: RateLimitQuota;
-}
+export type { RateLimitInfo, RateLimitQuota } from "./_header_values.ts";
 
 interface Member {
   item: string | undefined;
   params: Map<string, string>;
 }
-
-// A reset value from this point up is a Unix time, not a delta: a delta of
-// 10^9 s would be 31 years, and a Unix time below it predates 2001.
-const EPOCH_SECONDS_FROM = 1e9;
-const EPOCH_MS_FROM = 1e12;
 
 /**
  * Parses the rate-limit headers of a response. Returns `undefined` when there
@@ -67,6 +52,7 @@ const EPOCH_MS_FROM = 1e12;
  * assert.equal(info.quotas.length, 2);
  * assert.deepEqual(info.binding, {
  *   name: "hour",
+ *   unit: "requests",
  *   remaining: 7,
  *   resetAt: 1_800_000,
  *   resetFrom: 1_799_000,
@@ -96,7 +82,11 @@ export function parseRateLimitHeaders(
   // (each family below needs one of these fields to yield anything).
   if (!headers || !mentionsRateLimit(headers)) return undefined;
   try {
-    return parseIetf(headers, now) ?? parseTrio(headers, now);
+    const general = parseIetf(headers, now) ?? parseTrio(headers, now);
+    const units = parseUnitFamilies(headers, now);
+    if (!units) return general;
+    if (!general) return units;
+    return quotaInfo(general.family, [...general.quotas, ...units.quotas]);
   } catch {
     return undefined; // belt and braces: a server's typo must never stop a run
   }
@@ -105,14 +95,19 @@ export function parseRateLimitHeaders(
 function parseIetf(headers: Headers, now: number): RateLimitInfo | undefined {
   const value = headers.get("ratelimit");
   if (value === null) return undefined;
-  const policies = new Map<string, { limit: number; windowMs?: number }>();
+  const policies = new Map<string, { limit: number; windowMs?: number; unit: string }>();
   for (const m of parseList(headers.get("ratelimit-policy") ?? "")) {
-    // New form: "name";q=100;w=60. Older form: 100;w=60 (the item is the quota).
+    // New form: "name";q=100;w=60;qu="tokens". Older form: 100;w=60 (the item is the quota).
     const name = m.item !== undefined && !isNumber(m.item) ? m.item : "default";
     const limit = number(m.params.get("q") ?? (m.item !== undefined ? m.item : undefined));
     const w = number(m.params.get("w"));
-    if (limit === undefined || !(limit > 0) || policies.has(name)) continue;
-    policies.set(name, { limit, ...(w !== undefined && w > 0 ? { windowMs: w * 1000 } : {}) });
+    const unit = quotaUnit(m.params.get("qu"));
+    if (limit === undefined || !(limit > 0) || policies.has(name) || !unit) continue;
+    policies.set(name, {
+      limit,
+      unit,
+      ...(w !== undefined && w > 0 ? { windowMs: w * 1000 } : {}),
+    });
   }
   const members = parseList(value);
   const quotas: RateLimitQuota[] = [];
@@ -123,6 +118,7 @@ function parseIetf(headers: Headers, now: number): RateLimitInfo | undefined {
     const quota = makeQuota("default", dict.get("remaining"), deltaReset(dict.get("reset"), now), {
       limit: number(dict.get("limit")),
       windowMs: policies.values().next().value?.windowMs,
+      unit: REQUESTS,
     });
     if (quota) quotas.push(quota);
   }
@@ -133,10 +129,11 @@ function parseIetf(headers: Headers, now: number): RateLimitInfo | undefined {
     const quota = makeQuota(name, m.params.get("r"), deltaReset(m.params.get("t") ?? "0", now), {
       limit: policy?.limit,
       windowMs: policy?.windowMs,
+      unit: policy?.unit ?? REQUESTS,
     });
     if (quota) quotas.push(quota);
   }
-  return result("ietf", quotas);
+  return quotaInfo("ietf", quotas);
 }
 
 // The families of a limit/remaining/reset trio, by their prefix, in the order they are tried.
@@ -147,7 +144,6 @@ const TRIOS = [
 ] as const;
 // The fields a family needs to yield anything: `RateLimit`, or a trio's `-Remaining`.
 const NEEDED = new Set(["ratelimit", ...TRIOS.map(([, prefix]) => `${prefix}remaining`)]);
-
 /**
  * Whether `headers` has a field any family is read from. One pass over the
  * fields (names come lower-cased) costs less than a lookup per name.
@@ -155,7 +151,7 @@ const NEEDED = new Set(["ratelimit", ...TRIOS.map(([, prefix]) => `${prefix}rema
 function mentionsRateLimit(headers: Headers): boolean {
   let found = false;
   headers.forEach((_value, name) => {
-    if (NEEDED.has(name)) found = true;
+    if (NEEDED.has(name) || OPENAI.test(name) || ANTHROPIC.test(name)) found = true;
   });
   return found;
 }
@@ -175,73 +171,11 @@ function parseTrio(headers: Headers, now: number): RateLimitInfo | undefined {
     const quota = makeQuota("default", remaining.split(",")[0], reset, {
       limit: number(limitText.split(/[,;]/)[0]),
       windowMs: w !== undefined && w > 0 ? w * 1000 : undefined,
+      unit: REQUESTS,
     });
-    return result(family, quota ? [quota] : []);
+    return quotaInfo(family, quota ? [quota] : []);
   }
   return undefined;
-}
-
-function result(family: RateLimitInfo["family"], quotas: RateLimitQuota[]) {
-  let binding: RateLimitQuota | undefined;
-  for (const q of quotas) {
-    if (
-      !binding || q.remaining < binding.remaining ||
-      (q.remaining === binding.remaining && q.resetAt > binding.resetAt)
-    ) binding = q;
-  }
-  return binding ? { family, quotas, binding } : undefined;
-}
-
-function makeQuota(
-  name: string,
-  remainingText: string | undefined,
-  reset: [from: number, at: number] | undefined,
-  extra: { limit: number | undefined; windowMs: number | undefined },
-): RateLimitQuota | undefined {
-  const remaining = number(remainingText);
-  if (remaining === undefined || remaining < 0 || !Number.isInteger(remaining) || !reset) {
-    return undefined;
-  }
-  const quota: RateLimitQuota = { name, remaining, resetAt: reset[1], resetFrom: reset[0] };
-  if (extra.limit !== undefined && extra.limit > 0) quota.limit = extra.limit;
-  if (extra.windowMs !== undefined && extra.windowMs > 0) quota.windowMs = extra.windowMs;
-  return quota;
-}
-
-/** A delta in seconds; whole seconds are read as rounded up. */
-function deltaReset(text: string | undefined, now: number): [number, number] | undefined {
-  const s = number(text);
-  if (s === undefined || s < 0) return undefined;
-  const at = now + s * 1000;
-  return [Number.isInteger(s) ? Math.max(now, at - 1000) : at, at];
-}
-
-/** A delta in seconds, Unix seconds, Unix ms, or an HTTP date, told apart by size. */
-function anyReset(text: string | null, now: number): [number, number] | undefined {
-  if (text === null) return undefined;
-  const v = number(text);
-  if (v === undefined) {
-    const date = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
-    return Number.isNaN(date) ? undefined : [Math.max(now, date - 1000), Math.max(now, date)];
-  }
-  if (v >= EPOCH_MS_FROM) return [Math.max(now, v), Math.max(now, v)];
-  if (v >= EPOCH_SECONDS_FROM) {
-    const at = v * 1000;
-    return [Math.max(now, Number.isInteger(v) ? at - 1000 : at), Math.max(now, at)];
-  }
-  return deltaReset(text, now);
-}
-
-function number(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const t = text.trim();
-  if (!/^\d+(\.\d+)?$/.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function isNumber(text: string): boolean {
-  return number(text) !== undefined;
 }
 
 function splitPair(text: string): [string, string] {

@@ -4,6 +4,10 @@
  * server says through {@linkcode RateLimiter.observe}: RateLimit headers
  * (proactive pacing), 429s (`--rate auto` discovery), and runs of failures
  * (circuit breaker). Long windows can be kept in a database (daily budget).
+ * Besides requests, a request may cost other units (tokens, points): each
+ * has the windows, burst, budget and server quotas requests have (one
+ * {@linkcode UnitPacer} per unit); a request reserves its estimated cost
+ * before it goes, and its answer's usage settles the difference.
  *
  * @module
  */
@@ -12,27 +16,32 @@ import { DEFAULTS } from "../defaults.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import type { RateWindow } from "./rate_spec.ts";
-import { checkShare, SharedQuota, shareWindows } from "./rate_share.ts";
-import { type BudgetUse, PERSIST_FROM_MS, type RateBudget } from "./rate_budget.ts";
-import { SlidingLog } from "./_sliding_log.ts";
-import type { LimiterReport, RateLimiterOptions, ResponseSignal } from "./rate_limiter_options.ts";
+import { type RateWindow, REQUESTS } from "./rate_spec.ts";
+import { checkShare } from "./rate_share.ts";
+import type { BudgetUse } from "./rate_budget.ts";
+import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
+import { UnitPacers } from "./unit_pacers.ts";
+import type {
+  Cost,
+  LimiterReport,
+  RateLimiterOptions,
+  ResponseSignal,
+} from "./rate_limiter_options.ts";
 
-export type { LimiterReport, RateLimiterOptions, ResponseSignal } from "./rate_limiter_options.ts";
+export type {
+  Cost,
+  LimiterReport,
+  RateLimiterOptions,
+  ResponseSignal,
+} from "./rate_limiter_options.ts";
 
 interface Waiter {
   resolve: (grant: number) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  cost: Cost | undefined;
 }
-
-// How late a timer may fire and still be caught up on (or up to one interval, if
-// longer), so that rates above the timer resolution are reached and a busy machine's
-// late timers do not slow the pace; the sliding logs keep every window exact anyway.
-const CATCH_UP_MS = 5;
-// Windows with more slots than this are paced by GCRA alone (memory bound).
-const MAX_LOG = 1_000_000;
 
 /**
  * Hands out permission to send, one caller at a time in arrival order, never
@@ -54,16 +63,11 @@ const MAX_LOG = 1_000_000;
  */
 export class RateLimiter {
   readonly #clock: Clock;
-  readonly #burst: number;
-  readonly #quota: SharedQuota | undefined;
   readonly #adaptive: AdaptiveRate | undefined;
   readonly #breaker: CircuitBreaker | undefined;
-  readonly #budget: RateBudget | undefined;
   readonly #maxRetryAfterMs: number;
-  #base: RateWindow[] = [];
-  #windows: RateWindow[] = [];
-  #logs: SlidingLog[] = [];
-  #tat = -Infinity;
+  /** One pacer per unit, requests first. */
+  readonly #pacers: UnitPacers;
   #cooldownUntil = 0;
   #queue: Waiter[] = [];
   #pumping = false;
@@ -84,22 +88,34 @@ export class RateLimiter {
       budget,
       maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
     } = options;
-    if (!Number.isInteger(burst) || burst < 1) {
-      throw new RangeError(`Cannot use burst as a positive integer: current value is '${burst}'`);
-    }
     this.#clock = clock;
-    this.#burst = burst;
-    this.#quota = serverQuota ? new SharedQuota(serverQuota, () => this.#share) : undefined;
     this.#adaptive = adaptive ? new AdaptiveRate(adaptive) : undefined;
     this.#breaker = breaker ? new CircuitBreaker(breaker) : undefined;
-    this.#budget = budget;
     this.#maxRetryAfterMs = maxRetryAfterMs;
-    this.setWindows(windows);
+    // Only the first answer tells what the server publishes: learnFirst is the requests' alone.
+    const unitQuota = serverQuota && { ...serverQuota, learnFirst: false };
+    this.#pacers = new UnitPacers(unitQuota, () => this.#share);
+    this.#pacers.add(REQUESTS, { burst, budget, quota: serverQuota }, windows);
+    for (const [unit, limits] of Object.entries(options.units ?? {})) {
+      if (unit === REQUESTS) continue;
+      this.#pacers.add(unit, { burst: limits.burst, budget: limits.budget }, limits.windows ?? []);
+    }
+    this.#applyWindows();
   }
 
-  /** The windows in force, shortest first (with `adaptive`, the discovered rate's first). */
+  /** The windows of requests in force, shortest first (with `adaptive`, the discovered rate's first). */
   get windows(): readonly RateWindow[] {
-    return this.#windows;
+    return this.#pacers.windows(REQUESTS);
+  }
+
+  /** The units besides requests that are paced (configured, or advertised by the server), in order. */
+  get units(): readonly string[] {
+    return this.#pacers.units;
+  }
+
+  /** The windows of `unit` in force, shortest first (this worker's share). */
+  unitWindows(unit: string): readonly RateWindow[] {
+    return this.#pacers.windows(unit);
   }
 
   /**
@@ -109,16 +125,7 @@ export class RateLimiter {
    * their larger share has left every window.
    */
   get shareWindowMs(): number {
-    let longest = 1000;
-    for (const w of this.#windows) {
-      if (w.periodMs < PERSIST_FROM_MS) longest = Math.max(longest, w.periodMs);
-    }
-    for (const q of this.#quota?.quotas ?? []) {
-      if (q.windowMs !== undefined && q.windowMs < PERSIST_FROM_MS) {
-        longest = Math.max(longest, q.windowMs);
-      }
-    }
-    return Math.min(longest, 60_000);
+    return Math.min(Math.max(1000, this.#pacers.longestSharedMs), 60_000);
   }
 
   /** Requests granted so far. */
@@ -138,19 +145,36 @@ export class RateLimiter {
       ...(this.#breaker
         ? { breaker: { state: this.#breaker.state, opened: this.#breaker.opened } }
         : {}),
-      quotas: this.#quota?.quotas ?? [],
+      quotas: this.#pacers.quotas,
+      ...(this.#pacers.units.length > 0 ? { units: this.#pacers.use(this.#clock.now()) } : {}),
     };
   }
 
-  /** Burst, requests in flight, an open breaker's end and the budget's use, for status views. */
-  get gauges(): { burst: number; inflight?: number; breakerUntil?: number; budget?: BudgetUse[] } {
+  /**
+   * Burst, requests in flight, an open breaker's end, the budgets' use (of
+   * every unit) and each unit's burst, for status views.
+   */
+  get gauges(): {
+    burst: number;
+    inflight?: number;
+    breakerUntil?: number;
+    budget?: BudgetUse[];
+    bursts?: Record<string, number>;
+  } {
     const breakerUntil = this.#breaker?.state === "open" ? this.#breaker.openUntil : undefined;
-    const budget = this.#budget?.usage;
-    return { burst: this.#burst, inflight: this.#quota?.inflight, breakerUntil, budget };
+    const budgets = this.#pacers.budgets;
+    const requests = this.#pacers.get(REQUESTS);
+    return {
+      burst: requests.burst,
+      inflight: requests.inflight,
+      breakerUntil,
+      budget: budgets.length > 0 ? budgets : undefined,
+      ...(this.#pacers.units.length > 0 ? { bursts: this.#pacers.bursts } : {}),
+    };
   }
 
-  /** Replaces the configured windows; waiting callers re-check at once. */
-  setWindows(windows: RateWindow[]): void {
+  /** Replaces the configured windows of `unit` (requests by default); waiting callers re-check at once. */
+  setWindows(windows: RateWindow[], unit: string = REQUESTS): void {
     for (const w of windows) {
       if (!(w.limit > 0) || !(w.periodMs > 0)) {
         throw new RangeError(
@@ -158,8 +182,8 @@ export class RateLimiter {
         );
       }
     }
-    this.#base = [...windows];
-    this.#applyWindows();
+    this.#pacers.setWindows(unit, windows);
+    this.#wakePump();
   }
 
   /** This worker's part of the job's rate (1 / live workers): windows, auto rate and quotas scale by it. */
@@ -192,12 +216,13 @@ export class RateLimiter {
    * The cooldown of a 429 or 503 itself comes from {@linkcode pauseUntil}.
    */
   observe(grant: number, response: ResponseSignal): void {
-    const { status, headers, now } = response;
+    const { status, headers, now, usage } = response;
     const retryAfterMs = parseRetryAfter(headers?.get("retry-after"), now);
     const retryAt = retryAfterMs === undefined
       ? undefined
       : now + Math.min(retryAfterMs, this.#maxRetryAfterMs);
-    this.#quota?.observe(grant, headers, now, retryAt);
+    const quotas = parseRateLimitHeaders(headers, now)?.quotas ?? [];
+    this.#pacers.observe(grant, usage, quotas, now, retryAt);
     const failed = status === undefined || status === 429 || status >= 500;
     this.#breaker?.onAnswer(grant, !failed, now);
     if (this.#adaptive?.onAnswer(grant, status === 429, now, retryAt ?? now + 1000)) {
@@ -208,28 +233,35 @@ export class RateLimiter {
 
   /** A granted request that was never sent (e.g. its template failed): stop waiting for its answer. */
   forget(grant: number): void {
-    this.#quota?.forget(grant);
+    this.#pacers.forget(grant);
     this.#breaker?.forget(grant);
     this.#wakePump();
   }
 
   /** Gives back what the budget reserved and did not use. */
   async close(): Promise<void> {
-    await this.#budget?.close();
+    await this.#pacers.close();
   }
 
-  /** Resolves with a grant number when the caller may send; rejects with the signal's reason if aborted first. */
-  acquire(signal?: AbortSignal): Promise<number> {
+  /**
+   * Resolves with a grant number when the caller may send; rejects with the
+   * signal's reason if aborted first. `cost` is what the request is
+   * estimated to cost in units besides requests (`{ tokens: 900 }`); a unit
+   * it leaves out reserves that unit's mean settled usage.
+   */
+  acquire(signal?: AbortSignal, cost?: Readonly<Record<string, number>>): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#queue.length === 0 && !this.#budget) {
+    // A unit a cost names is counted from its first request on, paced or not yet.
+    const costs = this.#pacers.costs(cost);
+    if (this.#queue.length === 0 && !this.#pacers.budgeted) {
       const now = this.#clock.now();
-      if (this.#allowedAt(now) <= now) {
-        this.#record(now);
+      if (this.#allowedAt(now, costs) <= now) {
+        this.#record(now, costs);
         return Promise.resolve(this.#granted);
       }
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, cost };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.#queue.indexOf(waiter);
@@ -245,39 +277,20 @@ export class RateLimiter {
 
   #applyWindows(): void {
     const adaptive = this.#adaptive ? [{ limit: this.#adaptive.rate, periodMs: 1000 }] : [];
-    const old = this.#logs;
-    this.#windows = shareWindows([...adaptive, ...this.#base], this.#share);
-    this.#logs = this.#windows.filter((w) => w.limit <= MAX_LOG).map((w) =>
-      new SlidingLog(w, old.find((l) => l.periodMs === w.periodMs))
-    );
+    this.#pacers.apply(adaptive);
     this.#wakePump();
   }
 
-  #allowedAt(now: number): number {
+  #allowedAt(now: number, costs: readonly number[]): number {
     if (this.#held) return Infinity;
-    let at = this.#cooldownUntil;
-    const first = this.#windows[0];
-    if (first) {
-      const interval = first.periodMs / first.limit;
-      at = Math.max(at, this.#tat - (this.#burst - 1) * interval);
-    }
-    for (const log of this.#logs) at = Math.max(at, log.allowedAt());
-    if (this.#quota) at = Math.max(at, this.#quota.allowedAt(now));
+    let at = Math.max(this.#cooldownUntil, this.#pacers.allowedAt(now, costs));
     if (this.#breaker) at = Math.max(at, this.#breaker.allowedAt(now));
     return at;
   }
 
-  #record(now: number): void {
-    const first = this.#windows[0];
-    if (first) {
-      const interval = first.periodMs / first.limit;
-      // On schedule, or a timer's few ms late: keep the schedule; after a gap, restart it.
-      const late = now - this.#tat;
-      this.#tat = (late > Math.max(CATCH_UP_MS, interval) ? now : this.#tat) + interval;
-    }
-    for (const log of this.#logs) log.record(now);
+  #record(now: number, costs: readonly number[]): void {
     const grant = ++this.#granted;
-    this.#quota?.record(grant, now);
+    this.#pacers.record(grant, now, costs);
     this.#breaker?.onGrant(grant, now);
     this.#adaptive?.onGrant(grant, now);
   }
@@ -288,18 +301,22 @@ export class RateLimiter {
     try {
       while (this.#queue.length > 0) {
         const now = this.#clock.now();
-        let at = this.#allowedAt(now);
-        if (at <= now && this.#budget && !this.#budget.take()) {
+        const costs = this.#pacers.costs(this.#queue[0]!.cost);
+        let at = this.#allowedAt(now, costs);
+        if (at <= now && this.#pacers.budgeted) {
+          // A long window kept in the database may need a reservation first.
+          let reserved: number | undefined;
           try {
-            at = await this.#budget.reserve(now);
+            reserved = await this.#pacers.reserve(now, costs);
           } catch (error) {
             this.#take()?.reject(error);
             continue;
           }
-          if (at === 0) continue; // reserved: check everything again, time has passed
+          if (reserved === 0) continue; // reserved: check everything again, time has passed
+          if (reserved !== undefined) at = reserved;
         }
         if (at <= now) {
-          this.#record(now);
+          this.#record(now, costs);
           this.#take()?.resolve(this.#granted);
           continue;
         }

@@ -29,6 +29,17 @@ export interface RateLimiterOptions {
   budget?: RateBudget;
   /** Longest `Retry-After` that may end the server's windows early. @default 300_000 */
   maxRetryAfterMs?: number;
+  /**
+   * Units other than requests each request costs (`tokens`), by name: each
+   * has its windows, burst (1 when not given) and budget (its long windows
+   * kept in a database) as requests have; a unit the server advertises is
+   * paced by its quotas too, with or without an entry here.
+   *
+   * @default {}
+   */
+  units?: Readonly<
+    Record<string, { windows?: RateWindow[]; burst?: number; budget?: RateBudget }>
+  >;
 }
 
 /** What the runner tells the limiter about one answered attempt. */
@@ -39,7 +50,19 @@ export interface ResponseSignal {
   headers: Headers | undefined;
   /** When the answer arrived (clock time). */
   now: number;
+  /**
+   * What the request cost, by unit, as the answer reported it (`{ tokens: 812 }`):
+   * it replaces the estimate the request reserved. Absent for a unit the answer
+   * did not report: its estimate stays spent.
+   */
+  usage?: Readonly<Record<string, number>>;
 }
+
+/**
+ * What one request is estimated to cost, by unit (`{ tokens: 900 }`); each
+ * request is one of `requests`.
+ */
+export type Cost = Readonly<Record<string, number>>;
 
 /** What the limiter has learnt, for the run summary and status. */
 export interface LimiterReport {
@@ -47,6 +70,20 @@ export interface LimiterReport {
   adaptive?: AdaptiveRateSnapshot;
   /** The circuit breaker's state and how often it opened. */
   breaker?: { state: CircuitState; opened: number };
-  /** The server's quotas being paced against. */
+  /** The server's quotas being paced against, of every unit. */
   quotas: QuotaState[];
+  /**
+   * Each unit besides requests: what it spent, the requests that reported
+   * their usage, the estimate of a request that names no cost (the mean
+   * usage), and each window's use now.
+   *
+   * @default {[]}
+   */
+  units?: {
+    unit: string;
+    spent: number;
+    settled: number;
+    estimate: number;
+    windows: { limit: number; periodMs: number; used: number }[];
+  }[];
 }

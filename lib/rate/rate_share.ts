@@ -8,7 +8,8 @@
  */
 import type { RateWindow } from "./rate_spec.ts";
 import { PERSIST_FROM_MS } from "./rate_budget.ts";
-import { ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
+import { type QuotaState, ServerQuota, type ServerQuotaOptions } from "./server_quota.ts";
+import { WeightedLog } from "./_weighted_log.ts";
 
 /**
  * Checks that `share` is a part of a whole, in (0, 1].
@@ -92,10 +93,11 @@ const CATCH_UP_MS = 5;
  */
 export class SharedQuota extends ServerQuota {
   readonly #share: () => number;
-  // This worker's grant times while it shares, oldest first (a sliding log).
-  #grants: number[] = [];
-  // The spread's next free time (GCRA's theoretical arrival time).
+  // This worker's grants while it shares, per quota: at most its part in any window.
+  readonly #parts = new Map<string, WeightedLog>();
+  // The spread's next free time (GCRA's theoretical arrival time), and its interval per unit.
   #tat = -Infinity;
+  #interval = 0;
 
   /** Tracks the quotas as {@linkcode ServerQuota} does, taking `share()` of each. */
   constructor(options: ServerQuotaOptions, share: () => number) {
@@ -103,40 +105,56 @@ export class SharedQuota extends ServerQuota {
     this.#share = share;
   }
 
-  /** Earliest time another request may be granted, within this worker's share. */
-  override allowedAt(now: number): number {
-    let at = super.allowedAt(now);
+  /** Earliest time another request costing `cost` may be granted, within this worker's share. */
+  override allowedAt(now: number, cost = 1, margin = 0): number {
+    let at = super.allowedAt(now, cost, margin);
     const share = this.#share();
     if (share >= 1) return at;
     let spread = false;
     for (const q of this.quotas) {
-      if (q.limit === undefined || q.windowMs === undefined) continue;
+      const part = this.#part(q, share);
+      if (!part) continue;
       spread = true;
-      const part = Math.max(1, Math.floor(share * q.limit));
-      const oldest = this.#grants[this.#grants.length - part];
-      if (oldest !== undefined && oldest > now - q.windowMs) at = Math.max(at, oldest + q.windowMs);
+      at = Math.max(at, part.allowedAt(now, cost, margin));
     }
     return spread ? Math.max(at, this.#tat) : at;
   }
 
   /** Counts a grant against every quota, and against this worker's part of each. */
-  override record(grant: number, now: number): void {
-    super.record(grant, now);
+  override record(grant: number, now: number, cost = 1): void {
+    super.record(grant, now, cost);
     const share = this.#share();
     if (share >= 1) return;
     let interval = 0;
-    let keep = 0;
     for (const q of this.quotas) {
-      if (q.limit === undefined || q.windowMs === undefined) continue;
-      interval = Math.max(interval, q.windowMs / (SHARED_PACE * share * q.limit));
-      keep = Math.max(keep, Math.floor(share * q.limit));
+      const part = this.#part(q, share);
+      if (!part) continue;
+      part.record(grant, now, cost);
+      interval = Math.max(interval, q.windowMs! / (SHARED_PACE * share * q.limit!));
     }
+    this.#interval = interval;
     if (interval === 0) return;
     const late = now - this.#tat;
-    this.#tat = (late > Math.max(CATCH_UP_MS, interval) ? now : this.#tat) + interval;
-    this.#grants.push(now);
-    // Only the last `keep` grants are ever looked at; trim now and then, not at every grant.
-    if (this.#grants.length > 2 * keep + 16) this.#grants = this.#grants.slice(-keep - 1);
+    const span = interval * Math.max(1, cost);
+    this.#tat = (late > Math.max(CATCH_UP_MS, span) ? now : this.#tat) + cost * interval;
+  }
+
+  /** Settles a grant as {@linkcode ServerQuota.settle} does, in this worker's parts too. */
+  override settle(grant: number, delta: number): void {
+    super.settle(grant, delta);
+    for (const part of this.#parts.values()) part.settle(grant, delta);
+    this.#tat += delta * this.#interval;
+  }
+
+  /** This worker's log of its part of quota `q`, made anew when the part or the window changed. */
+  #part(q: QuotaState, share: number): WeightedLog | undefined {
+    if (q.limit === undefined || q.windowMs === undefined) return undefined;
+    const limit = Math.max(1, Math.floor(share * q.limit));
+    const old = this.#parts.get(q.name);
+    if (old && old.periodMs === q.windowMs && old.limit === limit) return old;
+    const log = new WeightedLog({ limit, periodMs: q.windowMs }, old);
+    this.#parts.set(q.name, log);
+    return log;
   }
 }
 

@@ -1,12 +1,17 @@
 /**
  * Proactive pacing from what the server says: when a response reports R
- * requests remaining until a reset, grant at most R more before that reset,
- * minus the requests already granted that the server may not have counted yet.
+ * requests (or tokens, or another unit) remaining until a reset, grant at
+ * most R more before that reset, minus what was already granted that the
+ * server may not have counted yet.
  *
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
 import { parseRateLimitHeaders, type RateLimitQuota } from "./rate_limit_headers.ts";
+import { REQUESTS } from "./rate_spec.ts";
+import { type QuotaContext, type QuotaState, QuotaWindow } from "./quota_window.ts";
+
+export type { QuotaState } from "./quota_window.ts";
 
 /** Options for {@linkcode ServerQuota}. */
 export interface ServerQuotaOptions {
@@ -26,35 +31,16 @@ export interface ServerQuotaOptions {
    * `Retry-After` that long would be cut; then one request probes it. @default 300_000
    */
   maxResetMs?: number;
+  /** The unit whose quotas these are: `requests`, or one a header names (`tokens`). @default "requests" */
+  unit?: string;
 }
 
-/** What the pacing knows about one of the server's quotas. */
-export interface QuotaState {
-  /** The quota's name as the server gives it (or `default`). */
-  name: string;
-  /** Requests this client may still start before `resetAt`. */
-  budget: number;
-  /** Latest time the current window ends. */
-  resetAt: number;
-  /** The full quota after a reset, when known (published, or the most ever seen remaining). */
-  limit: number | undefined;
-  /** The window length assumed after a reset. */
-  windowMs: number | undefined;
-  /**
-   * The reset the server announced, when it was further away than
-   * `maxResetMs` (`--max-retry-after`): `resetAt` is then that cap, not the
-   * server's time. Undefined when the server's reset is honoured as is.
-   */
-  cappedFrom?: number;
-}
-
-interface Tracked extends QuotaState {
-  resetFrom: number;
-  lastRemaining: number;
-  lastGrant: number;
-  published: boolean;
-  /** Grants up to this one were made before the assumed window began: their answers describe the old one. */
-  rolledAtGrant: number;
+/** A grant the quota still needs: unanswered, its cost, and what was granted up to it. */
+interface Grant {
+  at: number;
+  cost: number;
+  /** The cost of every grant up to this one (itself included), as settled so far. */
+  upTo: number;
 }
 
 /**
@@ -63,7 +49,9 @@ interface Tracked extends QuotaState {
  * Accounting, with `g` the grant number of the answered request: every request
  * granted after `g`, and every earlier one still unanswered, may reach the
  * server after it counted `g`; so the budget left is
- * `remaining - (granted - g) - unansweredBefore(g)`. A window's end is the
+ * `remaining - cost(granted after g) - cost(unanswered before g)`, each
+ * request costing one, or in another unit its estimate until its own answer
+ * settles it (see {@linkcode ServerQuota.settle}). A window's end is the
  * tightest upper bound seen in that window (headers give whole seconds); a
  * jump up in `remaining` or a reset past that bound starts a new window. After
  * the reset, the full quota minus the requests in flight is assumed, for one
@@ -89,10 +77,17 @@ export class ServerQuota {
   readonly #firstAnswerTimeoutMs: number;
   readonly #inflightTtlMs: number;
   readonly #maxResetMs: number;
+  readonly #unit: string;
   readonly #share: () => number;
-  readonly #outstanding = new Map<number, number>();
-  readonly #quotas = new Map<string, Tracked>();
+  /** Grants neither answered nor forgotten, in grant order. */
+  readonly #open = new Map<number, Grant>();
+  readonly #quotas = new Map<string, QuotaWindow>();
   #granted = 0;
+  #firstRecorded: number | undefined;
+  /** The cost of every grant so far, as settled so far. */
+  #total = 0;
+  /** The cost of the grants in `#open`. */
+  #openCost = 0;
   #answered = false;
   #firstGrantAt: number | undefined;
 
@@ -107,63 +102,84 @@ export class ServerQuota {
       firstAnswerTimeoutMs = 5_000,
       inflightTtlMs = 120_000,
       maxResetMs = DEFAULTS.maxRetryAfterMs,
+      unit = REQUESTS,
     } = options;
     this.#learnFirst = learnFirst;
     this.#maxResetMs = maxResetMs;
     this.#firstAnswerTimeoutMs = firstAnswerTimeoutMs;
     this.#inflightTtlMs = inflightTtlMs;
+    this.#unit = unit;
     this.#share = share;
+  }
+
+  /** The unit the quotas count. */
+  get unit(): string {
+    return this.#unit;
   }
 
   /** The quotas being paced against, for display and tests. */
   get quotas(): QuotaState[] {
-    return [...this.#quotas.values()].map((
-      { name, budget, resetAt, limit, windowMs, cappedFrom },
-    ) => ({
-      name,
-      budget,
-      resetAt,
-      limit,
-      windowMs,
-      ...(cappedFrom !== undefined ? { cappedFrom } : {}),
-    }));
+    return [...this.#quotas.values()].map((q) => q.state);
   }
 
   /** Requests granted and neither answered nor forgotten. */
   get inflight(): number {
-    return this.#outstanding.size;
+    return this.#open.size;
   }
 
-  /** Earliest time another request may be granted (`Infinity`: wait for an answer). */
-  allowedAt(now: number): number {
+  /**
+   * Earliest time another request costing `cost` may be granted, keeping
+   * `margin` of each quota unspent (`Infinity`: wait for an answer). A cost
+   * above a quota's whole size waits for a full quota.
+   */
+  allowedAt(now: number, cost = 1, margin = 0): number {
     this.#expire(now);
     let at = -Infinity;
-    if (this.#learnFirst && !this.#answered && this.#outstanding.size > 0) {
+    if (this.#learnFirst && !this.#answered && this.#open.size > 0) {
       const until = (this.#firstGrantAt ?? now) + this.#firstAnswerTimeoutMs;
       if (now < until) at = until;
       else this.#answered = true;
     }
+    const ctx = this.#context();
     for (const q of this.#quotas.values()) {
-      this.#roll(q, now);
-      if (this.#quotas.has(q.name) && q.budget < 1) at = Math.max(at, q.resetAt);
+      if (!q.advance(now, ctx)) this.#quotas.delete(q.name);
+      else at = Math.max(at, q.allowedAt(now, cost, margin));
     }
     return at;
   }
 
-  /** Counts a grant against every quota. */
-  record(grant: number, now: number): void {
-    this.#outstanding.set(grant, now);
+  /** Counts a grant of `cost` (one request, or its estimate in this unit) against every quota. */
+  record(grant: number, now: number, cost = 1): void {
+    this.#total += cost;
+    this.#open.set(grant, { at: now, cost, upTo: this.#total });
+    this.#openCost += cost;
     this.#granted = Math.max(this.#granted, grant);
+    this.#firstRecorded ??= grant;
     this.#firstGrantAt ??= now;
+    const ctx = this.#context();
     for (const q of this.#quotas.values()) {
-      this.#roll(q, now);
-      q.budget--;
+      if (q.advance(now, ctx)) q.spend(cost);
     }
+  }
+
+  /**
+   * The answer to `grant` reported what it cost: `delta` more (or less, when
+   * negative) than its estimate. Call before {@linkcode observe} of the same answer.
+   */
+  settle(grant: number, delta: number): void {
+    const own = this.#open.get(grant);
+    if (!own || delta === 0) return;
+    own.cost += delta;
+    this.#total += delta;
+    this.#openCost += delta;
+    for (const [g, later] of this.#open) if (g >= grant) later.upTo += delta;
+    // Every quota's budget counted this grant at its estimate (it is unanswered).
+    for (const q of this.#quotas.values()) if (!q.probing) q.budget -= delta;
   }
 
   /** A granted request that was never sent: it no longer counts as in flight. */
   forget(grant: number): void {
-    this.#outstanding.delete(grant);
+    this.#close(grant);
   }
 
   /**
@@ -171,116 +187,74 @@ export class ServerQuota {
    * every window no later than it: Retry-After wins.
    */
   observe(grant: number, headers: Headers | undefined, now: number, retryAt?: number): void {
-    this.#outstanding.delete(grant);
-    this.#answered = true;
-    const info = parseRateLimitHeaders(headers, now);
-    for (const quota of info?.quotas ?? []) this.#apply(grant, quota, now);
-    if (retryAt !== undefined) {
-      for (const q of this.#quotas.values()) {
-        if (q.resetAt > retryAt) {
-          q.resetAt = Math.max(now, retryAt);
-          q.resetFrom = Math.min(q.resetFrom, q.resetAt);
-        }
-      }
-    }
-  }
-
-  #apply(grant: number, announced: RateLimitQuota, now: number): void {
-    let unansweredBefore = 0;
-    for (const g of this.#outstanding.keys()) if (g < grant) unansweredBefore++;
-    // The server counts the client key, not this process: the other workers of the job
-    // spend the same `remaining`, so this one may take only its share of it.
-    const budget = this.#part(announced.remaining, 0) - (this.#granted - grant) -
-      unansweredBefore;
-    // Used up until a reset beyond the cap: the wait is cut to the cap, like a long
-    // Retry-After. A quota with room left keeps its window (a day's, say) as it is.
-    const cap = now + this.#maxResetMs;
-    const capped = budget < 1 && announced.resetAt > cap;
-    const quota = capped
-      ? { ...announced, resetAt: cap, resetFrom: Math.min(announced.resetFrom, cap) }
-      : announced;
-    const old = this.#quotas.get(quota.name);
-    if (old && grant <= old.rolledAtGrant) return;
-    if (old && grant < old.lastGrant) {
-      // A late answer to an older request: it may only tighten.
-      old.budget = Math.min(old.budget, budget);
-      return;
-    }
-    const limit = quota.limit ?? Math.max(old?.limit ?? 0, quota.remaining + 1);
-    const span = quota.resetAt - now;
-    const windowMs = quota.windowMs ??
-      (old?.published ? old.windowMs : Math.max(old?.windowMs ?? 0, span, 1000));
-    // Two capped answers in a row describe the same far reset: the first cap holds.
-    const sameWindow = old !== undefined && quota.remaining <= old.lastRemaining &&
-      (quota.resetFrom < old.resetAt || (capped && old.cappedFrom !== undefined)) &&
-      now < old.resetAt;
-    const q: Tracked = old ?? {
-      name: quota.name,
-      budget,
-      resetAt: quota.resetAt,
-      resetFrom: quota.resetFrom,
-      limit,
-      windowMs,
-      lastRemaining: quota.remaining,
-      lastGrant: grant,
-      published: false,
-      rolledAtGrant: 0,
-    };
-    if (sameWindow) {
-      q.resetFrom = Math.max(q.resetFrom, quota.resetFrom);
-      q.resetAt = Math.min(q.resetAt, quota.resetAt);
-    } else {
-      q.resetFrom = quota.resetFrom;
-      q.resetAt = quota.resetAt;
-    }
-    q.budget = budget;
-    q.limit = limit;
-    q.windowMs = windowMs;
-    q.lastRemaining = quota.remaining;
-    q.lastGrant = grant;
-    q.published = quota.limit !== undefined && quota.windowMs !== undefined;
-    if (capped) q.cappedFrom = announced.resetAt;
-    else delete q.cappedFrom;
-    this.#quotas.set(q.name, q);
+    const quotas = parseRateLimitHeaders(headers, now)?.quotas ?? [];
+    this.observeQuotas(grant, quotas.filter((q) => q.unit === this.#unit), now, retryAt);
   }
 
   /**
-   * Past the reset: a fresh window with the full quota minus what is in
-   * flight. Past a capped reset, with the server's own still ahead: one probe
-   * per capped wait, not the full quota the server said is used up.
+   * Learns from the answer to `grant`, its headers already read: `quotas`
+   * are this unit's. `retryAt` as for {@linkcode observe}.
    */
-  #roll(q: Tracked, now: number): void {
-    if (now < q.resetAt) return;
-    if (q.limit === undefined || q.windowMs === undefined) {
-      this.#quotas.delete(q.name);
-      return;
+  observeQuotas(
+    grant: number,
+    quotas: readonly RateLimitQuota[],
+    now: number,
+    retryAt?: number,
+  ): void {
+    const own = this.#open.get(grant);
+    this.#close(grant);
+    this.#answered = true;
+    // Granted after the answered one: all of it. A grant unknown here was made before
+    // this unit was tracked (everything counted is later), or is long forgotten.
+    const after = own
+      ? this.#total - own.upTo
+      : this.#firstRecorded === undefined || grant < this.#firstRecorded
+      ? this.#total
+      : undefined;
+    if (after !== undefined) {
+      let before = 0;
+      for (const [g, open] of this.#open) {
+        if (g >= grant) break; // grant order
+        before += open.cost;
+      }
+      const ctx = this.#context();
+      for (const quota of quotas) {
+        const q = QuotaWindow.announce(
+          this.#quotas.get(quota.name),
+          grant,
+          quota,
+          now,
+          after + before,
+          ctx,
+        );
+        if (q) this.#quotas.set(q.name, q);
+      }
     }
-    q.rolledAtGrant = this.#granted;
-    if (q.cappedFrom !== undefined && now < q.cappedFrom) {
-      q.resetFrom = now;
-      q.resetAt = now + this.#maxResetMs;
-      q.budget = 1 - this.#outstanding.size;
-      q.lastRemaining = 1;
-      return;
-    }
-    const windows = Math.max(1, Math.ceil((now - q.resetAt + 1) / q.windowMs));
-    q.resetFrom = q.resetAt + (windows - 1) * q.windowMs;
-    q.resetAt = q.resetFrom + q.windowMs;
-    q.budget = this.#part(q.limit, 1) - this.#outstanding.size;
-    q.lastRemaining = q.limit;
-    delete q.cappedFrom;
+    if (retryAt !== undefined) { for (const q of this.#quotas.values()) q.endBy(retryAt, now); }
   }
 
-  /** This client's part of `count` requests: all of them alone, else its share but at least `least`. */
-  #part(count: number, least: number): number {
-    const share = this.#share();
-    return share >= 1 ? count : Math.max(least, Math.floor(share * count));
+  #context(): QuotaContext {
+    return {
+      share: this.#share(),
+      maxResetMs: this.#maxResetMs,
+      granted: this.#granted,
+      inflight: this.#open.size,
+      inflightCost: this.#openCost,
+    };
+  }
+
+  #close(grant: number): void {
+    const open = this.#open.get(grant);
+    if (!open) return;
+    this.#open.delete(grant);
+    this.#openCost -= open.cost;
+    if (this.#open.size === 0) this.#openCost = 0; // no drift from fractional costs
   }
 
   #expire(now: number): void {
-    for (const [grant, at] of this.#outstanding) {
-      if (now - at < this.#inflightTtlMs) break; // insertion order is grant order
-      this.#outstanding.delete(grant);
+    for (const [grant, open] of this.#open) {
+      if (now - open.at < this.#inflightTtlMs) break; // insertion order is grant order
+      this.#close(grant);
     }
   }
 }

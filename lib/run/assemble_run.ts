@@ -20,6 +20,7 @@ import { openStore, type Store } from "../store/store.ts";
 import { asInputError } from "../util/as_input_error.ts";
 import { systemClock } from "../util/clock.ts";
 import { jobSettings } from "./job_settings.ts";
+import { costCheck } from "./check_cost.ts";
 import { keepSettings, type ResolvedSettings, type SettingLayer } from "./resolve_settings.ts";
 import { runJob, type RunJobOptions, type RunSummary } from "./run_job.ts";
 import type { RunSettings } from "./run_settings.ts";
@@ -154,6 +155,7 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
       options: config.saved,
       append,
       now: () => clock.now(),
+      checkQuery: costCheck(config.settings.values.rate, config.settings.values.cost),
     });
     onPrepared?.(prepared, checked);
     const summary = await runJob(store, prepared.job, template, {

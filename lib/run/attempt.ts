@@ -11,7 +11,7 @@ import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
 import { redactAnswer } from "../job/redact_answer.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
 import { selectHeaders, send } from "../http/send.ts";
-import type { RateLimiter } from "../rate/rate_limiter.ts";
+import type { Cost, RateLimiter } from "../rate/rate_limiter.ts";
 import type { ClaimedItem } from "../store/queue.ts";
 import type { ItemUpdate, ResponseRow } from "../store/results.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
@@ -55,6 +55,18 @@ export interface AttemptOptions {
   clock?: Clock;
   /** Aborted when no request may start: an item still waiting for its grant goes back unsent. */
   grantSignal?: AbortSignal;
+  /**
+   * An item's estimated cost besides the request (`--cost`), reserved with its
+   * grant; throwing fails the item unsent (class `render`). @default undefined (the limiter's estimate)
+   */
+  cost?: (vars: Record<string, unknown>) => Cost;
+  /**
+   * What an answer says it cost (`--usage`): the limiter settles the estimate
+   * with it. @default undefined (estimates stay spent)
+   */
+  usage?: (
+    answer: { status: number | undefined; headers: Headers | undefined; body: string | undefined },
+  ) => Cost;
   /** Abandons a request in flight: the item goes back, possibly sent. */
   signal?: AbortSignal;
 }
@@ -101,6 +113,8 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     clock = systemClock,
     grantSignal,
     signal,
+    cost,
+    usage,
   } = options;
   const sendOptions = { timeoutMs, maxBodyBytes, fetch, maxRedirects, signal };
   let given: Set<string> | undefined;
@@ -129,9 +143,15 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
   }
 
   return async function attempt(item: ClaimedItem): Promise<ItemUpdate> {
+    let estimate: Cost | undefined;
+    try {
+      estimate = cost?.(item.vars);
+    } catch (error) {
+      return refused(item, 0, error instanceof Error ? error.message : String(error));
+    }
     let grant: number;
     try {
-      grant = await limiter.acquire(grantSignal);
+      grant = await limiter.acquire(grantSignal, estimate);
     } catch {
       return unsent(item, 0);
     }
@@ -162,7 +182,12 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       // Refused by sluice after a redirect: no answer of the server's to learn from.
       limiter.forget(grant);
     } else {
-      limiter.observe(grant, { status, headers, now });
+      // A body kept as bytes (not text in its charset) reports nothing.
+      const body = result.kind === "answer" && typeof result.body === "string"
+        ? result.body
+        : undefined;
+      const used = usage?.({ status, headers, body });
+      limiter.observe(grant, { status, headers, now, ...(used ? { usage: used } : {}) });
     }
     const outcome = decideOutcome({ status, headers, failure }, item, policy, now);
     const kind = outcome.kind;

@@ -7,6 +7,7 @@
  * @module
  */
 import { checkPacing } from "../rate/check_pacing.ts";
+import { checkCostUnits } from "./check_cost.ts";
 import { type ResolvedSettings, resolveSettings, type SettingLayer } from "./resolve_settings.ts";
 import type { RunJobOptions } from "./run_job.ts";
 
@@ -24,7 +25,8 @@ export interface JobSettings {
  * Resolves a run's settings from the layers given, then what the job saved
  * (`existing`, undefined for a new job), and checks its pacing.
  *
- * @throws {InputError} For a bad value, or pacing the limiter would refuse.
+ * @throws {InputError} For a bad value, pacing the limiter would refuse, or
+ * a unit of `--cost` or `--usage` nothing paces.
  *
  * @example Usage
  * ```ts
@@ -48,6 +50,7 @@ export function jobSettings(
       ? false
       : { threshold: values.breakerThreshold, cooldownMs: values.breakerCooldownMs },
   );
+  checkCostUnits(values.rate, values.cost, values.usage);
   // `--rate auto` starts where the job's last run settled.
   const discovered = values.rate.kind === "auto"
     ? discoveredRate(existing?.discoveredRate)

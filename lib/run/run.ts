@@ -56,7 +56,8 @@ export interface RunOptions extends Omit<RunJobOptions, "rate" | "processing"> {
    */
   job?: string;
   /**
-   * Client-side pacing: `"50/s"`, `"3000/min"`, `"20/s,1000/min"`, `"auto"`, `"none"`.
+   * Client-side pacing: `"50/s"`, `"3000/min"`, `"20/s,1000/min"`, `"auto"`,
+   * `"none"`; windows of other units a request costs: `"500/min,tokens=90000/min"`.
    *
    * @default {"10/s"}
    */

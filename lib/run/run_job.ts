@@ -22,6 +22,9 @@ import type { LimiterReport, RateLimiter } from "../rate/rate_limiter.ts";
 import { createRunLimiter, type RunLimiterOptions } from "../rate/create_run_limiter.ts";
 import { createAttempt } from "./attempt.ts";
 import { prepareProcessing, type Processing } from "../process/processing.ts";
+import { compileCost } from "../job/item_cost.ts";
+import { compileUsage } from "./answer_usage.ts";
+import { checkCostUnits } from "./check_cost.ts";
 import { type ItemResult, itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
@@ -78,6 +81,16 @@ export interface RunJobOptions extends Partial<RunSettings> {
    * @default {prepared from schema, into and processor}
    */
   processing?: Processing;
+}
+
+/** `--cost` and `--usage` compiled for the attempts. */
+function costAndUsage(options: Pick<RunJobOptions, "cost" | "usage">) {
+  const cost = options.cost === undefined ? undefined : compileCost(options.cost);
+  const usage = options.usage === undefined ? undefined : compileUsage(options.usage);
+  return {
+    ...(cost ? { cost: (vars: Record<string, unknown>) => cost.of(vars) } : {}),
+    ...(usage ? { usage: usage.of } : {}),
+  };
 }
 
 /** What a run did. */
@@ -158,7 +171,9 @@ export async function runJob(
       `Cannot use concurrency as a positive integer: current value is '${concurrency}'`,
     );
   }
-  // Checked (bad SQL, a processor that does not load: InputError) before anything is sent.
+  // Checked (a cost unit nothing paces, bad SQL, a processor that does not load:
+  // InputError) before anything is sent.
+  checkCostUnits(rate, options.cost, options.usage);
   const processing = options.processing ??
     await prepareProcessing(store.tables, job.name, options);
   await processing?.applySchema();
@@ -234,6 +249,7 @@ export async function runJob(
     clock,
     grantSignal: control.grantSignal,
     signal: control.signal,
+    ...costAndUsage(options),
   });
   // Each outcome is committed before its pool slot takes new work, so that at
   // most `concurrency` answers are ever sent but not yet committed: a kill -9

@@ -11,8 +11,10 @@
  */
 import { DEFAULTS } from "../defaults.ts";
 import type { Processor } from "../process/processor.ts";
-import { formatRate, type RateSpec } from "../rate/rate_spec.ts";
+import { formatBurst, formatRate, type RateSpec } from "../rate/rate_spec.ts";
 import {
+  burst,
+  cost,
   duration,
   exactDuration,
   exactSize,
@@ -25,6 +27,7 @@ import {
   size,
   sql,
   text,
+  usage,
   yesNo,
 } from "./setting_parsers.ts";
 
@@ -36,10 +39,35 @@ export const DEFAULT_RATE: RateSpec = {
 
 /** The settings of a run, as the library takes them (times in ms, sizes in bytes). */
 export interface RunSettings {
-  /** Client-side pacing. @default {10/s} */
+  /** Client-side pacing, of requests and of other units (`tokens=90000/min`). @default {10/s} */
   rate: RateSpec;
-  /** Requests allowed at once above the steady rate. @default {1} */
-  burst: number;
+  /** Requests (and units, by name: `{ requests: 5, tokens: 4000 }`) allowed at once above the steady rate. @default {1} */
+  burst: number | Readonly<Record<string, number>>;
+  /**
+   * What each query is estimated to cost besides a request, reserved before
+   * it is sent: a template per unit (`tokens={{max_tokens}}`), or a function
+   * of the query.
+   *
+   * @default {undefined}
+   */
+  cost: string | ((query: Record<string, unknown>) => Readonly<Record<string, number>>) | undefined;
+  /**
+   * What each answer reports it cost, settling the estimate: a JSON path or
+   * a header per unit (`tokens=$.usage.total_tokens`), or a function of the
+   * answer. Without `cost`, the estimate is the mean usage so far.
+   *
+   * @default {undefined}
+   */
+  usage:
+    | string
+    | ((
+      answer: {
+        status: number | undefined;
+        headers: Headers | undefined;
+        body: string | undefined;
+      },
+    ) => Readonly<Record<string, number>> | undefined)
+    | undefined;
   /** Requests in flight at once. @default {16} */
   concurrency: number;
   /** Per-attempt timeout. @default {30_000} */
@@ -156,7 +184,8 @@ const sqlShown = (saved: SavedValue) => {
 export const RUN_SETTINGS: RunSettingTable = {
   rate: {
     flag: "--rate <rate>",
-    description: "pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, auto (discover), none",
+    description:
+      "pacing: 50/s, 3000/min, 20/s,1000/min,50000/day, tokens=90000/min (a unit), auto (discover), none",
     default: DEFAULT_RATE,
     parse: rate,
     format: formatRate,
@@ -164,10 +193,30 @@ export const RUN_SETTINGS: RunSettingTable = {
   },
   burst: {
     flag: "--burst <n>",
-    description: "requests allowed at once above the rate",
+    description: "requests (or units: 5,tokens=4000) allowed at once above the rate",
     default: DEFAULTS.burst,
-    parse: integer(1),
-    format: Number,
+    parse: burst,
+    format: formatBurst,
+    saved: true,
+    sendOnly: true,
+  },
+  // A function (the library) cannot be saved: the caller gives it again.
+  cost: {
+    flag: "--cost <unit=template>",
+    description: "each query's estimated cost, reserved before sending: tokens={{max_tokens}}",
+    default: undefined,
+    parse: cost,
+    format: (value) => typeof value === "string" ? value : undefined,
+    saved: true,
+    sendOnly: true,
+  },
+  usage: {
+    flag: "--usage <unit=path>",
+    description:
+      "what each answer says it cost, settling the estimate: tokens=$.usage.total_tokens, or header:NAME",
+    default: undefined,
+    parse: usage,
+    format: (value) => typeof value === "string" ? value : undefined,
     saved: true,
     sendOnly: true,
   },

@@ -9,7 +9,9 @@
 import { resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import { sqlText } from "../process/sql_text.ts";
-import { parseRate, type RateSpec } from "../rate/rate_spec.ts";
+import { type BurstSpec, parseBurst, parseRate, type RateSpec } from "../rate/rate_spec.ts";
+import { compileCost } from "../job/item_cost.ts";
+import { compileUsage } from "./answer_usage.ts";
 import { asInputError } from "../util/as_input_error.ts";
 import { formatDuration, parseDuration, parseSize } from "../util/units.ts";
 
@@ -105,6 +107,37 @@ export function size(minBytes = 0): SettingParser<number> {
 export const rate: SettingParser<RateSpec> = (value, name) => {
   const text = textOf(value, name, "a rate");
   return asInputError(() => parseRate(text));
+};
+
+/** A burst as `--burst` takes it: `5`, or per unit `5,tokens=4000`. */
+export const burst: SettingParser<BurstSpec> = (value, name) => {
+  const text = textOf(value, name, "a burst");
+  return asInputError(() => parseBurst(text, name));
+};
+
+/**
+ * `--cost`: a template per unit rendering each query's estimated cost
+ * (`tokens={{max_tokens}}`), checked to compile; kept as written.
+ *
+ * @example Usage
+ * ```ts
+ * import { cost } from "./setting_parsers.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(cost("tokens={{n}}", "--cost"), "tokens={{n}}");
+ * assert.throws(() => cost("{{n}}", "--cost"), { name: "InputError" });
+ * ```
+ */
+export const cost: SettingParser<string> = (value, name) => {
+  const got = textOf(value, name, "unit=template parts");
+  asInputError(() => compileCost(got));
+  return got;
+};
+
+/** `--usage`: a JSON path of the answer or a header per unit, checked to parse; kept as written. */
+export const usage: SettingParser<string> = (value, name) => {
+  const got = textOf(value, name, "unit=path parts");
+  asInputError(() => compileUsage(got));
+  return got;
 };
 
 /** A switch: `true` or `false` (a flag without a value, or JSON). */

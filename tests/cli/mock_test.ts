@@ -15,7 +15,7 @@ function assertBadInput(fn: () => unknown, message: string) {
 Deno.test("mockOptions() reports bad windows and outages as InputError", () => {
   assertBadInput(
     () => mockOptions({ windows: "lots" }),
-    "Cannot parse rate as a number per period (like 50/s, 3000/min, none or auto): current value is 'lots'",
+    "Cannot parse rate as a number per period (like 50/s, 3000/min, tokens=90000/min, none or auto): current value is 'lots'",
   );
   assertBadInput(
     () => mockOptions({ outage: ["1s-x"] }),

@@ -65,12 +65,12 @@ Deno.test("resolveRunConfig() reports bad numbers, durations, sizes and rates as
   );
   assertBadInput(
     { rate: "fast" },
-    "Cannot parse rate as a number per period (like 50/s, 3000/min, none or auto): current value is 'fast'",
+    "Cannot parse rate as a number per period (like 50/s, 3000/min, tokens=90000/min, none or auto): current value is 'fast'",
   );
   // The same from a job file's settings, which the message names.
   assertBadInput(
     {},
-    `Cannot parse "burst" of the job file as an integer of at least 1: current value is '1.5'`,
+    `Cannot parse "burst" of the job file as an integer of at least 1 (or per unit: 5,tokens=4000): current value is '1.5'`,
     { burst: 1.5 },
   );
 });

@@ -98,3 +98,28 @@ Deno.test("limiterFields() shows the daily budget used and left, and allowedRate
   assert.equal(fields(limiter, clock.now()).budget, "3 of 3/day used, 0 left");
   assert.deepEqual(allowedRate(limiter, clock.now()), { rate: 0, by: "--rate 3/day used up" });
 });
+
+Deno.test("allowedRate() converts a unit's window and quota into requests at the mean cost, and says which set it", async () => {
+  const limiter = new RateLimiter({
+    windows: [{ limit: 50, periodMs: 1000 }],
+    units: { tokens: { windows: [{ limit: 6000, periodMs: 60_000 }] } },
+  });
+  assert.deepEqual(allowedRate(limiter, 0), { rate: 50, by: "--rate 50/s" }); // no cost known yet
+  const g = await limiter.acquire(undefined, { tokens: 10 });
+  limiter.observe(g, { status: 200, headers: undefined, now: 0, usage: { tokens: 20 } });
+  // 100 tokens a second at 20 tokens a request: 5 requests a second.
+  assert.deepEqual(allowedRate(limiter, 0), { rate: 5, by: "--rate tokens=6,000/min" });
+  const h = await limiter.acquire(undefined, { tokens: 20 });
+  limiter.observe(h, {
+    status: 200,
+    headers: new Headers({
+      "x-ratelimit-limit-tokens": "1200",
+      "x-ratelimit-remaining-tokens": "600",
+      "x-ratelimit-reset-tokens": "30s",
+    }),
+    now: 0,
+    usage: { tokens: 20 },
+  });
+  // A bucket of 1,200 refilled in 60 s: 20 tokens a second, one request a second.
+  assert.deepEqual(allowedRate(limiter, 0), { rate: 1, by: 'server quota "tokens"' });
+});

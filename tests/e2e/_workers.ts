@@ -11,20 +11,41 @@ import { prepareJob } from "../../lib/job/prepare_job.ts";
 import { openStore } from "../../lib/store/store.ts";
 import { SluiceProcess } from "../_sluice_process.ts";
 
-/** The job every worker test runs: `items` queries POSTed to the mock at `port`. */
-export async function importJob(db: string, port: number, items: number): Promise<void> {
+/** A job's route, body and queries, other than the worker tests' search. */
+export interface WorkerJob {
+  /** The mock's path. */
+  path: string;
+  /** The body template. */
+  body: Record<string, unknown>;
+  /** The `i`-th query's fields. */
+  vars: (i: number) => Record<string, unknown>;
+}
+
+const SEARCH: WorkerJob = {
+  path: "/search",
+  body: { q: "{{q}}" },
+  vars: (i) => ({ q: `query ${i}` }),
+};
+
+/** The job every worker test runs: `items` queries POSTed to the mock at `port` (`/search`, or `job`'s). */
+export async function importJob(
+  db: string,
+  port: number,
+  items: number,
+  job: WorkerJob = SEARCH,
+): Promise<void> {
   const store = await openStore(db);
   try {
     const request = {
-      url: `http://127.0.0.1:${port}/search`,
+      url: `http://127.0.0.1:${port}${job.path}`,
       method: "POST",
-      body: { q: "{{q}}" },
+      body: job.body,
     };
     const input = {
       file: "w.jsonl",
       format: "jsonl" as const,
       settings: {},
-      queries: queries(items),
+      queries: queries(items, job.vars),
     };
     await prepareJob(store, compileTemplate(request), { name: "w", input, request });
   } finally {
@@ -32,8 +53,8 @@ export async function importJob(db: string, port: number, items: number): Promis
   }
 }
 
-async function* queries(n: number) {
-  for (let i = 0; i < n; i++) yield { vars: { q: `query ${i}` }, line: i + 1 };
+async function* queries(n: number, vars: (i: number) => Record<string, unknown>) {
+  for (let i = 0; i < n; i++) yield { vars: vars(i), line: i + 1 };
 }
 
 /** `n` workers of job "w" in `db`, started together. */

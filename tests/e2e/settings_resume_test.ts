@@ -122,6 +122,25 @@ const SCENARIOS: Record<string, Scenario> = {
       assert.ok(span(requests.slice(0, 4)) < 300, `${span(requests.slice(0, 4))} ms`);
     },
   },
+  // Each request reserves 30 of 60 tokens a second: 500 ms apart; without it nothing paces them.
+  cost: {
+    args: ["--rate", "none,tokens=60/s", "--concurrency", "1", "--cost", "tokens=30"],
+    check: ({ requests }) => {
+      assert.ok(requests.length >= 3, `${requests.length} requests`);
+      assert.ok(span(requests) >= (requests.length - 1) * 400, `${span(requests)} ms`);
+    },
+  },
+  // Each answer reports 30 tokens: from the second request on, the mean usage reserved paces
+  // them 500 ms apart; without it, what an answer reports is never read.
+  usage: {
+    args: ["--rate", "none,tokens=60/s", "--concurrency", "1", "--usage", "tokens=header:x-used"],
+    answer: () => Response.json({ ok: true }, { headers: { "x-used": "30" } }),
+    check: ({ requests }) => {
+      const later = requests.slice(1);
+      assert.ok(later.length >= 3, `${requests.length} requests`);
+      assert.ok(span(later) >= (later.length - 1) * 400, `${span(later)} ms`);
+    },
+  },
   concurrency: {
     args: ["--rate", "none", "--concurrency", "2"],
     answer: async () => {

@@ -15,6 +15,7 @@ Deno.test("parseRateLimitHeaders() reads the IETF list form with its policy", ()
   assert.equal(info.family, "ietf");
   assert.deepEqual(info.binding, {
     name: "default",
+    unit: "requests",
     remaining: 50,
     resetAt: NOW + 30_000,
     resetFrom: NOW + 29_000,
@@ -74,6 +75,7 @@ Deno.test("parseRateLimitHeaders() reads the legacy RateLimit-Limit/-Remaining/-
   assert.equal(info.family, "legacy");
   assert.deepEqual(info.binding, {
     name: "default",
+    unit: "requests",
     remaining: 0,
     resetAt: NOW + 1000,
     resetFrom: NOW,
@@ -210,4 +212,109 @@ Deno.test("parseRateLimitHeaders() gives the same with and without its shortcut 
   }
   assert.equal(parseRateLimitHeaders(new Headers(cases[1]), NOW), undefined);
   assert.notEqual(parseRateLimitHeaders(new Headers(cases[6]), NOW), undefined);
+});
+
+Deno.test("parseRateLimitHeaders() reads OpenAI's requests and tokens, resets as Go durations", () => {
+  const info = parse({
+    "x-ratelimit-limit-requests": "500",
+    "x-ratelimit-remaining-requests": "499",
+    "x-ratelimit-reset-requests": "120ms",
+    "x-ratelimit-limit-tokens": "90000",
+    "x-ratelimit-remaining-tokens": "89100",
+    "x-ratelimit-reset-tokens": "6m0s",
+  })!;
+  assert.equal(info.family, "openai");
+  const byUnit = Object.fromEntries(info.quotas.map((q) => [q.unit, q]));
+  assert.deepEqual(byUnit.requests, {
+    name: "requests",
+    unit: "requests",
+    remaining: 499,
+    resetAt: NOW + 120,
+    resetFrom: NOW + 120,
+    limit: 500,
+    refills: true,
+  });
+  // Whole seconds are read as rounded up, as a delta in seconds is.
+  assert.deepEqual(byUnit.tokens, {
+    name: "tokens",
+    unit: "tokens",
+    remaining: 89_100,
+    resetAt: NOW + 360_000,
+    resetFrom: NOW + 359_000,
+    limit: 90_000,
+    refills: true,
+  });
+  for (
+    const [reset, ms] of [["1.2s", 1200], ["1h2m3.5s", 3_723_500], ["20ms", 20], ["0s", 0], [
+      "250us",
+      0.25,
+    ]] as const
+  ) {
+    const q = parse({ "x-ratelimit-remaining-tokens": "5", "x-ratelimit-reset-tokens": reset })!;
+    assert.equal(q.quotas[0]!.resetAt, NOW + ms, reset);
+  }
+  // A reset in seconds, as some servers of the same family send it.
+  const seconds = parse({ "x-ratelimit-remaining-tokens": "5", "x-ratelimit-reset-tokens": "7" })!;
+  assert.equal(seconds.quotas[0]!.resetAt, NOW + 7000);
+  // Malformed parts are left out, the rest kept.
+  const bad = parse({
+    "x-ratelimit-remaining-tokens": "many",
+    "x-ratelimit-remaining-requests": "3",
+    "x-ratelimit-reset-requests": "1s",
+  })!;
+  assert.deepEqual(bad.quotas.map((q) => q.unit), ["requests"]);
+});
+
+Deno.test("parseRateLimitHeaders() reads Anthropic's units with RFC 3339 resets", () => {
+  const at = new Date(NOW + 42_000).toISOString().replace(/\.\d+Z$/, "Z");
+  const info = parse({
+    "anthropic-ratelimit-requests-limit": "50",
+    "anthropic-ratelimit-requests-remaining": "49",
+    "anthropic-ratelimit-requests-reset": at,
+    "anthropic-ratelimit-tokens-limit": "80000",
+    "anthropic-ratelimit-tokens-remaining": "79000",
+    "anthropic-ratelimit-tokens-reset": at,
+    "anthropic-ratelimit-input-tokens-limit": "40000",
+    "anthropic-ratelimit-input-tokens-remaining": "39500",
+    "anthropic-ratelimit-input-tokens-reset": at,
+    "anthropic-ratelimit-output-tokens-limit": "8000",
+    "anthropic-ratelimit-output-tokens-remaining": "7500",
+    "anthropic-ratelimit-output-tokens-reset": at,
+  })!;
+  assert.equal(info.family, "anthropic");
+  assert.deepEqual(info.quotas.map((q) => [q.unit, q.remaining, q.limit]).sort(), [
+    ["input-tokens", 39_500, 40_000],
+    ["output-tokens", 7_500, 8_000],
+    ["requests", 49, 50],
+    ["tokens", 79_000, 80_000],
+  ]);
+  for (const q of info.quotas) {
+    assert.deepEqual([q.resetFrom, q.resetAt], [NOW + 41_000, NOW + 42_000]);
+  }
+});
+
+Deno.test("parseRateLimitHeaders() reads the IETF draft's quota units (qu)", () => {
+  const info = parse({
+    "RateLimit-Policy": '"minute";q=600;w=60, "tokens";q=90000;w=60;qu="Tokens", "bad";q=5;qu="9"',
+    "RateLimit": '"minute";r=599;t=59, "tokens";r=89000;t=59, "bad";r=1;t=1',
+  })!;
+  assert.deepEqual(info.quotas.map((q) => [q.name, q.unit, q.limit]), [
+    ["minute", "requests", 600],
+    ["tokens", "tokens", 90_000],
+    ["bad", "requests", undefined],
+  ]);
+});
+
+Deno.test("parseRateLimitHeaders() keeps a plain family and a unit family side by side", () => {
+  const info = parse({
+    "x-ratelimit-remaining": "10",
+    "x-ratelimit-reset": "1",
+    "x-ratelimit-remaining-tokens": "1000",
+    "x-ratelimit-reset-tokens": "1s",
+  })!;
+  assert.equal(info.family, "x");
+  assert.deepEqual(info.quotas.map((q) => [q.name, q.unit]), [
+    ["default", "requests"],
+    ["tokens", "tokens"],
+  ]);
 });

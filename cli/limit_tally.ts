@@ -5,15 +5,23 @@
  *
  * @module
  */
-import { allowedRate, type LimiterLike, runState } from "../lib/dashboard/limiter_view.ts";
+import {
+  allowedRate,
+  holdText,
+  type LimiterLike,
+  runState,
+} from "../lib/dashboard/limiter_view.ts";
+import type { PaceEntry } from "../lib/store/last_run.ts";
 import { formatPerSecond } from "../lib/dashboard/format.ts";
+import { paceText, UNPACED } from "../lib/dashboard/last_run_view.ts";
 import type { Clock } from "../lib/util/clock.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
 /**
  * The limit in force now, as the progress line shows it: `paused`,
- * `cooling down 12s (Retry-After)`, `breaker open 8s`, `limit 10/s (--rate
- * 10/s)`, or `no limit`.
+ * `cooling down 12s (Retry-After of a 429)`, `cooling down 8s after 12 × 503
+ * (no wait time given)`, `breaker open, next probe in 6s`, `limit 10/s
+ * (--rate 10/s)`, or `no limit`.
  *
  * @example Usage
  * ```ts
@@ -27,14 +35,8 @@ import { formatDuration } from "../lib/util/units.ts";
  * ```
  */
 export function limitNow(limiter: LimiterLike, now: number): string {
-  const state = runState(limiter, now);
-  if (state === "paused") return "paused";
-  if (state === "cooling down") {
-    return `cooling down ${formatDuration(limiter.cooldownUntil - now)} (Retry-After)`;
-  }
-  if (state === "breaker open") {
-    return `breaker open ${formatDuration((limiter.gauges.breakerUntil ?? now) - now)}`;
-  }
+  const held = holdText(limiter, now);
+  if (held !== undefined) return held;
   const capped = limiter.report().quotas?.find((q) =>
     q.cappedFrom !== undefined && q.cappedFrom > now
   );
@@ -47,9 +49,6 @@ export function limitNow(limiter: LimiterLike, now: number): string {
   const allowed = allowedRate(limiter, now);
   return allowed ? `limit ${formatPerSecond(allowed.rate)} (${allowed.by})` : "no limit";
 }
-
-/** What the tally calls a time when nothing limited the pace. */
-const UNPACED = "unpaced";
 
 /** Options for {@linkcode LimitTally}. */
 export interface LimitTallyOptions {
@@ -104,8 +103,21 @@ export class LimitTally {
     this.#credit(at);
     const state = runState(limiter, at);
     const allowed = state === "running" ? allowedRate(limiter, at) : undefined;
-    const by = state === "running" ? allowed?.by ?? UNPACED : state;
+    const by = state === "running"
+      ? allowed?.by ?? UNPACED
+      : state === "cooling down"
+      ? cooldownName(limiter)
+      : state;
     this.#last = { at, by, rate: allowed?.rate };
+  }
+
+  /** Each limit that held the pace, with how long and the rate it allowed, longest first. */
+  entries(): PaceEntry[] {
+    return [...this.#held].sort((a, b) => b[1].ms - a[1].ms).map(([by, h]) => ({
+      by,
+      ms: h.ms,
+      ...(h.rate !== undefined ? { rate: h.rate } : {}),
+    }));
   }
 
   /** Starts sampling every `everyMs`; the returned function stops it (with a last sample). */
@@ -124,17 +136,7 @@ export class LimitTally {
    * was sampled.
    */
   summary(): string | undefined {
-    const total = [...this.#held.values()].reduce((sum, h) => sum + h.ms, 0);
-    if (total <= 0) return undefined;
-    if (this.#held.size === 1 && this.#held.has(UNPACED)) return "no pacing";
-    const parts = [...this.#held].sort((a, b) => b[1].ms - a[1].ms).map(([by, h], i) => {
-      // `--rate 20/s` says its rate; a server quota or `--rate auto` does not.
-      const fixed = by.startsWith("--rate ") && by !== "--rate auto";
-      const rate = h.rate === undefined || fixed ? "" : ` (${formatPerSecond(h.rate)})`;
-      const share = Math.round((h.ms / total) * 100);
-      return `${by}${rate} ${share}%${i === 0 ? " of the time" : ""}`;
-    });
-    return `pace set by ${parts.join(", ")}`;
+    return paceSummary(this.entries());
   }
 
   #credit(at: number): void {
@@ -145,4 +147,43 @@ export class LimitTally {
     held.rate = last.rate ?? held.rate;
     this.#held.set(last.by, held);
   }
+}
+
+/** What the tally calls a kind of cooldown: the time the pace was held by it adds up under one name. */
+function cooldownName(limiter: LimiterLike): string {
+  const cause = limiter.cooldown.cause;
+  switch (cause.kind) {
+    case "retry-after":
+      return "Retry-After cooldowns";
+    case "backoff":
+      return `cooldowns after ${
+        Object.keys(cause.statuses).sort().map((s) => `${s}s`).join("/")
+      } (no wait time given)`;
+    case "worker":
+      return "another worker's cooldowns";
+    case "joining":
+      return "joining the other workers";
+    case "asked":
+      return "cooling down";
+  }
+}
+
+/**
+ * One line from what set the pace and for how long: `pace set by --rate
+ * 20/s 75% of the time, paused 25%` (`no pacing` when nothing did);
+ * undefined when no time was sampled.
+ *
+ * @example Usage
+ * ```ts
+ * import { paceSummary } from "./limit_tally.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   paceSummary([{ by: "--rate 20/s", ms: 3000 }, { by: "paused", ms: 1000 }]),
+ *   "pace set by --rate 20/s 75% of the time, paused 25%",
+ * );
+ * ```
+ */
+export function paceSummary(entries: readonly PaceEntry[]): string | undefined {
+  const text = paceText(entries);
+  return text === undefined || text === "no pacing" ? text : `pace set by ${text}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { Console } from "./console.ts";
 import { describeLimiter } from "../lib/rate/create_run_limiter.ts";
+import { describeCooldowns } from "../lib/rate/job_cooldown.ts";
 import type { RunSummary } from "../lib/run/run_job.ts";
 import { formatPerSecond } from "../lib/dashboard/format.ts";
 import { formatDuration } from "../lib/util/units.ts";
@@ -21,9 +22,9 @@ export interface PrintSummaryOptions {
 }
 
 /**
- * Prints the closing summary of a run: counts, requests by status, the
- * effective rate and what set it, the most frequent failure reasons and
- * what the limiter learnt.
+ * Prints the closing summary of a run: counts, requests by status (429s
+ * throttled, 503s unavailable), the effective rate and what set it, the
+ * cooldowns, the most frequent failure reasons and what the limiter learnt.
  *
  * @example Usage
  * ```ts
@@ -42,7 +43,7 @@ export interface PrintSummaryOptions {
  * }, { log: () => {}, error: (line) => lines.push(line) }, { pace: "pace set by --rate 5/s" });
  * assert.deepEqual(lines[0]!.split("\n"), [
  *   "sluice: 2/2 done, 0 failed, 0 pending in 1s",
- *   "  sent 2 requests (200: 2); 0 retries, 0 throttled (429)",
+ *   "  sent 2 requests (200: 2); 0 retries, 0 throttled (429), 0 unavailable (503)",
  *   "  1.7/s on average; pace set by --rate 5/s",
  * ]);
  * ```
@@ -62,7 +63,9 @@ export function printSummary(
       ` in ${formatDuration(stats.elapsedMs)}`,
       `  sent ${stats.sent} requests (${
         statuses || "none"
-      }); ${stats.retried} retries, ${stats.throttled} throttled (429)`,
+      }); ${stats.retried} retries, ${stats.throttled} throttled (429), ${
+        stats.unavailable ?? 0
+      } unavailable (503)`,
       ...(pace !== undefined && stats.sent > 0 && seconds > 0
         ? [`  ${formatPerSecond(stats.sent / seconds)} on average; ${pace}`]
         : []),
@@ -70,6 +73,9 @@ export function printSummary(
         ? [
           `  ${summary.recovered} items were in flight when an earlier run stopped: possibly sent twice`,
         ]
+        : []),
+      ...(summary.limiter?.cooldowns?.count
+        ? [`  ${describeCooldowns(summary.limiter.cooldowns)}`]
         : []),
       ...Object.entries(stats.errors).slice(0, 5).map(([reason, n]) => `  ${n} × ${reason}`),
       ...(summary.limiter && describeLimiter(summary.limiter)

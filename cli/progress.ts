@@ -23,7 +23,7 @@ export interface ProgressLineOptions {
 
 /**
  * One progress line: done/total, percentage, rate, what limits it, ETA,
- * failures, 429s, retries.
+ * failures, retries, 429s (throttled) and 503s (unavailable).
  *
  * @example Usage
  * ```ts
@@ -34,7 +34,10 @@ export interface ProgressLineOptions {
  *   retried: 5, throttled: 3, possiblySent: 0, byStatus: {}, errors: {}, rate: 5, sendRate: 6,
  *   p50Ms: 20, p95Ms: 80, etaMs: 29_600,
  * }, { width: 0 });
- * assert.equal(line, "52/200 26.0% | 5.0/s | ETA 30s | failed 2 | 429s 3 | retries 5 | p50 20ms");
+ * assert.equal(
+ *   line,
+ *   "52/200 26.0% | 5.0/s | ETA 30s | failed 2 | retries 5 | throttled 3 | unavailable 0 | p50 20ms",
+ * );
  * ```
  */
 export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}): string {
@@ -49,8 +52,9 @@ export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}
     ...(limit === undefined ? [] : [limit]),
     `ETA ${s.pending === 0 ? "0s" : held ? "—" : formatDuration(s.etaMs)}`,
     `failed ${s.failed}`,
-    `429s ${s.throttled}`,
     `retries ${s.retried}`,
+    `throttled ${s.throttled}`,
+    `unavailable ${s.unavailable ?? 0}`,
   ];
   if (s.p50Ms !== undefined) parts.push(`p50 ${formatDuration(s.p50Ms)}`);
   return parts.join(" | ");

@@ -17,6 +17,7 @@ import { printSummary } from "./print_summary.ts";
 import { startProgress } from "./progress.ts";
 import { recordHistory } from "./record_history.ts";
 import { resolveRequest, type RunFlags } from "./run_config.ts";
+import { runReport } from "./run_report.ts";
 import type { Serve } from "./serve.ts";
 import { commandLine } from "./shell_quote.ts";
 import { startDashboard } from "./start_dashboard.ts";
@@ -155,6 +156,15 @@ export async function runCommand(
         limiter = l;
         live?.attach(l);
         limits.sample(); // the tally's time starts with the limiter, even for a short run
+      },
+      // The run explains itself afterwards too: status and the dashboard show this.
+      onSummary: async (summary, prepared, run) => {
+        limits.sample();
+        const { rate, burst, concurrency } = run.settings.values;
+        await run.store.jobs.saveLastRun(
+          prepared.job.id,
+          runReport(summary, { pace: limits.entries(), rate: formatRate(rate), burst, concurrency }),
+        );
       },
     }).finally(async () => {
       for (const stopOne of stopWatching) await stopOne();

@@ -45,9 +45,10 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
  * const lines: string[] = [];
  * const io = { log: () => {}, error: (line: string) => lines.push(line) };
  * const serve = () => ({ port: 9999, finished: Promise.resolve() });
- * const { url } = startDashboard(store, { port: "0" }, serve, AbortSignal.abort(), io);
- * assert.equal(url, "http://127.0.0.1:9999/");
- * assert.deepEqual(lines, ["sluice: dashboard on http://127.0.0.1:9999/"]);
+ * const flags = { port: "0", token: "s3cret" };
+ * const { url } = startDashboard(store, flags, serve, AbortSignal.abort(), io);
+ * assert.equal(url, "http://127.0.0.1:9999/?token=s3cret");
+ * assert.deepEqual(lines, ["sluice: dashboard on http://127.0.0.1:9999/?token=s3cret"]);
  * store.close();
  * ```
  */
@@ -103,8 +104,9 @@ export function startDashboard(
     );
   }
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  // The token, once in the address: opening it trades it for a cookie (see control_token.ts).
-  const url = `http://${host}:${server.port}/${exposed || live ? `?token=${token}` : ""}`;
+  // The token, once in the address, as the help says: opening it trades it for a cookie
+  // (see control_token.ts), which the controls of a run and the pages beyond loopback need.
+  const url = `http://${host}:${server.port}/?token=${token}`;
   io.error(`sluice: dashboard on ${url}`);
   return { url, finished: server.finished };
 }

@@ -1,5 +1,6 @@
 /**
- * `sluice status`: each job's counts, by state and by failure reason, and its workers.
+ * `sluice status`: each job's counts, by state and by failure reason, why its
+ * unfinished items wait, its workers and its last run.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { pickJobs } from "./pick_jobs.ts";
 import { optionsView, shownSettings } from "../lib/run/saved_settings.ts";
 import { skippedRowsLines } from "./import_warnings.ts";
 import type { Store } from "../lib/store/store.ts";
+import { lastRunLines, waitingLines } from "./why_waiting.ts";
 
 /** Flags of `sluice status`. */
 export interface StatusFlags {
@@ -43,6 +45,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       const failures = await store.reports.failureReasons(job.id);
       const failureClasses = await store.reports.failureClasses(job.id);
       const workers = await store.workers.progress(job.id);
+      const waiting = await store.reports.waitingItems(job.id);
       jobs.push({
         name: job.name,
         created: new Date(job.created).toISOString(),
@@ -52,6 +55,9 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         ...counts,
         failureClasses,
         failures,
+        waiting,
+        cooldown: job.cooldown,
+        lastRun: job.lastRun,
         workers: workers.map((w) => ({ ...w, heartbeat: new Date(w.heartbeat).toISOString() })),
         skippedRows: await skippedRows(store, job.id),
       });
@@ -61,10 +67,11 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       return EXIT.ok;
     }
     if (jobs.length === 0) io.log(`No jobs in ${flags.db}`);
+    const now = Date.now();
     for (const j of jobs) {
       io.log(
         `${j.name}: ${j.done}/${j.total} done, ${j.failed} failed, ${j.pending} pending, ` +
-          `${j.inflight} in flight` +
+          `${j.inflight} claimed` +
           (j.possiblySent ? `, ${j.possiblySent} possibly sent twice` : "") + `  (${j.url})`,
       );
       const classes = Object.entries(j.failureClasses);
@@ -72,7 +79,8 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
       }
       for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
-      for (const w of j.workers) io.log(`  worker ${describeWorker(w, Date.now())}`);
+      for (const line of waitingLines(j, j.waiting, j, now)) io.log(line);
+      for (const w of j.workers) io.log(`  worker ${describeWorker(w, now)}`);
       if (j.settings.length > 0) io.log(`  settings: ${j.settings.join(" ")}`);
       for (const change of settingsChanged(j.options)) io.log(`  changed ${change}`);
       const { count, first } = j.skippedRows;
@@ -87,6 +95,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
             (found.at ? `, as of ${found.at}` : ""),
         );
       }
+      if (j.lastRun) { for (const line of lastRunLines(j.lastRun)) io.log(line); }
     }
     return EXIT.ok;
   } finally {

@@ -33,8 +33,13 @@ export const DEFAULTS = {
   maxThrottled: 50,
   /** Longest `Retry-After` (or quota reset) honoured; longer ones are cut to this. */
   maxRetryAfterMs: 300_000,
-  /** Cooldown after a 429 without `Retry-After`. */
-  defaultThrottleMs: 1_000,
+  /**
+   * Ceiling of the job's first cooldown after a 429 or 503 without `Retry-After`;
+   * each one more in a row doubles it, up to {@linkcode DEFAULTS.cooldownCapMs}.
+   */
+  cooldownBaseMs: 1_000,
+  /** Ceiling of any cooldown after 429s or 503s without `Retry-After` (a success resets the run). */
+  cooldownCapMs: 10_000,
   /** Delay ceiling before jitter for the first retry. */
   retryBaseMs: 500,
   /** Upper bound of any retry delay. */
@@ -49,10 +54,12 @@ export const DEFAULTS = {
   graceMs: 10_000,
   /** How long a processor may take over one answer before that item fails (`process: timed out`). */
   processorTimeoutMs: 30_000,
-  /** Consecutive 429/5xx/network failures that open the circuit breaker (0 = off). */
+  /** Consecutive failures (5xx but 503, network, timeout) that open the circuit breaker (0 = off). */
   breakerThreshold: 10,
   /** First pause of an open breaker before one probe request. */
   breakerCooldownMs: 10_000,
+  /** Longest pause of an open breaker: each failed probe doubles the pause up to this. */
+  breakerMaxCooldownMs: 30_000,
   /** Result rows per transaction. */
   batchSize: 1000,
   /** Longest delay before buffered results are written. */

@@ -13,7 +13,7 @@ import { eventStream } from "./event_stream.ts";
 import { hostCheck, LOOPBACK_HOSTS } from "./host_check.ts";
 import { allowedRate } from "./limiter_view.ts";
 import { jobFigures } from "./job_figures.ts";
-import { readJob } from "./job_reads.ts";
+import { lastRunShown, readJob } from "./job_reads.ts";
 import { LiveFeed } from "./live_feed.ts";
 import type { LiveRun } from "./live_run.ts";
 import { prometheusText } from "./metrics.ts";
@@ -120,7 +120,12 @@ export function createDashboard(options: DashboardOptions): Hono {
       name: job.name,
       url: String(job.request.url ?? ""),
       settings: shownSettings(job.options),
-      figures: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now),
+      figures: jobFigures(
+        reads.counts,
+        snapshot && { run: live!, snapshot },
+        now,
+        lastRunShown(job, reads),
+      ),
       reads,
       history,
       live: snapshot !== undefined,
@@ -202,6 +207,7 @@ export function createDashboard(options: DashboardOptions): Hono {
         url: String(job.request.url ?? ""),
         options: optionsView(job.options),
         state: jobFigures(reads.counts, snapshot && { run: live!, snapshot }, now).state,
+        ...(job.lastRun ? { lastRun: job.lastRun } : {}),
         counts: reads.counts,
         classes: reads.classes,
         failures: reads.reasons,
@@ -238,9 +244,9 @@ export function createDashboard(options: DashboardOptions): Hono {
           inflight: limiter.gauges.inflight,
           concurrency: live!.concurrency?.(),
           paused: limiter.held,
-          cooldownSeconds:
-            Math.max(0, limiter.cooldownUntil - now, (limiter.gauges.breakerUntil ?? 0) - now) /
-            1000,
+          cooldownSeconds: Math.max(0, limiter.cooldownUntil - now) / 1000,
+          breakerSeconds: Math.max(0, (limiter.gauges.breakerUntil ?? 0) - now) / 1000,
+          cooldowns: limiter.report().cooldowns?.count,
         },
       });
     }

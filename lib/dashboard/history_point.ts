@@ -15,7 +15,8 @@ export type PointSource = Pick<LiveRun, "snapshot" | "limiter" | "concurrency">;
 /**
  * The run's figures now, as a history point: cumulative counters (the
  * charts take rates from the differences), recent latency percentiles,
- * responses by status, requests in flight, cooldown, pause and allowed rate.
+ * responses by status, requests in flight, cooldown, open breaker, pause and
+ * allowed rate.
  *
  * @example Usage
  * ```ts
@@ -59,8 +60,10 @@ export function historyPoint(source: PointSource): SnapshotRow {
   if (limiter) {
     const gauges = limiter.gauges;
     if (gauges.inflight !== undefined) point.inflight = gauges.inflight;
-    const until = Math.max(limiter.cooldownUntil, gauges.breakerUntil ?? 0);
-    point.cooldownUntil = until > s.at ? until : 0;
+    // The same state the limiter panel reads: a cooldown and an open breaker apart.
+    point.cooldownUntil = limiter.cooldownUntil > s.at ? limiter.cooldownUntil : 0;
+    const breaker = gauges.breakerUntil ?? 0;
+    point.breakerUntil = breaker > s.at ? breaker : 0;
     point.paused = limiter.held;
     const allowed = allowedRate(limiter, s.at);
     if (allowed) point.rateLimit = allowed.rate;

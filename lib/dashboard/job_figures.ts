@@ -6,9 +6,11 @@
  * @module
  */
 import type { StatsSnapshot } from "../run/run_stats.ts";
+import type { LastRun } from "../store/last_run.ts";
 import type { JobCounts } from "../store/store.ts";
 import { formatDuration } from "../util/units.ts";
 import { formatCount, formatMs, formatPerSecond } from "./format.ts";
+import { lastRunFields } from "./last_run_view.ts";
 import { limiterFields, runState } from "./limiter_view.ts";
 import type { LiveRun } from "./live_run.ts";
 
@@ -61,7 +63,10 @@ export function liveCounts(db: JobCounts | undefined, s: StatsSnapshot): JobCoun
 }
 
 /**
- * The figures of a job; with `live`, those of the run in this process too.
+ * The figures of a job; with `live`, those of the run in this process too;
+ * else, with `lastRun`, those of its last run (as `run.<name>`, see
+ * `lastRunFields`). While paused or cooling down nothing is sent: the
+ * sending rate reads 0 at once.
  *
  * @example Usage
  * ```ts
@@ -77,6 +82,7 @@ export function jobFigures(
   dbCounts: JobCounts,
   live: { run: LiveRun; snapshot: StatsSnapshot } | undefined,
   now: number,
+  lastRun?: LastRun,
 ): JobFigures {
   const s = live?.snapshot;
   const counts = s ? liveCounts(dbCounts, s) : dbCounts;
@@ -104,12 +110,14 @@ export function jobFigures(
       : `${Number(((100 * finished) / counts.total).toFixed(finished === counts.total ? 0 : 1))}%`,
     state,
   };
+  const sendRate = state === "paused" || state === "cooling down" ? 0 : s?.sendRate ?? 0;
   if (s) {
     fields.rate = formatPerSecond(s.rate);
-    fields.sendRate = formatPerSecond(s.sendRate);
+    fields.sendRate = formatPerSecond(sendRate);
     fields.eta = left === 0 ? "done" : state === "paused" ? "paused" : formatDuration(s.etaMs);
     fields.retried = formatCount(s.retried);
     fields.throttled = formatCount(s.throttled);
+    fields.unavailable = formatCount(s.unavailable ?? 0);
     const recent = s.recentMs;
     fields.latency = recent
       ? `${formatMs(recent.p50)} · ${formatMs(recent.p95)} · ${formatMs(recent.p99)}`
@@ -118,11 +126,13 @@ export function jobFigures(
   if (live && limiter) {
     const lines = limiterFields(limiter, {
       rate: live.run.rate?.() ?? "",
-      sendRate: s?.sendRate ?? 0,
+      sendRate,
       concurrency: live.run.concurrency?.(),
       now,
     });
     for (const [name, text] of Object.entries(lines)) fields[`limiter.${name}`] = text;
+  } else if (!live && lastRun) {
+    for (const [name, text] of Object.entries(lastRunFields(lastRun))) fields[`run.${name}`] = text;
   }
   return { counts, state, fields };
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import type { StatsSnapshot } from "../run/run_stats.ts";
-import type { JobCounts, StoreView } from "../store/store.ts";
+import type { LastRun } from "../store/last_run.ts";
+import type { JobCounts, JobRow, StoreView } from "../store/store.ts";
 import { formatAgo, formatCount } from "./format.ts";
 
 /** One worker as the workers table shows it. */
@@ -27,6 +28,11 @@ export interface WorkerView {
   alive: boolean;
   /** True for the worker in this process. */
   here: boolean;
+  /**
+   * True for the row that is no worker: the items done by earlier runs and by
+   * workers gone, so that the rows add up to the job's done.
+   */
+  rest?: boolean;
 }
 
 /** The slow-moving part of a job's figures. */
@@ -37,7 +43,10 @@ export interface JobReads {
   classes: Record<string, number>;
   /** Failed items by their last error, the most frequent first. */
   reasons: Record<string, number>;
-  /** Its workers, the latest heartbeat first. */
+  /**
+   * Its workers, the latest heartbeat first; last, when the workers' counts
+   * fall short of the job's done, a `rest` row with the difference.
+   */
   workers: WorkerView[];
 }
 
@@ -109,5 +118,42 @@ export async function readJob(
       here: isHere,
     };
   });
+  // The job's done as the page shows it: the run's own count here, else the database's.
+  let rest = here ? here.done : counts.done;
+  for (const w of rows) {
+    const isHere = w.pid === pid && alive.includes(w);
+    rest -= (isHere && here?.outcomes ? here.outcomes.done : w.done) ?? 0;
+  }
+  if (rest > 0) {
+    workers.push({
+      id: "",
+      host: "earlier runs and workers gone",
+      pid: 0,
+      done: formatCount(rest),
+      share: "",
+      heartbeat: "",
+      alive: false,
+      here: false,
+      rest: true,
+    });
+  }
   return { counts, classes, reasons, workers };
+}
+
+/**
+ * The last run to show for a job: its saved summary, unless a worker of the
+ * job is alive (a run goes on elsewhere, and the summary is an older run's).
+ *
+ * @example Usage
+ * ```ts
+ * import { lastRunShown } from "./job_reads.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(lastRunShown({}, { workers: [] }), undefined);
+ * ```
+ */
+export function lastRunShown(
+  job: Pick<JobRow, "lastRun">,
+  reads: Pick<JobReads, "workers">,
+): LastRun | undefined {
+  return reads.workers.some((w) => w.alive && !w.rest) ? undefined : job.lastRun;
 }

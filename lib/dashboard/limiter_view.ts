@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { cooldownText, describeCooldown } from "../rate/job_cooldown.ts";
 import type { RateLimiter } from "../rate/rate_limiter.ts";
 import { PERSIST_FROM_MS } from "../rate/rate_budget.ts";
 import type { QuotaState } from "../rate/server_quota.ts";
@@ -16,7 +17,7 @@ import { formatCount, formatIn, formatPerSecond, formatWindow } from "./format.t
 /** The limiter's public face, as the panel reads it. */
 export type LimiterLike = Pick<
   RateLimiter,
-  "windows" | "held" | "cooldownUntil" | "report" | "gauges"
+  "windows" | "held" | "cooldownUntil" | "cooldown" | "report" | "gauges"
 >;
 
 /** The state of the job a process is running. */
@@ -38,7 +39,7 @@ export interface LimiterFields {
   discovered: string;
   /** The circuit breaker's state, when it probes again, how often it opened. */
   breaker: string;
-  /** A Retry-After cooldown in force, and for how long. */
+  /** The job's cooldown in force, for how long and why (a Retry-After, a run of 429s/503s). */
   cooldown: string;
   /** Each long window kept as a budget: used and left. */
   budget: string;
@@ -57,8 +58,9 @@ export interface LimiterFieldsOptions {
 }
 
 /**
- * The state of a running job: paused by a person, cooling down after a 429
- * or Retry-After, held back by an open breaker, or running.
+ * The state of a running job: paused by a person, cooling down (a 429's or
+ * 503's Retry-After, or a backoff after a run of them), held back by an open
+ * breaker (or one waiting for its probe's answer), or running.
  *
  * @example Usage
  * ```ts
@@ -76,6 +78,7 @@ export function runState(limiter: LimiterLike, now: number): RunState {
   if (limiter.held) return "paused";
   if (limiter.cooldownUntil > now) return "cooling down";
   if ((limiter.gauges.breakerUntil ?? 0) > now) return "breaker open";
+  if (limiter.report().breaker?.state === "half-open") return "breaker open";
   return "running";
 }
 
@@ -179,12 +182,14 @@ export function limiterFields(limiter: LimiterLike, options: LimiterFieldsOption
         `${a.ceiling === undefined ? "" : `; 429s from ${formatPerSecond(a.ceiling)}`})`
       : "— (a fixed rate)",
     breaker: b
-      ? (breakerUntil > now ? `open, probes ${formatIn(breakerUntil, now)}` : b.state) +
+      ? (breakerUntil > now
+        ? `open, probes ${formatIn(breakerUntil, now)}`
+        : b.state === "half-open"
+        ? "half-open, one probe"
+        : b.state) +
         (b.opened > 0 ? ` (opened ${b.opened}×)` : "")
       : "off",
-    cooldown: limiter.cooldownUntil > now
-      ? `Retry-After: nothing sent for ${formatDuration(limiter.cooldownUntil - now)}`
-      : "none",
+    cooldown: cooldownLine(limiter, now),
     budget: gauges.budget?.map((w) =>
       `${formatCount(w.used)} of ${formatWindow(w)} used, ` +
       `${formatCount(Math.max(0, Math.floor(w.limit) - w.used))} left`
@@ -198,4 +203,44 @@ function quotaText(q: QuotaState, now: number): string {
     : `${formatCount(q.limit)}${q.windowMs ? ` per ${formatDuration(q.windowMs)}` : ""}, `;
   return `"${q.name}": ${size}${formatCount(Math.max(0, q.budget))} left, ` +
     `resets ${formatIn(q.resetAt, now)}`;
+}
+
+/**
+ * The cooldown line: `8s left: after 12 × 503 (no wait time given)`, or
+ * `none (the last: Retry-After of a 429, 3 in all)` once over.
+ */
+function cooldownLine(limiter: LimiterLike, now: number): string {
+  const { until, cause } = limiter.cooldown;
+  if (until > now) return `${formatDuration(until - now)} left: ${describeCooldown(cause)}`;
+  const count = limiter.report().cooldowns?.count ?? 0;
+  return count === 0 ? "none" : `none (the last: ${describeCooldown(cause)}; ${count} in all)`;
+}
+
+/**
+ * What holds sending back now, as the progress line says it: `paused`,
+ * `cooling down 8s after 12 × 503 (no wait time given)`, `breaker open, next
+ * probe in 6s`; undefined while the job runs.
+ *
+ * @example Usage
+ * ```ts
+ * import { holdText } from "./limiter_view.ts";
+ * import { RateLimiter } from "../rate/rate_limiter.ts";
+ * import assert from "node:assert/strict";
+ * const limiter = new RateLimiter();
+ * assert.equal(holdText(limiter, 0), undefined);
+ * limiter.pauseUntil(5_000, { kind: "retry-after", status: 429 });
+ * assert.equal(holdText(limiter, 0), "cooling down 5s (Retry-After of a 429)");
+ * ```
+ */
+export function holdText(limiter: LimiterLike, now: number): string | undefined {
+  const state = runState(limiter, now);
+  if (state === "paused") return "paused";
+  if (state === "cooling down") return cooldownText(limiter.cooldown, now);
+  if (state === "breaker open") {
+    const until = limiter.gauges.breakerUntil ?? 0;
+    return until > now
+      ? `breaker open, next probe in ${formatDuration(until - now)}`
+      : "breaker open, probing with one request";
+  }
+  return undefined;
 }

@@ -13,7 +13,7 @@ import type { JobRow, SnapshotRow, StoreView } from "../store/store.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { historyPoint } from "./history_point.ts";
 import { jobFigures } from "./job_figures.ts";
-import { type JobReads, readJob } from "./job_reads.ts";
+import { type JobReads, lastRunShown, readJob } from "./job_reads.ts";
 import type { LiveRun } from "./live_run.ts";
 
 /** History rows of a job not running here sent to a page that connects again, at most. */
@@ -189,7 +189,7 @@ export class LiveFeed {
         if (point.at > (this.#recent.at(-1)?.at ?? -Infinity)) this.#recent.push(point);
         if (this.#recent.length > this.#keep) this.#recent.shift();
       } else {
-        const figures = jobFigures(reads.counts, undefined, now);
+        const figures = jobFigures(reads.counts, undefined, now, lastRunShown(job, reads));
         Object.assign(entry, figures.counts, { state: figures.state, fields: figures.fields });
         const points = await this.#newHistory(job.id, now);
         if (points.length > 0) entry.points = points;

@@ -19,8 +19,12 @@ export interface LiveGauges {
   concurrency?: number | undefined;
   /** True while a person paused sending. */
   paused: boolean;
-  /** Seconds left of a Retry-After cooldown or an open breaker (0 when none). */
+  /** Seconds left of the job's cooldown: a Retry-After, or a backoff after 429s/503s (0 when none). */
   cooldownSeconds: number;
+  /** Seconds left of an open circuit breaker before its probe (0 when closed). @default 0 */
+  breakerSeconds?: number;
+  /** Cooldowns the job started in this run. @default undefined (not known) */
+  cooldowns?: number | undefined;
 }
 
 /** One job's figures for {@linkcode prometheusText}. */
@@ -45,11 +49,17 @@ function labels(pairs: Record<string, string>): string {
   return Object.entries(pairs).map(([k, v]) => `${k}="${label(v)}"`).join(",");
 }
 
-/** The class of a status key of `byStatus`: `2xx`, `429`, `4xx`, `5xx`, `error` (no answer)… */
+/**
+ * The class of a status key of `byStatus`: `2xx`, `429`, `4xx`, `5xx` (a 503
+ * among them: unavailable, never counted as 429), `error` (no answer)…
+ */
 export function statusClass(status: string): string {
   if (status === "429") return "429";
   return /^[1-5]\d\d$/.test(status) ? `${status[0]}xx` : "error";
 }
+
+/** The outcome label of an attempt: `cooldown` for one re-queued for the job's cooldown. */
+const OUTCOME_LABELS: Record<string, string> = { throttled: "cooldown" };
 
 /**
  * Formats metrics in the Prometheus text format (version 0.0.4).
@@ -126,10 +136,10 @@ export function prometheusText(jobs: JobMetrics[]): string {
   family(
     "sluice_attempts_total",
     "counter",
-    "Attempts of this run by outcome: done, failed, retry (backoff), throttled (429).",
+    "Attempts of this run by outcome: done, failed, retry (backoff, an attempt spent), cooldown (re-queued for the job's cooldown, no attempt spent: a 429, or a 503 with Retry-After).",
     live.flatMap((j) =>
       Object.entries(j.live!.outcomes ?? {}).map(([outcome, n]): Sample => [
-        { job: j.name, outcome },
+        { job: j.name, outcome: OUTCOME_LABELS[outcome] ?? outcome },
         n,
       ])
     ),
@@ -143,8 +153,20 @@ export function prometheusText(jobs: JobMetrics[]): string {
   family(
     "sluice_throttled_total",
     "counter",
-    "Attempts answered 429 (pacing signals).",
+    "Answers 429 (throttled).",
     liveOnly((s) => s.throttled),
+  );
+  family(
+    "sluice_unavailable_total",
+    "counter",
+    "Answers 503 (unavailable), with or without Retry-After.",
+    liveOnly((s) => s.unavailable ?? 0),
+  );
+  family(
+    "sluice_cooldowns_total",
+    "counter",
+    "Cooldowns of the whole job started in this run (a Retry-After, or a backoff after 429s/503s without one).",
+    liveOnly((_, j) => j.gauges?.cooldowns),
   );
   durationHistogram(lines, live);
   family(
@@ -186,8 +208,14 @@ export function prometheusText(jobs: JobMetrics[]): string {
   family(
     "sluice_cooldown_seconds",
     "gauge",
-    "Seconds left of a Retry-After cooldown or an open circuit breaker.",
+    "Seconds left of the job's cooldown (a Retry-After, or a backoff after 429s/503s without one).",
     liveOnly((_, j) => j.gauges?.cooldownSeconds),
+  );
+  family(
+    "sluice_breaker_open_seconds",
+    "gauge",
+    "Seconds left before an open circuit breaker lets its probe go (0 while closed).",
+    liveOnly((_, j) => j.gauges && (j.gauges.breakerSeconds ?? 0)),
   );
   return lines.join("\n") + "\n";
 }

@@ -1,7 +1,8 @@
 /**
- * A circuit breaker for a whole job: after N consecutive failed answers (429,
- * 5xx, network error or timeout) it stops all sending for a cooldown, then lets
- * exactly one probe request through, and resumes only if that probe succeeds.
+ * A circuit breaker for a whole job: after N consecutive failed answers (5xx,
+ * network error or timeout; 429s and 503s cool the job down instead, see
+ * job_cooldown.ts) it stops all sending for a cooldown, then lets exactly one
+ * probe request through, and resumes only if that probe succeeds.
  *
  * @module
  */
@@ -13,11 +14,17 @@ export interface CircuitBreakerOptions {
   threshold?: number;
   /** First pause once open; doubled after each failed probe. @default 10_000 */
   cooldownMs?: number;
-  /** Longest pause. @default 300_000 */
+  /**
+   * Longest pause: each failed probe doubles the pause up to it.
+   * @default the larger of `cooldownMs` and 30_000, at most 300_000
+   */
   maxCooldownMs?: number;
   /** A probe neither answered nor forgotten after this lets another probe go. @default 60_000 */
   probeTimeoutMs?: number;
 }
+
+/** The longest first pause taken when no `maxCooldownMs` is given: more is a typo more likely than a wish. */
+const MAX_FIRST_COOLDOWN_MS = 300_000;
 
 /** The breaker's state: `closed` sends freely, `open` sends nothing, `half-open` sends one probe. */
 export type CircuitState = "closed" | "open" | "half-open";
@@ -59,7 +66,10 @@ export class CircuitBreaker {
     const {
       threshold = DEFAULTS.breakerThreshold,
       cooldownMs = DEFAULTS.breakerCooldownMs,
-      maxCooldownMs = 300_000,
+      maxCooldownMs = Math.min(
+        Math.max(cooldownMs, DEFAULTS.breakerMaxCooldownMs),
+        MAX_FIRST_COOLDOWN_MS,
+      ),
       probeTimeoutMs = 60_000,
     } = options;
     if (!Number.isInteger(threshold) || threshold < 1) {

@@ -8,6 +8,7 @@
 import { DEFAULTS } from "../defaults.ts";
 import type { AdaptiveRateOptions } from "./adaptive_rate.ts";
 import type { CircuitBreakerOptions } from "./circuit_breaker.ts";
+import type { JobCooldownOptions } from "./job_cooldown.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { burstOf, type RateSpec, REQUESTS } from "./rate_spec.ts";
 import { budgetScope, type BudgetStore, persistedWindows, RateBudget } from "./rate_budget.ts";
@@ -21,8 +22,10 @@ export interface RunLimiterOptions {
   burst?: number | Readonly<Record<string, number>>;
   /** Source of time. @default systemClock */
   clock?: Clock;
-  /** Circuit breaker over consecutive 429/5xx/network failures; `false` for none. @default {} */
+  /** Circuit breaker over consecutive 5xx (but 503)/network failures; `false` for none. @default {} */
   breaker?: CircuitBreakerOptions | false;
+  /** The backoff of the job's cooldown after 429s and 503s without `Retry-After`. @default {} */
+  cooldown?: JobCooldownOptions;
   /** Tuning of `--rate auto`, e.g. the ceiling an earlier run found. @default {} */
   adaptive?: AdaptiveRateOptions;
   /** Longest `Retry-After`, or wait for a server quota's reset, honoured. @default 300_000 */
@@ -85,6 +88,7 @@ export function createRunLimiter(
     ...(rate.kind === "auto" ? { adaptive } : {}),
     ...(breaker ? { breaker } : {}),
     ...(long.length > 0 ? { budget: new RateBudget(store, scope, long) } : {}),
+    ...(options.cooldown ? { cooldown: options.cooldown } : {}),
     maxRetryAfterMs,
   });
 }

@@ -1,13 +1,13 @@
 /**
- * Client-side pacing: several windows at once, a burst allowance, a global
- * cooldown that any response (429, Retry-After) can impose, and what the
- * server says through {@linkcode RateLimiter.observe}: RateLimit headers
- * (proactive pacing), 429s (`--rate auto` discovery), and runs of failures
- * (circuit breaker). Long windows can be kept in a database (daily budget).
- * Besides requests, a request may cost other units (tokens, points): each
- * has the windows, burst, budget and server quotas requests have (one
- * {@linkcode UnitPacer} per unit); a request reserves its estimated cost
- * before it goes, and its answer's usage settles the difference.
+ * Client-side pacing: several windows at once, a burst allowance, the job's
+ * cooldown (a 429's or 503's Retry-After, or a backoff after a run of them
+ * without one), and what the server says through {@linkcode RateLimiter.observe}:
+ * RateLimit headers (proactive pacing), 429s (`--rate auto` discovery), and
+ * runs of failures (circuit breaker). Long windows can be kept in a database
+ * (daily budget). Besides requests, a request may cost other units (tokens,
+ * points): each has the windows, burst, budget and server quotas requests
+ * have (one {@linkcode UnitPacer} per unit); a request reserves its estimated
+ * cost before it goes, and its answer's usage settles the difference.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { AdaptiveRate } from "./adaptive_rate.ts";
 import { DEFAULTS } from "../defaults.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";
+import { type CooldownCause, JobCooldown } from "./job_cooldown.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type RateWindow, REQUESTS } from "./rate_spec.ts";
 import { checkShare } from "./rate_share.ts";
@@ -68,7 +69,7 @@ export class RateLimiter {
   readonly #maxRetryAfterMs: number;
   /** One pacer per unit, requests first. */
   readonly #pacers: UnitPacers;
-  #cooldownUntil = 0;
+  readonly #cooldown: JobCooldown;
   #queue: Waiter[] = [];
   #pumping = false;
   #held = false;
@@ -87,6 +88,7 @@ export class RateLimiter {
       breaker,
       budget,
       maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
+      cooldown = {},
     } = options;
     this.#clock = clock;
     this.#adaptive = adaptive ? new AdaptiveRate(adaptive) : undefined;
@@ -100,6 +102,7 @@ export class RateLimiter {
       if (unit === REQUESTS) continue;
       this.#pacers.add(unit, { burst: limits.burst, budget: limits.budget }, limits.windows ?? []);
     }
+    this.#cooldown = new JobCooldown(cooldown);
     this.#applyWindows();
   }
 
@@ -135,7 +138,12 @@ export class RateLimiter {
 
   /** Time until which no request is granted (0 when none). */
   get cooldownUntil(): number {
-    return this.#cooldownUntil;
+    return this.#cooldown.until;
+  }
+
+  /** The job's cooldown: until when nothing is sent, and why (or why it last was). */
+  get cooldown(): { until: number; cause: CooldownCause } {
+    return { until: this.#cooldown.until, cause: this.#cooldown.cause };
   }
 
   /** What the limiter has learnt from the server so far. */
@@ -147,6 +155,7 @@ export class RateLimiter {
         : {}),
       quotas: this.#pacers.quotas,
       ...(this.#pacers.units.length > 0 ? { units: this.#pacers.use(this.#clock.now()) } : {}),
+      cooldowns: this.#cooldown.report(this.#clock.now()),
     };
   }
 
@@ -203,28 +212,33 @@ export class RateLimiter {
     return this.#held;
   }
 
-  /** Grants nothing before `time` (epoch ms); later calls can only extend the pause. */
-  pauseUntil(time: number): void {
-    if (time <= this.#cooldownUntil) return;
-    this.#cooldownUntil = time;
-    this.#wakePump();
+  /**
+   * Grants nothing before `time` (epoch ms), for `cause`; later calls can only
+   * extend the pause.
+   */
+  pauseUntil(time: number, cause: CooldownCause = { kind: "asked" }): void {
+    if (this.#cooldown.extend(time, cause, this.#clock.now())) this.#wakePump();
   }
 
   /**
-   * Learns from a response: RateLimit headers, 429s, failures. Called by the
-   * runner once per answered attempt with the grant number `acquire` returned.
-   * The cooldown of a 429 or 503 itself comes from {@linkcode pauseUntil}.
+   * Learns from a response: RateLimit headers, 429s and 503s (the job's
+   * cooldown), failures. Called by the runner once per answered attempt with
+   * the grant number `acquire` returned.
    */
   observe(grant: number, response: ResponseSignal): void {
     const { status, headers, now, usage } = response;
     const retryAfterMs = parseRetryAfter(headers?.get("retry-after"), now);
-    const retryAt = retryAfterMs === undefined
+    const waitMs = retryAfterMs === undefined
       ? undefined
-      : now + Math.min(retryAfterMs, this.#maxRetryAfterMs);
+      : Math.min(retryAfterMs, this.#maxRetryAfterMs);
+    const retryAt = waitMs === undefined ? undefined : now + waitMs;
     const quotas = parseRateLimitHeaders(headers, now)?.quotas ?? [];
     this.#pacers.observe(grant, usage, quotas, now, retryAt);
-    const failed = status === undefined || status === 429 || status >= 500;
-    this.#breaker?.onAnswer(grant, !failed, now);
+    this.#cooldown.onAnswer(status, waitMs, now);
+    // A 429 or 503 cools the job down already, longer each time: for the breaker it is
+    // neither a failure nor a success (and a probe answered so lets another go).
+    if (status === 429 || status === 503) this.#breaker?.forget(grant);
+    else this.#breaker?.onAnswer(grant, status !== undefined && status < 500, now);
     if (this.#adaptive?.onAnswer(grant, status === 429, now, retryAt ?? now + 1000)) {
       this.#applyWindows();
     }
@@ -283,7 +297,7 @@ export class RateLimiter {
 
   #allowedAt(now: number, costs: readonly number[]): number {
     if (this.#held) return Infinity;
-    let at = Math.max(this.#cooldownUntil, this.#pacers.allowedAt(now, costs));
+    let at = Math.max(this.#cooldown.until, this.#pacers.allowedAt(now, costs));
     if (this.#breaker) at = Math.max(at, this.#breaker.allowedAt(now));
     return at;
   }

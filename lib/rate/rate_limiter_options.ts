@@ -6,6 +6,7 @@
  */
 import type { AdaptiveRateOptions, AdaptiveRateSnapshot } from "./adaptive_rate.ts";
 import type { CircuitBreakerOptions, CircuitState } from "./circuit_breaker.ts";
+import type { CooldownReport, JobCooldownOptions } from "./job_cooldown.ts";
 import type { Clock } from "../util/clock.ts";
 import type { RateWindow } from "./rate_spec.ts";
 import type { RateBudget } from "./rate_budget.ts";
@@ -27,7 +28,7 @@ export interface RateLimiterOptions {
   breaker?: CircuitBreakerOptions;
   /** Long windows reserved from a database, such as a daily budget. @default undefined */
   budget?: RateBudget;
-  /** Longest `Retry-After` that may end the server's windows early. @default 300_000 */
+  /** Longest `Retry-After` honoured (and that may end the server's windows early). @default 300_000 */
   maxRetryAfterMs?: number;
   /**
    * Units other than requests each request costs (`tokens`), by name: each
@@ -40,6 +41,8 @@ export interface RateLimiterOptions {
   units?: Readonly<
     Record<string, { windows?: RateWindow[]; burst?: number; budget?: RateBudget }>
   >;
+  /** The backoff of the job's cooldown after 429s and 503s without `Retry-After`. @default {} */
+  cooldown?: JobCooldownOptions;
 }
 
 /** What the runner tells the limiter about one answered attempt. */
@@ -86,4 +89,6 @@ export interface LimiterReport {
     estimate: number;
     windows: { limit: number; periodMs: number; used: number }[];
   }[];
+  /** The job's cooldowns so far: how many, how long, why. */
+  cooldowns?: CooldownReport;
 }

@@ -60,6 +60,11 @@ export interface AssembleRunOptions
   onChecked?: (run: CheckedRun) => void;
   /** Called once the queries are imported (or the job found), before any request. @default {undefined} */
   onPrepared?: (prepared: PreparedJob, run: CheckedRun) => void;
+  /**
+   * Called once the run ended, with the database still open: to keep its
+   * summary with the job, say. @default {undefined}
+   */
+  onSummary?: (summary: RunSummary, prepared: PreparedJob, run: CheckedRun) => Promise<void>;
 }
 
 /** What {@linkcode assembleRun} did. */
@@ -111,6 +116,7 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
     replaceRequest = false,
     onChecked,
     onPrepared,
+    onSummary,
     clock = systemClock,
     env = (name: string) => Deno.env.get(name),
     ...runtime
@@ -166,6 +172,7 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
       ...(processing ? { processing } : {}),
     });
     await keepDiscoveredRate(store, prepared.job.id, config.saved, summary, clock.now());
+    await onSummary?.(summary, prepared, checked);
     return { summary, prepared, settings: config.settings };
   } finally {
     if (typeof db === "string") store.close();

@@ -26,7 +26,7 @@ export interface AttemptOptions {
   /** The job's request template. */
   template: CompiledTemplate;
   /** Grants each send, and learns from each answer. */
-  limiter: Pick<RateLimiter, "acquire" | "forget" | "observe" | "pauseUntil">;
+  limiter: Pick<RateLimiter, "acquire" | "forget" | "observe" | "cooldownUntil">;
   /** Statistics to count each attempt in. */
   stats: Pick<RunStats, "attempt" | "failedUnsent">;
   /** The job's idempotency prefix: an item's key is `<prefix>:<seq>`. */
@@ -212,9 +212,9 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     }
     let nextAt = 0;
     if (kind === "retry") nextAt = now + outcome.delayMs;
+    // The limiter took the job's cooldown from the answer (observe): not before its end.
     else if (kind === "throttled") {
-      nextAt = now + outcome.cooldownMs;
-      limiter.pauseUntil(nextAt);
+      nextAt = Math.max(now + (outcome.cooldownMs ?? 0), limiter.cooldownUntil);
     }
     return {
       id: item.id,

@@ -13,6 +13,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import type { LeaseRepository } from "../store/leases.ts";
 import type { WorkerRepository, WorkerRow } from "../store/workers.ts";
 import type { RateLimiter } from "../rate/rate_limiter.ts";
+import { describeCooldown } from "../rate/job_cooldown.ts";
 import { liveWorkers } from "../rate/rate_share.ts";
 import { holdLivenessLock, releaseLivenessLock, workerAlive } from "./_liveness_lock.ts";
 
@@ -30,7 +31,7 @@ export interface LeaseStore {
 /** What the heartbeat tells the worker's limiter: its share of the rate, and the job's cooldown. */
 export type SharedLimiter = Pick<
   RateLimiter,
-  "setShare" | "pauseUntil" | "cooldownUntil" | "report" | "shareWindowMs"
+  "setShare" | "pauseUntil" | "cooldownUntil" | "cooldown" | "report" | "shareWindowMs"
 >;
 
 /** Options for {@linkcode LeaseKeeper}. */
@@ -92,8 +93,8 @@ export class LeaseKeeper {
   readonly #limiter: SharedLimiter | undefined;
   #share = 1;
   #renewedAt = -Infinity;
-  // This worker's own pause on joining: not a cooldown to share with the others.
-  #joinPause = 0;
+  // What this worker last wrote as the job's cooldown: read back, it is not another's.
+  #shared = 0;
   // Joined a job others work on, and not all of them have made room yet.
   #joining = false;
   #done: (() => number) | undefined;
@@ -144,8 +145,7 @@ export class LeaseKeeper {
     // so that what they sent at their larger share has left it (see #awaitRoom).
     if (this.#share < 1 && this.#limiter) {
       this.#joining = true;
-      this.#joinPause = now + 2 * this.#heartbeatMs;
-      this.#limiter.pauseUntil(this.#joinPause);
+      this.#limiter.pauseUntil(now + 2 * this.#heartbeatMs, { kind: "joining" });
     }
     this.#timer = setInterval(() => {
       this.#beating = this.#beating.then(() => this.beat()).catch(() => {});
@@ -265,20 +265,28 @@ export class LeaseKeeper {
     if (madeAt < Infinity) this.#joining = false;
     if (madeAt === -Infinity) return;
     const until = madeAt < Infinity ? madeAt + limiter.shareWindowMs : now + 2 * this.#heartbeatMs;
-    if (until > limiter.cooldownUntil) {
-      this.#joinPause = until;
-      limiter.pauseUntil(until);
-    }
+    if (until > limiter.cooldownUntil) limiter.pauseUntil(until, { kind: "joining" });
   }
 
+  /**
+   * Writes this worker's own cooldown (or open breaker) as the job's, with its
+   * cause, and takes the job's when it comes from another worker: a cooldown
+   * that came from the others, or a join, is not shared again, and this
+   * worker's own open breaker does not become a cooldown of its own.
+   */
   async #shareCooldown(now: number): Promise<void> {
     const limiter = this.#limiter!;
+    const { until: cooling, cause } = limiter.cooldown;
+    const own = cause.kind !== "worker" && cause.kind !== "joining" && cooling > now;
     // An open breaker has no end to tell: hold the others for two heartbeats, again at each.
     const breaker = limiter.report().breaker?.state === "open" ? now + 2 * this.#heartbeatMs : 0;
-    const cooldown = limiter.cooldownUntil === this.#joinPause ? 0 : limiter.cooldownUntil;
-    const local = Math.max(cooldown, breaker);
-    const until = await this.#store.workers.shareCooldown(this.#jobId, local > now ? local : 0);
-    if (until > now) limiter.pauseUntil(until);
+    const local = Math.max(own ? cooling : 0, breaker);
+    const why = breaker > (own ? cooling : 0) ? "breaker open" : describeCooldown(cause);
+    if (local > now) this.#shared = Math.max(this.#shared, local);
+    const job = await this.#store.workers.shareCooldown(this.#jobId, local > now ? local : 0, why);
+    if (job.until > now && job.until > this.#shared) {
+      limiter.pauseUntil(job.until, { kind: "worker", text: job.cause || "a cooldown" });
+    }
   }
 
   #worker() {

@@ -17,8 +17,6 @@ export interface OutcomePolicy {
   maxThrottled?: number;
   /** Longest `Retry-After` honoured; longer ones are cut to this. @default 300_000 */
   maxRetryAfterMs?: number;
-  /** Cooldown after a 429 without `Retry-After`. @default 1_000 */
-  defaultThrottleMs?: number;
   /** Statuses retried with backoff. @default [408, 425, 500, 502, 503, 504] */
   retryStatuses?: readonly number[];
   /** Backoff between retries. @default { baseMs: 500, capMs: 60_000 } */
@@ -37,7 +35,12 @@ export type Outcome =
   | { kind: "done" }
   | { kind: "failed"; reason: string }
   | { kind: "retry"; delayMs: number; reason: string }
-  | { kind: "throttled"; cooldownMs: number; reason: string };
+  /**
+   * Re-queued without spending an attempt, for the job's cooldown: `cooldownMs`
+   * is the server's `Retry-After` (capped), absent when it gave none (the
+   * limiter's backoff decides then).
+   */
+  | { kind: "throttled"; cooldownMs?: number; reason: string };
 
 /**
  * Decides an attempt's outcome.
@@ -76,7 +79,6 @@ export function decideOutcome(
     maxAttempts = DEFAULTS.maxAttempts,
     maxThrottled = DEFAULTS.maxThrottled,
     maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
-    defaultThrottleMs = DEFAULTS.defaultThrottleMs,
     retryStatuses = DEFAULTS.retryStatuses,
     backoff = {},
   } = policy;
@@ -103,8 +105,9 @@ export function decideOutcome(
     if (counts.throttled + 1 >= maxThrottled) {
       return { kind: "failed", reason: `http ${status} (throttled ${counts.throttled + 1} times)` };
     }
-    const cooldownMs = Math.min(retryAfter ?? defaultThrottleMs, maxRetryAfterMs);
-    return { kind: "throttled", cooldownMs, reason: `http ${status}` };
+    const reason = `http ${status}`;
+    if (retryAfter === undefined) return { kind: "throttled", reason };
+    return { kind: "throttled", cooldownMs: Math.min(retryAfter, maxRetryAfterMs), reason };
   }
   if (retryStatuses.includes(status)) return retryOrFail(`http ${status}`);
   return { kind: "failed", reason: `http ${status}` };

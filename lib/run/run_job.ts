@@ -71,8 +71,13 @@ export interface RunJobOptions extends Partial<RunSettings> {
   onResult?: (result: ItemResult) => void | Promise<void>;
   /** Result rows per transaction at most. @default {1000} */
   batchSize?: number;
-  /** Where `--rate auto` starts, and what a long window's budget is counted under. @default {} */
-  pacing?: Pick<RunLimiterOptions, "adaptive" | "budgetScope">;
+  /**
+   * Where `--rate auto` starts, what a long window's budget is counted under,
+   * and the backoff of the job's cooldown after 429s and 503s without Retry-After.
+   *
+   * @default {}
+   */
+  pacing?: Pick<RunLimiterOptions, "adaptive" | "budgetScope" | "cooldown">;
   /**
    * The job's processing, prepared already (by `prepareProcessing`, which
    * checks it against the database): `schema`, `into` and `processor` are

@@ -1,6 +1,9 @@
 /**
  * In-memory run statistics: counters, status histogram, latency percentiles
  * and a recent-throughput window. Cheap enough to update on every attempt.
+ * Percentiles are measured: interpolated within buckets 5% wide and kept
+ * within the fastest and slowest answers seen, so a server that answers in
+ * 40 ms reads 40 ms, not a bucket's edge.
  *
  * @module
  */
@@ -23,8 +26,10 @@ export interface StatsSnapshot {
   sent: number;
   /** Attempts re-queued with backoff in this run. */
   retried: number;
-  /** Answers 429 (or 503 with Retry-After) in this run. */
+  /** Answers 429 (throttled) in this run. */
   throttled: number;
+  /** Answers 503 (unavailable), with or without Retry-After, in this run. */
+  unavailable?: number;
   /** Items whose request may have gone out twice (found in flight after a stop or crash). */
   possiblySent: number;
   /** Answers by HTTP status. */
@@ -33,7 +38,7 @@ export interface StatsSnapshot {
   errors: Record<string, number>;
   /** Completions (done or failed) per second over the last few seconds. */
   rate: number;
-  /** Requests sent per second over the last few seconds. */
+  /** Requests sent per second over the last one to two seconds: 0 two seconds after the last. */
   sendRate: number;
   /** Median response time of recent attempts. */
   p50Ms: number | undefined;
@@ -51,7 +56,11 @@ export interface StatsSnapshot {
   durations?: DurationHistogram;
 }
 
-/** What an attempt led to. */
+/**
+ * What an attempt led to: done, failed, `retry` (re-queued with backoff, an
+ * attempt spent) or `throttled` (re-queued for the job's cooldown, no attempt
+ * spent: a 429, or a 503 with Retry-After).
+ */
 export type AttemptOutcome = "done" | "failed" | "retry" | "throttled";
 
 /**
@@ -90,7 +99,10 @@ export interface DurationHistogram {
 const BUCKET_BASE = 1.05;
 const BUCKET_MIN_MS = 0.1;
 const BUCKETS = 330;
+const LOG_BASE = Math.log(BUCKET_BASE);
 const RATE_WINDOW_S = 10;
+// The send rate's window, in whole seconds back from the current one: at most two seconds.
+const SEND_WINDOW_S = 2;
 
 /**
  * Counters for one run.
@@ -120,6 +132,8 @@ export class RunStats {
   retried = 0;
   /** Throttled (429) answers so far. */
   throttled = 0;
+  /** Unavailable (503) answers so far, with or without Retry-After. */
+  unavailable = 0;
   /** How often the item's request may have gone out without its answer recorded. */
   possiblySent = 0;
   /** Answers by HTTP status. */
@@ -128,11 +142,15 @@ export class RunStats {
   readonly errors: Map<string, number> = new Map();
   readonly #latency = new Uint32Array(BUCKETS);
   #latencyCount = 0;
+  #fastestMs = Infinity;
+  #slowestMs = 0;
   readonly #completedPerSecond = new Float64Array(RATE_WINDOW_S);
   readonly #sentPerSecond = new Float64Array(RATE_WINDOW_S);
   #second = -1;
   // The latency histogram of each second of the rate's window, for recent percentiles.
   readonly #recentLatency = new Uint32Array(RATE_WINDOW_S * BUCKETS);
+  readonly #recentFastest = new Float64Array(RATE_WINDOW_S).fill(Infinity);
+  readonly #recentSlowest = new Float64Array(RATE_WINDOW_S);
   readonly #durationCounts = new Float64Array(DURATION_BUCKETS_S.length + 1);
   #durationSumMs = 0;
   /** Attempts by what they led to, this run's only. */
@@ -166,11 +184,15 @@ export class RunStats {
     this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
     const bucket = durationMs <= BUCKET_MIN_MS ? 0 : Math.min(
       BUCKETS - 1,
-      Math.ceil(Math.log(durationMs / BUCKET_MIN_MS) / Math.log(BUCKET_BASE)),
+      Math.ceil(Math.log(durationMs / BUCKET_MIN_MS) / LOG_BASE),
     );
     this.#latency[bucket]!++;
     this.#latencyCount++;
     this.#recentLatency[second * BUCKETS + bucket]!++;
+    if (durationMs < this.#fastestMs) this.#fastestMs = durationMs;
+    if (durationMs > this.#slowestMs) this.#slowestMs = durationMs;
+    if (durationMs < this.#recentFastest[second]!) this.#recentFastest[second] = durationMs;
+    if (durationMs > this.#recentSlowest[second]!) this.#recentSlowest[second] = durationMs;
     this.#durationSumMs += durationMs;
     let bound = 0;
     while (bound < DURATION_BUCKETS_S.length && durationMs > DURATION_BUCKETS_S[bound]! * 1000) {
@@ -181,7 +203,8 @@ export class RunStats {
     if (outcome === "done") this.done++;
     else if (outcome === "failed") this.failed++;
     else if (outcome === "retry") this.retried++;
-    else this.throttled++;
+    if (status === 429) this.throttled++;
+    else if (status === 503) this.unavailable++;
     if (outcome === "done" || outcome === "failed") this.#completedPerSecond[second]!++;
     if (error && outcome === "failed") this.errors.set(error, (this.errors.get(error) ?? 0) + 1);
   }
@@ -193,16 +216,17 @@ export class RunStats {
     this.errors.set(error, (this.errors.get(error) ?? 0) + 1);
   }
 
-  /** Returns the latency below which `fraction` of attempts fell. */
+  /**
+   * Returns the latency below which `fraction` of attempts fell, since the
+   * start: interpolated within its bucket, never beyond the fastest or the
+   * slowest attempt.
+   */
   percentile(fraction: number): number | undefined {
     if (this.#latencyCount === 0) return undefined;
-    const target = Math.ceil(this.#latencyCount * fraction);
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.#latency[i]!;
-      if (seen >= target) return BUCKET_MIN_MS * BUCKET_BASE ** i;
-    }
-    return undefined;
+    return percentileOf(this.#latency, 0, this.#latencyCount, fraction, {
+      fastest: this.#fastestMs,
+      slowest: this.#slowestMs,
+    });
   }
 
   /** A copy of the current figures. */
@@ -212,17 +236,16 @@ export class RunStats {
     const elapsedMs = now - this.#started;
     const current = Math.floor(now / 1000) % RATE_WINDOW_S;
     let completed = 0;
-    let sent = 0;
-    for (let i = 0; i < RATE_WINDOW_S; i++) {
-      if (i === current) continue;
-      completed += this.#completedPerSecond[i]!;
-      sent += this.#sentPerSecond[i]!;
-    }
+    for (let i = 0; i < RATE_WINDOW_S; i++) completed += this.#completedPerSecond[i]!;
     const partial = (now % 1000) / 1000;
     const span = Math.min(elapsedMs / 1000, RATE_WINDOW_S - 1 + partial);
-    completed += this.#completedPerSecond[current]!;
-    sent += this.#sentPerSecond[current]!;
     const rate = span > 0 ? completed / span : 0;
+    // Sends over a short window: a pause or a cooldown reads 0/s within two seconds.
+    let sent = 0;
+    for (let back = 0; back < SEND_WINDOW_S; back++) {
+      sent += this.#sentPerSecond[(current - back + RATE_WINDOW_S) % RATE_WINDOW_S]!;
+    }
+    const sendSpan = Math.min(elapsedMs / 1000, SEND_WINDOW_S - 1 + partial);
     const pending = Math.max(0, this.total - this.done - this.failed);
     return {
       at: now,
@@ -234,11 +257,12 @@ export class RunStats {
       sent: this.sent,
       retried: this.retried,
       throttled: this.throttled,
+      unavailable: this.unavailable,
       possiblySent: this.possiblySent,
       byStatus: Object.fromEntries(this.byStatus),
       errors: Object.fromEntries(this.errors),
       rate,
-      sendRate: span > 0 ? sent / span : 0,
+      sendRate: sendSpan > 0 ? sent / sendSpan : 0,
       p50Ms: this.percentile(0.5),
       p95Ms: this.percentile(0.95),
       etaMs: rate > 0 ? (pending / rate) * 1000 : undefined,
@@ -285,24 +309,24 @@ export class RunStats {
   #recentPercentiles(): StatsSnapshot["recentMs"] {
     const merged = new Uint32Array(BUCKETS);
     let count = 0;
+    let fastest = Infinity;
+    let slowest = 0;
     for (let s = 0; s < RATE_WINDOW_S; s++) {
       for (let b = 0; b < BUCKETS; b++) {
         const n = this.#recentLatency[s * BUCKETS + b]!;
         merged[b]! += n;
         count += n;
       }
+      fastest = Math.min(fastest, this.#recentFastest[s]!);
+      slowest = Math.max(slowest, this.#recentSlowest[s]!);
     }
     if (count === 0) return undefined;
-    const at = (fraction: number) => {
-      const target = Math.ceil(count * fraction);
-      let seen = 0;
-      for (let b = 0; b < BUCKETS; b++) {
-        seen += merged[b]!;
-        if (seen >= target) return BUCKET_MIN_MS * BUCKET_BASE ** b;
-      }
-      return BUCKET_MIN_MS * BUCKET_BASE ** (BUCKETS - 1);
+    const span = { fastest, slowest };
+    return {
+      p50: percentileOf(merged, 0, count, 0.5, span),
+      p95: percentileOf(merged, 0, count, 0.95, span),
+      p99: percentileOf(merged, 0, count, 0.99, span),
     };
-    return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
   }
 
   #tick(): number {
@@ -314,8 +338,39 @@ export class RunStats {
       this.#sentPerSecond[s % RATE_WINDOW_S] = 0;
       const slot = (s % RATE_WINDOW_S) * BUCKETS;
       this.#recentLatency.fill(0, slot, slot + BUCKETS);
+      this.#recentFastest[s % RATE_WINDOW_S] = Infinity;
+      this.#recentSlowest[s % RATE_WINDOW_S] = 0;
     }
     this.#second = Math.max(this.#second, second);
     return second % RATE_WINDOW_S;
   }
+}
+
+/**
+ * The latency under which `fraction` of the `count` attempts of `buckets`
+ * (from `offset`) fell: the rank's bucket found, the value interpolated
+ * between its edges by the rank's place among the bucket's attempts, then
+ * kept between the fastest and the slowest attempt (so one bucket's worth of
+ * identical times reads as that time).
+ */
+function percentileOf(
+  buckets: Uint32Array,
+  offset: number,
+  count: number,
+  fraction: number,
+  span: { fastest: number; slowest: number },
+): number {
+  const rank = Math.max(1, fraction * count);
+  let seen = 0;
+  let b = 0;
+  for (; b < BUCKETS - 1; b++) {
+    const n = buckets[offset + b]!;
+    if (seen + n >= rank) break;
+    seen += n;
+  }
+  const n = buckets[offset + b]!;
+  const high = BUCKET_MIN_MS * BUCKET_BASE ** b;
+  const low = b === 0 ? 0 : high / BUCKET_BASE;
+  const value = n > 0 ? low + (high - low) * ((rank - seen) / n) : high;
+  return Math.min(span.slowest, Math.max(span.fastest, value));
 }

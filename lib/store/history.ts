@@ -8,7 +8,7 @@ import type { Executor } from "./connection.ts";
 
 const SNAPSHOT_COLUMNS = `at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms,
   recent_p50_ms, recent_p95_ms, recent_p99_ms, statuses, inflight, concurrency, cooldown_until,
-  paused, rate_limit`;
+  paused, rate_limit, breaker_until`;
 
 /** A point of a job's statistics history (table `snapshots`). */
 export interface SnapshotRow {
@@ -43,17 +43,19 @@ export interface SnapshotRow {
   inflight?: number;
   /** Requests allowed in flight at once. */
   concurrency?: number;
-  /** Until when a Retry-After or an open circuit breaker held sending back (0: it did not). */
+  /** Until when the job's cooldown (a Retry-After, a run of 429s/503s) held sending back (0: it did not). */
   cooldownUntil?: number;
+  /** Until when an open circuit breaker held sending back (0: it did not; since schema 8). */
+  breakerUntil?: number;
   /** True while a person had paused sending. */
   paused?: boolean;
   /** The rate allowed then, requests per second: the tightest of every limit. */
   rateLimit?: number;
 }
 
-/** The columns of the fields added in schema 5, in {@linkcode SnapshotRow}'s order. */
+/** The columns of the fields added in schema 5 (and 8), in {@linkcode SnapshotRow}'s order. */
 const DETAIL_COLUMNS = `recent_p50_ms, recent_p95_ms, recent_p99_ms, statuses, inflight,
-  concurrency, cooldown_until, paused, rate_limit`;
+  concurrency, cooldown_until, paused, rate_limit, breaker_until`;
 
 function detailArgs(s: SnapshotRow): (number | string | null)[] {
   return [
@@ -66,6 +68,7 @@ function detailArgs(s: SnapshotRow): (number | string | null)[] {
     s.cooldownUntil ?? null,
     s.paused === undefined ? null : Number(s.paused),
     s.rateLimit ?? null,
+    s.breakerUntil ?? null,
   ];
 }
 
@@ -90,6 +93,7 @@ function snapshotRow(r: Row): SnapshotRow {
     concurrency: number(14),
     cooldownUntil: number(15),
     rateLimit: number(17),
+    breakerUntil: number(18),
   };
   for (const [field, value] of Object.entries(numbers)) {
     if (value !== undefined) row[field as keyof typeof numbers] = value;
@@ -138,7 +142,7 @@ export class HistoryRepository implements HistoryReader {
       sql: `INSERT OR REPLACE INTO snapshots
               (job, at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms,
                ${DETAIL_COLUMNS})
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
         jobId,
         s.at,

@@ -7,6 +7,7 @@
 import type { Row } from "../deps.ts";
 import type { RequestTemplate } from "../job/template.ts";
 import type { Executor } from "./connection.ts";
+import type { LastRun } from "./last_run.ts";
 
 /** A row of `jobs`. */
 export interface JobRow {
@@ -30,6 +31,10 @@ export interface JobRow {
   imported: boolean;
   /** The seq the next imported query gets. */
   nextSeq: number;
+  /** The summary of the job's last run, once one ended. */
+  lastRun?: LastRun;
+  /** Until when the job's workers hold back, and why, as the last one said (0 and "": never). */
+  cooldown?: { until: number; cause: string };
 }
 
 /** A job to create with {@linkcode JobRepository.create}. */
@@ -114,6 +119,14 @@ export class JobRepository implements JobReader {
     return (await this.find(job.name))!;
   }
 
+  /** Keeps the summary of the run that just ended with the job. */
+  async saveLastRun(id: number, run: LastRun): Promise<void> {
+    await this.#db.execute({
+      sql: "UPDATE jobs SET last_run = ? WHERE id = ?",
+      args: [JSON.stringify(run), id],
+    }, "save the run's summary");
+  }
+
   /** Updates a job's settings and state. */
   async update(id: number, changes: JobChanges, now: number): Promise<void> {
     const sets: string[] = [];
@@ -147,5 +160,9 @@ function toJob(row: Row): JobRow {
     input: row.input === null ? null : String(row.input),
     imported: Number(row.imported) === 1,
     nextSeq: Number(row.next_seq),
+    ...(typeof row.last_run === "string" ? { lastRun: JSON.parse(row.last_run) } : {}),
+    ...(row.cooldown_until !== null && row.cooldown_until !== undefined
+      ? { cooldown: { until: Number(row.cooldown_until), cause: String(row.cooldown_cause ?? "") } }
+      : {}),
   };
 }

@@ -159,6 +159,18 @@ export const MIGRATIONS: readonly string[][] = [
     `UPDATE responses SET body = CAST(body AS BLOB)
      WHERE typeof(body) = 'text' AND instr(CAST(body AS BLOB), x'00') > 0`,
   ],
+  [
+    // Why the job cools down, beside until when (lib/run/lease_keeper.ts shares both).
+    `ALTER TABLE jobs ADD COLUMN cooldown_cause TEXT`,
+    // The last run's summary (JSON, lib/store/last_run.ts): status and the dashboard after it.
+    `ALTER TABLE jobs ADD COLUMN last_run TEXT`,
+    // An open breaker apart from a cooldown, for the charts' shading.
+    `ALTER TABLE snapshots ADD COLUMN breaker_until INTEGER`,
+    // The items that wait after an answer, grouped by it for `sluice status` without
+    // reading the millions never sent yet (lib/store/reports.ts, waitingItems).
+    `CREATE INDEX IF NOT EXISTS items_waiting ON items (job, last_status, error_class)
+     WHERE status IN ('pending', 'inflight') AND (last_status IS NOT NULL OR last_error IS NOT NULL)`,
+  ],
 ];
 
 /** The schema version this build writes. */

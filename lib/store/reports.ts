@@ -54,6 +54,30 @@ export interface FailedItem {
   updated: number;
 }
 
+/** Items that wait after an answer, grouped by it: see {@linkcode ReportRepository.waitingItems}. */
+export interface WaitingGroup {
+  /** `pending` (waiting for their next try) or `inflight` (claimed by a worker). */
+  state: "pending" | "inflight";
+  /** The HTTP status of their last answer; null when none came (a timeout, a network error). */
+  lastStatus: number | null;
+  /** The class of their last failure; null when none was recorded. */
+  errorClass: FailureClass | null;
+  /** One of their last errors, as an example. */
+  lastError: string | null;
+  /** How many items. */
+  items: number;
+  /** The fewest and the most attempts (not counting throttled ones) among them. */
+  attempts: { min: number; max: number; sum: number };
+  /** The most throttled answers (429, or 503 with Retry-After) any of them had. */
+  throttledMax: number;
+  /** Since when: the oldest of their last answers (epoch ms). */
+  since: number;
+  /** The newest of their last answers (epoch ms). */
+  latest: number;
+  /** When the first of them may be sent again (epoch ms; 0: now). */
+  nextAt: number;
+}
+
 /** Options for {@linkcode ReportRepository.failedItems}. */
 export interface FailedItemsOptions {
   /** Only items whose last error starts with this text. @default "" */
@@ -196,6 +220,39 @@ export class ReportRepository {
       args: [jobId],
     }, "count failed statuses");
     return rs.rows.map((r) => ({ status: num(r[0]), count: Number(r[1]) }));
+  }
+
+  /**
+   * The job's pending and claimed items that had an answer (or a failure),
+   * grouped by state, last status and failure class, the largest group first
+   * (at most 20 groups): why they wait and since when. Items never sent are
+   * not read (the partial index `items_waiting` holds only the others), so it
+   * stays cheap on a job of millions: their number is the counts' pending
+   * and in flight less these.
+   */
+  async waitingItems(jobId: number): Promise<WaitingGroup[]> {
+    const rs = await this.#db.execute({
+      sql: `SELECT status, last_status, error_class, max(last_error), count(*), min(attempts),
+                   max(attempts), sum(attempts), max(throttled), min(updated), max(updated),
+                   min(next_at)
+            FROM items INDEXED BY items_waiting
+            WHERE job = ? AND status IN ('pending', 'inflight')
+              AND (last_status IS NOT NULL OR last_error IS NOT NULL)
+            GROUP BY status, last_status, error_class ORDER BY count(*) DESC, 1, 2 LIMIT 20`,
+      args: [jobId],
+    }, "group waiting items");
+    return rs.rows.map((r) => ({
+      state: String(r[0]) as WaitingGroup["state"],
+      lastStatus: num(r[1]),
+      errorClass: text(r[2]) as FailureClass | null,
+      lastError: text(r[3]),
+      items: Number(r[4]),
+      attempts: { min: Number(r[5]), max: Number(r[6]), sum: Number(r[7]) },
+      throttledMax: Number(r[8]),
+      since: Number(r[9]),
+      latest: Number(r[10]),
+      nextAt: Number(r[11]),
+    }));
   }
 
   /** Pages through a job's items with their latest response, in input order. */

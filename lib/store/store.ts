@@ -36,6 +36,7 @@ export type {
   FailedItem,
   FailedItemsOptions,
   ItemDetail,
+  WaitingGroup,
 } from "./reports.ts";
 
 /** Options for {@linkcode openStore}. */

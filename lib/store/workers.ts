@@ -122,9 +122,10 @@ export class WorkerRepository {
   }
 
   /**
-   * Extends the job's cooldown to `until` (never shortens it) and returns it as
-   * now recorded: the latest pause any worker of the job asked for. With
-   * `until` 0 it only reads (no write transaction on every heartbeat).
+   * Extends the job's cooldown to `until` (never shortens it), with `cause`
+   * saying why, and returns it as now recorded: the latest pause any worker
+   * of the job asked for, and why. With `until` 0 it only reads (no write
+   * transaction on every heartbeat).
    *
    * @example Usage
    * ```ts
@@ -132,24 +133,32 @@ export class WorkerRepository {
    * import assert from "node:assert/strict";
    * const store = await openStore(":memory:");
    * const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
-   * assert.equal(await store.workers.shareCooldown(job.id, 0), 0);
-   * assert.equal(await store.workers.shareCooldown(job.id, 5_000), 5_000);
-   * assert.equal(await store.workers.shareCooldown(job.id, 1_000), 5_000);
+   * assert.deepEqual(await store.workers.shareCooldown(job.id, 0), { until: 0, cause: "" });
+   * const five = await store.workers.shareCooldown(job.id, 5_000, "Retry-After of a 429");
+   * assert.deepEqual(five, { until: 5_000, cause: "Retry-After of a 429" });
+   * assert.equal((await store.workers.shareCooldown(job.id, 1_000, "breaker open")).until, 5_000);
    * store.close();
    * ```
    */
-  async shareCooldown(jobId: number, until: number): Promise<number> {
+  async shareCooldown(
+    jobId: number,
+    until: number,
+    cause = "",
+  ): Promise<{ until: number; cause: string }> {
     const read = {
-      sql: "SELECT coalesce(cooldown_until, 0) FROM jobs WHERE id = ?",
+      sql:
+        "SELECT coalesce(cooldown_until, 0), coalesce(cooldown_cause, '') FROM jobs WHERE id = ?",
       args: [jobId],
     };
     const rs = until > 0
       ? (await this.#db.batch([{
-        sql: "UPDATE jobs SET cooldown_until = ? WHERE id = ? AND coalesce(cooldown_until, 0) < ?",
-        args: [until, jobId, until],
+        sql: `UPDATE jobs SET cooldown_until = ?, cooldown_cause = ?
+              WHERE id = ? AND coalesce(cooldown_until, 0) < ?`,
+        args: [until, cause, jobId, until],
       }, read], "share cooldown"))[1]
       : await this.#db.execute(read, "read cooldown");
-    return Number(rs?.rows[0]?.[0] ?? 0);
+    const row = rs?.rows[0];
+    return { until: Number(row?.[0] ?? 0), cause: String(row?.[1] ?? "") };
   }
 
   /** The job's registered workers. */

@@ -27,18 +27,34 @@ Deno.test("limitNow() says what holds the pace: --rate, the server's quota, Retr
   assert.equal(limitNow(new RateLimiter({ clock }), 0), "no limit");
   const limiter = await limiterWithQuota(clock);
   assert.match(limitNow(limiter, 0), /^limit \d+\/s \(server quota "default"\)$/);
-  limiter.pauseUntil(12_000);
-  assert.equal(limitNow(limiter, 0), "cooling down 12s (Retry-After)");
+  limiter.pauseUntil(12_000, { kind: "retry-after", status: 429 });
+  assert.equal(limitNow(limiter, 0), "cooling down 12s (Retry-After of a 429)");
   limiter.hold(true);
   assert.equal(limitNow(limiter, 0), "paused");
 });
 
-Deno.test("limitNow() says how long an open breaker holds the pace", async () => {
+Deno.test("limitNow() says how long an open breaker holds the pace, and when it probes", async () => {
   const clock = new FakeClock(0);
   const limiter = new RateLimiter({ clock, breaker: { threshold: 1, cooldownMs: 8000 } });
   const grant = await limiter.acquire();
-  limiter.observe(grant, { status: 503, headers: undefined, now: 0 });
-  assert.equal(limitNow(limiter, 0), "breaker open 8s");
+  limiter.observe(grant, { status: 500, headers: undefined, now: 0 });
+  assert.equal(limitNow(limiter, 2000), "breaker open, next probe in 6s");
+  await clock.tick(8000);
+  await limiter.acquire(); // the probe
+  assert.equal(limitNow(limiter, 8000), "breaker open, probing with one request");
+});
+
+Deno.test("limitNow() names a cooldown's cause as it is: 503s without Retry-After", async () => {
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock, cooldown: { random: () => 0.6 } });
+  for (let i = 0; i < 12; i++) {
+    limiter.observe(await limiter.acquire(), { status: 503, headers: undefined, now: clock.now() });
+    await clock.tick(limiter.cooldownUntil - clock.now());
+  }
+  limiter.observe(await limiter.acquire(), { status: 503, headers: undefined, now: clock.now() });
+  const line = limitNow(limiter, clock.now());
+  assert.equal(line, "cooling down 8s after 13 × 503 (no wait time given)");
+  assert.doesNotMatch(line, /Retry-After/);
 });
 
 Deno.test("LimitTally sums up how long each limit held the pace, longest first", async () => {
@@ -49,7 +65,7 @@ Deno.test("LimitTally sums up how long each limit held the pace, longest first",
   tally.sample();
   await clock.tick(900);
   tally.sample();
-  limiter.pauseUntil(1000);
+  limiter.pauseUntil(1000, { kind: "retry-after", status: 429 });
   tally.sample();
   await clock.tick(100);
   limiter.hold(true);
@@ -58,7 +74,7 @@ Deno.test("LimitTally sums up how long each limit held the pace, longest first",
   tally.sample();
   assert.match(
     tally.summary()!,
-    /^pace set by server quota "default" \(\d+\/s\) 82% of the time, cooling down 9%, paused 9%$/,
+    /^pace set by server quota "default" \(\d+\/s\) 82% of the time, Retry-After cooldowns 9%, paused 9%$/,
   );
 });
 

@@ -9,7 +9,10 @@ Deno.test("progressLine() shows done/total, rate, ETA and problem counts", async
   stats.attempt(200, 3, "done");
   await clock.tick(1000);
   const line = progressLine(stats.snapshot(), { width: 4 });
-  assert.equal(line, "[#...] 1/4 25.0% | 1.0/s | ETA 3s | failed 0 | 429s 0 | retries 0 | p50 3ms");
+  assert.equal(
+    line,
+    "[#...] 1/4 25.0% | 1.0/s | ETA 3s | failed 0 | retries 0 | throttled 0 | unavailable 0 | p50 3ms",
+  );
 });
 
 Deno.test("progressLine() shows what limits the pace after the rate, and no ETA while paused", async () => {
@@ -19,10 +22,18 @@ Deno.test("progressLine() shows what limits the pace after the rate, and no ETA 
   await clock.tick(1000);
   assert.equal(
     progressLine(stats.snapshot(), { width: 0, limit: 'limit 10/s (server quota "default")' }),
-    '1/4 25.0% | 1.0/s | limit 10/s (server quota "default") | ETA 3s | failed 0 | 429s 0 | retries 0 | p50 3ms',
+    '1/4 25.0% | 1.0/s | limit 10/s (server quota "default") | ETA 3s | failed 0 | retries 0 | throttled 0 | unavailable 0 | p50 3ms',
   );
   assert.equal(
     progressLine(stats.snapshot(), { width: 0, limit: "paused" }),
-    "1/4 25.0% | 1.0/s | paused | ETA — | failed 0 | 429s 0 | retries 0 | p50 3ms",
+    "1/4 25.0% | 1.0/s | paused | ETA — | failed 0 | retries 0 | throttled 0 | unavailable 0 | p50 3ms",
   );
+});
+
+Deno.test("progressLine() counts 503s as unavailable, never as 429s", () => {
+  const stats = new RunStats({ total: 4, done: 0, failed: 0 }, () => 0);
+  stats.attempt(503, 3, "throttled"); // a 503 with Retry-After
+  stats.attempt(503, 3, "retry");
+  const line = progressLine(stats.snapshot(), { width: 0 });
+  assert.match(line, /\| throttled 0 \| unavailable 2 \|/);
 });

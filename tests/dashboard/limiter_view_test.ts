@@ -39,11 +39,14 @@ Deno.test("limiterFields() shows the server's advertised quota, and allowedRate(
 Deno.test("limiterFields() says when a Retry-After cooldown or a pause holds sending back", () => {
   const clock = new FakeClock(50_000);
   const limiter = new RateLimiter({ windows: [{ limit: 10, periodMs: 1000 }], clock });
-  limiter.pauseUntil(53_000);
+  limiter.pauseUntil(53_000, { kind: "retry-after", status: 503 });
   assert.equal(runState(limiter, 50_000), "cooling down");
-  assert.equal(fields(limiter, 50_000).cooldown, "Retry-After: nothing sent for 3s");
+  assert.equal(fields(limiter, 50_000).cooldown, "3s left: Retry-After of a 503");
   assert.equal(fields(limiter, 50_000).allowed, "0/s (cooling down)");
-  assert.equal(fields(limiter, 53_000).cooldown, "none");
+  assert.equal(
+    fields(limiter, 53_000).cooldown,
+    "none (the last: Retry-After of a 503; 1 in all)",
+  );
   limiter.hold(true);
   assert.equal(runState(limiter, 60_000), "paused");
   assert.deepEqual(allowedRate(limiter, 60_000), { rate: 0, by: "paused" });
@@ -52,7 +55,7 @@ Deno.test("limiterFields() says when a Retry-After cooldown or a pause holds sen
 Deno.test("limiterFields() shows an open circuit breaker with the time of its probe", () => {
   const clock = new FakeClock(0);
   const limiter = new RateLimiter({ clock, breaker: { threshold: 2, cooldownMs: 10_000 } });
-  for (const grant of [1, 2]) limiter.observe(grant, { status: 503, headers: undefined, now: 100 });
+  for (const grant of [1, 2]) limiter.observe(grant, { status: 502, headers: undefined, now: 100 });
   assert.equal(runState(limiter, 200), "breaker open");
   assert.equal(fields(limiter, 200).breaker, "open, probes in 10s (opened 1×)");
   assert.equal(fields(limiter, 10_100).breaker, "open (opened 1×)");
@@ -122,4 +125,30 @@ Deno.test("allowedRate() converts a unit's window and quota into requests at the
   });
   // A bucket of 1,200 refilled in 60 s: 20 tokens a second, one request a second.
   assert.deepEqual(allowedRate(limiter, 0), { rate: 1, by: 'server quota "tokens"' });
+});
+
+Deno.test("limiterFields() and the history point read one state: a cooldown apart from an open breaker", async () => {
+  const { historyPoint } = await import("../../lib/dashboard/history_point.ts");
+  const { RunStats } = await import("../../lib/run/run_stats.ts");
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock, breaker: { threshold: 1, cooldownMs: 10_000 } });
+  const stats = new RunStats({ total: 1, done: 0, failed: 0 }, () => clock.now());
+  const point = () =>
+    historyPoint({
+      snapshot: () => stats.snapshot(),
+      limiter: () => limiter,
+      concurrency: () => 1,
+    });
+  limiter.observe(await limiter.acquire(), { status: 503, headers: undefined, now: 0 });
+  // A cooldown: the panel says so, and the point shades it as a cooldown, no breaker.
+  assert.match(fields(limiter, 0).cooldown, /^\d+ms left: after 1 × 503 \(no wait time given\)$/);
+  assert.equal(fields(limiter, 0).breaker, "closed");
+  assert.ok(point().cooldownUntil! > 0);
+  assert.equal(point().breakerUntil, 0);
+  await clock.tick(2_000);
+  limiter.observe(await limiter.acquire(), { status: 500, headers: undefined, now: clock.now() });
+  assert.match(fields(limiter, clock.now()).cooldown, /^none \(the last:/);
+  assert.equal(fields(limiter, clock.now()).breaker, "open, probes in 10s (opened 1×)");
+  assert.equal(point().cooldownUntil, 0);
+  assert.equal(point().breakerUntil, clock.now() + 10_000);
 });

@@ -77,7 +77,7 @@ Deno.test("prometheusText() counts answers by status class and attempts by outco
     'job="demo",outcome="done"': 11,
     'job="demo",outcome="failed"': 4,
     'job="demo",outcome="retry"': 2,
-    'job="demo",outcome="throttled"': 1,
+    'job="demo",outcome="cooldown"': 1,
   });
   assert.match(text, /^sluice_queue_depth\{job="demo"\} 80$/m);
   assert.match(text, /^sluice_allowed_rate\{job="demo"\} 20$/m);
@@ -135,4 +135,21 @@ Deno.test({
     assert.match(text, /^sluice_request_duration_seconds_bucket\{job="demo",le="\+Inf"\} 18$/m);
     assert.match(text, /^sluice_concurrency\{job="demo"\} 8$/m);
   },
+});
+
+Deno.test("prometheusText() counts a 503 outage as unavailable: 0 counted as throttled (429)", () => {
+  const stats = new RunStats({ total: 10, done: 0, failed: 0 }, () => 0);
+  stats.attempt(503, 5, "throttled"); // 503 with Retry-After: the job's cooldown
+  stats.attempt(503, 5, "retry"); // 503 without
+  stats.attempt(200, 5, "done");
+  const counts = { total: 10, pending: 9, inflight: 0, done: 1, failed: 0, possiblySent: 0 };
+  const gauges = { paused: false, cooldownSeconds: 4, breakerSeconds: 0, cooldowns: 2 };
+  const text = prometheusText([{ name: "j", counts, live: stats.snapshot(), gauges }]);
+  assert.match(text, /^sluice_throttled_total\{job="j"\} 0$/m);
+  assert.match(text, /^sluice_unavailable_total\{job="j"\} 2$/m);
+  assert.match(text, /^sluice_responses_by_class_total\{job="j",class="5xx"\} 2$/m);
+  assert.doesNotMatch(text, /class="429"/);
+  assert.match(text, /^sluice_cooldown_seconds\{job="j"\} 4$/m);
+  assert.match(text, /^sluice_cooldowns_total\{job="j"\} 2$/m);
+  assert.match(text, /^sluice_breaker_open_seconds\{job="j"\} 0$/m);
 });

@@ -107,7 +107,7 @@ Deno.test("status counts by state and by class of last error; retry --status re-
     assert.equal(status.code, 0, status.stderr);
     assert.match(
       status.stdout,
-      new RegExp(`queries: ${40 - total}/40 done, ${total} failed, 0 pending, 0 in flight`),
+      new RegExp(`queries: ${40 - total}/40 done, ${total} failed, 0 pending, 0 claimed`),
     );
     const byClass = /failed by last error: (.*)$/m.exec(status.stdout)?.[1];
     assert.ok(byClass, status.stdout);

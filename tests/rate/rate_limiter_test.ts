@@ -287,7 +287,7 @@ Deno.test("RateLimiter opens its circuit breaker, then lets exactly one probe th
   const g = [await limiter.acquire(), await limiter.acquire(), await limiter.acquire()];
   failed(g[0]!, 500);
   failed(g[1]!, undefined); // network error
-  failed(g[2]!, 429);
+  failed(g[2]!, 502);
   assert.equal(limiter.report().breaker?.state, "open");
   const { times, grants, done } = acquireAll(limiter, clock, 3);
   await clock.tick(999);
@@ -296,7 +296,7 @@ Deno.test("RateLimiter opens its circuit breaker, then lets exactly one probe th
   assert.deepEqual(times, [1000]); // the probe, alone
   await clock.tick(5000);
   assert.equal(times.length, 1);
-  failed(grants[0]!, 503); // the probe failed: open again, twice as long
+  failed(grants[0]!, 504); // the probe failed: open again, twice as long
   await clock.tick(1999);
   assert.equal(times.length, 1);
   await clock.tick(1);

@@ -139,11 +139,12 @@ Deno.test("LeaseKeeper.beat() shares one worker's Retry-After cooldown and open 
     await a.keeper.beat();
     await b.keeper.beat();
     const now = clock.now();
-    a.limiter.pauseUntil(now + 30_000);
+    a.limiter.pauseUntil(now + 30_000, { kind: "retry-after", status: 429 });
     await a.keeper.beat();
     assert.equal(b.limiter.cooldownUntil, 0);
     await b.keeper.beat();
     assert.equal(b.limiter.cooldownUntil, now + 30_000);
+    assert.deepEqual(b.limiter.cooldown.cause, { kind: "worker", text: "Retry-After of a 429" });
 
     // Three failures in a row open a's breaker: b holds back while it is open.
     await clock.tick(40_000);
@@ -157,6 +158,10 @@ Deno.test("LeaseKeeper.beat() shares one worker's Retry-After cooldown and open 
     await a.keeper.beat();
     await b.keeper.beat();
     assert.ok(b.limiter.cooldownUntil > clock.now());
+    // b says why it holds back; a's own breaker does not come back to it as a cooldown.
+    assert.deepEqual(b.limiter.cooldown.cause, { kind: "worker", text: "breaker open" });
+    await a.keeper.beat();
+    assert.ok(a.limiter.cooldownUntil <= clock.now(), "a's breaker is not a cooldown of a's");
   } finally {
     store.close();
   }
@@ -174,7 +179,7 @@ Deno.test("LeaseKeeper.start() joining a job others work on waits two heartbeats
     await b.keeper.beat();
     await a.keeper.beat();
     assert.equal(a.limiter.cooldownUntil, 0, "the joining worker's pause is not the job's");
-    assert.equal(await store.workers.shareCooldown(jobId, 0), 0);
+    assert.equal((await store.workers.shareCooldown(jobId, 0)).until, 0);
     await b.keeper.stop();
     await a.keeper.stop();
   } finally {

@@ -45,16 +45,13 @@ Deno.test("decideOutcome() caps Retry-After at maxRetryAfterMs, seconds and date
   assert.equal(long.kind === "throttled" && long.cooldownMs, 300_000);
 });
 
-Deno.test("decideOutcome() throttles a 429 without (or with a malformed) Retry-After by the default", () => {
+Deno.test("decideOutcome() throttles a 429 without (or with a malformed) Retry-After, leaving the wait to the job's cooldown", () => {
   assert.deepEqual(decideOutcome({ status: 429 }, FRESH, {}, NOW), {
     kind: "throttled",
-    cooldownMs: 1000,
     reason: "http 429",
   });
-  const odd = decideOutcome({ status: 429, headers: headers("soon") }, FRESH, {
-    defaultThrottleMs: 250,
-  }, NOW);
-  assert.deepEqual(odd, { kind: "throttled", cooldownMs: 250, reason: "http 429" });
+  const odd = decideOutcome({ status: 429, headers: headers("soon") }, FRESH, {}, NOW);
+  assert.deepEqual(odd, { kind: "throttled", reason: "http 429" });
 });
 
 Deno.test("decideOutcome() throttles a 503 that carries Retry-After", () => {

@@ -117,7 +117,7 @@ Deno.test({
       assert.match(retry.stderr, /the database is read-only/);
       const status = await sluice(["status", "--db", `file:${t.db}`]);
       assert.equal(status.code, 0, status.stderr);
-      assert.match(status.stdout, /job: 24\/60 done, 0 failed, 36 pending, 0 in flight/);
+      assert.match(status.stdout, /job: 24\/60 done, 0 failed, 36 pending, 0 claimed/);
     } finally {
       await undo();
     }

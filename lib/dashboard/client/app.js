@@ -22,7 +22,7 @@ function cell(row, text, className) {
 const CLASS_NAMES = {
   http_4xx: "4xx",
   http_5xx: "5xx",
-  throttled: "429",
+  throttled: "429 throttled",
   render: "bad template",
   body_too_large: "body too large",
   too_many_redirects: "too many redirects",
@@ -75,7 +75,7 @@ function renderReasons(job, reasons) {
 
 function renderWorkers(job, workers) {
   renderTable(job, "workers", workers, (row, w) => {
-    row.className = w.alive ? "" : "gone";
+    row.className = w.rest ? "rest" : w.alive ? "" : "gone";
     const host = cell(row, w.host, "host");
     if (w.here) {
       const tag = document.createElement("span");
@@ -83,7 +83,7 @@ function renderWorkers(job, workers) {
       tag.textContent = "this process";
       host.append(" ", tag);
     }
-    cell(row, String(w.pid), "num");
+    cell(row, w.rest ? "" : String(w.pid), "num");
     cell(row, w.done, "num");
     cell(row, w.share, "num");
     cell(row, w.heartbeat);

@@ -1,7 +1,7 @@
 // The charts, drawn by uPlot (/assets/uplot.js, the global `uPlot`) from each
 // job's history points: those in the page, then one a second from the live
 // updates. A chart is drawn only while it can be seen.
-import { splitKey } from "./dom.js";
+import { byData, splitKey } from "./dom.js";
 import { derive, short } from "./series.js";
 
 const COLORS = {
@@ -51,7 +51,8 @@ const CHARTS = {
     spans: true,
     series: [
       ["retries", COLORS.orange, "retries"],
-      ["429s", COLORS.purple, "throttled"],
+      ["429 throttled", COLORS.purple, "throttled"],
+      ["503 unavailable", COLORS.red, "unavailable"],
     ],
   },
   inflight: {
@@ -63,7 +64,11 @@ const CHARTS = {
   },
 };
 
-const SPAN_FILL = { cooldown: "rgba(217, 140, 31, 0.16)", paused: "rgba(91, 100, 117, 0.14)" };
+const SPAN_FILL = {
+  cooldown: "rgba(217, 140, 31, 0.16)",
+  breaker: "rgba(217, 83, 79, 0.14)",
+  paused: "rgba(91, 100, 117, 0.14)",
+};
 const spansOf = new WeakMap();
 
 function drawSpans(u) {
@@ -96,11 +101,17 @@ function timeTicks(u, splits) {
   });
 }
 
-// Away from the cursor, the legend shows each series' latest value.
+// Away from the cursor, the legend shows each series' value at the last point: now while
+// the job runs (a gap there is "—": nothing now, not an older value), its final value after.
 function latest(u, seriesIndex) {
   const values = u.data[seriesIndex] ?? [];
-  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return values[i];
-  return null;
+  return values.length > 0 ? values[values.length - 1] : null;
+}
+
+// What the legend's time says away from the cursor: the job's state decides.
+function lastLabel(job) {
+  const state = byData("[data-state]", "state", job)[0]?.dataset.is;
+  return state === "finished" || state === "not running" ? "end of run" : "now";
 }
 
 const AXIS = {
@@ -116,7 +127,7 @@ const decades = (_u, splits) =>
     v,
   ) => (v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
 
-function makeChart(el, kind) {
+function makeChart(el, kind, job) {
   const spec = CHARTS[kind];
   const options = {
     width: Math.max(240, el.clientWidth),
@@ -142,7 +153,7 @@ function makeChart(el, kind) {
       },
     ],
     series: [
-      { label: "time", value: (_u, v) => (v === null ? "latest" : timeText(v)) },
+      { label: "time", value: (_u, v) => (v === null ? lastLabel(job) : timeText(v)) },
       ...spec.series.map(([label, stroke, , extra]) => ({
         label,
         stroke,
@@ -188,7 +199,7 @@ function makeCharts(state) {
   for (const el of document.querySelectorAll("[data-chart]")) {
     const [name, kind] = splitKey(el.dataset.chart);
     if (name === state.job && CHARTS[kind]) {
-      const chart = { el, kind, chart: makeChart(el, kind), stale: true, visible: !sight };
+      const chart = { el, kind, chart: makeChart(el, kind, name), stale: true, visible: !sight };
       state.charts.push(chart);
       chartOf.set(el, { state, chart });
       sight?.observe(el);

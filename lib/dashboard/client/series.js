@@ -45,6 +45,7 @@ export function derive(points) {
     serr: [],
     retries: [],
     throttled: [],
+    unavailable: [],
     inflight: [],
     concurrency: [],
     spans: [],
@@ -65,8 +66,11 @@ export function derive(points) {
     d.reqs.push(rate(p.sent, previous?.sent));
     d.items.push(rate(p.done + p.failed, previous && previous.done + previous.failed));
     d.limit.push(p.rateLimit ?? null);
-    d.p50.push(p.recentP50Ms ?? p.p50Ms ?? null);
-    d.p95.push(p.recentP95Ms ?? p.p95Ms ?? null);
+    // Points since schema 5 (they have statuses) say what the last seconds measured, and
+    // nothing when nothing was sent; older ones only have the percentiles since the start.
+    const recent = p.statuses !== undefined;
+    d.p50.push((recent ? p.recentP50Ms : p.p50Ms) ?? null);
+    d.p95.push((recent ? p.recentP95Ms : p.p95Ms) ?? null);
     d.p99.push(p.recentP99Ms ?? null);
     for (
       const [key, cls] of [["s2xx", "2xx"], ["s4xx", "4xx"], ["s429", "429"], ["s5xx", "5xx"]]
@@ -75,10 +79,27 @@ export function derive(points) {
     }
     d.serr.push(rate(classes?.error, previousClasses?.error));
     d.retries.push(rate(p.retried, previous?.retried));
-    d.throttled.push(rate(p.throttled, previous?.throttled));
+    // 429s and 503s by the statuses answered (an older run's `throttled` counted both).
+    d.throttled.push(
+      p.statuses
+        ? rate(
+          p.statuses["429"] ?? 0,
+          previous?.statuses ? previous.statuses["429"] ?? 0 : undefined,
+        )
+        : rate(p.throttled, previous?.throttled),
+    );
+    d.unavailable.push(
+      p.statuses
+        ? rate(
+          p.statuses["503"] ?? 0,
+          previous?.statuses ? previous.statuses["503"] ?? 0 : undefined,
+        )
+        : null,
+    );
     d.inflight.push(p.inflight ?? null);
     d.concurrency.push(p.concurrency ?? null);
     if (p.cooldownUntil > p.at) d.spans.push([p.at / 1000, p.cooldownUntil / 1000, "cooldown"]);
+    if (p.breakerUntil > p.at) d.spans.push([p.at / 1000, p.breakerUntil / 1000, "breaker"]);
     if (p.paused && pausedFrom === undefined) pausedFrom = p.at;
     if (!p.paused && pausedFrom !== undefined) {
       d.spans.push([pausedFrom / 1000, p.at / 1000, "paused"]);

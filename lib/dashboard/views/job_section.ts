@@ -10,7 +10,7 @@ import type { JobFigures } from "../job_figures.ts";
 import type { JobReads } from "../job_reads.ts";
 import type { SnapshotRow } from "../../store/store.ts";
 import { classesTable, reasonsTable, workersTable } from "./job_tables.ts";
-import { type ControlsView, limiterPanel } from "./limiter_panel.ts";
+import { type ControlsView, lastRunPanel, limiterPanel } from "./limiter_panel.ts";
 import { enc, figure, type Html, jsonData } from "./layout.ts";
 
 /** What the overview shows of one job. */
@@ -37,8 +37,12 @@ export interface JobView {
 export const CHARTS: readonly [name: string, title: string, note: string][] = [
   ["throughput", "Throughput", "per second: requests sent, items finished, rate allowed"],
   ["statuses", "Responses by status", "per second"],
-  ["retries", "Retries and 429s", "per second; shaded: cooldown, paused"],
-  ["latency", "Latency", "over the last 10 s: p50, p95, p99 (log scale)"],
+  ["retries", "Retries, 429s and 503s", "per second; shaded: cooldown, breaker open, paused"],
+  [
+    "latency",
+    "Latency",
+    "over the last 10 s: p50, p95, p99 (log scale); none while nothing is sent",
+  ],
   ["inflight", "Requests in flight", "sent and not yet answered, against the concurrency"],
 ];
 
@@ -64,6 +68,7 @@ export function jobSection(view: JobView): Html {
   const f = figures.fields;
   const total = Math.max(1, c.total);
   const charted = view.live || view.history.length > 0;
+  const ran = !view.live && f["run.ended"] !== undefined;
   return html`<section class="job" data-job-section="${name}">
 <header class="job-head">
 <h2>${name}</h2>${stateBadge(name, figures.state)}
@@ -84,9 +89,7 @@ ${
 <span class="percent" data-field="${name}|progress">${f.progress}</span></div>
 <dl class="figures">
 ${figure(name, "done", "done", f.done!)}${figure(name, "failed", "failed", f.failed!)}
-${figure(name, "pending", "pending", f.pending!)}${
-    figure(name, "in progress", "inflight", f.inflight!)
-  }
+${figure(name, "pending", "pending", f.pending!)}${figure(name, "claimed", "inflight", f.inflight!)}
 ${figure(name, "total", "total", f.total!)}${
     c.possiblySent || view.live
       ? figure(name, "possibly sent twice", "possiblySent", f.possiblySent!)
@@ -97,15 +100,25 @@ ${
       ? html`${figure(name, "items/s", "rate", f.rate!)}${
         figure(name, "requests/s", "sendRate", f.sendRate!)
       }${figure(name, "ETA", "eta", f.eta!)}${figure(name, "retries", "retried", f.retried!)}${
-        figure(name, "429s", "throttled", f.throttled!)
-      }${figure(name, "p50 · p95 · p99", "latency", f.latency!, true)}`
+        figure(name, "throttled (429)", "throttled", f.throttled!)
+      }${figure(name, "unavailable (503)", "unavailable", f.unavailable!)}${
+        figure(name, "p50 · p95 · p99", "latency", f.latency!, true)
+      }`
+      : ran
+      ? html`${figure(name, "last run took", "run.duration", f["run.duration"]!)}${
+        figure(name, "requests/s", "run.sendRate", f["run.sendRate"]!)
+      }${figure(name, "retries", "run.retried", f["run.retried"]!)}${
+        figure(name, "throttled (429)", "run.throttled", f["run.throttled"]!)
+      }${figure(name, "unavailable (503)", "run.unavailable", f["run.unavailable"]!)}${
+        figure(name, "p50 · p95 · p99", "run.latency", f["run.latency"]!, true)
+      }`
       : ""
   }
 </dl>
 ${
     charted
       ? html`<div class="grid">${chartPanel(name, CHARTS[0]!)}${
-        view.live ? limiterPanel(name, f, view.controls) : ""
+        view.live ? limiterPanel(name, f, view.controls) : ran ? lastRunPanel(name, f) : ""
       }${CHARTS.slice(1).map((chart) => chartPanel(name, chart))}</div>
 ${jsonData("data-history", name, view.history)}`
       : ""

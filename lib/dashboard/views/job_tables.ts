@@ -99,13 +99,13 @@ export function workersTable(job: string, workers: WorkerView[]): Html {
     `,
     workers.map((w) =>
       html`
-        <tr class="${w.alive ? "" : "gone"}">
+        <tr class="${w.rest ? "rest" : w.alive ? "" : "gone"}">
           <td class="host">${w.host}${w.here
             ? html`
               <span class="tag">this process</span>
             `
             : ""}</td>
-          <td class="num">${w.pid}</td>
+          <td class="num">${w.rest ? "" : w.pid}</td>
           <td class="num">${w.done}</td>
           <td class="num">${w.share}</td>
           <td>${w.heartbeat}</td>

@@ -21,13 +21,46 @@ const LINES: [field: string, label: string][] = [
   ["configured", "configured"],
   ["allowed", "allowed now"],
   ["sending", "sending"],
-  ["inflight", "in flight"],
+  ["inflight", "sent, not answered"],
   ["quota", "server quota"],
   ["discovered", "discovered (auto)"],
   ["breaker", "circuit breaker"],
   ["cooldown", "cooldown"],
   ["budget", "daily budget"],
 ];
+
+/** The lines of the panel of a job that is not running, from its last run (`run.<name>`). */
+const LAST_RUN_LINES: [field: string, label: string][] = [
+  ["ended", "ended"],
+  ["duration", "took"],
+  ["pace", "pace set by"],
+  ["configured", "configured"],
+  ["quota", "server quota"],
+  ["discovered", "discovered (auto)"],
+  ["sent", "sent"],
+  ["breaker", "circuit breaker"],
+  ["cooldown", "cooldowns"],
+  ["failures", "failed most"],
+];
+
+/**
+ * The limiter panel of a job after its run: what set the pace and for how
+ * long, the limits configured and advertised, the breaker and the cooldowns,
+ * as its last run left them (`fields` from `jobFigures`, as `run.<name>`).
+ */
+export function lastRunPanel(job: string, fields: Record<string, string>): Html {
+  return html`
+    <section class="panel limiter" aria-label="rate limiter, last run">
+      <h3>Rate limiter <span class="muted">(last run)</span></h3>
+      <dl class="lines">${LAST_RUN_LINES.map(([field, label]) =>
+        html`
+          <dt>${label}</dt>
+          <dd data-field="${job}|run.${field}">${fields[`run.${field}`] ?? "—"}</dd>
+        `
+      )}</dl>
+    </section>
+  `;
+}
 
 /**
  * The panel: what the limiter is set to and does now (`fields` from

@@ -31,7 +31,7 @@ export function paceText(entries: readonly PaceEntry[]): string | undefined {
   const total = entries.reduce((sum, e) => sum + e.ms, 0);
   if (total <= 0) return undefined;
   if (entries.length === 1 && entries[0]!.by === UNPACED) return "no pacing";
-  return entries.map((e, i) => {
+  return [...entries].sort((a, b) => b.ms - a.ms).map((e, i) => {
     // `--rate 20/s` says its rate; a server quota or `--rate auto` does not.
     const fixed = e.by.startsWith("--rate ") && e.by !== "--rate auto";
     const rate = e.rate === undefined || fixed ? "" : ` (${formatPerSecond(e.rate)})`;

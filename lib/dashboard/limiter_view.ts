@@ -228,7 +228,7 @@ function cooldownLine(limiter: LimiterLike, now: number): string {
  * import assert from "node:assert/strict";
  * const limiter = new RateLimiter();
  * assert.equal(holdText(limiter, 0), undefined);
- * limiter.pauseUntil(5_000, { kind: "retry-after", status: 429 });
+ * limiter.coolDown(5_000, { kind: "retry-after", status: 429 });
  * assert.equal(holdText(limiter, 0), "cooling down 5s (Retry-After of a 429)");
  * ```
  */

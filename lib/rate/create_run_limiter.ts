@@ -24,7 +24,12 @@ export interface RunLimiterOptions {
   clock?: Clock;
   /** Circuit breaker over consecutive 5xx (but 503)/network failures; `false` for none. @default {} */
   breaker?: CircuitBreakerOptions | false;
-  /** The backoff of the job's cooldown after 429s and 503s without `Retry-After`. @default {} */
+  /**
+   * The backoff of the job's cooldown after 429s and 503s without `Retry-After`.
+   *
+   * @default {}
+   * @ignore
+   */
   cooldown?: JobCooldownOptions;
   /** Tuning of `--rate auto`, e.g. the ceiling an earlier run found. @default {} */
   adaptive?: AdaptiveRateOptions;

@@ -141,7 +141,11 @@ export class RateLimiter {
     return this.#cooldown.until;
   }
 
-  /** The job's cooldown: until when nothing is sent, and why (or why it last was). */
+  /**
+   * The job's cooldown: until when nothing is sent, and why (or why it last was).
+   *
+   * @ignore
+   */
   get cooldown(): { until: number; cause: CooldownCause } {
     return { until: this.#cooldown.until, cause: this.#cooldown.cause };
   }
@@ -212,11 +216,18 @@ export class RateLimiter {
     return this.#held;
   }
 
+  /** Grants nothing before `time` (epoch ms); later calls can only extend the pause. */
+  pauseUntil(time: number): void {
+    this.coolDown(time, { kind: "asked" });
+  }
+
   /**
    * Grants nothing before `time` (epoch ms), for `cause`; later calls can only
    * extend the pause.
+   *
+   * @ignore
    */
-  pauseUntil(time: number, cause: CooldownCause = { kind: "asked" }): void {
+  coolDown(time: number, cause: CooldownCause): void {
     if (this.#cooldown.extend(time, cause, this.#clock.now())) this.#wakePump();
   }
 

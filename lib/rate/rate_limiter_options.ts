@@ -41,7 +41,12 @@ export interface RateLimiterOptions {
   units?: Readonly<
     Record<string, { windows?: RateWindow[]; burst?: number; budget?: RateBudget }>
   >;
-  /** The backoff of the job's cooldown after 429s and 503s without `Retry-After`. @default {} */
+  /**
+   * The backoff of the job's cooldown after 429s and 503s without `Retry-After`.
+   *
+   * @default {}
+   * @ignore
+   */
   cooldown?: JobCooldownOptions;
 }
 
@@ -89,6 +94,10 @@ export interface LimiterReport {
     estimate: number;
     windows: { limit: number; periodMs: number; used: number }[];
   }[];
-  /** The job's cooldowns so far: how many, how long, why. */
+  /**
+   * The job's cooldowns so far: how many, how long, why.
+   *
+   * @ignore
+   */
   cooldowns?: CooldownReport;
 }

@@ -31,7 +31,7 @@ export interface LeaseStore {
 /** What the heartbeat tells the worker's limiter: its share of the rate, and the job's cooldown. */
 export type SharedLimiter = Pick<
   RateLimiter,
-  "setShare" | "pauseUntil" | "cooldownUntil" | "cooldown" | "report" | "shareWindowMs"
+  "setShare" | "coolDown" | "cooldownUntil" | "cooldown" | "report" | "shareWindowMs"
 >;
 
 /** Options for {@linkcode LeaseKeeper}. */
@@ -145,7 +145,7 @@ export class LeaseKeeper {
     // so that what they sent at their larger share has left it (see #awaitRoom).
     if (this.#share < 1 && this.#limiter) {
       this.#joining = true;
-      this.#limiter.pauseUntil(now + 2 * this.#heartbeatMs, { kind: "joining" });
+      this.#limiter.coolDown(now + 2 * this.#heartbeatMs, { kind: "joining" });
     }
     this.#timer = setInterval(() => {
       this.#beating = this.#beating.then(() => this.beat()).catch(() => {});
@@ -265,7 +265,7 @@ export class LeaseKeeper {
     if (madeAt < Infinity) this.#joining = false;
     if (madeAt === -Infinity) return;
     const until = madeAt < Infinity ? madeAt + limiter.shareWindowMs : now + 2 * this.#heartbeatMs;
-    if (until > limiter.cooldownUntil) limiter.pauseUntil(until, { kind: "joining" });
+    if (until > limiter.cooldownUntil) limiter.coolDown(until, { kind: "joining" });
   }
 
   /**
@@ -285,7 +285,7 @@ export class LeaseKeeper {
     if (local > now) this.#shared = Math.max(this.#shared, local);
     const job = await this.#store.workers.shareCooldown(this.#jobId, local > now ? local : 0, why);
     if (job.until > now && job.until > this.#shared) {
-      limiter.pauseUntil(job.until, { kind: "worker", text: job.cause || "a cooldown" });
+      limiter.coolDown(job.until, { kind: "worker", text: job.cause || "a cooldown" });
     }
   }
 

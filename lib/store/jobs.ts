@@ -31,7 +31,11 @@ export interface JobRow {
   imported: boolean;
   /** The seq the next imported query gets. */
   nextSeq: number;
-  /** The summary of the job's last run, once one ended. */
+  /**
+   * The summary of the job's last run, once one ended.
+   *
+   * @ignore
+   */
   lastRun?: LastRun;
   /** Until when the job's workers hold back, and why, as the last one said (0 and "": never). */
   cooldown?: { until: number; cause: string };
@@ -119,7 +123,11 @@ export class JobRepository implements JobReader {
     return (await this.find(job.name))!;
   }
 
-  /** Keeps the summary of the run that just ended with the job. */
+  /**
+   * Keeps the summary of the run that just ended with the job.
+   *
+   * @ignore
+   */
   async saveLastRun(id: number, run: LastRun): Promise<void> {
     await this.#db.execute({
       sql: "UPDATE jobs SET last_run = ? WHERE id = ?",

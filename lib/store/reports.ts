@@ -229,6 +229,8 @@ export class ReportRepository {
    * not read (the partial index `items_waiting` holds only the others), so it
    * stays cheap on a job of millions: their number is the counts' pending
    * and in flight less these.
+   *
+   * @ignore
    */
   async waitingItems(jobId: number): Promise<WaitingGroup[]> {
     const rs = await this.#db.execute({

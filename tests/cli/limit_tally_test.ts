@@ -27,7 +27,7 @@ Deno.test("limitNow() says what holds the pace: --rate, the server's quota, Retr
   assert.equal(limitNow(new RateLimiter({ clock }), 0), "no limit");
   const limiter = await limiterWithQuota(clock);
   assert.match(limitNow(limiter, 0), /^limit \d+\/s \(server quota "default"\)$/);
-  limiter.pauseUntil(12_000, { kind: "retry-after", status: 429 });
+  limiter.coolDown(12_000, { kind: "retry-after", status: 429 });
   assert.equal(limitNow(limiter, 0), "cooling down 12s (Retry-After of a 429)");
   limiter.hold(true);
   assert.equal(limitNow(limiter, 0), "paused");
@@ -65,7 +65,7 @@ Deno.test("LimitTally sums up how long each limit held the pace, longest first",
   tally.sample();
   await clock.tick(900);
   tally.sample();
-  limiter.pauseUntil(1000, { kind: "retry-after", status: 429 });
+  limiter.coolDown(1000, { kind: "retry-after", status: 429 });
   tally.sample();
   await clock.tick(100);
   limiter.hold(true);

@@ -39,7 +39,7 @@ Deno.test("limiterFields() shows the server's advertised quota, and allowedRate(
 Deno.test("limiterFields() says when a Retry-After cooldown or a pause holds sending back", () => {
   const clock = new FakeClock(50_000);
   const limiter = new RateLimiter({ windows: [{ limit: 10, periodMs: 1000 }], clock });
-  limiter.pauseUntil(53_000, { kind: "retry-after", status: 503 });
+  limiter.coolDown(53_000, { kind: "retry-after", status: 503 });
   assert.equal(runState(limiter, 50_000), "cooling down");
   assert.equal(fields(limiter, 50_000).cooldown, "3s left: Retry-After of a 503");
   assert.equal(fields(limiter, 50_000).allowed, "0/s (cooling down)");

@@ -150,3 +150,98 @@ Deno.test("overview of a running job: charts, limiter panel, workers; paused sho
   assert.match(after, /data-field="api\|limiter.allowed">0\/s \(paused\)</);
   store.close();
 });
+
+Deno.test("paused, the dashboard shows sending 0/s at once, and the limiter panel with it", async () => {
+  const store = await failedJob();
+  const stats = new RunStats({ total: 130, done: 0, failed: 120 });
+  for (let i = 0; i < 5; i++) stats.attempt(200, 10, "done");
+  const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }] });
+  const live: LiveRun = {
+    job: "api",
+    snapshot: () => stats.snapshot(),
+    limiter: () => limiter,
+    concurrency: () => 8,
+    pause: () => limiter.hold(true),
+    resume: () => limiter.hold(false),
+    paused: () => limiter.held,
+    rate: () => "20/s",
+    setRate: () => {},
+  };
+  const app = createDashboard({ store, live, token: "t" });
+  const sending = /data-field="api\|sendRate">([^<]*)</;
+  assert.notEqual(sending.exec(await (await app.request("/")).text())?.[1], "0/s");
+  await app.request("/api/pause", { method: "POST", headers: { authorization: "Bearer t" } });
+  const page = await (await app.request("/")).text();
+  assert.equal(sending.exec(page)?.[1], "0/s");
+  assert.match(page, /data-field="api\|limiter.sending">0\/s</);
+  assert.match(page, /<dt>claimed<\/dt>/);
+  assert.match(page, /<dt>sent, not answered<\/dt>/);
+  store.close();
+});
+
+Deno.test("a finished run explains itself: the limiter panel of its last run, its pace, figures; workers add up", async () => {
+  const store = await failedJob();
+  const job = (await store.jobs.find("api"))!;
+  await store.jobs.saveLastRun(job.id, {
+    startedAt: 1_000,
+    endedAt: 181_000,
+    ended: "finished",
+    counts: { total: 130, done: 0, failed: 120, pending: 10 },
+    sent: 900,
+    byStatus: { "503": 600, "404": 20, error: 280 },
+    retried: 700,
+    throttled: 0,
+    unavailable: 600,
+    latency: { p50: 40, p95: 44, p99: 51 },
+    pace: [{ by: "--rate 20/s", ms: 60_000 }, {
+      by: "cooldowns after 503s (no wait time given)",
+      ms: 120_000,
+    }],
+    limits: {
+      rate: "20/s",
+      burst: 4,
+      concurrency: 8,
+      advertised: ['"default": 25 per 1s'],
+    },
+    cooldowns: { count: 30, totalMs: 120_000, longestMs: 10_000, byCause: { backoff: 30 } },
+    breakerOpened: 2,
+    failures: { "http 503 (after 5 attempts)": 60 },
+  });
+  // The rows of its last run, as the run saves them every few seconds.
+  const point = { done: 0, failed: 120, throttled: 0, retried: 700, rate: 0, p50Ms: 40, p95Ms: 44 };
+  await store.history.add(job.id, { ...point, at: 176_000, sent: 890, statuses: { "503": 590 } });
+  await store.history.add(job.id, { ...point, at: 181_000, sent: 900, statuses: { "503": 600 } });
+  const app = createDashboard({ store });
+  const page = await (await app.request("/")).text();
+  assert.match(page, /aria-label="rate limiter, last run"/);
+  assert.match(
+    page,
+    /data-field="api\|run.pace">cooldowns after 503s \(no wait time given\) 67% of the time, --rate 20\/s 33%</,
+  );
+  assert.match(page, /data-field="api\|run.configured">20\/s · burst 4 · concurrency 8</);
+  assert.match(page, /data-field="api\|run.quota">&quot;default&quot;: 25 per 1s</);
+  assert.match(page, /data-field="api\|run.breaker">opened 2×</);
+  assert.match(page, /data-field="api\|run.cooldown">cooled down 30 times, 2m00s in all/);
+  assert.match(page, /data-field="api\|run.duration">3m00s</);
+  assert.match(page, /data-field="api\|run.unavailable">600</);
+  assert.match(page, /data-field="api\|run.throttled">0</);
+  assert.match(page, /data-field="api\|run.latency">40 ms · 44 ms · 51 ms</);
+  // The figures stay: the live feed sends the same fields for a job not running.
+  const feed = await (await app.request("/api/jobs")).json();
+  assert.equal(feed.jobs[0].lastRun.unavailable, 600);
+  store.close();
+});
+
+Deno.test("the workers table adds up to the job's done: earlier runs and workers gone in a row of their own", async () => {
+  const { seeded } = await import("./_seeded.ts");
+  const { store, jobId } = await seeded();
+  await store.workers.heartbeat({ id: "w2", jobId, host: "other", pid: 4242 }, Date.now(), {
+    done: 0,
+  });
+  const page = await (await createDashboard({ store }).request("/")).text();
+  assert.match(
+    page,
+    /<tr class="rest">\s*<td class="host">earlier runs and workers gone\s*<\/td>\s*<td class="num"><\/td>\s*<td class="num">1<\/td>/,
+  );
+  store.close();
+});

@@ -139,7 +139,7 @@ Deno.test("LeaseKeeper.beat() shares one worker's Retry-After cooldown and open 
     await a.keeper.beat();
     await b.keeper.beat();
     const now = clock.now();
-    a.limiter.pauseUntil(now + 30_000, { kind: "retry-after", status: 429 });
+    a.limiter.coolDown(now + 30_000, { kind: "retry-after", status: 429 });
     await a.keeper.beat();
     assert.equal(b.limiter.cooldownUntil, 0);
     await b.keeper.beat();

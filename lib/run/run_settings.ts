@@ -96,7 +96,7 @@ export interface RunSettings {
   userAgent: string;
   /** Redirects followed per attempt; more fail the item. @default {10} */
   maxRedirects: number;
-  /** Consecutive 429/5xx/network failures that pause the job; 0 for no breaker. @default {10} */
+  /** Consecutive 5xx (but 503)/network failures that pause the job; 0 for no breaker. @default {10} */
   breakerThreshold: number;
   /** First pause of an open breaker before one probe request. @default {10_000} */
   breakerCooldownMs: number;
@@ -313,7 +313,7 @@ export const RUN_SETTINGS: RunSettingTable = {
   },
   breakerThreshold: {
     flag: "--breaker-threshold <n>",
-    description: "consecutive 429/5xx/network failures that pause the job",
+    description: "consecutive 5xx (but 503), network failures that pause the job",
     helpNote: "0 = off",
     default: DEFAULTS.breakerThreshold,
     parse: integer(0),

@@ -107,17 +107,9 @@ Deno.test("item page renders the request with secrets as *** and shows every att
   store.close();
 });
 
-Deno.test("overview of a running job: charts, limiter panel, workers; paused shows paused and no ETA", async () => {
-  const store = await failedJob();
-  const job = (await store.jobs.find("api"))!;
-  await store.workers.heartbeat(
-    { id: "w-here", jobId: job.id, host: "box", pid: Deno.pid },
-    Date.now(),
-  );
-  const stats = new RunStats({ total: 130, done: 0, failed: 120 });
-  stats.attempt(200, 10, "done");
-  const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }], burst: 4 });
-  const live: LiveRun = {
+/** Job "api" running in this process at 20/s, 8 in flight at most: pause and resume work. */
+function liveApi(stats: RunStats, limiter: RateLimiter): LiveRun {
+  return {
     job: "api",
     snapshot: () => stats.snapshot(),
     limiter: () => limiter,
@@ -128,6 +120,19 @@ Deno.test("overview of a running job: charts, limiter panel, workers; paused sho
     rate: () => "20/s",
     setRate: () => {},
   };
+}
+
+Deno.test("overview of a running job: charts, limiter panel, workers; paused shows paused and no ETA", async () => {
+  const store = await failedJob();
+  const job = (await store.jobs.find("api"))!;
+  await store.workers.heartbeat(
+    { id: "w-here", jobId: job.id, host: "box", pid: Deno.pid },
+    Date.now(),
+  );
+  const stats = new RunStats({ total: 130, done: 0, failed: 120 });
+  stats.attempt(200, 10, "done");
+  const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }], burst: 4 });
+  const live = liveApi(stats, limiter);
   const app = createDashboard({ store, live, token: "t" });
   const page = await (await app.request("/jobs/api")).text();
   for (const chart of ["throughput", "statuses", "retries", "latency", "inflight"]) {
@@ -156,17 +161,7 @@ Deno.test("paused, the dashboard shows sending 0/s at once, and the limiter pane
   const stats = new RunStats({ total: 130, done: 0, failed: 120 });
   for (let i = 0; i < 5; i++) stats.attempt(200, 10, "done");
   const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }] });
-  const live: LiveRun = {
-    job: "api",
-    snapshot: () => stats.snapshot(),
-    limiter: () => limiter,
-    concurrency: () => 8,
-    pause: () => limiter.hold(true),
-    resume: () => limiter.hold(false),
-    paused: () => limiter.held,
-    rate: () => "20/s",
-    setRate: () => {},
-  };
+  const live = liveApi(stats, limiter);
   const app = createDashboard({ store, live, token: "t" });
   const sending = /data-field="api\|sendRate">([^<]*)</;
   assert.notEqual(sending.exec(await (await app.request("/")).text())?.[1], "0/s");

@@ -43,6 +43,11 @@ async function liveJob(origin: string) {
   return (await res.json()).jobs[0];
 }
 
+/** `sluice run <dir>/q.jsonl --url <url> --db <db>` and `flags`. */
+function runArgs(dir: string, url: string, db: string, ...flags: string[]): string[] {
+  return ["run", `${dir}/q.jsonl`, "--url", url, "--db", db, ...flags];
+}
+
 /** `sluice run ... --dashboard 0 --token T` started; resolves with it and the dashboard's origin. */
 async function runWithDashboard(args: string[]) {
   const run = new SluiceProcess([...args, "--dashboard", "0", "--token", TOKEN]);
@@ -56,7 +61,7 @@ Deno.test("a dead API of 503s without Retry-After: failed within the bound, no R
   await writeQueries(`${dir.path}/q.jsonl`, 1);
   const db = `file:${dir.path}/s.db`;
   const started = Date.now();
-  const run = new SluiceProcess(["run", `${dir.path}/q.jsonl`, "--url", api.url, "--db", db]);
+  const run = new SluiceProcess(runArgs(dir.path, api.url, db));
   // While it waits: status says why, and since when.
   await until("the API has answered twice", () => api.requests() >= 2);
   const during = await sluice(["status", "--db", db]);
@@ -91,16 +96,7 @@ Deno.test("an outage of 503s with Retry-After is counted as unavailable: 0 count
   );
   await writeQueries(`${dir.path}/q.jsonl`, 20);
   const db = `file:${dir.path}/s.db`;
-  const exit = await sluice([
-    "run",
-    `${dir.path}/q.jsonl`,
-    "--url",
-    api.url,
-    "--db",
-    db,
-    "--rate",
-    "none",
-  ]);
+  const exit = await sluice(runArgs(dir.path, api.url, db, "--rate", "none"));
   assert.equal(exit.code, 0, exit.stderr);
   const unavailable = Number(/(\d+) unavailable \(503\)/.exec(exit.stderr)?.[1]);
   assert.ok(unavailable >= 1, exit.stderr);
@@ -121,18 +117,9 @@ Deno.test("a server that answers in 40 ms reads 40 ms: p50 within 10%, live and 
   });
   await writeQueries(`${dir.path}/q.jsonl`, 120);
   const db = `file:${dir.path}/s.db`;
-  const { run, origin } = await runWithDashboard([
-    "run",
-    `${dir.path}/q.jsonl`,
-    "--url",
-    api.url,
-    "--db",
-    db,
-    "--rate",
-    "20/s",
-    "--concurrency",
-    "4",
-  ]);
+  const { run, origin } = await runWithDashboard(
+    runArgs(dir.path, api.url, db, "--rate", "20/s", "--concurrency", "4"),
+  );
   let live: number;
   try {
     await until("40 answers", () => api.requests() >= 40);
@@ -169,16 +156,9 @@ Deno.test("paused from the dashboard, the job shows sending 0/s within 2 s", asy
   await using dir = await tempDir();
   await using api = serve(() => Response.json({ ok: true }));
   await writeQueries(`${dir.path}/q.jsonl`, 400);
-  const { run, origin } = await runWithDashboard([
-    "run",
-    `${dir.path}/q.jsonl`,
-    "--url",
-    api.url,
-    "--db",
-    `file:${dir.path}/s.db`,
-    "--rate",
-    "20/s",
-  ]);
+  const { run, origin } = await runWithDashboard(
+    runArgs(dir.path, api.url, `file:${dir.path}/s.db`, "--rate", "20/s"),
+  );
   const events = await fetch(`${origin}/events`, {
     headers: { authorization: `Bearer ${TOKEN}` },
   });

@@ -163,7 +163,12 @@ export async function runCommand(
         const { rate, burst, concurrency } = run.settings.values;
         await run.store.jobs.saveLastRun(
           prepared.job.id,
-          runReport(summary, { pace: limits.entries(), rate: formatRate(rate), burst, concurrency }),
+          runReport(summary, {
+            pace: limits.entries(),
+            rate: formatRate(rate),
+            burst,
+            concurrency,
+          }),
         );
       },
     }).finally(async () => {

@@ -24,7 +24,7 @@ import { startDashboard } from "./start_dashboard.ts";
 import { InputError } from "../lib/errors.ts";
 import { inputIdentity } from "../lib/job/input_identity.ts";
 import type { PreparedJob } from "../lib/job/prepare_job.ts";
-import { formatRate } from "../lib/rate/rate_spec.ts";
+import { formatBurst, formatRate } from "../lib/rate/rate_spec.ts";
 import type { RateLimiter } from "../lib/rate/rate_limiter.ts";
 import { assembleRun, type CheckedRun } from "../lib/run/assemble_run.ts";
 import { RunStats } from "../lib/run/run_stats.ts";
@@ -166,7 +166,7 @@ export async function runCommand(
           runReport(summary, {
             pace: limits.entries(),
             rate: formatRate(rate),
-            burst,
+            burst: formatBurst(burst),
             concurrency,
           }),
         );

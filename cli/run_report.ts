@@ -19,8 +19,8 @@ export interface RunReportOptions {
   pace: PaceEntry[];
   /** The rate asked for, as typed (`10/s`, `auto`, `none`). */
   rate: string;
-  /** Requests allowed at once above the steady rate. */
-  burst: number;
+  /** Requests (and units: `5,tokens=4000`) allowed at once above the steady rate. */
+  burst: number | string;
   /** Requests in flight at once, at most. @default undefined (unknown) */
   concurrency?: number | undefined;
 }

@@ -45,8 +45,8 @@ export interface LastRun {
   limits: {
     /** The rate asked for, as typed (`10/s`, `auto`, `none`). */
     rate: string;
-    /** Requests allowed at once above the steady rate. */
-    burst: number;
+    /** Requests (and units: `5,tokens=4000`) allowed at once above the steady rate. */
+    burst: number | string;
     /** Requests in flight at once, at most. */
     concurrency?: number;
     /** The quotas the server advertised, as the limiter panel shows them. */

@@ -143,6 +143,49 @@ export async function sluiceRun(
   };
 }
 
+/** Which libSQL driver bench/fetch_store.ts stores through. */
+export type StoreDriver = "client" | "native";
+
+/** The Deno arguments of the fetch + store script (bench/fetch_store.ts). */
+export function fetchStoreArgs(
+  place: Place,
+  input: string,
+  c: number,
+  db: string,
+  driver: StoreDriver,
+): string[] {
+  return [
+    "run",
+    ...SLUICE_PERMISSIONS.filter((flag) => flag.startsWith("--allow-")),
+    `${ROOT}bench/fetch_store.ts`,
+    place.url,
+    input,
+    String(c),
+    db,
+    "--driver",
+    driver,
+  ];
+}
+
+/**
+ * (2b) The job's own limit (issue 25): a bare Deno script that fetches each
+ * answer and keeps it in libSQL, 1,000 per transaction, through
+ * @libsql/client (`client`) or libSQL's native driver (`native`).
+ */
+export async function fetchStore(
+  place: Place,
+  input: string,
+  n: number,
+  c: number,
+  db: string,
+  driver: StoreDriver,
+): Promise<Run> {
+  const args = fetchStoreArgs(place, input, c, db, driver);
+  for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
+  const m = await measure(Deno.execPath(), args);
+  return toRun(m, n, show(["deno", ...args], place), checkOk(m, n));
+}
+
 /** Whether Debian's python3-aiohttp can be imported. */
 export async function aiohttpVersion(): Promise<string | undefined> {
   try {

@@ -30,6 +30,27 @@ export function limitNote({ n, profiles }: ScenarioResult): string {
   }; idle ${signed(sluice.idleMs - bare.idleMs)}`;
 }
 
+/**
+ * Where sluice's extra CPU goes beside the fetch + store script's (issue 25),
+ * from their profiles: what a missed row against the job's limit says limits it.
+ */
+export function storeNote({ n, profiles }: ScenarioResult): string {
+  const { store, sluice } = profiles;
+  if ("error" in store || "error" in sluice) {
+    const error = "error" in store ? store.error : (sluice as { error: string }).error;
+    return `CPU profile unavailable: ${error}`;
+  }
+  return `per ${n.toLocaleString("en-US")} requests sluice's JS thread is busy ${
+    ms(busy(sluice))
+  } vs fetch + store's ${ms(busy(store))}: libSQL ${
+    signed(sluice.libsqlMs - store.libsqlMs)
+  }, sluice's own code ${ms(sluice.sluiceMs)}, fetch ${
+    signed(sluice.fetchMs - store.fetchMs)
+  }, GC ${signed(sluice.gcMs - store.gcMs)}, other ${
+    signed(sluice.otherMs - store.otherMs)
+  }; idle ${signed(sluice.idleMs - store.idleMs)}`;
+}
+
 /** What the limits section is made from. */
 export interface LimitsInput {
   results: ScenarioResult[];
@@ -53,7 +74,7 @@ export function limitsSection({ results, perSecond }: LimitsInput): string {
       } | ${ms(s.sluiceMs)} | ${ms(s.gcMs)} | ${ms(s.otherMs)} | ${ms(s.idleMs)} |`;
   const n = results[0]?.n ?? 0;
   const lines = [
-    `CPU profiles (\`deno run --cpu-prof\`) of one more run of the bare loop and of sluice in each scenario, ${
+    `CPU profiles (\`deno run --cpu-prof\`) of one more run of the bare loop, of the fetch + store script (@libsql/client) and of sluice in each scenario, ${
       n.toLocaleString("en-US")
     } POSTs, the same commands as the side-by-side table. Each sample goes to the first frame, from the leaf up, in libSQL (@libsql/client and its native addon), Deno's fetch, or sluice's own code (lib/, cli/, main.ts); start-up, module loading and other runtime code are "other". The profiler sees the JS thread only: CPU per request above also counts Deno's other threads (HTTP I/O, V8's helpers).`,
     "",
@@ -62,11 +83,13 @@ export function limitsSection({ results, perSecond }: LimitsInput): string {
   ];
   for (const { scenario, profiles } of results) {
     lines.push(row(scenario.label, "bare Deno fetch loop", profiles.bare));
+    lines.push(row(scenario.label, "fetch + store", profiles.store));
     lines.push(row(scenario.label, "sluice run", profiles.sluice));
   }
   lines.push("");
   for (const result of results) {
     lines.push(`- **${result.scenario.label}:** ${limitNote(result)}.`);
+    lines.push(`- **${result.scenario.label}, against fetch + store:** ${storeNote(result)}.`);
   }
   lines.push(
     "- Each client runs its JS on one thread while the echo server takes the machine's other core; the extra busy time is the bookkeeping that stores each answer durably (claims, result transactions, the import), which the bare loop does not do.",

@@ -12,6 +12,8 @@ import {
   aiohttpGather,
   bareFetch,
   bareFetchArgs,
+  fetchStore,
+  fetchStoreArgs,
   type Place,
   ROOT,
   type Run,
@@ -56,6 +58,14 @@ export const SCENARIOS: readonly Scenario[] = [
 /** The contenders of every scenario, in the order of the tables. */
 export const CONTENDERS = [
   { id: "bare", label: "bare Deno fetch loop (stores nothing)" },
+  {
+    id: "store",
+    label: "bare Deno fetch + libSQL, 1,000 answers per batch (@libsql/client): the job's limit",
+  },
+  {
+    id: "native",
+    label: "bare Deno fetch + libSQL, 1,000 answers per transaction (npm:libsql prepared INSERT)",
+  },
   { id: "sluice", label: "sluice --rate none (import + send + store)" },
   { id: "aiohttp", label: "Python asyncio + aiohttp + gather (stores nothing)" },
   {
@@ -78,7 +88,7 @@ export interface ScenarioResult {
    */
   runs: Record<ContenderId, Run | Unavailable>;
   /** One more run of each under `--cpu-prof`. */
-  profiles: { bare: CpuShares | { error: string }; sluice: CpuShares | { error: string } };
+  profiles: Record<"bare" | "store" | "sluice", CpuShares | { error: string }>;
 }
 
 /** Whether a contender ran (rather than being unavailable here). */
@@ -136,19 +146,27 @@ export async function sideBySide(options: SideBySideOptions): Promise<ScenarioRe
         if (warmUp > 0) await bareFetch(place, warmUp, c);
         const all: Record<ContenderId, (Run | Unavailable)[]> = {
           bare: [],
+          store: [],
+          native: [],
           sluice: [],
           aiohttp: [],
           seed: [],
         };
         for (let round = 1; round <= rounds; round++) {
           all.bare.push(await bareFetch(place, n, c));
+          all.store.push(await fetchStore(place, input, n, c, `${tmp}/store.db`, "client"));
+          all.native.push(await fetchStore(place, input, n, c, `${tmp}/store.db`, "native"));
           all.sluice.push(await sluiceRun(place, input, n, c, `${tmp}/side.db`));
           all.aiohttp.push(await aiohttpGather(place, n, c, hasAiohttp));
           all.seed.push(await seedJob(place, input, n, c, `${tmp}/seed.db`, hasAiohttp));
         }
-        log(`${scenario.label}: CPU profiles of one more bare loop and sluice run`);
+        log(`${scenario.label}: CPU profiles of one more bare loop, fetch + store and sluice run`);
         const profiles = {
           bare: await profileDeno(bareFetchArgs(place, n, c), ROOT),
+          store: await profileDeno(
+            fetchStoreArgs(place, input, c, `${tmp}/prof-store-${scenario.id}.db`, "client"),
+            ROOT,
+          ),
           sluice: await profileDeno(
             sluiceArgs(place, input, c, `${tmp}/prof-${scenario.id}.db`).args,
             ROOT,
@@ -159,6 +177,8 @@ export async function sideBySide(options: SideBySideOptions): Promise<ScenarioRe
           n,
           runs: {
             bare: fold(all.bare),
+            store: fold(all.store),
+            native: fold(all.native),
             sluice: fold(all.sluice),
             aiohttp: fold(all.aiohttp),
             seed: fold(all.seed),

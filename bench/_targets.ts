@@ -7,7 +7,7 @@
  * @module
  */
 import type { Run, Unavailable } from "./_contenders.ts";
-import { limitNote } from "./_limits.ts";
+import { limitNote, storeNote } from "./_limits.ts";
 import { isRun, type ScenarioResult } from "./_side_by_side.ts";
 import type { RowId, TableRow } from "./_table.ts";
 
@@ -38,6 +38,16 @@ const SEED_ROW: Partial<Record<ScenarioResult["scenario"]["id"], RowId>> = {
   "deno-0": "seed-deno",
   "node-0": "seed-node",
 };
+const STORE_ROW: Record<ScenarioResult["scenario"]["id"], RowId> = {
+  "deno-0": "store-deno-0",
+  "node-0": "store-node-0",
+  "deno-20": "store-deno-20",
+  "node-20": "store-node-20",
+};
+/** Issue 25's targets against the fetch + store script: CPU, req/s, peak RSS. */
+const STORE_CPU = 1.3;
+const STORE_SPEED = 0.8;
+const STORE_RSS = 1;
 const CPU_TARGET = 1.35;
 const SEED_SPEED = 1.5;
 const SEED_CPU = 0.75;
@@ -89,6 +99,7 @@ export function scenarioRows(result: ScenarioResult, judge: Judge): TableRow[] {
     status: failed ? `failed: ${failed}` : judge(cpu <= CPU_TARGET, limit),
     command: both,
   });
+  rows.push(storeRow(result, judge));
   const seedRow = SEED_ROW[scenario.id];
   if (seedRow) {
     const seedFigure =
@@ -119,6 +130,42 @@ export function scenarioRows(result: ScenarioResult, judge: Judge): TableRow[] {
     }
   }
   return rows;
+}
+
+/**
+ * sluice against the job's own limit (issue 25): the fetch + store script
+ * through @libsql/client, CPU µs per request, requests/s and peak RSS; the
+ * native-driver variant's figures beside it.
+ */
+export function storeRow(result: ScenarioResult, judge: Judge): TableRow {
+  const { scenario, runs } = result;
+  const sluice = runs.sluice as Run;
+  const store = runs.store as Run;
+  const native = runs.native as Run;
+  const cpu = sluice.cpuUsPerRequest / store.cpuUsPerRequest;
+  const speed = sluice.perSecond / store.perSecond;
+  const rss = (sluice.peakMb ?? NaN) / (store.peakMb ?? NaN);
+  const short = [
+    cpu <= STORE_CPU ? "" : "CPU",
+    speed >= STORE_SPEED ? "" : "req/s",
+    rss <= STORE_RSS ? "" : "RSS",
+  ].filter(Boolean).join(", ");
+  const failed = sluice.error ?? store.error;
+  return {
+    id: STORE_ROW[scenario.id],
+    figure:
+      `sluice ÷ fetch + store (1,000 answers per batch, @libsql/client), CPU µs per request, requests/s, peak RSS (${scenario.label})`,
+    contenders: `sluice ${figures(sluice)}; fetch + store ${
+      figures(store)
+    }; with npm:libsql's prepared INSERT ${figures(native)}`,
+    ratio: `${fmt(cpu, 2)}× CPU, ${fmt(speed, 2)}× req/s, ${fmt(rss, 2)}× RSS`,
+    target: `≤ ${STORE_CPU}× CPU, ≥ ${STORE_SPEED}× req/s, ≤ ${STORE_RSS}× RSS`,
+    status: failed ? `failed: ${failed}` : judge(
+      short === "",
+      `${short} short; ${storeNote(result)} (profiles below)`,
+    ),
+    command: [sluice.command, store.command, native.command],
+  };
 }
 
 /** The row comparing sluice's peak RSS with the bare loop's, scenario by scenario. */

@@ -65,8 +65,9 @@ Deno.test("deno task bench --quick exits 0 and prints every row of the table", a
     // What limits throughput: CPU profiles of a sluice run beside the bare loop, per scenario.
     assert.match(text, /## What limits throughput/);
     for (const scenario of SCENARIOS) {
-      for (const process of ["bare Deno fetch loop", "sluice run"]) {
-        const row = new RegExp(`^\\| ${scenario.label} \\| ${process} \\| [\\d,]+ ms \\|`, "m");
+      for (const process of ["bare Deno fetch loop", "fetch + store", "sluice run"]) {
+        const name = process.replace("+", "\\+");
+        const row = new RegExp(`^\\| ${scenario.label} \\| ${name} \\| [\\d,]+ ms \\|`, "m");
         assert.match(text, row);
       }
     }

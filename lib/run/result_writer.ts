@@ -70,7 +70,9 @@ export class ResultWriter {
   readonly #onProcessFailed: ResultWriterOptions["onProcessFailed"];
   #buffer: ItemUpdate[] = [];
   #flushing: Promise<WrittenResults> = Promise.resolve(NOTHING_WRITTEN);
-  #next: Promise<WrittenResults> | undefined;
+  // Settled by the write that takes the buffer, whoever starts it: a commit's
+  // own scheduled flush, a full buffer, or a flush() from outside (the scheduler's).
+  #bufferWritten: PromiseWithResolvers<WrittenResults> | undefined;
   #error: unknown;
   #written = 0;
 
@@ -149,11 +151,12 @@ export class ResultWriter {
     if (this.#error) return Promise.reject(this.#error);
     this.#buffer.push(update);
     if (this.#buffer.length >= this.#batchSize) return this.flush();
-    this.#next ??= this.#flushing.then(() => {
-      this.#next = undefined;
-      return this.flush();
-    });
-    return this.#next;
+    if (this.#bufferWritten === undefined) {
+      this.#bufferWritten = Promise.withResolvers();
+      // Rejections reach the callers through #bufferWritten.
+      this.#flushing.then(() => this.flush(), () => this.flush()).catch(() => {});
+    }
+    return this.#bufferWritten.promise;
   }
 
   /** With processing: the processor's rows first (outside the transaction), then the commit. */
@@ -165,7 +168,9 @@ export class ResultWriter {
   /** Writes everything buffered so far; resolves when it is committed. */
   flush(): Promise<WrittenResults> {
     const batch = this.#buffer;
+    const waiting = this.#bufferWritten;
     this.#buffer = [];
+    this.#bufferWritten = undefined;
     this.#flushing = this.#flushing.then(async () => {
       if (this.#error) throw this.#error;
       if (batch.length === 0) return NOTHING_WRITTEN;
@@ -184,6 +189,10 @@ export class ResultWriter {
         throw error;
       }
     });
+    if (waiting) {
+      waiting.promise.catch(() => {});
+      this.#flushing.then(waiting.resolve, waiting.reject);
+    }
     return this.#flushing;
   }
 

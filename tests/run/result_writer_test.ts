@@ -87,6 +87,22 @@ Deno.test("ResultWriter.commit() groups what arrives during a write into the nex
   assert.deepEqual(held.batches, [[1], [2, 3]]);
 });
 
+Deno.test("ResultWriter.commit() resolves with the write that took its outcome, whoever started it", async () => {
+  using db = await dbWith(2);
+  const { store, jobId } = db;
+  const [a, b] = await store.queue.claim(jobId, "W", 2, 0, 60_000);
+  const writer = new ResultWriter(store.results, "W", jobId, { confirm: true });
+  // As the scheduler does when it finds nothing ready: a flush right after a commit.
+  const committed = writer.commit(outcome(a!.id));
+  const flushed = writer.flush();
+  assert.deepEqual([...(await committed).finished!], [a!.id]);
+  assert.equal(await committed, await flushed);
+  // A full buffer, and a failed write, reach every waiting commit alike.
+  const again = writer.commit(outcome(b!.id));
+  await writer.close();
+  assert.deepEqual([...(await again).finished!], [b!.id]);
+});
+
 Deno.test("ResultWriter refuses new work once a write failed, and reports it once", async () => {
   const errors: unknown[] = [];
   const failing: ResultStore = { write: () => Promise.reject(new Error("disk full")) };

@@ -18,8 +18,7 @@
  *
  * @module
  */
-import { createClient } from "../lib/deps.ts";
-import Database from "libsql";
+import { createClient, LibsqlDatabase as Database } from "../lib/deps.ts";
 
 const BATCH = 1000;
 const INSERT = "INSERT INTO answers (key, status, body, at) VALUES (?, ?, ?, ?)";

@@ -12,12 +12,16 @@ export {
   type Client,
   createClient,
   type InStatement,
+  LibsqlBatchError,
+  LibsqlError,
   type ResultSet,
   type Row,
   type Transaction,
+  type TransactionMode,
 } from "npm:@libsql/client@0.18.0";
-// The native driver under @libsql/client (the same build, loaded once): the SQL
-// sandbox compiles statements on it (lib/store/schema_clone.ts).
+// The native driver under @libsql/client (the same build, loaded once): local
+// databases go through it (lib/store/native_client.ts), and the SQL sandbox
+// compiles statements on it (lib/store/schema_clone.ts).
 // @ts-types="./libsql_database.d.ts"
 export { default as LibsqlDatabase } from "npm:libsql@0.5.29";
 

@@ -15,6 +15,12 @@ import {
 } from "../deps.ts";
 import { StoreError } from "../errors.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
+import {
+  type LocalClient,
+  localPath,
+  type LocalTransaction,
+  openNativeClient,
+} from "./native_client.ts";
 
 /** How long a statement waits for another connection's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -59,13 +65,15 @@ export async function openConnection(
 ): Promise<Connection> {
   const { authToken = Deno.env.get("LIBSQL_AUTH_TOKEN") } = options;
   const local = url === ":memory:" || url.startsWith("file:");
-  let client: Client;
+  let client: Client | LocalClient;
+  const path = local ? localPath(url) : undefined;
   try {
     // `timeout` is the busy timeout of every pooled connection (a PRAGMA reaches
-    // only one): without it, two processes writing one file lose writes.
-    client = createClient(
-      authToken && !local ? { url, authToken } : { url, timeout: BUSY_TIMEOUT_MS },
-    );
+    // only one): without it, two processes writing one file lose writes. A plain
+    // local path goes through the native driver, its statements prepared once.
+    client = path !== undefined
+      ? openNativeClient(path, BUSY_TIMEOUT_MS)
+      : createClient(authToken && !local ? { url, authToken } : { url, timeout: BUSY_TIMEOUT_MS });
   } catch (cause) {
     throw new StoreError(`Cannot open database ${url}: ${errorText(cause)}`, { cause });
   }
@@ -81,7 +89,7 @@ export async function openConnection(
 
 /** An open database. Its libSQL client is private: repositories reach it as an {@linkcode Executor}. */
 export class Connection implements Executor {
-  readonly #client: Client;
+  readonly #client: Client | LocalClient;
   /** The database's URL. */
   readonly url: string;
   /** True for a file or `:memory:` (not a libSQL server). */
@@ -90,7 +98,7 @@ export class Connection implements Executor {
   #tail: Promise<void> | undefined;
 
   /** Wraps an open client; {@linkcode openConnection} also migrates it. */
-  constructor(client: Client, url: string, local: boolean) {
+  constructor(client: Client | LocalClient, url: string, local: boolean) {
     this.#client = client;
     this.url = url;
     this.local = local;
@@ -215,10 +223,10 @@ export class Connection implements Executor {
 
 /** The statements of one open write transaction. */
 class TransactionExecutor implements Executor {
-  readonly #tx: Transaction;
+  readonly #tx: Transaction | LocalTransaction;
   readonly url: string;
 
-  constructor(tx: Transaction, url: string) {
+  constructor(tx: Transaction | LocalTransaction, url: string) {
     this.#tx = tx;
     this.url = url;
   }

@@ -9,7 +9,11 @@
  *
  * Usage: `deno run --allow-all bench/compare_builds.ts --before DIR --after DIR
  * [--rounds 5] [--n 20000] [--servers node,deno] [--latency 0] [--concurrency 64]
- * [--profile]`
+ * [--profile] [--before-v8 FLAGS] [--after-v8 FLAGS]`
+ *
+ * `--before-v8` / `--after-v8` replace the V8 settings of the `sluice` task
+ * (`--max-semi-space-size=8`) for that build, e.g. `--after-v8
+ * --max-semi-space-size=8,--single-threaded-gc`: a V8 setting is a lever too.
  *
  * Prints a markdown table: per server and build, CPU µs per request (median
  * of the rounds), requests/s (median and best), peak RSS (highest), and the
@@ -33,6 +37,8 @@ export interface CompareOptions {
   latencyMs: number;
   concurrency: number;
   profile: boolean;
+  /** V8 settings per build, comma-separated; undefined: the `sluice` task's. */
+  v8: { before: string | undefined; after: string | undefined };
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -70,13 +76,24 @@ export function parseCompareArgs(args: string[]): CompareOptions {
     latencyMs: number("latency", 0),
     concurrency: number("concurrency", 64),
     profile: args.includes("--profile"),
+    v8: { before: option(args, "before-v8"), after: option(args, "after-v8") },
   };
 }
 
-function sluiceArgs(root: string, place: Place, input: string, c: number, db: string): string[] {
+function sluiceArgs(
+  root: string,
+  place: Place,
+  input: string,
+  c: number,
+  db: string,
+  v8?: string,
+): string[] {
+  const flags = v8 === undefined
+    ? SLUICE_PERMISSIONS
+    : [...SLUICE_PERMISSIONS.filter((flag) => !flag.startsWith("--v8-flags")), `--v8-flags=${v8}`];
   return [
     "run",
-    ...SLUICE_PERMISSIONS,
+    ...flags,
     `${root}main.ts`,
     "run",
     input,
@@ -100,10 +117,11 @@ async function runBuild(
   input: string,
   n: number,
   c: number,
+  v8?: string,
 ): Promise<Run> {
   const db = `${place.tmp}/compare.db`;
   for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(db + suffix).catch(() => {});
-  const m = await measure(Deno.execPath(), sluiceArgs(root, place, input, c, db));
+  const m = await measure(Deno.execPath(), sluiceArgs(root, place, input, c, db, v8));
   const done = new RegExp(`\\b${n}/${n} done, 0 failed`).test(m.stderr);
   return {
     n,
@@ -157,9 +175,9 @@ export async function compareBuilds(
   const input = `${tmp}/q${n}.jsonl`;
   await writeQueries(input, n);
   const out: string[] = [
-    `${rounds} interleaved rounds of ${
-      fmt(n)
-    } POSTs, ${latencyMs} ms, c${c}; before = ${before}, after = ${after}`,
+    `${rounds} interleaved rounds of ${fmt(n)} POSTs, ${latencyMs} ms, c${c}; before = ${before}${
+      options.v8.before ? ` (V8 ${options.v8.before})` : ""
+    }, after = ${after}${options.v8.after ? ` (V8 ${options.v8.after})` : ""}`,
     "",
   ];
   try {
@@ -175,7 +193,7 @@ export async function compareBuilds(
             : ["after", "before"] as const;
           const got: Partial<Record<"before" | "after", Run>> = {};
           for (const which of order) {
-            got[which] = await runBuild(options[which], place, input, n, c);
+            got[which] = await runBuild(options[which], place, input, n, c, options.v8[which]);
             runs[which].push(got[which]!);
           }
           runs.store.push(await fetchStore(place, input, n, c, `${tmp}/store.db`, "client"));
@@ -203,17 +221,17 @@ export async function compareBuilds(
         if (options.profile) {
           log(`${kind}: profiles`);
           const db = `${tmp}/prof.db`;
-          const profile = async (root: string) => {
+          const profile = async (root: string, v8?: string) => {
             for (const suffix of ["", "-wal", "-shm"]) {
               await Deno.remove(db + suffix).catch(() => {});
             }
-            return await profileDeno(sluiceArgs(root, place, input, c, db), root);
+            return await profileDeno(sluiceArgs(root, place, input, c, db, v8), root);
           };
           out.push(
             "| build (one run under --cpu-prof, ms) | busy | libSQL | fetch | sluice's code | GC | other | idle |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-            shares("before", await profile(before)),
-            shares("after", await profile(after)),
+            shares("before", await profile(before, options.v8.before)),
+            shares("after", await profile(after, options.v8.after)),
             "",
           );
         }

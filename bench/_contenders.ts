@@ -99,10 +99,11 @@ export function sluiceArgs(
   input: string,
   c: number,
   db: string,
+  root: string = ROOT,
 ): { args: string[]; command: string } {
   const args = [
     "run",
-    `${ROOT}main.ts`,
+    `${root}main.ts`,
     "run",
     input,
     "--url",

@@ -12,22 +12,34 @@ const busy = (s: CpuShares) => s.totalMs - s.idleMs;
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${ms(Math.abs(x))}`;
 
 /**
+ * Where sluice's extra CPU goes beside another process's (`other`, named
+ * `name` and holding no libSQL when `bare`), from their profiles.
+ */
+function busyNote(
+  n: number,
+  sluice: CpuShares | { error: string },
+  other: CpuShares | { error: string },
+  name: string,
+): string {
+  if ("error" in other) return `CPU profile unavailable: ${other.error}`;
+  if ("error" in sluice) return `CPU profile unavailable: ${sluice.error}`;
+  return `per ${n.toLocaleString("en-US")} requests sluice's JS thread is busy ${
+    ms(busy(sluice))
+  } vs ${name} ${ms(busy(other))}: libSQL ${
+    other.libsqlMs === 0 ? ms(sluice.libsqlMs) : signed(sluice.libsqlMs - other.libsqlMs)
+  }, sluice's own code ${ms(sluice.sluiceMs)}, fetch ${
+    signed(sluice.fetchMs - other.fetchMs)
+  }, GC ${signed(sluice.gcMs - other.gcMs)}, other ${
+    signed(sluice.otherMs - other.otherMs)
+  }; idle ${signed(sluice.idleMs - other.idleMs)}`;
+}
+
+/**
  * Where sluice's extra CPU goes in one scenario, beside the bare loop's, from
  * its profiles: what a missed CPU or throughput row says limits it.
  */
 export function limitNote({ n, profiles }: ScenarioResult): string {
-  const { bare, sluice } = profiles;
-  if ("error" in bare || "error" in sluice) {
-    const error = "error" in bare ? bare.error : (sluice as { error: string }).error;
-    return `CPU profile unavailable: ${error}`;
-  }
-  return `per ${n.toLocaleString("en-US")} requests sluice's JS thread is busy ${
-    ms(busy(sluice))
-  } vs the bare loop's ${ms(busy(bare))}: libSQL ${ms(sluice.libsqlMs)}, sluice's own code ${
-    ms(sluice.sluiceMs)
-  }, fetch ${signed(sluice.fetchMs - bare.fetchMs)}, GC ${signed(sluice.gcMs - bare.gcMs)}, other ${
-    signed(sluice.otherMs - bare.otherMs)
-  }; idle ${signed(sluice.idleMs - bare.idleMs)}`;
+  return busyNote(n, profiles.sluice, profiles.bare, "the bare loop's");
 }
 
 /**
@@ -35,20 +47,7 @@ export function limitNote({ n, profiles }: ScenarioResult): string {
  * from their profiles: what a missed row against the job's limit says limits it.
  */
 export function storeNote({ n, profiles }: ScenarioResult): string {
-  const { store, sluice } = profiles;
-  if ("error" in store || "error" in sluice) {
-    const error = "error" in store ? store.error : (sluice as { error: string }).error;
-    return `CPU profile unavailable: ${error}`;
-  }
-  return `per ${n.toLocaleString("en-US")} requests sluice's JS thread is busy ${
-    ms(busy(sluice))
-  } vs fetch + store's ${ms(busy(store))}: libSQL ${
-    signed(sluice.libsqlMs - store.libsqlMs)
-  }, sluice's own code ${ms(sluice.sluiceMs)}, fetch ${
-    signed(sluice.fetchMs - store.fetchMs)
-  }, GC ${signed(sluice.gcMs - store.gcMs)}, other ${
-    signed(sluice.otherMs - store.otherMs)
-  }; idle ${signed(sluice.idleMs - store.idleMs)}`;
+  return busyNote(n, profiles.sluice, profiles.store, "fetch + store's");
 }
 
 /** What the limits section is made from. */

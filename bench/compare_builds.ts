@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { fetchStore, type Place, type Run, SLUICE_PERMISSIONS } from "./_contenders.ts";
+import { fetchStore, type Place, type Run, sluiceArgs as sluiceRunArgs } from "./_contenders.ts";
 import { measure, startEchoServer, writeQueries } from "./_measure.ts";
 import { type CpuShares, profileDeno } from "./_profile.ts";
 import { fmt } from "./_targets.ts";
@@ -80,6 +80,7 @@ export function parseCompareArgs(args: string[]): CompareOptions {
   };
 }
 
+/** A sluice run of the build at `root`, with other V8 settings when `v8` is given. */
 function sluiceArgs(
   root: string,
   place: Place,
@@ -88,27 +89,10 @@ function sluiceArgs(
   db: string,
   v8?: string,
 ): string[] {
-  const flags = v8 === undefined
-    ? SLUICE_PERMISSIONS
-    : [...SLUICE_PERMISSIONS.filter((flag) => !flag.startsWith("--v8-flags")), `--v8-flags=${v8}`];
-  return [
-    "run",
-    ...flags,
-    `${root}main.ts`,
-    "run",
-    input,
-    "--url",
-    place.url,
-    "--body",
-    '{"q":"{{q}}"}',
-    "--rate",
-    "none",
-    "--concurrency",
-    String(c),
-    "--db",
-    `file:${db}`,
-    "--quiet",
-  ];
+  const { args } = sluiceRunArgs(place, input, c, db, root);
+  return v8 === undefined
+    ? args
+    : args.map((arg) => arg.startsWith("--v8-flags=") ? `--v8-flags=${v8}` : arg);
 }
 
 async function runBuild(

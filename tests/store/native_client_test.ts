@@ -143,3 +143,87 @@ Deno.test("localPath() takes plain local URLs only", () => {
   assert.equal(localPath("file:a.db?mode=ro"), undefined);
   assert.equal(localPath("libsql://x.turso.io"), undefined);
 });
+
+/**
+ * Another process takes `db`'s write lock, keeps it `holdMs`, then commits;
+ * resolves once it holds the lock.
+ */
+async function holdWriteLock(db: string, holdMs: number): Promise<Deno.ChildProcess> {
+  const script = "import sqlite3, sys, time\n" +
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n" +
+    "c.execute('BEGIN IMMEDIATE')\n" +
+    "c.execute('INSERT INTO t VALUES (-1)')\n" +
+    "print('held', flush=True)\n" +
+    "time.sleep(float(sys.argv[2]) / 1000)\n" +
+    "c.execute('COMMIT')\n";
+  const holder = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, db, String(holdMs)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  assert.equal(value?.trim(), "held");
+  reader.releaseLock();
+  return holder;
+}
+
+/** Each write waits out another process's write lock and is kept, as are the other's. */
+async function assertWritesWaitForLock(db: string, writes: [string, () => Promise<unknown>][]) {
+  for (const [name, write] of writes) {
+    const holdMs = 300;
+    const holder = await holdWriteLock(db, holdMs);
+    const started = performance.now();
+    const written = await outcome(write);
+    const waited = performance.now() - started;
+    assert.ok((await holder.status).success);
+    assert.ok(!(written && typeof written === "object" && "error" in written), name);
+    assert.ok(waited >= holdMs / 2, `${name} waited ${waited} ms for the lock`);
+  }
+}
+
+Deno.test("every connection of the native client waits for another process's write lock", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = `${dir}/locked.db`;
+  const client = openNativeClient(db, 5000);
+  try {
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("CREATE TABLE t (n)");
+    await assertWritesWaitForLock(db, [
+      ["execute", () => client.execute({ sql: "INSERT INTO t VALUES (?)", args: [1] })],
+      ["batch", () => client.batch([{ sql: "INSERT INTO t VALUES (?)", args: [2] }], "write")],
+      ["transaction", async () => {
+        // A transaction runs on a connection of its own, opened for it.
+        const tx = await client.transaction("write");
+        await tx.execute({ sql: "INSERT INTO t VALUES (?)", args: [3] });
+        await tx.commit();
+      }],
+    ]);
+    // Nothing lost: each process's writes are all there.
+    const rows = await client.execute("SELECT n FROM t ORDER BY n");
+    assert.deepEqual(rows.rows.map((row) => Number(row.n)), [-1, -1, -1, 1, 2, 3]);
+  } finally {
+    client.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a store's connection and its transactions wait for another process's write lock", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = `${dir}/store.db`;
+  const connection = await openConnection(`file:${db}`);
+  try {
+    await connection.execute("CREATE TABLE t (n)", "create t");
+    const insert = (n: number) => ({ sql: "INSERT INTO t VALUES (?)", args: [n] });
+    await assertWritesWaitForLock(db, [
+      ["execute", () => connection.execute(insert(1), "insert")],
+      ["batch", () => connection.batch([insert(2)], "insert")],
+      ["transaction", () => connection.transaction((tx) => tx.execute(insert(3), "insert"))],
+    ]);
+    const rows = await connection.execute("SELECT n FROM t ORDER BY n", "read t");
+    assert.deepEqual(rows.rows.map((row) => Number(row.n)), [-1, -1, -1, 1, 2, 3]);
+  } finally {
+    connection.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -60,6 +60,8 @@ const SCHEMA = `SELECT 0, 0, 'version', '', '', schema_version FROM pragma_schem
   UNION ALL SELECT 2, rowid, type, name, tbl_name, sql FROM sqlite_temp_schema
   ORDER BY 1, 2`;
 
+const ALLOWED_ONLY =
+  "; allowed are SQLite's core, JSON, math, date and time, aggregate and window functions";
 const FUNCTION_OPS = /^(Function|PureFunc|Agg(Step1?|Inverse|Value|Final))$/;
 /** OpenWrite's P2 is a register (a b-tree the statement creates), not a root page. */
 const OPFLAG_P2ISREG = 0x10;
@@ -192,7 +194,13 @@ export class SqlSandbox {
           });
         }
       }
-      for (const sql of auditStatements(table.name, table.type, this.#clone)) {
+      let statements: string[];
+      try {
+        statements = auditStatements(table.name, table.type, this.#clone);
+      } catch (error) { // reading a view's columns compiles it
+        throw sqliteRefusal(label, table.sql, error);
+      }
+      for (const sql of statements) {
         let program: ProgramOp[];
         try {
           program = this.#clone.explain(sql);
@@ -237,8 +245,7 @@ export class SqlSandbox {
         if (!ALLOWED_FUNCTIONS.has(name)) {
           return found({
             rule: SANDBOX_RULES.functions,
-            detail: `${via}calls ${name}(); allowed are SQLite's core, JSON, math, date and ` +
-              `time, aggregate and window functions`,
+            detail: `${via}calls ${name}()${ALLOWED_ONLY}`,
           });
         }
       } else if (op.opcode === "Vacuum") {
@@ -432,7 +439,25 @@ function refusal(label: string, sql: string, refused: Refusal): InputError {
 
 function sqliteRefusal(label: string, sql: string, error: unknown): InputError {
   const message = sqliteMessage(error instanceof Error ? error.message : String(error));
+  const unsafe = unsafeUse(message);
+  if (unsafe) return refusal(label, sql, unsafe);
   return new InputError(`${label}: ${message}\n  in: ${abbreviate(sql)}`, undefined, {
     cause: error,
   });
+}
+
+/**
+ * SQLite's own refusal of a function or virtual table that a view, trigger
+ * or default of the schema uses ("unsafe use of readfile()": libSQL runs
+ * with `trusted_schema` off), said as the sandbox's rule it breaks.
+ */
+function unsafeUse(message: string): Refusal | undefined {
+  const found = /unsafe use of (?:virtual table "([^"]+)"|([\w$]+)\(\))/.exec(message);
+  if (!found) return undefined;
+  return found[1] !== undefined
+    ? { rule: SANDBOX_RULES.modules, detail: `uses the virtual table ${found[1].toLowerCase()}` }
+    : {
+      rule: SANDBOX_RULES.functions,
+      detail: `calls ${found[2]!.toLowerCase()}()${ALLOWED_ONLY}`,
+    };
 }

@@ -78,6 +78,12 @@ const CASES: Case[] = [
   },
   // Compiled later, in sluice's writes: a view, a trigger, a CHECK calling what is not allowed.
   { sql: "CREATE VIEW spy AS SELECT sqlite_log(1, 'x') AS l", kind: "ddl", rule: R.functions },
+  // A file function SQLite itself refuses in a view (trusted_schema): refused by the rule, not a crash.
+  {
+    sql: "CREATE VIEW spy_file AS SELECT readfile('/etc/hostname') AS f",
+    kind: "ddl",
+    rule: R.functions,
+  },
   {
     sql: "CREATE TRIGGER t2 AFTER INSERT ON hits BEGIN SELECT sqlite_log(1, new.key); END",
     kind: "ddl",

@@ -247,7 +247,28 @@ export class Processing {
       }
       return { rows };
     } catch (error) {
-      return { error: error instanceof Error ? error.message : String(error) };
+      return { error: thrownMessage(error) };
+    }
+  }
+}
+
+/**
+ * What a processor threw, as its item's error: the message, or what the
+ * value is when it has no message to read (`throw Object.create(null)`, a
+ * `message` getter that throws). Never throws itself: an error here would
+ * leave the item claimed forever and the run waiting for it.
+ */
+function thrownMessage(error: unknown): string {
+  try {
+    const message = error instanceof Error ? error.message : error;
+    return typeof message === "string" ? message : String(message);
+  } catch {
+    try {
+      const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+      if (typeof name === "string" && name !== "" && name !== "Object") return `threw ${name}`;
+      return `threw ${Object.prototype.toString.call(error)}`;
+    } catch {
+      return "threw a value that cannot be read";
     }
   }
 }

@@ -94,6 +94,45 @@ Deno.test("runJob(): a processor that never settles fails that item as `process:
   }
 });
 
+Deno.test("runJob(): a processor that throws what has no message to read (a null-prototype object, an error whose message getter throws) fails that item, and the run goes on", async () => {
+  class Unreadable extends Error {
+    override get message(): string {
+      throw new Error("no message here");
+    }
+  }
+  const { store, job, template, db } = await setup(["a", "bare", "getter"]);
+  try {
+    const summary = await within(runJob(store, job, template, {
+      ...FAST,
+      fetch: json,
+      processor: {
+        tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
+        process(answer, query) {
+          if (query.q === "bare") throw Object.create(null);
+          if (query.q === "getter") throw new Unreadable();
+          return { seen: [{ key: answer.key }] };
+        },
+      },
+    }));
+    assert.deepEqual({ done: summary.counts.done, failed: summary.counts.failed }, {
+      done: 1,
+      failed: 2,
+    });
+    assert.deepEqual(
+      await db.rows(
+        "SELECT json_extract(vars, '$.q') AS q, last_error, error_class FROM items " +
+          "WHERE status = 'failed' ORDER BY q",
+      ),
+      [
+        { q: "bare", last_error: "process: threw [object Object]", error_class: "process" },
+        { q: "getter", last_error: "process: threw Unreadable", error_class: "process" },
+      ],
+    );
+  } finally {
+    store.close();
+  }
+});
+
 Deno.test("runJob(): a stop does not wait past its grace period for a processor that hangs", async () => {
   const { store, job, template, db } = await setup(["hang"]);
   const stop = new AbortController();

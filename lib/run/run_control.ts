@@ -6,6 +6,7 @@
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
+import { MAX_TIMER_MS } from "../util/clock.ts";
 
 /** The stage of a run an error came from. */
 export type RunStage = "write" | "claim" | "task" | "cleanup";
@@ -105,7 +106,8 @@ export class RunControl {
     this.#noNewSends.abort(new Error("stopping"));
     this.#graceTimer ??= setTimeout(
       () => this.#hardStop.abort(new Error("grace period over")),
-      this.#graceMs,
+      // A longer timer fires at once: a grace of 30 days is one of 24.8.
+      Math.min(this.#graceMs, MAX_TIMER_MS),
     );
   }
 

@@ -13,21 +13,34 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`. */
+/**
+ * The longest delay a timer keeps: `setTimeout` fires a longer one (2^31 ms,
+ * about 24.8 days) at once. A setting given in days (`--processor-timeout
+ * 30d`) must not become 1 ms.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The real clock: `Date.now()` and `setTimeout` (a longer delay waited out a timer at a time). */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout>;
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
+      const wait = (left: number) => {
+        const step = Math.min(left, MAX_TIMER_MS);
+        timer = setTimeout(() => {
+          if (left > step) return wait(left - step);
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, step);
+      };
+      wait(ms);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },

@@ -158,6 +158,27 @@ Deno.test("runJob(): a stop does not wait past its grace period for a processor 
   }
 });
 
+Deno.test("runJob(): a time limit longer than a timer holds (--processor-timeout 30d) is a limit, not 1 ms", async () => {
+  const { store, job, template, db } = await setup(["a", "b"]);
+  try {
+    const summary = await within(runJob(store, job, template, {
+      ...FAST,
+      fetch: json,
+      processor: {
+        tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
+        // Settles on a later turn of the event loop, as a processor that awaits anything does.
+        process: (answer) =>
+          new Promise((resolve) => setTimeout(() => resolve({ seen: [{ key: answer.key }] }), 5)),
+      },
+      processorTimeoutMs: 30 * 86_400_000,
+    }));
+    assert.deepEqual(await db.rows("SELECT last_error FROM items WHERE status = 'failed'"), []);
+    assert.equal(summary.counts.done, 2);
+  } finally {
+    store.close();
+  }
+});
+
 Deno.test("--processor-timeout: a duration over the job file's and the saved one, saved with the job", () => {
   const flag = processingConfig({ processorTimeout: "2s" }, { processorTimeout: "9s" }, {});
   assert.equal(flag.options.processorTimeoutMs, 2_000);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RunControl } from "../../lib/run/run_control.ts";
+import { MAX_TIMER_MS } from "../../lib/util/clock.ts";
 
 Deno.test("RunControl ends a run with the root cause: write, then claim, then task, then cleanup", () => {
   const errors = {
@@ -33,6 +34,24 @@ Deno.test("RunControl: a stop request holds back new grants, then abandons sends
   assert.match(String(control.signal.reason), /grace period over/);
   assert.equal(control.failure, undefined);
   control.dispose();
+});
+
+Deno.test("RunControl: a grace period longer than a timer holds (--grace 30d) is not cut to 1 ms", () => {
+  const delays: number[] = [];
+  const real = globalThis.setTimeout;
+  globalThis.setTimeout = ((_: () => void, ms: number) => {
+    delays.push(ms);
+    return 0;
+  }) as unknown as typeof setTimeout;
+  try {
+    const control = new RunControl({ graceMs: 30 * 86_400_000 });
+    control.requestStop();
+    // setTimeout fires a delay of 2^31 ms or more at once.
+    assert.deepEqual(delays, [MAX_TIMER_MS]);
+    assert.equal(control.signal.aborted, false);
+  } finally {
+    globalThis.setTimeout = real;
+  }
 });
 
 Deno.test("RunControl: a failed write stops everything at once; a failed claim or task only new work", () => {

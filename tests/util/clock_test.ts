@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, systemClock } from "../../lib/util/clock.ts";
+import { FakeClock, MAX_TIMER_MS, systemClock } from "../../lib/util/clock.ts";
 
 Deno.test("FakeClock wakes sleepers in time order, then in the order they slept", async () => {
   const clock = new FakeClock(100);
@@ -48,4 +48,29 @@ Deno.test("systemClock.sleep() rejects at once on an aborted signal and clears i
   // The test sanitizer fails this test if the 60 s timer is still pending.
   await assert.rejects(sleeping, { message: "later" });
   await systemClock.sleep(0);
+});
+
+Deno.test("systemClock.sleep() waits out a delay longer than a timer holds (2^31 ms: setTimeout fires at once), a timer at a time", async () => {
+  // The timers the clock starts, recorded instead of run: each fired by hand.
+  const timers: { fire: () => void; ms: number }[] = [];
+  const real = globalThis.setTimeout;
+  globalThis.setTimeout = ((fire: () => void, ms: number) => {
+    timers.push({ fire, ms });
+    return 0;
+  }) as unknown as typeof setTimeout;
+  try {
+    let woke = false;
+    const sleeping = systemClock.sleep(2 * MAX_TIMER_MS + 5).then(() => woke = true);
+    for (const expected of [MAX_TIMER_MS, MAX_TIMER_MS, 5]) {
+      assert.equal(woke, false);
+      assert.equal(timers.at(-1)?.ms, expected);
+      timers.at(-1)!.fire();
+      await Promise.resolve();
+    }
+    await sleeping;
+    assert.equal(woke, true);
+    assert.equal(timers.length, 3);
+  } finally {
+    globalThis.setTimeout = real;
+  }
 });

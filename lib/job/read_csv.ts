@@ -5,7 +5,7 @@
  * unquoted field is text (`a 5" screen`).
  *
  * A row that cannot be read (too many or too few fields, a quote never
- * closed) stops the reading with its line, or, with `badRows`, is skipped:
+ * closed, or closed lines later with text after it) stops the reading with its line, or, with `badRows`, is skipped:
  * the row is its first line only, and reading starts again on the next line
  * (a quote never closed would otherwise swallow the rest of the file).
  *
@@ -37,6 +37,9 @@ export interface ReadCsvOptions extends ReadQueriesOptions {
   /** Called once the header is read, before the first query. */
   onHeader?: (header: CsvHeader) => void;
 }
+
+/** The error of a row whose quoted field closed, lines later, with text after its quote. */
+const QUOTE_CLOSED_BY_TEXT = "SLUICE_QUOTE_CLOSED_BY_TEXT";
 
 /** Bytes read before the delimiter is chosen (whole lines of them). */
 const SAMPLE_BYTES = 64 * 1024;
@@ -71,6 +74,7 @@ function describe(err: CsvError, columns: string[] | undefined): string {
   if (err.code === "CSV_QUOTE_NOT_CLOSED") {
     return "Cannot read row: a quote opened on this line is never closed";
   }
+  if ((err.code as string) === QUOTE_CLOSED_BY_TEXT) return err.message;
   return err.message.replace(/,? (?:on|at) line \d+/, "");
 }
 
@@ -198,6 +202,18 @@ class CsvRows {
         return header;
       }),
       on_record: (record, context) => {
+        const values = record as unknown as Record<string, string>;
+        if (this.#looseQuoteJoinedLines(values, context.bytes)) {
+          // Thrown here, csv-parse's parse() returns it: the row is bad, as for its own errors.
+          throw new CsvError(
+            QUOTE_CLOSED_BY_TEXT as CsvError["code"],
+            `Cannot read row: a quote opened on this line closes on line ${
+              this.#firstLine - 1 + context.lines
+            } with text after it`,
+            parser.options,
+            { lines: context.lines },
+          );
+        }
         const line = this.#lastLine + 1 + context.empty_lines - this.#lastEmpty;
         // With columns, a record is an object of the header's names.
         this.#found.push({ vars: record as unknown as Record<string, string>, line });
@@ -208,6 +224,22 @@ class CsvRows {
     // The core csv-parse's stream classes wrap: its error comes back from the
     // very chunk, with the records before it already handed to on_record.
     this.#parser = (parser as unknown as { api: CsvCore }).api;
+  }
+
+  /**
+   * True when a value is a quoted field that lines later closed with text
+   * after its quote (`"b,2⏎c,3⏎d" e`): csv-parse's relaxed quotes then read
+   * it, opening quote and line breaks included, as one value. A quoted value
+   * may well start with a quote and span lines (`"""a⏎b"" c"`): written
+   * back as a quoted field, it is in the record's text.
+   */
+  #looseQuoteJoinedLines(values: Record<string, string>, end: number): boolean {
+    const suspects = Object.values(values).filter((v) =>
+      v.startsWith('"') && (v.includes("\n") || v.includes("\r"))
+    );
+    if (suspects.length === 0) return false;
+    const text = new TextDecoder().decode(concat(this.#kept).subarray(0, end - this.#keptStart));
+    return suspects.some((v) => !text.includes(`"${v.replaceAll('"', '""')}"`));
   }
 
   /** A record ended at byte `bytes` of the parser's input, on its line `lines`. */
@@ -250,7 +282,8 @@ class CsvRows {
     // A quote that opened a field on this line and closed lines later made one long row.
     const ends = typeof err.lines === "number" ? this.#firstLine - 1 + err.lines : line;
     const reason = describe(err, this.#columns) +
-      (ends > line && err.code !== "CSV_QUOTE_NOT_CLOSED"
+      (ends > line && err.code !== "CSV_QUOTE_NOT_CLOSED" &&
+          (err.code as string) !== QUOTE_CLOSED_BY_TEXT
         ? ` (a quoted field runs from this line on to line ${ends})`
         : "");
     if (rest !== undefined) this.#start(line + 1);

@@ -98,3 +98,31 @@ Deno.test("readCsv() names the lines a quote closed too late joined into one bad
     ]);
   }
 });
+
+Deno.test("readCsv() does not join lines when a quote that opened a field closes with text after it", async () => {
+  // Read loosely, the quote on line 3 made lines 3 to 5 one value ('"b,2\nc,3\nd" e'),
+  // with as many fields as the header: three queries silently became one.
+  const text = 'q,n\na,1\n"b,2\nc,3\nd" e,4\nf,5\n';
+  await assert.rejects(Array.fromAsync(readCsv(chunked(text), "q.csv")), {
+    name: "InputError",
+    message: "q.csv:3: Cannot read row: a quote opened on this line closes on line 5 " +
+      "with text after it",
+  });
+  for (const size of [1, 3, 64]) {
+    const badRows = new BadRows();
+    const records = await Array.fromAsync(readCsv(chunked(text, size), "q.csv", { badRows }));
+    assert.deepEqual(records.map((r) => [r.line, r.vars.q]), [
+      [2, "a"],
+      [4, "c"],
+      [5, 'd" e'],
+      [6, "f"],
+    ], `chunks of ${size}`);
+    assert.deepEqual(badRows.first, [{
+      line: 3,
+      reason: "Cannot read row: a quote opened on this line closes on line 5 with text after it",
+    }]);
+  }
+  // A quoted value may start with a quote and span lines: '"""a\nb"" c"' is '"a\nb" c'.
+  const quoted = await Array.fromAsync(readCsv(chunked('q,n\n"""a\nb"" c",1\n'), "q.csv"));
+  assert.deepEqual(quoted.map((r) => r.vars.q), ['"a\nb" c']);
+});

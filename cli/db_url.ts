@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { InputError } from "../lib/errors.ts";
 
 /**
@@ -120,7 +121,7 @@ const TEMPORARY =
  */
 export function keptDbUrl(value: string): string {
   const url = dbUrl(value);
-  const reason = throwawayReason(url);
+  const reason = throwawayReason(url) ?? unopenableReason(url);
   if (reason !== undefined) {
     throw new InputError(
       `Cannot use --db '${value}' as the database: ${reason}; ` +
@@ -128,4 +129,51 @@ export function keptDbUrl(value: string): string {
     );
   }
   return url;
+}
+
+/** The URL schemes libSQL's client opens. */
+const LIBSQL_SCHEMES = ["file:", "libsql:", "http:", "https:", "ws:", "wss:"];
+
+/**
+ * Why libSQL cannot open a database URL, found before it tries (its own
+ * messages say `ConnectionFailed(... 14)` or `Invalid URL`): a scheme it does
+ * not speak (`postgres://`), a server URL with no host, a file path that is
+ * a folder or in a folder that does not exist. `undefined` when it may open.
+ *
+ * @example Usage
+ * ```ts
+ * import { unopenableReason } from "./db_url.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(unopenableReason("file:sluice.db"), undefined);
+ * assert.match(unopenableReason("file:/")!, /is a folder/);
+ * assert.match(unopenableReason("file:/no/such/folder/x.db")!, /there is no folder \/no\/such\/folder/);
+ * assert.match(unopenableReason("postgres://db.example.com/x")!, /libSQL opens/);
+ * ```
+ */
+export function unopenableReason(url: string): string | undefined {
+  const path = dbFilePath(url);
+  if (path !== undefined) return fileProblem(path);
+  if (url === ":memory:" || /^file:/i.test(url)) return undefined; // libSQL's own message
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0].toLowerCase() ?? "";
+  if (!LIBSQL_SCHEMES.includes(scheme)) {
+    return `libSQL opens ${LIBSQL_SCHEMES.join(", ")} URLs, not ${scheme}`;
+  }
+  if (!URL.canParse(url) || new URL(url).host === "") return `${url} names no server`;
+  return undefined;
+}
+
+/** Why a database file cannot be at `path`: a folder there, or no folder for it. */
+function fileProblem(path: string): string | undefined {
+  const stat = (p: string) => {
+    try {
+      return Deno.statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const found = stat(path);
+  if (found) return found.isDirectory ? `${resolve(path)} is a folder` : undefined;
+  const folder = stat(dirname(resolve(path)));
+  if (folder === undefined) return `there is no folder ${dirname(resolve(path))}`;
+  return folder.isDirectory ? undefined : `${dirname(resolve(path))} is not a folder`;
 }

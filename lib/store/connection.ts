@@ -21,6 +21,7 @@ import {
   type LocalTransaction,
   openNativeClient,
 } from "./native_client.ts";
+import { notADatabase } from "./not_a_database.ts";
 
 /** How long a statement waits for another connection's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -82,7 +83,7 @@ export async function openConnection(
     await connection.migrate();
   } catch (error) {
     client.close();
-    throw error;
+    throw notADatabase(url, error) ?? error;
   }
   return connection;
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { type Client, createClient, type InStatement, type ResultSet } from "../deps.ts";
+import { notADatabase } from "./not_a_database.ts";
 import { InputError, StoreError } from "../errors.ts";
 import { quoteName } from "./answer_statements.ts";
 import { BUSY_TIMEOUT_MS } from "./connection.ts";
@@ -225,6 +226,8 @@ export class SqlClient {
       return await fn();
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
+      const notDatabase = notADatabase(this.#url, cause);
+      if (notDatabase) throw notDatabase;
       if (DATABASE_FAULTS.test(message)) {
         throw new StoreError(`Database ${this.#url} failed: ${message}`, { cause });
       }

@@ -106,3 +106,43 @@ Deno.test("the commands that read a database say there is none, and create none"
     }
   });
 });
+
+Deno.test("every command refuses a --db it cannot open (a folder, a missing folder, another scheme, no server, not a database): exit 2, nothing sent or changed", async () => {
+  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+      const input = await Deno.readTextFile(`${dir}/q.jsonl`);
+      const run = ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"];
+      const cases: [string, RegExp][] = [
+        [dir, /^sluice: error: Cannot use --db '.*' as the database: .* is a folder/],
+        [`file:${dir}/`, /is a folder/],
+        [`${dir}/missing/x.db`, /: there is no folder .*\/missing;/],
+        [`${dir}/q.jsonl/x.db`, /q\.jsonl is not a folder/],
+        ["postgres://127.0.0.1/x", /libSQL opens file:, libsql:.* URLs, not postgres:/],
+        ["libsql://", /names no server/],
+        // The input given as the database by mistake: left as it was.
+        [
+          `${dir}/q.jsonl`,
+          /^sluice: error: Cannot use file:.*q\.jsonl as the database: the file is not a SQLite database/,
+        ],
+      ];
+      for (const [db, message] of cases) {
+        for (const command of [run, ...READERS]) {
+          const { code, stderr } = await inProcess([...command, "--db", db]);
+          const what = `sluice ${command.join(" ")} --db '${db}'`;
+          assert.equal(code, 2, `${what}: ${stderr}`);
+          assert.match(stderr, message, what);
+          assert.doesNotMatch(stderr, /run the same command again/, what);
+        }
+      }
+      assert.deepEqual(server.requests, [], "nothing was sent");
+      assert.equal(await Deno.readTextFile(`${dir}/q.jsonl`), input);
+      const files = [];
+      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
+      assert.deepEqual(files, ["q.jsonl"]);
+    });
+  } finally {
+    await server.close();
+  }
+});

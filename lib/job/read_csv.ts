@@ -196,6 +196,16 @@ class CsvRows {
       skip_empty_lines: true,
       record_delimiter: ["\r\n", "\n"],
       columns: this.#columns ?? ((header: string[]) => {
+        const twice = header.findIndex((name, i) => name !== "" && header.indexOf(name) < i);
+        if (twice >= 0) {
+          // Read as an object, the row would keep the last column of the name only.
+          throw new InputError(
+            `Cannot read the CSV header: it names field "${header[twice]}" twice (columns ${
+              header.indexOf(header[twice]!) + 1
+            } and ${twice + 1}), and a row would keep only the last one's value`,
+            { file: this.#file, line: this.#firstLine - 1 + parser.info.lines },
+          );
+        }
         this.#columns = header;
         this.#ended(parser.info.bytes, parser.info.lines, parser.info.empty_lines);
         this.#onHeader?.({ delimiter: this.#delimiter, columns: header });

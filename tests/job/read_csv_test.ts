@@ -126,3 +126,14 @@ Deno.test("readCsv() does not join lines when a quote that opened a field closes
   const quoted = await Array.fromAsync(readCsv(chunked('q,n\n"""a\nb"" c",1\n'), "q.csv"));
   assert.deepEqual(quoted.map((r) => r.vars.q), ['"a\nb" c']);
 });
+
+Deno.test("readCsv() refuses a header that names a field twice, whose first column a row would lose", async () => {
+  await assert.rejects(Array.fromAsync(readCsv(chunked("id,q,n,q\n1,a,2,b\n"), "q.csv")), {
+    name: "InputError",
+    message: 'q.csv:1: Cannot read the CSV header: it names field "q" twice (columns 2 and 4), ' +
+      "and a row would keep only the last one's value",
+  });
+  // Unnamed columns (a spreadsheet's trailing delimiters) are no field anyone names.
+  const records = await Array.fromAsync(readCsv(chunked("id,q,,\n1,a,,\n"), "q.csv"));
+  assert.deepEqual(records.map((r) => [r.vars.id, r.vars.q]), [["1", "a"]]);
+});

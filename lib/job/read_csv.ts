@@ -1,7 +1,8 @@
 /**
  * CSV input with a header row: each record becomes a query whose fields are
- * the header's names and whose values are strings. The delimiter is given or
- * detected from the first lines (`csv_delimiter.ts`); a quote inside an
+ * the header's names and whose values are strings. The delimiter is given,
+ * named by a first line `sep=;` (as Excel writes it) or detected from the
+ * first lines (`csv_delimiter.ts`); a quote inside an
  * unquoted field is text (`a 5" screen`).
  *
  * A row that cannot be read (too many or too few fields, a quote never
@@ -40,6 +41,9 @@ export interface ReadCsvOptions extends ReadQueriesOptions {
 
 /** The error of a row whose quoted field closed, lines later, with text after its quote. */
 const QUOTE_CLOSED_BY_TEXT = "SLUICE_QUOTE_CLOSED_BY_TEXT";
+
+/** The line Excel may write before the header to name the delimiter: `sep=;`. */
+const SEP_LINE = /^sep=([^\r\n])\r?\n/;
 
 /** Bytes read before the delimiter is chosen (whole lines of them). */
 const SAMPLE_BYTES = 64 * 1024;
@@ -121,11 +125,14 @@ export async function* readCsv(
         size += read.value.length;
       }
     }
-    const sample = concat(head);
-    const delimiter = options.delimiter ?? detectCsvDelimiter(
+    const whole = concat(head);
+    // Excel's first line `sep=;` names the delimiter; the header is the line after it.
+    const hint = SEP_LINE.exec(new TextDecoder().decode(whole.subarray(0, 16)));
+    const sample = hint ? whole.subarray(new TextEncoder().encode(hint[0]).length) : whole;
+    const delimiter = options.delimiter ?? hint?.[1] ?? detectCsvDelimiter(
       new TextDecoder().decode(done ? sample : sample.subarray(0, sample.lastIndexOf(0x0a) + 1)),
     );
-    const rows = new CsvRows(file, delimiter, onHeader);
+    const rows = new CsvRows(file, delimiter, onHeader, hint ? 2 : 1);
     let next: Bytes | undefined = sample;
     while (true) {
       signal?.throwIfAborted();
@@ -176,11 +183,16 @@ class CsvRows {
   #kept: Bytes[] = []; // what the parser was fed since the last record's end
   #keptStart = 0; // offset of #kept's first byte, in the parser's input
 
-  constructor(file: string, delimiter: string, onHeader?: (header: CsvHeader) => void) {
+  constructor(
+    file: string,
+    delimiter: string,
+    onHeader: ((header: CsvHeader) => void) | undefined,
+    headerLine: number,
+  ) {
     this.#file = file;
     this.#delimiter = delimiter;
     this.#onHeader = onHeader;
-    this.#start(1);
+    this.#start(headerLine);
   }
 
   /** A new parser, whose input starts on line `line` (1: the header). */

@@ -137,3 +137,21 @@ Deno.test("readCsv() refuses a header that names a field twice, whose first colu
   const records = await Array.fromAsync(readCsv(chunked("id,q,,\n1,a,,\n"), "q.csv"));
   assert.deepEqual(records.map((r) => [r.vars.id, r.vars.q]), [["1", "a"]]);
 });
+
+Deno.test("readCsv() takes the delimiter from Excel's first line sep=; and reads the header after it", async () => {
+  let header: CsvHeader | undefined;
+  const text = "sep=;\r\nid;q\r\n1;a,b\r\n2;c\r\n";
+  for (const size of [1, 4, 64]) {
+    const records = await Array.fromAsync(
+      readCsv(chunked(text, size), "q.csv", { onHeader: (h) => header = h }),
+    );
+    assert.deepEqual(header, { delimiter: ";", columns: ["id", "q"] });
+    assert.deepEqual(records, [
+      { vars: { id: "1", q: "a,b" }, line: 3 },
+      { vars: { id: "2", q: "c" }, line: 4 },
+    ], `chunks of ${size}`);
+  }
+  await assert.rejects(Array.fromAsync(readCsv(chunked("sep=,\nid,q\n1,a,b\n"), "q.csv")), {
+    message: "q.csv:3: Cannot read row as the header's 2 fields: it has 3",
+  });
+});

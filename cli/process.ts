@@ -11,8 +11,9 @@ import { openExisting } from "./open_existing.ts";
 import { pickOneJob } from "./pick_jobs.ts";
 import { processingConfig, type ProcessingFlags } from "./processing_config.ts";
 import { InputError } from "../lib/errors.ts";
-import { prepareProcessing } from "../lib/process/processing.ts";
+import { prepareProcessing, type Processing } from "../lib/process/processing.ts";
 import { processStored } from "../lib/process/process_stored.ts";
+import type { JobRow, Store } from "../lib/store/store.ts";
 
 /** Flags of `sluice process`. */
 export interface ProcessFlags extends ProcessingFlags {
@@ -81,6 +82,8 @@ export async function processCommand(
       ...config.options,
       rebuild: flags.rebuild ?? false,
     });
+    // Other jobs' rows in the tables the rebuild drops: derived again after, by their own processing.
+    const sharing = flags.rebuild ? await jobsSharingTables(store, job, processing!, io) : [];
     // Saved with the job: the next `run` (a resume) processes the same way.
     const { schema: _s, into: _i, processor: _p, ...others } = job.options;
     await store.jobs.update(job.id, { options: { ...others, ...config.saved } }, now());
@@ -107,12 +110,78 @@ export async function processCommand(
         `into the tables, ${summary.failed} failed (class process)`,
     );
     for (const [reason, n] of summary.reasons.slice(0, 5)) io.error(`  ${n} × ${reason}`);
-    if (summary.stopped) {
-      io.error(`sluice: stopped; ${summary.total - summary.processed} answers left unprocessed`);
+    let failed = summary.failed;
+    let stopped = summary.stopped;
+    for (const other of sharing) {
+      if (stopped) break;
+      io.error(
+        `sluice: ${other.tables.map((t) => `"${t}"`).join(", ")} also holds the rows of job ` +
+          `"${other.job.name}": processing its stored answers again, as that job does`,
+      );
+      await other.processing.applySchema();
+      const again = await processStored(store, other.job.id, other.processing, {
+        signal: stop,
+        now,
+      });
+      io.error(
+        `sluice: ${again.processed} answers of job "${other.job.name}" processed: ` +
+          `${
+            again.processed - again.failed
+          } into the tables, ${again.failed} failed (class process)`,
+      );
+      failed += again.failed;
+      stopped = again.stopped;
+    }
+    if (stopped) {
+      io.error(
+        summary.stopped
+          ? `sluice: stopped; ${summary.total - summary.processed} answers left unprocessed`
+          : "sluice: stopped; run the same command again to derive every row",
+      );
       return EXIT.interrupted;
     }
-    return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+    return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     store.close();
   }
+}
+
+/** Another job whose processing makes some of the tables a rebuild drops. */
+interface SharingJob {
+  job: JobRow;
+  processing: Processing;
+  tables: string[];
+}
+
+/**
+ * The other jobs of the database whose saved `--schema` or processor makes a
+ * table `processing` makes: a rebuild drops their rows too. A job whose
+ * processing no longer loads (a processor file gone) is named in a warning.
+ */
+async function jobsSharingTables(
+  store: Store,
+  job: JobRow,
+  processing: Processing,
+  io: Console,
+): Promise<SharingJob[]> {
+  const made = new Set(processing.tablesMade);
+  const sharing: SharingJob[] = [];
+  for (const other of await store.jobs.list()) {
+    if (other.id === job.id) continue;
+    try {
+      const theirs = await prepareProcessing(
+        store.tables,
+        other.name,
+        processingConfig({}, {}, other.options).options,
+      );
+      const tables = theirs?.tablesMade.filter((t) => made.has(t)) ?? [];
+      if (theirs && tables.length > 0) sharing.push({ job: other, processing: theirs, tables });
+    } catch (error) {
+      io.error(
+        `sluice: warning: job "${other.name}"'s processing does not load, so its rows in the ` +
+          `tables made again are not derived again: ${(error as Error).message}`,
+      );
+    }
+  }
+  return sharing;
 }

@@ -17,6 +17,8 @@ import {
   type UserStatement,
 } from "../store/answer_statements.ts";
 import type { AnswerProcessing, ItemUpdate } from "../store/item_update.ts";
+import { tableCreatedBy } from "../store/sql_rules.ts";
+import { foldName } from "../store/sql_tokens.ts";
 import type { UserTableRepository } from "../store/user_tables.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { isRecord } from "../util/is_record.ts";
@@ -161,6 +163,17 @@ export class Processing {
     this.#declared = declared;
     this.#processor = processor;
     this.plan = { job, into, tables: new Map() };
+  }
+
+  /**
+   * The tables its schema and processor create, by SQLite's name for them
+   * (lower case): the tables `--rebuild` drops and makes again.
+   */
+  get tablesMade(): string[] {
+    return this.#schema.flatMap((s) => {
+      const table = tableCreatedBy(s.sql);
+      return table === undefined ? [] : [foldName(table)];
+    });
   }
 
   /**

@@ -145,3 +145,54 @@ Deno.test("--rebuild drops only the tables the schema creates, never sluice's ow
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--rebuild of one job derives again the rows other jobs keep in the same table, with their own processing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    requests++;
+    return Response.json({ title: `title of ${new URL(request.url).searchParams.get("q")}` });
+  });
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/search?q={{q}}`;
+    const db = `file:${dir}/s.db`;
+    const v1 = `${dir}/hits_v1.ts`;
+    const v2 = `${dir}/hits_v2.ts`;
+    await Deno.writeTextFile(v1, processorSource(["key", "title"]));
+    await Deno.writeTextFile(v2, processorSource(["key", "title", "url"]));
+    // Monday's and Tuesday's queries, two jobs, one table of hits.
+    for (const [job, queries] of [["monday", ["a", "b"]], ["tuesday", ["c", "d", "e"]]] as const) {
+      const input = `${dir}/${job}.jsonl`;
+      await Deno.writeTextFile(input, queries.map((q) => `{"q":"${q}"}`).join("\n"));
+      const flags = { db, job, url, rate: "none", quiet: true, processor: v1 };
+      assert.equal(await runCommand(input, flags, quiet, stop()), 0);
+    }
+    const lines: string[] = [];
+    const io = { log: () => {}, error: (line: string) => lines.push(line) };
+    const code = await processCommand(
+      { db, job: "monday", processor: v2, rebuild: true, quiet: true },
+      io,
+      stop(),
+    );
+    assert.equal(code, 0, lines.join("\n"));
+    assert.equal(requests, 5, "nothing sent");
+    const client = openSqlClient(db);
+    try {
+      const rs = await client.query(["SELECT title, url IS NOT NULL FROM hits ORDER BY title"]);
+      // Tuesday's rows are back, made by Tuesday's processing (which has no url).
+      assert.deepEqual(rs.rows, [
+        ["title of a", 1],
+        ["title of b", 1],
+        ["title of c", 0],
+        ["title of d", 0],
+        ["title of e", 0],
+      ]);
+    } finally {
+      client.close();
+    }
+    assert.match(lines.join("\n"), /"hits" also holds the rows of job "tuesday"/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -188,14 +188,18 @@ export class UnitPacer {
   }
 
   /**
-   * The answer to `grant` reported `usage`: the difference from its
-   * estimate is given back to (or taken from) every window, quota and
-   * budget, and the usage counts in the mean estimate.
+   * The answer to `grant` reported `reported` used: the difference from
+   * its estimate is given back to (or taken from) every window, quota and
+   * budget, and the usage counts in the mean estimate. A usage above a
+   * window's whole limit counts as that limit.
    */
-  settle(grant: number, usage: number): void {
+  settle(grant: number, reported: number): void {
     const reserved = this.#reserved.get(grant);
-    if (reserved === undefined || !(usage >= 0)) return;
+    if (reserved === undefined || !(reported >= 0)) return;
     this.#reserved.delete(grant);
+    // More than a whole window (a wrong --usage path such as $.created, a server's
+    // mistake) counts as the window: one answer holds the unit up one window at most.
+    const usage = Math.min(reported, ...this.#windows.map((w) => w.limit));
     const delta = usage - reserved;
     this.#settled++;
     this.#usageSum += usage;

@@ -76,6 +76,18 @@ Deno.test("RateLimiter: the usage an answer reports settles its estimate, giving
   }
 });
 
+Deno.test("RateLimiter: a usage beyond a whole window (a wrong --usage path, 1e20 tokens) holds the unit up one window, not for ever", async () => {
+  const clock = new FakeClock();
+  const tokens = { windows: [{ limit: 10_000, periodMs: 10_000 }] }; // 1 token a ms
+  const limiter = new RateLimiter({ clock, units: { tokens } });
+  const first = await limiter.acquire(undefined, { tokens: 300 });
+  limiter.observe(first, { status: 200, headers: undefined, now: 0, usage: { tokens: 1e20 } });
+  const { times, done } = acquireAll(limiter, clock, [100, 100]);
+  await clock.tick(30_000);
+  await done;
+  assert.deepEqual(times, [10_000, 10_100]);
+});
+
 Deno.test("RateLimiter: a failed attempt that reports no usage keeps its estimate spent", async () => {
   const clock = new FakeClock();
   const limiter = new RateLimiter({ clock, units: tokensPerSecond(1000) });

@@ -102,6 +102,8 @@ function parseJsonTemplate(parts: TemplatePart[]): { value: unknown } | undefine
  *
  * @param body The body as written, or undefined/null for none.
  * @param scope Collects the fields and environment names used.
+ * @param encode How a text body (neither JSON nor one placeholder) encodes
+ * each value: `encodeURIComponent` for a form.
  * @returns The body's render, or undefined when there is no body.
  * @throws {TypeError} On bad placeholder syntax.
  *
@@ -115,7 +117,11 @@ function parseJsonTemplate(parts: TemplatePart[]): { value: unknown } | undefine
  * assert.equal(compileBody(undefined, scope), undefined);
  * ```
  */
-export function compileBody(body: unknown, scope: PlaceholderScope): BodyRender | undefined {
+export function compileBody(
+  body: unknown,
+  scope: PlaceholderScope,
+  encode?: (text: string) => string,
+): BodyRender | undefined {
   if (body === undefined || body === null) return undefined;
   const pieces: (string | TextRender)[] = [];
   if (typeof body === "string") {
@@ -135,7 +141,7 @@ export function compileBody(body: unknown, scope: PlaceholderScope): BodyRender 
       };
     }
     if (parsed === undefined) {
-      const text = compileText(parts);
+      const text = compileText(parts, encode);
       return (vars, env) => [text(vars, env), false];
     }
     const split = (s: string): TemplatePart[] =>

@@ -23,6 +23,9 @@ import { compileUrl, type SchemeSource } from "./compile_url.ts";
 import type { PlaceholderScope } from "./parse_placeholders.ts";
 import { isRecord } from "../util/is_record.ts";
 
+/** A form's content type: its body's values are percent-encoded. */
+const FORM = /^\s*application\/x-www-form-urlencoded\s*(;|$)/i;
+
 export type { SchemeSource } from "./compile_url.ts";
 
 /** A request as written by the user, with placeholders. */
@@ -176,7 +179,11 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
   const scope: PlaceholderScope = { fields: [], envNames: [], getters: new Map(), envUses };
   const compiledUrl = compileUrl(url, scope);
   const headerList = compileHeaders(headers, scope);
-  const compiledBody = compileBody(body, scope);
+  const contentType = Object.entries(headers).find(([n]) => n.toLowerCase() === "content-type")
+    ?.[1];
+  // A form's values are percent-encoded, as a URL's are: `c++`, `a&b=1` and `50%` stay themselves.
+  const form = typeof contentType === "string" && FORM.test(contentType);
+  const compiledBody = compileBody(body, scope, form ? encodeURIComponent : undefined);
   const finalMethod = (method ?? (compiledBody ? "POST" : "GET")).toUpperCase();
   const hasContentType = Object.keys(headers).some((n) => n.toLowerCase() === "content-type");
   const { fields, envNames, getters } = scope;

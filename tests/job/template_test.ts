@@ -204,3 +204,27 @@ Deno.test("compileTemplate() leaves text without placeholders alone", () => {
   assert.equal(req.headers.a, "}} {x}");
   assert.deepEqual(t.fields, []);
 });
+
+Deno.test("compileTemplate() percent-encodes a form body's values: c++, a&b=1 and 50% stay themselves", () => {
+  const vars = { q: "c++ & 50% off=1", n: 2 };
+  const form = compileTemplate({
+    url: "http://127.0.0.1/search",
+    headers: { "Content-Type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body: "q={{q}}&n={{n}}&token={{env.T}}",
+  });
+  const req = form.render(vars, () => "a+b/c=");
+  assert.equal(req.body, "q=c%2B%2B%20%26%2050%25%20off%3D1&n=2&token=a%2Bb%2Fc%3D");
+  assert.deepEqual(
+    Object.fromEntries(new URLSearchParams(req.body!)),
+    { q: "c++ & 50% off=1", n: "2", token: "a+b/c=" },
+  );
+  // A body that is one placeholder is the whole form, as given; other text bodies are as written.
+  const whole = compileTemplate({
+    url: "http://127.0.0.1/search",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "{{form}}",
+  });
+  assert.equal(whole.render({ form: "q=a+b&n=1" }).body, "q=a+b&n=1");
+  const text = compileTemplate({ url: "http://127.0.0.1/", body: "q={{q}}" });
+  assert.equal(text.render(vars).body, "q=c++ & 50% off=1");
+});

@@ -198,13 +198,21 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
     if (!checks.accept(query)) continue;
     duplicates.note(itemKey(query.vars), query.vars, query.line);
     const render = () => template.render(query.vars, masked, { validate: false });
-    hosts.note(() => render().url);
-    if (read < show) {
-      const r = render();
-      requests.push(`${r.method} ${r.url}`);
-      for (const [k, v] of Object.entries(r.headers)) requests.push(`${k}: ${v}`);
-      if (r.body !== undefined) requests.push(r.body);
-      requests.push("");
+    try {
+      hosts.note(() => render().url);
+      if (read < show) {
+        const r = render();
+        requests.push(`${r.method} ${r.url}`);
+        for (const [k, v] of Object.entries(r.headers)) requests.push(`${k}: ${v}`);
+        if (r.body !== undefined) requests.push(r.body);
+        requests.push("");
+      }
+    } catch (error) {
+      // A query the template cannot render: run fails its item (class render), sending nothing.
+      if (!(error instanceof TypeError)) throw error;
+      if (read < show) {
+        requests.push(`# ${source.file}:${query.line}: not sent (render): ${error.message}`, "");
+      }
     }
     read++;
   }

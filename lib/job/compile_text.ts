@@ -83,6 +83,30 @@ export function joinPieces(pieces: (string | TextRender)[]): TextRender {
 }
 
 /**
+ * `encodeURIComponent`, with an error that says what is wrong with text it
+ * cannot encode: a lone surrogate (`"\ud800"` in JSON input, half of a
+ * UTF-16 pair) is not Unicode text and has no UTF-8 bytes.
+ *
+ * @throws {TypeError} For text with a lone surrogate.
+ *
+ * @example Usage
+ * ```ts
+ * import { percentEncode } from "./compile_text.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(percentEncode("c++ & é"), "c%2B%2B%20%26%20%C3%A9");
+ * assert.throws(() => percentEncode("a\ud800b"), /lone surrogate/);
+ * ```
+ */
+export function percentEncode(text: string): string {
+  if (text.isWellFormed()) return encodeURIComponent(text);
+  const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  throw new TypeError(
+    `Cannot percent-encode ${shown}: it holds a lone surrogate (half of a UTF-16 pair), ` +
+      "which is not text",
+  );
+}
+
+/**
  * Compiles parsed text into a render: values as text (objects as JSON),
  * each passed through `encode` when given.
  *

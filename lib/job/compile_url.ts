@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { compileText, type EnvReader, joinPieces, type TextRender } from "./compile_text.ts";
+import {
+  compileText,
+  type EnvReader,
+  joinPieces,
+  percentEncode,
+  type TextRender,
+} from "./compile_text.ts";
 import {
   parsePlaceholders,
   type PlaceholderScope,
@@ -73,14 +79,14 @@ function pathPieces(parts: TemplatePart[], guard: boolean): (string | TextRender
     const literal = segment.filter((p) => typeof p === "string").join("");
     if (segment.every((p) => typeof p === "string")) pieces.push(literal);
     else if (!guard || !/^(?:\.|%2e)*$/i.test(literal)) {
-      pieces.push(compileText(segment, encodeURIComponent));
-    } else pieces.push(guardSegment(compileText(segment, encodeURIComponent)));
+      pieces.push(compileText(segment, percentEncode));
+    } else pieces.push(guardSegment(compileText(segment, percentEncode)));
     segment = [];
   };
   for (const part of parts) {
     if (typeof part !== "string") {
       if (inPath) segment.push(part);
-      else pieces.push(compileText([part], encodeURIComponent));
+      else pieces.push(compileText([part], percentEncode));
       continue;
     }
     let rest = part;
@@ -114,12 +120,12 @@ function guardSegment(render: TextRender): TextRender {
 /** Pieces of a URL with a value in its authority: the path starts at the next delimiter. */
 function authorityPieces(parts: TemplatePart[], guard: boolean): (string | TextRender)[] {
   const at = parts.findIndex((p) => typeof p === "string" && DELIMITER.test(p));
-  if (at < 0) return [compileText(parts, encodeURIComponent)];
+  if (at < 0) return [compileText(parts, percentEncode)];
   const text = parts[at] as string;
   const cut = text.search(DELIMITER);
   const authority = [...parts.slice(0, at), text.slice(0, cut)].filter((p) => p !== "");
   return [
-    compileText(authority, encodeURIComponent),
+    compileText(authority, percentEncode),
     ...pathPieces([text.slice(cut), ...parts.slice(at + 1)], guard),
   ];
 }

@@ -18,7 +18,7 @@
  */
 import { compileBody } from "./compile_body.ts";
 import { checkHeaderValue, compileHeaders } from "./compile_headers.ts";
-import type { EnvReader } from "./compile_text.ts";
+import { type EnvReader, percentEncode } from "./compile_text.ts";
 import { compileUrl, type SchemeSource } from "./compile_url.ts";
 import type { PlaceholderScope } from "./parse_placeholders.ts";
 import { isRecord } from "../util/is_record.ts";
@@ -183,7 +183,7 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
     ?.[1];
   // A form's values are percent-encoded, as a URL's are: `c++`, `a&b=1` and `50%` stay themselves.
   const form = typeof contentType === "string" && FORM.test(contentType);
-  const compiledBody = compileBody(body, scope, form ? encodeURIComponent : undefined);
+  const compiledBody = compileBody(body, scope, form ? percentEncode : undefined);
   const finalMethod = (method ?? (compiledBody ? "POST" : "GET")).toUpperCase();
   const hasContentType = Object.keys(headers).some((n) => n.toLowerCase() === "content-type");
   const { fields, envNames, getters } = scope;

@@ -29,3 +29,20 @@ Deno.test("planCommand() names one host when the template sets it, even from the
   assert.equal((await plan('{"q":1}', "https://api.test/x?q={{q}}"))[1], "  host: api.test");
   assert.equal((await plan('{"q":1}', "https://{{env.API_HOST}}/x"))[1], "  host: <env.API_HOST>");
 });
+
+Deno.test("planCommand() shows a query the URL cannot hold (a lone surrogate) as not sent, naming its line, instead of failing", async () => {
+  const rows = ['{"id":1,"q":"a\\ud800b"}', '{"id":2,"q":"ok"}'];
+  await withFile("q.jsonl", rows.join("\n"), async (path) => {
+    const lines: string[] = [];
+    const io = { log: (line: string) => lines.push(line), error: () => {} };
+    const flags = { url: "http://127.0.0.1/s?q={{q}}", show: "2", rate: "none" };
+    assert.equal(await planCommand(path, flags, io), 0);
+    assert.deepEqual(lines.slice(0, 4).map((line) => line.replace(path, "q.jsonl")), [
+      '# q.jsonl:1: not sent (render): Cannot percent-encode "a\\ud800b": it holds a lone ' +
+      "surrogate (half of a UTF-16 pair), which is not text",
+      "",
+      "GET http://127.0.0.1/s?q=ok",
+      "",
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import { describeLimiter } from "../lib/rate/create_run_limiter.ts";
 import { describeCooldowns } from "../lib/rate/job_cooldown.ts";
 import type { RunSummary } from "../lib/run/run_job.ts";
 import { formatPerSecond } from "../lib/dashboard/format.ts";
+import { type UnitFigures, unitSummaryLines } from "../lib/dashboard/unit_view.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
 /** Options for {@linkcode printSummary}. */
@@ -19,12 +20,19 @@ export interface PrintSummaryOptions {
    * @default undefined (only the rate)
    */
   pace?: string | undefined;
+  /**
+   * Each cost unit's figures at the end (see `unitFigures`), one line each.
+   *
+   * @default undefined (no line)
+   */
+  units?: readonly UnitFigures[] | undefined;
 }
 
 /**
  * Prints the closing summary of a run: counts, requests by status (429s
- * throttled, 503s unavailable), the effective rate and what set it, the
- * cooldowns, the most frequent failure reasons and what the limiter learnt.
+ * throttled, 503s unavailable), the effective rate and what set it, each cost
+ * unit's use, the cooldowns, the most frequent failure reasons and what the
+ * limiter learnt.
  *
  * @example Usage
  * ```ts
@@ -53,7 +61,7 @@ export function printSummary(
   io: Console,
   options: PrintSummaryOptions = {},
 ): void {
-  const { pace } = options;
+  const { pace, units = [] } = options;
   const { counts, stats } = summary;
   const seconds = stats.elapsedMs / 1000;
   const statuses = Object.entries(stats.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(", ");
@@ -69,6 +77,7 @@ export function printSummary(
       ...(pace !== undefined && stats.sent > 0 && seconds > 0
         ? [`  ${formatPerSecond(stats.sent / seconds)} on average; ${pace}`]
         : []),
+      ...unitSummaryLines(units, stats.sent).map((line) => `  ${line}`),
       ...(summary.recovered > 0
         ? [
           `  ${summary.recovered} items were in flight when an earlier run stopped: possibly sent twice`,

@@ -19,11 +19,17 @@ export interface ProgressLineOptions {
    * @default undefined (not shown)
    */
   limit?: string | undefined;
+  /**
+   * Each cost unit's use, after the limit (`tokens 31.9k spent, 3.5k left`).
+   *
+   * @default undefined (not shown)
+   */
+  units?: string | undefined;
 }
 
 /**
- * One progress line: done/total, percentage, rate, what limits it, ETA,
- * failures, retries, 429s (throttled) and 503s (unavailable).
+ * One progress line: done/total, percentage, rate, what limits it, cost
+ * units, ETA, failures, retries, 429s (throttled) and 503s (unavailable).
  *
  * @example Usage
  * ```ts
@@ -41,7 +47,7 @@ export interface ProgressLineOptions {
  * ```
  */
 export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}): string {
-  const { width = 20, limit } = options;
+  const { width = 20, limit, units } = options;
   const held = limit !== undefined && !limit.startsWith("limit ") && limit !== "no limit";
   const finished = s.done + s.failed;
   const fraction = s.total > 0 ? finished / s.total : 1;
@@ -50,6 +56,7 @@ export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}
     `${bar}${finished}/${s.total} ${(fraction * 100).toFixed(1)}%`,
     `${s.rate.toFixed(1)}/s`,
     ...(limit === undefined ? [] : [limit]),
+    ...(units === undefined ? [] : [units]),
     `ETA ${s.pending === 0 ? "0s" : held ? "—" : formatDuration(s.etaMs)}`,
     `failed ${s.failed}`,
     `retries ${s.retried}`,
@@ -70,6 +77,8 @@ export interface ProgressOptions {
   plainMs?: number;
   /** What limits the pace now, for the line. @default undefined (not shown) */
   limit?: () => string | undefined;
+  /** Each cost unit's use now, for the line. @default undefined (not shown) */
+  units?: () => string | undefined;
 }
 
 /** Starts reporting; call the returned function to stop (it clears the line on a terminal). */
@@ -77,11 +86,15 @@ export function startProgress(
   snapshot: () => StatsSnapshot,
   options: ProgressOptions = {},
 ): () => void {
-  const { output = stderrLine, terminalMs = 250, plainMs = 10_000, limit } = options;
+  const { output = stderrLine, terminalMs = 250, plainMs = 10_000, limit, units } = options;
   const encoder = new TextEncoder();
   const terminal = output.isTerminal();
   const draw = () => {
-    const line = progressLine(snapshot(), { width: terminal ? 20 : 0, limit: limit?.() });
+    const line = progressLine(snapshot(), {
+      width: terminal ? 20 : 0,
+      limit: limit?.(),
+      units: units?.(),
+    });
     output.writeSync(encoder.encode(terminal ? `\r\x1b[2K${line}` : `${line}\n`));
   };
   const timer = setInterval(draw, terminal ? terminalMs : plainMs);

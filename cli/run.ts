@@ -14,6 +14,7 @@ import { importWarnings, skippedRowsLines } from "./import_warnings.ts";
 import type { InputFlags } from "./input_options.ts";
 import { openQueries } from "./open_queries.ts";
 import { printSummary } from "./print_summary.ts";
+import { unitFigures, unitsShort } from "../lib/dashboard/unit_view.ts";
 import { startProgress } from "./progress.ts";
 import { recordHistory } from "./record_history.ts";
 import { resolveRequest, type RunFlags } from "./run_config.ts";
@@ -110,6 +111,7 @@ export async function runCommand(
   let live: CliLiveRun | undefined;
   const dashboard = new AbortController();
   const stopWatching: (() => void | Promise<void>)[] = [];
+  let stopHistory: (() => Promise<void>) | undefined;
   try {
     const { summary, prepared } = await assembleRun({
       db: flags.db,
@@ -147,9 +149,11 @@ export async function runCommand(
         if (!flags.quiet) {
           stopWatching.push(startProgress(() => stats.snapshot(), {
             limit: () => stop.aborted ? "stopping: in-flight requests finish" : limits.now(),
+            units: () => limiter && unitsShort(unitFigures(limiter, Date.now())),
           }));
         }
         const history = recordHistory(run.store, prepared.job.id, live!);
+        stopHistory = () => history.stop();
         stopWatching.push(() => history.stop());
       },
       onLimiter: (l) => {
@@ -157,8 +161,10 @@ export async function runCommand(
         live?.attach(l);
         limits.sample(); // the tally's time starts with the limiter, even for a short run
       },
-      // The run explains itself afterwards too: status and the dashboard show this.
+      // The run explains itself afterwards too: status and the dashboard show this. Its
+      // last history point is saved first, while the database is still open.
       onSummary: async (summary, prepared, run) => {
+        await stopHistory?.();
         limits.sample();
         const { rate, burst, concurrency } = run.settings.values;
         await run.store.jobs.saveLastRun(
@@ -168,6 +174,7 @@ export async function runCommand(
             rate: formatRate(rate),
             burst: formatBurst(burst),
             concurrency,
+            ...(limiter ? { units: unitFigures(limiter, Date.now()) } : {}),
           }),
         );
       },
@@ -175,7 +182,10 @@ export async function runCommand(
       for (const stopOne of stopWatching) await stopOne();
       dashboard.abort();
     });
-    printSummary(summary, io, { pace: limits.summary() });
+    printSummary(summary, io, {
+      pace: limits.summary(),
+      units: limiter && unitFigures(limiter, Date.now()),
+    });
     // The rows this run's import skipped, listed again where the run ends.
     const { count, first } = prepared.badRows;
     const skipped = first.map((row) => ({ ...row, file: source?.file ?? "-" }));

@@ -9,6 +9,7 @@ import { formatCount } from "../lib/dashboard/format.ts";
 import type { QuotaState } from "../lib/rate/server_quota.ts";
 import type { RunSummary } from "../lib/run/run_job.ts";
 import type { LastRun, PaceEntry } from "../lib/store/last_run.ts";
+import type { UnitUse } from "../lib/store/history.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
 /** What the run's summary alone does not say. */
@@ -23,6 +24,8 @@ export interface RunReportOptions {
   burst: number | string;
   /** Requests in flight at once, at most. @default undefined (unknown) */
   concurrency?: number | undefined;
+  /** Each cost unit's use at the end (`unitFigures`). @default undefined (none) */
+  units?: readonly UnitUse[] | undefined;
 }
 
 /** A server quota's size as the report keeps it: `"default": 25 per 1s`. */
@@ -107,5 +110,14 @@ export function runReport(
     failures: Object.fromEntries(
       Object.entries(stats.errors).sort((a, b) => b[1] - a[1]).slice(0, 10),
     ),
+    ...(options.units?.length
+      ? {
+        units: options.units.map(({ unit, spent, left, of }) => ({
+          unit,
+          spent,
+          ...(left !== undefined ? { left, of: of! } : {}),
+        })),
+      }
+      : {}),
   };
 }

@@ -126,5 +126,6 @@ export function lastRunLines(run: NonNullable<JobRow["lastRun"]>): string[] {
     `    pace set by ${f.pace}`,
     `    limits: rate ${f.configured}; server quota: ${f.quota}; auto rate: ${f.discovered}`,
     `    ${f.cooldown}; circuit breaker ${f.breaker}; latency p50 · p95 · p99: ${f.latency}`,
+    ...(f.units !== undefined ? [`    cost units: ${f.units}`] : []),
   ];
 }

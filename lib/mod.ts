@@ -81,6 +81,7 @@ export type {
   ResponseRow,
   ResultStore,
   SnapshotRow,
+  UnitUse,
   WorkerInfo,
   WorkerRow,
   WriteResultsOptions,

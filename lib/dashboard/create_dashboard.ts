@@ -12,6 +12,7 @@ import { controlToken } from "./control_token.ts";
 import { eventStream } from "./event_stream.ts";
 import { hostCheck, LOOPBACK_HOSTS } from "./host_check.ts";
 import { allowedRate } from "./limiter_view.ts";
+import { countsUnits, unitFigures } from "./unit_view.ts";
 import { jobFigures } from "./job_figures.ts";
 import { lastRunShown, readJob } from "./job_reads.ts";
 import { LiveFeed } from "./live_feed.ts";
@@ -129,6 +130,7 @@ export function createDashboard(options: DashboardOptions): Hono {
       reads,
       history,
       live: snapshot !== undefined,
+      costed: countsUnits(job.options, history, snapshot ? live!.limiter?.() : undefined),
       controls: snapshot && token && live!.pause && live!.rate
         ? { paused: live!.paused?.() ?? false, rate: live!.rate(), allowed: mayControl }
         : undefined,
@@ -241,6 +243,8 @@ export function createDashboard(options: DashboardOptions): Hono {
         live: runs(job) ? live!.snapshot() : undefined,
         gauges: limiter && {
           allowedRate: allowedRate(limiter, now)?.rate,
+          pace: allowedRate(limiter, now)?.by,
+          units: unitFigures(limiter, now),
           inflight: limiter.gauges.inflight,
           concurrency: live!.concurrency?.(),
           paused: limiter.held,

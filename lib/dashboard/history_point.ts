@@ -8,6 +8,7 @@
 import type { SnapshotRow } from "../store/history.ts";
 import { allowedRate } from "./limiter_view.ts";
 import type { LiveRun } from "./live_run.ts";
+import { unitFigures } from "./unit_view.ts";
 
 /** Where a point comes from: statistics, and the limiter and concurrency when known. */
 export type PointSource = Pick<LiveRun, "snapshot" | "limiter" | "concurrency">;
@@ -15,8 +16,8 @@ export type PointSource = Pick<LiveRun, "snapshot" | "limiter" | "concurrency">;
 /**
  * The run's figures now, as a history point: cumulative counters (the
  * charts take rates from the differences), recent latency percentiles,
- * responses by status, requests in flight, cooldown, open breaker, pause and
- * allowed rate.
+ * responses by status, requests in flight, cooldown, open breaker, pause,
+ * allowed rate, and each cost unit's use (marking the one whose limit set the pace).
  *
  * @example Usage
  * ```ts
@@ -67,6 +68,13 @@ export function historyPoint(source: PointSource): SnapshotRow {
     point.paused = limiter.held;
     const allowed = allowedRate(limiter, s.at);
     if (allowed) point.rateLimit = allowed.rate;
+    const units = unitFigures(limiter, s.at).map(({ unit, spent, left, of }) => ({
+      unit,
+      spent,
+      ...(left !== undefined ? { left, of: of! } : {}),
+      ...(allowed?.unit === unit ? { pacing: true as const } : {}),
+    }));
+    if (units.length > 0) point.units = units;
   }
   return point;
 }

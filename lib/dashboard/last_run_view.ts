@@ -8,6 +8,7 @@ import { describeCooldowns } from "../rate/job_cooldown.ts";
 import type { LastRun, PaceEntry } from "../store/last_run.ts";
 import { formatDuration } from "../util/units.ts";
 import { formatCount, formatMs, formatPerSecond, formatTime } from "./format.ts";
+import { unitsText } from "./unit_view.ts";
 
 /** What the tally calls a time when nothing limited the pace. */
 export const UNPACED = "unpaced";
@@ -49,7 +50,8 @@ const ENDED: Record<LastRun["ended"], string> = {
 /**
  * The lines of a finished run, by field name: `ended`, `duration`, `sent`,
  * `sendRate`, `pace`, `configured`, `quota`, `discovered`, `retried`,
- * `throttled`, `unavailable`, `cooldown`, `breaker`, `latency`, `failures`.
+ * `throttled`, `unavailable`, `cooldown`, `breaker`, `latency`, `failures`,
+ * and `units` for a run that counted cost units.
  *
  * @example Usage
  * ```ts
@@ -101,5 +103,6 @@ export function lastRunFields(run: LastRun): Record<string, string> {
       : "—",
     failures: Object.entries(run.failures).map(([reason, n]) => `${n} × ${reason}`).join("; ") ||
       "none",
+    ...(run.units?.length ? { units: unitsText(run.units) } : {}),
   };
 }

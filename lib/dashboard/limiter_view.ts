@@ -10,9 +10,11 @@
 import { cooldownText, describeCooldown } from "../rate/job_cooldown.ts";
 import type { RateLimiter } from "../rate/rate_limiter.ts";
 import { PERSIST_FROM_MS } from "../rate/rate_budget.ts";
+import { REQUESTS } from "../rate/rate_spec.ts";
 import type { QuotaState } from "../rate/server_quota.ts";
 import { formatDuration } from "../util/units.ts";
 import { formatCount, formatIn, formatPerSecond, formatWindow } from "./format.ts";
+import { unitFigures, unitsText } from "./unit_view.ts";
 
 /** The limiter's public face, as the panel reads it. */
 export type LimiterLike = Pick<
@@ -43,6 +45,8 @@ export interface LimiterFields {
   cooldown: string;
   /** Each long window kept as a budget: used and left. */
   budget: string;
+  /** Each cost unit besides requests: spent, and what is left of its tightest limit. */
+  units: string;
 }
 
 /** Options for {@linkcode limiterFields}. */
@@ -55,6 +59,16 @@ export interface LimiterFieldsOptions {
   concurrency?: number | undefined;
   /** The time now. */
   now: number;
+}
+
+/** The rate allowed now, what sets it and, when not requests, that limit's unit. */
+export interface AllowedRate {
+  /** Requests per second. */
+  rate: number;
+  /** What sets it: `--rate 20/s`, `--rate tokens=90,000/min`, `server quota "tokens"`, `paused`. */
+  by: string;
+  /** The unit of the limit that sets it, when another than requests (`tokens`). */
+  unit?: string;
 }
 
 /**
@@ -105,13 +119,13 @@ export function runState(limiter: LimiterLike, now: number): RunState {
 export function allowedRate(
   limiter: LimiterLike,
   now: number,
-): { rate: number; by: string } | undefined {
+): AllowedRate | undefined {
   const state = runState(limiter, now);
   if (state !== "running") return { rate: 0, by: state };
   const report = limiter.report();
-  let best: { rate: number; by: string } | undefined;
-  const offer = (rate: number, by: string) => {
-    if (!best || rate < best.rate) best = { rate, by };
+  let best: AllowedRate | undefined;
+  const offer = (rate: number, by: string, unit = REQUESTS) => {
+    if (!best || rate < best.rate) best = unit === REQUESTS ? { rate, by } : { rate, by, unit };
   };
   for (const w of limiter.windows) {
     if (w.periodMs >= PERSIST_FROM_MS) continue; // a budget: see below
@@ -119,28 +133,39 @@ export function allowedRate(
     offer((w.limit / w.periodMs) * 1000, discovered ? "--rate auto" : `--rate ${formatWindow(w)}`);
   }
   for (const w of limiter.gauges.budget ?? []) {
-    if (w.used >= Math.floor(w.limit)) offer(0, `--rate ${formatWindow(w)} used up`);
+    const named = w.unit === REQUESTS ? "" : `${w.unit}=`;
+    if (w.used >= Math.floor(w.limit)) {
+      offer(0, `--rate ${named}${formatWindow(w)} used up`, w.unit);
+    }
   }
   // A unit other than requests (tokens) paces requests at its rate over what one costs.
   const perRequest = (unit: string | undefined) =>
-    unit === undefined || unit === "requests"
+    unit === undefined || unit === REQUESTS
       ? 1
       : report.units?.find((u) => u.unit === unit)?.estimate ?? 0;
   for (const u of report.units ?? []) {
     if (!(u.estimate > 0)) continue;
     for (const w of u.windows) {
       if (w.periodMs >= PERSIST_FROM_MS) continue;
-      offer((w.limit / w.periodMs) * 1000 / u.estimate, `--rate ${u.unit}=${formatWindow(w)}`);
+      offer(
+        (w.limit / w.periodMs) * 1000 / u.estimate,
+        `--rate ${u.unit}=${formatWindow(w)}`,
+        u.unit,
+      );
     }
   }
   for (const q of report.quotas) {
     const per = perRequest(q.unit);
     if (!(per > 0)) continue;
     const by = `server quota "${q.name}"`;
-    if (q.refillPerSecond !== undefined) offer(q.refillPerSecond / per, by);
-    else if (q.budget < per && q.resetAt - now > 1000) offer(0, `${by} used up`);
-    else if (q.limit !== undefined && q.windowMs) offer((q.limit / q.windowMs) * 1000 / per, by);
-    else if (q.resetAt > now) offer(Math.max(0, q.budget) / per / ((q.resetAt - now) / 1000), by);
+    const unit = q.unit ?? REQUESTS;
+    if (q.refillPerSecond !== undefined) offer(q.refillPerSecond / per, by, unit);
+    else if (q.budget < per && q.resetAt - now > 1000) offer(0, `${by} used up`, unit);
+    else if (q.limit !== undefined && q.windowMs) {
+      offer((q.limit / q.windowMs) * 1000 / per, by, unit);
+    } else if (q.resetAt > now) {
+      offer(Math.max(0, q.budget) / per / ((q.resetAt - now) / 1000), by, unit);
+    }
   }
   return best;
 }
@@ -194,6 +219,7 @@ export function limiterFields(limiter: LimiterLike, options: LimiterFieldsOption
       `${formatCount(w.used)} of ${formatWindow(w)} used, ` +
       `${formatCount(Math.max(0, Math.floor(w.limit) - w.used))} left`
     ).join(" · ") ?? "— (no window of an hour or more)",
+    units: unitsText(unitFigures(limiter, now)) || "— (requests only)",
   };
 }
 

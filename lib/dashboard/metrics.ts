@@ -8,6 +8,7 @@
  */
 import type { StatsSnapshot } from "../run/run_stats.ts";
 import type { JobCounts } from "../store/store.ts";
+import type { UnitFigures } from "./unit_view.ts";
 
 /** What is known of the running job beyond its statistics. */
 export interface LiveGauges {
@@ -25,6 +26,10 @@ export interface LiveGauges {
   breakerSeconds?: number;
   /** Cooldowns the job started in this run. @default undefined (not known) */
   cooldowns?: number | undefined;
+  /** What sets the pace now: `--rate 20/s`, `--rate tokens=90,000/min`, `server quota "tokens"`. @default undefined */
+  pace?: string | undefined;
+  /** Each cost unit besides requests. @default undefined (none) */
+  units?: readonly UnitFigures[] | undefined;
 }
 
 /** One job's figures for {@linkcode prometheusText}. */
@@ -217,7 +222,46 @@ export function prometheusText(jobs: JobMetrics[]): string {
     "Seconds left before an open circuit breaker lets its probe go (0 while closed).",
     liveOnly((_, j) => j.gauges && (j.gauges.breakerSeconds ?? 0)),
   );
+  unitFamilies(family, live);
   return lines.join("\n") + "\n";
+}
+
+/** Each cost unit's use, what is left of it, and what sets the pace. */
+function unitFamilies(
+  family: (name: string, type: string, help: string, samples: Sample[]) => void,
+  live: JobMetrics[],
+): void {
+  const perUnit = (pick: (u: UnitFigures) => number | undefined): Sample[] =>
+    live.flatMap((j) =>
+      (j.gauges?.units ?? []).flatMap((u): Sample[] => {
+        const value = pick(u);
+        return value === undefined ? [] : [[{ job: j.name, unit: u.unit }, value]];
+      })
+    );
+  family(
+    "sluice_unit_spent_total",
+    "counter",
+    "Cost units (tokens, points) this run spent: usage the answers reported, estimates of those that reported none.",
+    perUnit((u) => u.spent),
+  );
+  family(
+    "sluice_unit_remaining",
+    "gauge",
+    "What may still be spent of a cost unit now, before the tightest of its limits holds.",
+    perUnit((u) => u.left === undefined ? undefined : Math.max(0, u.left)),
+  );
+  family(
+    "sluice_unit_per_request",
+    "gauge",
+    "A cost unit's mean usage per request, as the answers reported it.",
+    perUnit((u) => u.settled > 0 ? u.estimate : undefined),
+  );
+  family(
+    "sluice_pace_info",
+    "gauge",
+    "1, labelled with what sets the pace now: a window of --rate (of which unit), a server quota, paused, cooling down.",
+    live.flatMap((j): Sample[] => j.gauges?.pace ? [[{ job: j.name, by: j.gauges.pace }, 1]] : []),
+  );
 }
 
 function durationHistogram(lines: string[], live: JobMetrics[]): void {

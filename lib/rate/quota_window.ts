@@ -97,6 +97,16 @@ export class QuotaWindow implements QuotaState {
   refillRate = 0;
   /** Until when the refill is counted in `budget`. */
   accruedAt: number;
+  /**
+   * The latest answer's reset as announced (not capped), when it was taken,
+   * and the refill rate it implied (per ms, the whole quota's): what tells a
+   * bucket from a fixed window (see `#judgeRefill`).
+   */
+  announced: { resetAt: number; resolution: number; at: number; rate: number } | undefined;
+  /** Answers in a row whose reset stood still while the quota was spent. */
+  stillResets = 0;
+  /** The headers' family says bucket, but the resets say fixed window: no refill counted. */
+  fixedWindow = false;
 
   private constructor(announced: RateLimitQuota, grant: number, now: number) {
     this.name = announced.name;
@@ -149,6 +159,7 @@ export class QuotaWindow implements QuotaState {
       (quota.resetFrom < old.resetAt || (capped && old.cappedFrom !== undefined)) &&
       now < old.resetAt;
     const q = old ?? new QuotaWindow(quota, grant, now);
+    if (old && quota.refills && !capped) old.#judgeRefill(quota, now);
     if (sameWindow) {
       q.resetFrom = Math.max(q.resetFrom, quota.resetFrom);
       q.resetAt = Math.min(q.resetAt, quota.resetAt);
@@ -167,12 +178,40 @@ export class QuotaWindow implements QuotaState {
     else delete q.cappedFrom;
     // A bucket refills what it lacks by its reset: its rate, from the latest answer that
     // tells (a full bucket does not); the reset's upper bound makes it the lower one.
-    if (!quota.refills || capped) q.refillRate = 0;
+    if (!quota.refills || capped || q.fixedWindow) q.refillRate = 0;
     else if (span > 0 && limit > quota.remaining) {
       q.refillRate = ((limit - quota.remaining) / span) * Math.min(1, ctx.share);
     }
     q.accruedAt = now;
+    q.announced = quota.refills && !capped
+      ? {
+        resetAt: quota.resetAt,
+        resolution: quota.resetAt - quota.resetFrom,
+        at: now,
+        rate: span > 0 && limit > quota.remaining ? (limit - quota.remaining) / span : 0,
+      }
+      : undefined;
     return q;
+  }
+
+  /**
+   * A bucket's reset is the time it is full again: spending `d` moves it
+   * `d / rate` later, besides the time passed. A fixed window's reset stands
+   * still whatever is spent, and nothing comes back before it: a server that
+   * names a bucket family (OpenAI's, Anthropic's) but resets twice in a row
+   * like a window is paced as a window from then on.
+   */
+  #judgeRefill(quota: RateLimitQuota, now: number): void {
+    const last = this.announced;
+    if (this.fixedWindow || !last || !(last.rate > 0)) return;
+    const spent = this.lastRemaining - quota.remaining;
+    const bucketMove = now - last.at + spent / last.rate;
+    const resolution = Math.max(last.resolution, quota.resetAt - quota.resetFrom);
+    // Too little spent to tell the two apart at the resets' resolution.
+    if (spent <= 0 || bucketMove <= 2 * resolution + 20) return;
+    if (quota.resetAt - last.resetAt < bucketMove / 2) {
+      if (++this.stillResets >= 2) this.fixedWindow = true;
+    } else this.stillResets = 0;
   }
 
   /** What the pacing shows of it. */

@@ -67,16 +67,41 @@ export function parseUnitFamilies(headers: Headers, now: number): RateLimitInfo 
   for (const { unit, field } of found) {
     const name = quotaUnit(unit);
     if (!name) continue;
+    // `tokens-minute`, `requests-day` (as Cerebras and Mistral spell them): the unit, in a window.
+    const { base, periodMs } = periodOf(name);
+    const resetText = headers.get(field("reset"));
     const quota = makeQuota(
       name,
       headers.get(field("remaining")) ?? undefined,
-      goReset(headers.get(field("reset")), now) ?? anyReset(headers.get(field("reset")), now),
-      { limit: number(headers.get(field("limit")) ?? undefined), windowMs: undefined, unit: name },
+      goReset(resetText, now) ?? anyReset(resetText, now) ??
+        // No reset said: the window's length is the latest it can be.
+        (periodMs !== undefined && resetText === null ? [now, now + periodMs] : undefined),
+      { limit: number(headers.get(field("limit")) ?? undefined), windowMs: periodMs, unit: base },
     );
-    // Both document a bucket replenished continuously, its reset the time it is full again.
-    if (quota) quotas.push({ ...quota, refills: true });
+    // Both document a bucket replenished continuously, its reset the time it is full again;
+    // a limit named by its window is taken as that window, nothing back before its reset.
+    if (quota) quotas.push(periodMs === undefined ? { ...quota, refills: true } : quota);
   }
   return quotas.length > 0 ? quotaInfo(found[0]!.family, quotas) : undefined;
+}
+
+const PERIODS: Record<string, number> = {
+  second: 1000,
+  sec: 1000,
+  minute: 60_000,
+  min: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+  month: 2_592_000_000,
+};
+
+/** `tokens-minute` → tokens in a minute's window; `tokens` → tokens (no window said). */
+function periodOf(name: string): { base: string; periodMs: number | undefined } {
+  const match = /^(.+?)[-_](?:per[-_])?(second|sec|minute|min|hour|day|week|month)s?$/.exec(name);
+  return match
+    ? { base: match[1]!, periodMs: PERIODS[match[2]!] }
+    : { base: name, periodMs: undefined };
 }
 
 const GO_UNITS: Record<string, number> = {

@@ -8,7 +8,21 @@ import type { Executor } from "./connection.ts";
 
 const SNAPSHOT_COLUMNS = `at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms,
   recent_p50_ms, recent_p95_ms, recent_p99_ms, statuses, inflight, concurrency, cooldown_until,
-  paused, rate_limit, breaker_until`;
+  paused, rate_limit, breaker_until, units`;
+
+/** A cost unit's use at a point of the history (requests are counted by `sent`). */
+export interface UnitUse {
+  /** The unit: `tokens`, `points`, ... */
+  unit: string;
+  /** Spent so far in the run: settled usage, and the estimates of requests that reported none. */
+  spent: number;
+  /** What could still be spent then before its tightest limit held. */
+  left?: number;
+  /** That limit: `12,000/6s`, `2,000,000/day`, `server quota "tokens"`. */
+  of?: string;
+  /** True when a limit of this unit set the pace then. */
+  pacing?: true;
+}
 
 /** A point of a job's statistics history (table `snapshots`). */
 export interface SnapshotRow {
@@ -51,11 +65,13 @@ export interface SnapshotRow {
   paused?: boolean;
   /** The rate allowed then, requests per second: the tightest of every limit. */
   rateLimit?: number;
+  /** Each cost unit besides requests (since schema 11). */
+  units?: UnitUse[];
 }
 
-/** The columns of the fields added in schema 5 (and 8), in {@linkcode SnapshotRow}'s order. */
+/** The columns of the fields added in schema 5 (and 10, 11), in {@linkcode SnapshotRow}'s order. */
 const DETAIL_COLUMNS = `recent_p50_ms, recent_p95_ms, recent_p99_ms, statuses, inflight,
-  concurrency, cooldown_until, paused, rate_limit, breaker_until`;
+  concurrency, cooldown_until, paused, rate_limit, breaker_until, units`;
 
 function detailArgs(s: SnapshotRow): (number | string | null)[] {
   return [
@@ -69,6 +85,7 @@ function detailArgs(s: SnapshotRow): (number | string | null)[] {
     s.paused === undefined ? null : Number(s.paused),
     s.rateLimit ?? null,
     s.breakerUntil ?? null,
+    s.units && s.units.length > 0 ? JSON.stringify(s.units) : null,
   ];
 }
 
@@ -100,6 +117,7 @@ function snapshotRow(r: Row): SnapshotRow {
   }
   if (typeof r[12] === "string") row.statuses = JSON.parse(r[12]);
   if (r[16] !== null && r[16] !== undefined) row.paused = Number(r[16]) === 1;
+  if (typeof r[19] === "string") row.units = JSON.parse(r[19]);
   return row;
 }
 
@@ -142,7 +160,7 @@ export class HistoryRepository implements HistoryReader {
       sql: `INSERT OR REPLACE INTO snapshots
               (job, at, done, failed, sent, throttled, retried, rate, p50_ms, p95_ms,
                ${DETAIL_COLUMNS})
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
         jobId,
         s.at,

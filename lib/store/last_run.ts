@@ -1,11 +1,12 @@
 /**
  * What a finished run says of itself, kept with its job (`jobs.last_run`,
  * JSON): how long it took, what set the pace and for how long, the limits
- * configured and advertised, retries, throttles, cooldowns and breaker
- * openings. `sluice status` and the dashboard show it after the run.
+ * configured and advertised, retries, throttles, cooldowns, breaker
+ * openings and each cost unit's use. `sluice status` and the dashboard show it after the run.
  *
  * @module
  */
+import type { UnitUse } from "./history.ts";
 
 /** A limit that held the pace for a while. */
 export interface PaceEntry {
@@ -60,4 +61,6 @@ export interface LastRun {
   breakerOpened?: number;
   /** The most frequent reasons of the items that failed, with their counts. */
   failures: Record<string, number>;
+  /** Each cost unit besides requests: spent, and what was left of its tightest limit at the end. */
+  units?: UnitUse[];
 }

@@ -171,6 +171,11 @@ export const MIGRATIONS: readonly string[][] = [
     `CREATE INDEX IF NOT EXISTS items_waiting ON items (job, last_status, error_class)
      WHERE status IN ('pending', 'inflight') AND (last_status IS NOT NULL OR last_error IS NOT NULL)`,
   ],
+  [
+    // Each cost unit's use (JSON: spent, left of its tightest limit, whether one
+    // of its limits set the pace), for the dashboard's cost chart.
+    `ALTER TABLE snapshots ADD COLUMN units TEXT`,
+  ],
 ];
 
 /** The schema version this build writes. */

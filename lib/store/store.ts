@@ -29,7 +29,7 @@ export type {
   WrittenResults,
 } from "./results.ts";
 export type { WorkerInfo, WorkerRow } from "./workers.ts";
-export type { HistoryReader, SnapshotRow } from "./history.ts";
+export type { HistoryReader, SnapshotRow, UnitUse } from "./history.ts";
 export type {
   AttemptRow,
   ExportRow,

@@ -42,6 +42,7 @@ Deno.test({
       options: {},
       now: Date.now(),
     });
+    // It counted tokens too: its cost-units chart is made from the units its points name.
     for (const [ago, done] of [[2000, 1], [1000, 3]] as const) {
       await store.history.add(old.id, {
         at: Date.now() - ago,
@@ -53,6 +54,7 @@ Deno.test({
         rate: 1,
         p50Ms: 5,
         p95Ms: 9,
+        units: [{ unit: "tokens", spent: 100 * done, left: 900, of: "1,000/s", pacing: true }],
       });
     }
     await store.queue.importItems(
@@ -108,6 +110,21 @@ Deno.test({
         await oldChart.getAttribute("data-points"),
         "0",
         "the old job's chart is drawn",
+      );
+      const unitsChart = page.locator(`[data-chart=${JSON.stringify(`${old.name}|units`)}]`);
+      // A chart out of sight is drawn when it comes into sight.
+      await unitsChart.scrollIntoViewIfNeeded();
+      await unitsChart.locator("canvas").waitFor();
+      assert.notEqual(
+        await unitsChart.getAttribute("data-points"),
+        "0",
+        "the units chart is drawn",
+      );
+      assert.match(await unitsChart.textContent() ?? "", /tokens spent.*tokens left/s);
+      // The live job counts no units: no such chart.
+      assert.equal(
+        await page.locator(`[data-chart=${JSON.stringify(`${name}|units`)}]`).count(),
+        0,
       );
       await page.getByRole("button", { name: "pause" }).click();
       // The script posts the form in place: the button turns into "resume" once it is done.

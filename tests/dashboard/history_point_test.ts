@@ -70,3 +70,31 @@ Deno.test("history keeps the new series (schema 5) and spreads a long history ev
   assert.deepEqual(await store.history.readSpread(2), []);
   store.close();
 });
+
+Deno.test("historyPoint() records each cost unit's use and which set the pace; history keeps them (schema 11)", async () => {
+  const clock = new FakeClock(100_000);
+  const stats = new RunStats({ total: 2, done: 0, failed: 0 }, () => clock.now());
+  const limiter = new RateLimiter({
+    windows: [{ limit: 50, periodMs: 1000 }],
+    units: { tokens: { windows: [{ limit: 6000, periodMs: 60_000 }] } },
+    clock,
+  });
+  const grant = await limiter.acquire(undefined, { tokens: 100 });
+  limiter.observe(grant, {
+    status: 200,
+    headers: undefined,
+    now: clock.now(),
+    usage: { tokens: 300 },
+  });
+  stats.attempt(200, 10, "done");
+  const point = historyPoint({ snapshot: () => stats.snapshot(), limiter: () => limiter });
+  assert.deepEqual(point.units, [
+    { unit: "tokens", spent: 300, left: 5700, of: "6,000/min", pacing: true },
+  ]);
+  // 100 tokens a second at 300 a request: the tokens set the pace (pacing), not the 50/s.
+  const store = await openStore(":memory:");
+  await store.history.add(1, point);
+  const [read] = await store.history.read(1);
+  assert.deepEqual(read!.units, point.units);
+  store.close();
+});

@@ -111,7 +111,11 @@ Deno.test("allowedRate() converts a unit's window and quota into requests at the
   const g = await limiter.acquire(undefined, { tokens: 10 });
   limiter.observe(g, { status: 200, headers: undefined, now: 0, usage: { tokens: 20 } });
   // 100 tokens a second at 20 tokens a request: 5 requests a second.
-  assert.deepEqual(allowedRate(limiter, 0), { rate: 5, by: "--rate tokens=6,000/min" });
+  assert.deepEqual(allowedRate(limiter, 0), {
+    rate: 5,
+    by: "--rate tokens=6,000/min",
+    unit: "tokens",
+  });
   const h = await limiter.acquire(undefined, { tokens: 20 });
   limiter.observe(h, {
     status: 200,
@@ -124,7 +128,11 @@ Deno.test("allowedRate() converts a unit's window and quota into requests at the
     usage: { tokens: 20 },
   });
   // A bucket of 1,200 refilled in 60 s: 20 tokens a second, one request a second.
-  assert.deepEqual(allowedRate(limiter, 0), { rate: 1, by: 'server quota "tokens"' });
+  assert.deepEqual(allowedRate(limiter, 0), {
+    rate: 1,
+    by: 'server quota "tokens"',
+    unit: "tokens",
+  });
 });
 
 Deno.test("limiterFields() and the history point read one state: a cooldown apart from an open breaker", async () => {

@@ -97,7 +97,17 @@ Deno.test({
     const { store } = await seeded();
     const stats = busyStats();
     const { live } = fakeLive();
-    const limiter = new RateLimiter({ windows: [{ limit: 20, periodMs: 1000 }] });
+    const limiter = new RateLimiter({
+      windows: [{ limit: 20, periodMs: 1000 }],
+      units: { tokens: { windows: [{ limit: 6000, periodMs: 60_000 }] } },
+    });
+    const grant = await limiter.acquire(undefined, { tokens: 10 });
+    limiter.observe(grant, {
+      status: 200,
+      headers: undefined,
+      now: Date.now(),
+      usage: { tokens: 30 },
+    });
     const app = createDashboard({
       store,
       live: {
@@ -134,6 +144,7 @@ Deno.test({
     }
     assert.match(text, /^sluice_request_duration_seconds_bucket\{job="demo",le="\+Inf"\} 18$/m);
     assert.match(text, /^sluice_concurrency\{job="demo"\} 8$/m);
+    assert.match(text, /^sluice_unit_spent_total\{job="demo",unit="tokens"\} 30$/m);
   },
 });
 
@@ -152,4 +163,49 @@ Deno.test("prometheusText() counts a 503 outage as unavailable: 0 counted as thr
   assert.match(text, /^sluice_cooldown_seconds\{job="j"\} 4$/m);
   assert.match(text, /^sluice_cooldowns_total\{job="j"\} 2$/m);
   assert.match(text, /^sluice_breaker_open_seconds\{job="j"\} 0$/m);
+});
+
+Deno.test("/metrics and the limiter panel show each cost unit's use, what is left and what sets the pace", async () => {
+  const { store } = await seeded();
+  const { live } = fakeLive();
+  const limiter = new RateLimiter({
+    windows: [{ limit: 50, periodMs: 1000 }],
+    // A burst of 1,000 tokens: the test's three requests go at once.
+    units: { tokens: { windows: [{ limit: 6000, periodMs: 60_000 }], burst: 1000 } },
+  });
+  const app = createDashboard({ store, live: { ...live, limiter: () => limiter } });
+  // Before any answer: nothing spent, the whole window left, the requests' window sets the pace.
+  const before = await (await app.request("/metrics")).text();
+  assert.match(before, /^sluice_unit_spent_total\{job="demo",unit="tokens"\} 0$/m);
+  assert.match(before, /^sluice_unit_remaining\{job="demo",unit="tokens"\} 6000$/m);
+  assert.doesNotMatch(before, /^sluice_unit_per_request/m);
+  assert.match(before, /^sluice_pace_info\{job="demo",by="--rate 50\/s"\} 1$/m);
+  for (let i = 0; i < 3; i++) {
+    const grant = await limiter.acquire(undefined, { tokens: 100 });
+    limiter.observe(grant, {
+      status: 200,
+      headers: undefined,
+      now: Date.now(),
+      usage: { tokens: 200 },
+    });
+  }
+  const text = await (await app.request("/metrics")).text();
+  assert.deepEqual(
+    [
+      samples(text, "sluice_unit_spent_total").get('job="demo",unit="tokens"'),
+      samples(text, "sluice_unit_remaining").get('job="demo",unit="tokens"'),
+      samples(text, "sluice_unit_per_request").get('job="demo",unit="tokens"'),
+    ],
+    [600, 5400, 200],
+  );
+  // 100 tokens a second at 200 a request: the tokens' window sets the pace, at 0.5/s.
+  assert.match(text, /^sluice_pace_info\{job="demo",by="--rate tokens=6,000\/min"\} 1$/m);
+  assert.match(text, /^sluice_allowed_rate\{job="demo"\} 0\.5$/m);
+  const page = await (await app.request("/")).text();
+  assert.match(
+    page,
+    /data-field="demo\|limiter\.units">tokens 600 spent, 5,400 left of 6,000\/min</,
+  );
+  assert.match(page, /data-field="demo\|limiter\.allowed">0\.5\/s \(--rate tokens=6,000\/min\)</);
+  store.close();
 });

@@ -201,6 +201,7 @@ Deno.test("a finished run explains itself: the limiter panel of its last run, it
     cooldowns: { count: 30, totalMs: 120_000, longestMs: 10_000, byCause: { backoff: 30 } },
     breakerOpened: 2,
     failures: { "http 503 (after 5 attempts)": 60 },
+    units: [{ unit: "tokens", spent: 81_000, left: 9_000, of: "90,000/min" }],
   });
   // The rows of its last run, as the run saves them every few seconds.
   const point = { done: 0, failed: 120, throttled: 0, retried: 700, rate: 0, p50Ms: 40, p95Ms: 44 };
@@ -221,6 +222,10 @@ Deno.test("a finished run explains itself: the limiter panel of its last run, it
   assert.match(page, /data-field="api\|run.unavailable">600</);
   assert.match(page, /data-field="api\|run.throttled">0</);
   assert.match(page, /data-field="api\|run.latency">40 ms · 44 ms · 51 ms</);
+  assert.match(
+    page,
+    /<dt>cost units<\/dt>\s*<dd data-field="api\|run.units">tokens 81,000 spent, 9,000 left of 90,000\/min</,
+  );
   // The figures stay: the live feed sends the same fields for a job not running.
   const feed = await (await app.request("/api/jobs")).json();
   assert.equal(feed.jobs[0].lastRun.unavailable, 600);

@@ -6,7 +6,7 @@ const BODY = '{"prompt":"{{prompt}}","max_tokens":{{max_tokens}}}';
 
 /** A temporary directory and the mock's token-metered routes; both cleaned up after `fn`. */
 async function withTokenMock(
-  fn: (dir: string, url: string, requests: () => number) => Promise<void>,
+  fn: (dir: string, url: string, requests: () => number, tokens: () => number) => Promise<void>,
 ) {
   const dir = await Deno.makeTempDir({ prefix: "sluice_cost_" });
   const mock = serveMockApi({
@@ -18,6 +18,7 @@ async function withTokenMock(
       dir,
       `http://127.0.0.1:${mock.port}/v1/chat/completions`,
       () => mock.api.stats.requests,
+      () => mock.api.stats.tokens ?? 0,
     );
   } finally {
     await mock.shutdown();
@@ -91,7 +92,7 @@ Deno.test("sluice run refuses bad --cost and --usage with exit 2, a located mess
 });
 
 Deno.test("sluice run --cost --usage: reserves, settles, says so, and a resume keeps both", async () => {
-  await withTokenMock(async (dir, url) => {
+  await withTokenMock(async (dir, url, _requests, tokens) => {
     const rows = Array.from(
       { length: 12 },
       (_, i) => JSON.stringify({ prompt: `p${i}`, max_tokens: 20 }),
@@ -107,8 +108,31 @@ Deno.test("sluice run --cost --usage: reserves, settles, says so, and a resume k
     ];
     const first = await runLlm(dir, "q.jsonl", url, flags);
     assert.equal(first.code, 0, first.stderr);
+    // The summary says what the tokens spent (as the server counted them), and what is left.
+    const spent = tokens();
+    assert.ok(spent > 0);
+    const used = new Intl.NumberFormat("en-US").format(spent);
+    assert.match(
+      first.stderr,
+      new RegExp(
+        `\n  tokens: ${used} spent, [\\d.,]+ a request; 6 answers reported their usage; ` +
+          `[\\d,]+ left of 6,000/min\n`,
+      ),
+    );
+    // status says it too, in what the last run kept, after what set its pace.
+    const text = await sluice(dir, "status", "--db", "c.db");
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `\n    pace set by [^\n]+\n(    [^\n]+\n)*    cost units: tokens ${used} spent, [\\d,]+ left of 6,000/min\n`,
+      ),
+    );
     const status = await sluice(dir, "status", "--db", "c.db", "--json");
     const [job] = JSON.parse(status.stdout).jobs;
+    assert.deepEqual(
+      job.lastRun.units.map((u: { unit: string; spent: number }) => [u.unit, u.spent]),
+      [["tokens", spent]],
+    );
     assert.equal(job.options.cost, "tokens={{max_tokens}}+10");
     assert.equal(job.options.usage, "tokens=$.usage.total_tokens");
     assert.equal(job.options.rate, "50/s,tokens=6000/min");

@@ -318,3 +318,44 @@ Deno.test("parseRateLimitHeaders() keeps a plain family and a unit family side b
     ["tokens", "tokens"],
   ]);
 });
+
+Deno.test("parseRateLimitHeaders() reads a unit named with its window (tokens-minute, requests-day) as that unit in that window", () => {
+  // As Cerebras spells them: resets in seconds.
+  const cerebras = parse({
+    "x-ratelimit-limit-requests-day": "14400",
+    "x-ratelimit-remaining-requests-day": "14399",
+    "x-ratelimit-reset-requests-day": "33011.382",
+    "x-ratelimit-limit-tokens-minute": "60000",
+    "x-ratelimit-remaining-tokens-minute": "59000",
+    "x-ratelimit-reset-tokens-minute": "11.5",
+  })!;
+  const byName = Object.fromEntries(cerebras.quotas.map((q) => [q.name, q]));
+  assert.deepEqual(byName["tokens-minute"], {
+    name: "tokens-minute",
+    unit: "tokens",
+    remaining: 59_000,
+    resetAt: NOW + 11_500,
+    resetFrom: NOW + 11_500,
+    limit: 60_000,
+    windowMs: 60_000,
+  });
+  assert.deepEqual(
+    [byName["requests-day"]!.unit, byName["requests-day"]!.windowMs],
+    ["requests", 86_400_000],
+  );
+  // As Mistral spells them, with no reset: the window's length is the latest it can be.
+  const mistral = parse({
+    "x-ratelimit-limit-tokens-minute": "500000",
+    "x-ratelimit-remaining-tokens-minute": "499000",
+    "x-ratelimit-limit-tokens-month": "1000000000",
+    "x-ratelimit-remaining-tokens-month": "999000000",
+  })!;
+  const minute = mistral.quotas.find((q) => q.name === "tokens-minute")!;
+  assert.deepEqual([minute.unit, minute.resetFrom, minute.resetAt], ["tokens", NOW, NOW + 60_000]);
+  // A unit of the family that merely ends like one is left as it is.
+  const plain = parse({
+    "anthropic-ratelimit-input-tokens-remaining": "7",
+    "anthropic-ratelimit-input-tokens-reset": "3",
+  })!;
+  assert.equal(plain.quotas[0]!.unit, "input-tokens");
+});

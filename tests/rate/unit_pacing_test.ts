@@ -271,3 +271,41 @@ Deno.test("createRunLimiter() keeps a unit's daily window in the database, settl
   assert.ok(await next.reserve(clock.now(), 400) > clock.now());
   store.close();
 });
+
+/** OpenAI's headers for `remaining` of 1,000 tokens, reset as a Go duration of `resetMs`. */
+const openaiTokens = (remaining: number, resetMs: number) => ({
+  "x-ratelimit-limit-tokens": "1000",
+  "x-ratelimit-remaining-tokens": String(remaining),
+  "x-ratelimit-reset-tokens": `${resetMs / 1000}s`,
+});
+
+Deno.test("RateLimiter paces OpenAI's headers as a fixed window once the resets stand still as tokens are spent", async () => {
+  const clock = new FakeClock();
+  const limiter = new RateLimiter({ clock });
+  // A server whose window ends at 3 s whatever is spent (not a bucket, as the family says).
+  for (const [at, remaining] of [[0, 900], [100, 800], [200, 700]] as const) {
+    await clock.tick(at - clock.now());
+    await answered(limiter, { tokens: 100 }, openaiTokens(remaining, 3000 - at), at);
+  }
+  const tokens = limiter.report().quotas.find((q) => q.unit === "tokens")!;
+  assert.equal(tokens.refillPerSecond, undefined);
+  const { times, done } = acquireAll(limiter, clock, [300, 300, 300]);
+  // 700 left until the reset: two go now, the third at the reset, not as a refill would have it.
+  await clock.tick(2799);
+  assert.deepEqual(times, [200, 200]);
+  await clock.tick(1);
+  await done;
+  assert.deepEqual(times, [200, 200, 3000]);
+});
+
+Deno.test("RateLimiter keeps pacing OpenAI's headers as a bucket while each reset moves with what is spent", async () => {
+  const clock = new FakeClock();
+  const limiter = new RateLimiter({ clock });
+  // A bucket of 1,000 tokens refilling one every 3 ms: full again 3 ms per missing token.
+  for (const [at, remaining] of [[0, 900], [100, 833], [200, 766], [300, 700]] as const) {
+    await clock.tick(at - clock.now());
+    await answered(limiter, { tokens: 100 }, openaiTokens(remaining, (1000 - remaining) * 3), at);
+  }
+  const tokens = limiter.report().quotas.find((q) => q.unit === "tokens")!;
+  assert.ok(Math.abs(tokens.refillPerSecond! - 1000 / 3) < 1, String(tokens.refillPerSecond));
+});

@@ -62,12 +62,34 @@ const CHARTS = {
       ["concurrency", COLORS.gray, "concurrency", dashed],
     ],
   },
+  // Each cost unit: spent per second, and (dashed) what is left of its tightest
+  // limit; shaded while a unit's limit sets the pace. Its series are known once
+  // the points name their units.
+  units: {
+    unit: "",
+    spans: "paceSpans",
+    seriesOf: (d) =>
+      d.units.flatMap((unit, i) => {
+        const color = UNIT_COLORS[i % UNIT_COLORS.length];
+        return [
+          [`${unit} spent`, color, `spent:${unit}`, {}, "/s"],
+          [`${unit} left`, color, `left:${unit}`, dashed, ""],
+        ];
+      }),
+  },
 };
+const UNIT_COLORS = [COLORS.teal, COLORS.purple, COLORS.orange, COLORS.blue, COLORS.red];
+
+/** A chart's series: fixed, or made from the derived points (cost units). */
+function seriesOf(spec, d) {
+  return spec.seriesOf ? (d ? spec.seriesOf(d) : []) : spec.series;
+}
 
 const SPAN_FILL = {
   cooldown: "rgba(217, 140, 31, 0.16)",
   breaker: "rgba(217, 83, 79, 0.14)",
   paused: "rgba(91, 100, 117, 0.14)",
+  pace: "rgba(27, 154, 170, 0.12)",
 };
 const spansOf = new WeakMap();
 
@@ -127,7 +149,7 @@ const decades = (_u, splits) =>
     v,
   ) => (v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
 
-function makeChart(el, kind, job) {
+function makeChart(el, kind, job, series) {
   const spec = CHARTS[kind];
   const options = {
     width: Math.max(240, el.clientWidth),
@@ -154,26 +176,28 @@ function makeChart(el, kind, job) {
     ],
     series: [
       { label: "time", value: (_u, v) => (v === null ? lastLabel(job) : timeText(v)) },
-      ...spec.series.map(([label, stroke, , extra]) => ({
+      ...series.map(([label, stroke, , extra, suffix = spec.unit]) => ({
         label,
         stroke,
         width: 1.5,
         points: { show: false },
         value: (u, v, seriesIndex, index) => {
           const shown = index === null ? latest(u, seriesIndex) : v;
-          return shown === null || shown === undefined ? "—" : `${short(shown)}${spec.unit}`;
+          return shown === null || shown === undefined ? "—" : `${short(shown)}${suffix}`;
         },
         ...extra,
       })),
     ],
     hooks: spec.spans ? { drawClear: [drawSpans] } : {},
   };
-  const empty = [[], ...spec.series.map(() => [])];
+  const empty = [[], ...series.map(() => [])];
   const chart = new uPlot(options, empty, el);
-  new ResizeObserver(() => {
+  const resize = new ResizeObserver(() => {
     const width = Math.max(240, el.clientWidth);
     if (width !== chart.width) chart.setSize({ width, height: 190 });
-  }).observe(el);
+  });
+  resize.observe(el);
+  chart.stopResizing = () => resize.disconnect();
   return chart;
 }
 
@@ -199,7 +223,10 @@ function makeCharts(state) {
   for (const el of document.querySelectorAll("[data-chart]")) {
     const [name, kind] = splitKey(el.dataset.chart);
     if (name === state.job && CHARTS[kind]) {
-      const chart = { el, kind, chart: makeChart(el, kind, name), stale: true, visible: !sight };
+      // A chart whose series come from the points is made once they name them.
+      const spec = CHARTS[kind];
+      const made = spec.seriesOf ? undefined : makeChart(el, kind, name, spec.series);
+      const chart = { el, kind, chart: made, stale: true, visible: !sight };
       state.charts.push(chart);
       chartOf.set(el, { state, chart });
       sight?.observe(el);
@@ -216,8 +243,19 @@ function draw(state) {
   for (const c of state.charts) {
     if (!c.stale || !c.visible) continue;
     const spec = CHARTS[c.kind];
-    if (spec.spans) spansOf.set(c.chart, d.spans);
-    c.chart.setData([d.x, ...spec.series.map(([, , key]) => d[key])]);
+    const series = seriesOf(spec, d);
+    if (spec.seriesOf) {
+      const keys = series.map(([, , key]) => key).join("\n");
+      if (keys !== c.keys) {
+        c.chart?.stopResizing();
+        c.chart?.destroy();
+        c.chart = series.length > 0 ? makeChart(c.el, c.kind, state.job, series) : undefined;
+        c.keys = keys;
+      }
+      if (!c.chart) continue;
+    }
+    if (spec.spans) spansOf.set(c.chart, d[spec.spans === true ? "spans" : spec.spans]);
+    c.chart.setData([d.x, ...series.map(([, , key]) => d[key])]);
     c.stale = false;
   }
 }
@@ -234,7 +272,7 @@ function redraw(state) {
     c.stale = true;
     // What the chart holds, drawn or not yet: the values that are not gaps.
     let values = 0;
-    for (const [, , key] of CHARTS[c.kind].series) {
+    for (const [, , key] of seriesOf(CHARTS[c.kind], d)) {
       for (const v of d[key]) if (v !== null && v !== undefined) values++;
     }
     c.el.dataset.points = String(values);

@@ -111,5 +111,50 @@ export function derive(points) {
   if (pausedFrom !== undefined && previous) {
     d.spans.push([pausedFrom / 1000, previous.at / 1000 + 1, "paused"]);
   }
+  deriveUnits(points, d);
   return d;
+}
+
+/**
+ * Each cost unit's series: spent per second (`spent:<unit>`), what was left of
+ * its tightest limit (`left:<unit>`), and the spans of time a unit's limit set
+ * the pace (`paceSpans`). `d.units` lists the units in the order they appear.
+ */
+function deriveUnits(points, d) {
+  d.units = [];
+  d.paceSpans = [];
+  for (const p of points) {
+    for (const u of p.units ?? []) if (!d.units.includes(u.unit)) d.units.push(u.unit);
+  }
+  for (const unit of d.units) {
+    d[`spent:${unit}`] = [];
+    d[`left:${unit}`] = [];
+  }
+  let previous;
+  let pacedFrom;
+  for (const p of points) {
+    const dt = previous ? (p.at - previous.at) / 1000 : 0;
+    const ok = previous && dt > 0 && dt <= GAP_S;
+    for (const unit of d.units) {
+      const now = p.units?.find((u) => u.unit === unit);
+      const before = previous?.units?.find((u) => u.unit === unit);
+      // A lower count than before means a new run started from zero.
+      d[`spent:${unit}`].push(
+        ok && now && before
+          ? (now.spent >= before.spent ? now.spent - before.spent : now.spent) / dt
+          : null,
+      );
+      d[`left:${unit}`].push(now?.left ?? null);
+    }
+    const paced = (p.units ?? []).some((u) => u.pacing);
+    if (paced && pacedFrom === undefined) pacedFrom = p.at;
+    if (!paced && pacedFrom !== undefined) {
+      d.paceSpans.push([pacedFrom / 1000, p.at / 1000, "pace"]);
+      pacedFrom = undefined;
+    }
+    previous = p;
+  }
+  if (pacedFrom !== undefined && previous) {
+    d.paceSpans.push([pacedFrom / 1000, previous.at / 1000 + 1, "pace"]);
+  }
 }

@@ -31,6 +31,8 @@ export interface JobView {
   live: boolean;
   /** Pause and rate of the running job, when it can be controlled from here. */
   controls?: ControlsView | undefined;
+  /** True when the job counts cost units besides requests (tokens): their chart is shown. */
+  costed?: boolean;
 }
 
 /** The charts: name, title, what is drawn (the script knows each one's series). */
@@ -44,6 +46,13 @@ export const CHARTS: readonly [name: string, title: string, note: string][] = [
     "over the last 10 s: p50, p95, p99 (log scale); none while nothing is sent",
   ],
   ["inflight", "Requests in flight", "sent and not yet answered, against the concurrency"],
+];
+
+/** The chart of a job that counts cost units besides requests. */
+export const UNITS_CHART: readonly [name: string, title: string, note: string] = [
+  "units",
+  "Cost units",
+  "spent per second; dashed: left of the tightest limit; shaded: a unit's limit set the pace",
 ];
 
 /** The state badge; the script keeps its text current, the stylesheet colours it by `data-is`. */
@@ -119,7 +128,9 @@ ${
     charted
       ? html`<div class="grid">${chartPanel(name, CHARTS[0]!)}${
         view.live ? limiterPanel(name, f, view.controls) : ran ? lastRunPanel(name, f) : ""
-      }${CHARTS.slice(1).map((chart) => chartPanel(name, chart))}</div>
+      }${CHARTS.slice(1).map((chart) => chartPanel(name, chart))}${
+        view.costed ? chartPanel(name, UNITS_CHART) : ""
+      }</div>
 ${jsonData("data-history", name, view.history)}`
       : ""
   }

@@ -27,6 +27,7 @@ const LINES: [field: string, label: string][] = [
   ["breaker", "circuit breaker"],
   ["cooldown", "cooldown"],
   ["budget", "daily budget"],
+  ["units", "cost units"],
 ];
 
 /** The lines of the panel of a job that is not running, from its last run (`run.<name>`). */
@@ -41,6 +42,7 @@ const LAST_RUN_LINES: [field: string, label: string][] = [
   ["breaker", "circuit breaker"],
   ["cooldown", "cooldowns"],
   ["failures", "failed most"],
+  ["units", "cost units"],
 ];
 
 /**
@@ -52,12 +54,13 @@ export function lastRunPanel(job: string, fields: Record<string, string>): Html 
   return html`
     <section class="panel limiter" aria-label="rate limiter, last run">
       <h3>Rate limiter <span class="muted">(last run)</span></h3>
-      <dl class="lines">${LAST_RUN_LINES.map(([field, label]) =>
-        html`
-          <dt>${label}</dt>
-          <dd data-field="${job}|run.${field}">${fields[`run.${field}`] ?? "—"}</dd>
-        `
-      )}</dl>
+      <dl class="lines">${LAST_RUN_LINES.filter(([field]) => fields[`run.${field}`] !== undefined)
+        .map(([field, label]) =>
+          html`
+            <dt>${label}</dt>
+            <dd data-field="${job}|run.${field}">${fields[`run.${field}`] ?? "—"}</dd>
+          `
+        )}</dl>
     </section>
   `;
 }

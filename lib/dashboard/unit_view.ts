@@ -9,8 +9,11 @@
  */
 import { PERSIST_FROM_MS } from "../rate/rate_budget.ts";
 import type { SnapshotRow, UnitUse } from "../store/history.ts";
-import type { LimiterLike } from "./limiter_view.ts";
+import type { RateLimiter } from "../rate/rate_limiter.ts";
 import { formatCount, formatWindow } from "./format.ts";
+
+/** What the unit figures read of the limiter. */
+type UnitsSource = Pick<RateLimiter, "report" | "gauges">;
 
 /** One unit's figures now: its use, and what the limiter knows of its cost per request. */
 export interface UnitFigures extends UnitUse {
@@ -38,7 +41,7 @@ export interface UnitFigures extends UnitUse {
  * assert.equal(unitsText(unitFigures(limiter, Date.now())), "tokens 800 spent, 11,200 left of 12,000/6s");
  * ```
  */
-export function unitFigures(limiter: LimiterLike, now: number): UnitFigures[] {
+export function unitFigures(limiter: UnitsSource, now: number): UnitFigures[] {
   const report = limiter.report();
   const budgets = limiter.gauges.budget ?? [];
   return (report.units ?? []).map((u) => {
@@ -156,7 +159,7 @@ function compact(n: number): string {
 export function countsUnits(
   options: Readonly<Record<string, unknown>>,
   history: readonly SnapshotRow[],
-  limiter?: LimiterLike | undefined,
+  limiter?: UnitsSource | undefined,
 ): boolean {
   const { cost, usage, rate } = options;
   return cost !== undefined || usage !== undefined ||

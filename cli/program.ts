@@ -261,6 +261,7 @@ export function buildProgram(options: ProgramOptions): Command {
   program.command("demo")
     .description("run queries.example.json against the built-in mock API, in-process")
     .option("--db <url>", "database (default a temporary file, removed at the end)", dbUrl)
+    .option("--llm", "prompts to the mock's token-metered LLM route instead, paced by its tokens")
     .action(async (flags: DemoFlags) => setExit(await demoCommand(flags, io, stop, { command })));
 
   return program;

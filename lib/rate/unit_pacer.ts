@@ -191,11 +191,20 @@ export class UnitPacer {
    * The answer to `grant` reported `reported` used: the difference from
    * its estimate is given back to (or taken from) every window, quota and
    * budget, and the usage counts in the mean estimate. A usage above a
-   * window's whole limit counts as that limit.
+   * window's whole limit counts as that limit. A grant made before this
+   * unit was known (the answer that first advertised it) reserved nothing:
+   * its usage is counted as spent, and in the mean.
    */
-  settle(grant: number, reported: number): void {
+  settle(grant: number, reported: number, unreserved = false): void {
+    if (!(reported >= 0)) return;
     const reserved = this.#reserved.get(grant);
-    if (reserved === undefined || !(reported >= 0)) return;
+    if (reserved === undefined) {
+      if (!unreserved) return;
+      this.#settled++;
+      this.#usageSum += reported;
+      this.#spent += reported;
+      return;
+    }
     this.#reserved.delete(grant);
     // More than a whole window (a wrong --usage path such as $.created, a server's
     // mistake) counts as the window: one answer holds the unit up one window at most.

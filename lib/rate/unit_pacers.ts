@@ -36,6 +36,9 @@ export class UnitPacers {
   readonly #quota: ServerQuotaOptions | false;
   readonly #share: () => number;
   readonly #list: UnitPacer[] = [];
+  /** The latest grant counted, and each unit's as it was made: grants up to it reserved nothing there. */
+  #lastGrant = 0;
+  readonly #bornAfter = new Map<string, number>();
   readonly #byUnit = new Map<string, UnitPacer>();
   /** Each unit's windows as asked for, before this worker's share. */
   readonly #base = new Map<string, RateWindow[]>();
@@ -65,6 +68,7 @@ export class UnitPacers {
     });
     this.#list.push(pacer);
     this.#byUnit.set(unit, pacer);
+    this.#bornAfter.set(unit, this.#lastGrant);
     if (pacer.budget) this.#budgeted = true;
     this.setWindows(unit, windows);
     return pacer;
@@ -127,6 +131,7 @@ export class UnitPacers {
 
   /** Counts grant `grant` of `costs` at `now` in every unit. */
   record(grant: number, now: number, costs: readonly number[]): void {
+    this.#lastGrant = Math.max(this.#lastGrant, grant);
     this.#list.forEach((pacer, i) => pacer.record(grant, now, costs[i] ?? 0));
   }
 
@@ -157,7 +162,11 @@ export class UnitPacers {
     retryAt: number | undefined,
   ): void {
     for (const [unit, used] of Object.entries(usage ?? {})) {
-      if (unit !== REQUESTS) this.get(unit).settle(grant, used);
+      if (unit === REQUESTS) continue;
+      // A grant made before this unit was known reserved nothing in it.
+      const known = this.#byUnit.has(unit);
+      const pacer = this.get(unit);
+      pacer.settle(grant, used, !known || grant <= (this.#bornAfter.get(unit) ?? 0));
     }
     if (this.#quota) { for (const q of quotas) this.get(q.unit); }
     for (const pacer of this.#list) {

@@ -163,3 +163,17 @@ Deno.test("sluice run --cost --usage: reserves, settles, says so, and a resume k
     assert.equal(after.options.cost, "tokens={{max_tokens}}+10");
   });
 });
+
+Deno.test("sluice demo --llm: prompts to the mock's token-metered route, paced by its tokens, no 429", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_cost_demo_" });
+  try {
+    const out = await sluice(dir, "demo", "--llm");
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /The mock counted 300 requests \(0 answered 429\), \d+ tokens\./);
+    assert.match(out.stderr, /\n {2}tokens: [\d,]+ spent, [\d.]+ a request; 300 answers reported/);
+    assert.match(out.stderr, /pace set by server quota "tokens"/);
+    assert.match(out.stdout, /→ {2}Answer of \d+ tokens to "Question 1:"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -309,3 +309,20 @@ Deno.test("RateLimiter keeps pacing OpenAI's headers as a bucket while each rese
   const tokens = limiter.report().quotas.find((q) => q.unit === "tokens")!;
   assert.ok(Math.abs(tokens.refillPerSecond! - 1000 / 3) < 1, String(tokens.refillPerSecond));
 });
+
+Deno.test("RateLimiter counts the usage of requests granted before the server first advertised their unit", async () => {
+  const clock = new FakeClock();
+  const limiter = new RateLimiter({ clock });
+  const headers = new Headers(openaiTokens(900, 300));
+  // Two in flight before any answer: neither reserved tokens, both report their usage.
+  const [a, b] = [await limiter.acquire(), await limiter.acquire()];
+  limiter.observe(a, { status: 200, headers, now: 0, usage: { tokens: 60 } });
+  limiter.observe(b, { status: 200, headers, now: 0, usage: { tokens: 40 } });
+  const [tokens] = limiter.report().units!;
+  assert.deepEqual([tokens!.unit, tokens!.spent, tokens!.settled, tokens!.estimate], [
+    "tokens",
+    100,
+    2,
+    50,
+  ]);
+});

@@ -12,7 +12,7 @@ import { openExisting } from "./open_existing.ts";
 import { openOut } from "./open_out.ts";
 import { pickOneJob } from "./pick_jobs.ts";
 import { InputError } from "../lib/errors.ts";
-import { parseExactJson } from "../lib/job/exact_json.ts";
+import { changesNumbers, parseExactJson } from "../lib/job/exact_json.ts";
 import { withoutBom } from "../lib/util/stored_body.ts";
 
 /** Flags of `sluice export`. */
@@ -137,14 +137,18 @@ export async function exportCommand(
 
 /**
  * The `body` of a JSON line: parsed when it is JSON (exactly: an id beyond
- * 2^53 in an answer is exported as the server wrote it), else its text; bytes
+ * 2^53 in an answer is exported as the server wrote it), else its text, as
+ * it is when a number in it is beyond what a double holds (1e400, 1e-400); bytes
  * that are not text in base64, marked by `body_encoding`.
  */
 function jsonBody(body: string | Uint8Array | null): { body: unknown; body_encoding?: "base64" } {
   if (body instanceof Uint8Array) return { body: body.toBase64(), body_encoding: "base64" };
   if (body === null) return { body };
   try {
-    return { body: parseExactJson(withoutBom(body)) };
+    const text = withoutBom(body);
+    const parsed = parseExactJson(text);
+    // A number JSON cannot carry (1e400: Infinity, written null; 1e-400: 0): the text as received.
+    return { body: changesNumbers(text) ? body : parsed };
   } catch {
     return { body }; // not JSON: kept as text
   }

@@ -127,3 +127,37 @@ export function parseExactJson(text: string): unknown {
         : value,
   );
 }
+
+/** An exponent of three digits: where a double overflows (1e309) or underflows (1e-324). */
+const BIG_EXPONENT = /\d[eE][+-]?\d{3}/;
+
+/**
+ * Tells whether reading `text` as JSON changes one of its numbers beyond
+ * what {@linkcode parseExactJson} keeps: a number beyond ±1.8e308 (it
+ * becomes Infinity, which JSON writes as `null`) or a non-zero one below
+ * 5e-324 (it becomes 0).
+ *
+ * @param text JSON text.
+ * @returns True when such a number is in it.
+ *
+ * @example Usage
+ * ```ts
+ * import { changesNumbers } from "./exact_json.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(changesNumbers('{"n":1e400}'), true);
+ * assert.equal(changesNumbers('{"n":-1E-400}'), true);
+ * assert.equal(changesNumbers('{"n":1e300,"z":0e-999}'), false);
+ * ```
+ */
+export function changesNumbers(text: string): boolean {
+  if (!BIG_EXPONENT.test(text)) return false;
+  let changed = false;
+  json.parse(text, (_key, value, context) => {
+    if (typeof value === "number" && context.source !== undefined) {
+      const mantissa = context.source.split(/[eE]/)[0]!;
+      if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(mantissa))) changed = true;
+    }
+    return value;
+  });
+  return changed;
+}

@@ -118,3 +118,41 @@ Deno.test("exportCommand() --bom starts CSV with a UTF-8 BOM; --table neutralize
   const raw = parse(await exported({ db: db.url, format: "csv", table: "hits", csvRaw: true }));
   assert.deepEqual((raw as string[][]).find((r) => r[0] === "c"), ["c", "-3", "=1+2"]);
 });
+
+Deno.test("export --format jsonl keeps as text an answer whose numbers JSON.parse would change (1e400 written null, 1e-400 as 0)", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".db" });
+  const url = `file:${path}`;
+  try {
+    const store = await openStore(url);
+    const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
+    await store.queue.importItems(job.id, [
+      [0, "out", JSON.stringify({ id: "out" })],
+      [1, "in", JSON.stringify({ id: "in" })],
+    ], 0);
+    const claimed = await store.queue.claim(job.id, "me", 2, 0, 60_000);
+    const bodies: Record<string, string> = {
+      out: '{"big": 1e400, "tiny": -1E-400, "id": 12345678901234567890}',
+      in: '{"n": 1e300, "m": 2.5E-300, "id": 12345678901234567890}',
+    };
+    await store.results.write(
+      "me",
+      job.id,
+      claimed.map((item) => outcome(item.id, { response: response(item.seq, bodies[item.key]!) })),
+      1,
+    );
+    store.close();
+    const chunks: Uint8Array[] = [];
+    const output = {
+      write: (p: Uint8Array) => Promise.resolve(chunks.push(p.slice()) && p.length),
+    };
+    assert.equal(await exportCommand({ db: url, format: "jsonl" }, output), 0);
+    const text = new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+    const lines = text.trim().split("\n");
+    const line = (key: string) => lines.find((l) => l.startsWith(`{"key":"${key}"`))!;
+    // As the server wrote it: nothing JSON can carry is changed on the way out.
+    assert.equal(JSON.parse(line("out")).body, bodies.out);
+    assert.match(line("in"), /"body":\{"n":1e\+300,"m":2\.5e-300,"id":12345678901234567890\}/);
+  } finally {
+    for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(path + suffix).catch(() => {});
+  }
+});

@@ -10,6 +10,7 @@
  */
 import { InputError } from "../errors.ts";
 import { checkEnv } from "../job/check_env.ts";
+import { checkJobName } from "../job/check_job_name.ts";
 import { defaultJobName } from "../job/default_job_name.ts";
 import type { InputSource } from "../job/input.ts";
 import { type PreparedJob, prepareJob } from "../job/prepare_job.ts";
@@ -121,10 +122,11 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
     env = (name: string) => Deno.env.get(name),
     ...runtime
   } = options;
-  const name = options.job ?? (source ? defaultJobName(source.file) : undefined);
-  if (name === undefined) {
+  const named = options.job ?? (source ? defaultJobName(source.file) : undefined);
+  if (named === undefined) {
     throw new InputError("No input given: pass an input file, or --job NAME to resume a job");
   }
+  const name = checkJobName(named);
   const store = typeof db === "string" ? await openStore(db) : db;
   try {
     const existing = await store.jobs.find(name);

@@ -146,3 +146,37 @@ Deno.test("every command refuses a --db it cannot open (a folder, a missing fold
     await server.close();
   }
 });
+
+Deno.test("sluice run refuses an empty --job (an unset $JOB) or one with control characters: exit 2, nothing sent or created", async () => {
+  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+      const cases: [string, RegExp][] = [
+        [
+          "",
+          /^sluice: error: Cannot use --job "" as a job name: it is empty \(is a variable unset\?\)/,
+        ],
+        ["  ", /it is empty/],
+        [
+          "a\nb",
+          /^sluice: error: Cannot use --job "a\\nb" as a job name: it holds a control character/,
+        ],
+        ["\u001b[31mred", /Cannot use --job "\\u001b\[31mred" as a job name: it holds a control/],
+      ];
+      for (const [job, message] of cases) {
+        const args = ["run", "q.jsonl", "--url", `${server.origin}/s`, "--job", job];
+        const run = await sluice(dir, [...args, "--db", `${dir}/s.db`]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, message);
+        assert.doesNotMatch(run.stderr, /\u001b/, "no escape printed");
+      }
+      assert.deepEqual(server.requests, []);
+      const files = [];
+      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
+      assert.deepEqual(files, ["q.jsonl"]);
+    });
+  } finally {
+    await server.close();
+  }
+});

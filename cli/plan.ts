@@ -23,7 +23,15 @@ import type { InputSource } from "../lib/job/input.ts";
 import { itemKey } from "../lib/job/item_key.ts";
 import { type QueryCheckReport, QueryChecks } from "../lib/job/query_checks.ts";
 import { compileTemplate } from "../lib/job/template.ts";
-import { formatRate, type RateSpec } from "../lib/rate/rate_spec.ts";
+import { compileCost } from "../lib/job/item_cost.ts";
+import {
+  burstOf,
+  type BurstSpec,
+  formatRate,
+  type RateSpec,
+  REQUESTS,
+} from "../lib/rate/rate_spec.ts";
+import { leastDuration } from "./least_duration.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
 /** Flags of `sluice plan`. */
@@ -78,13 +86,6 @@ function hostOf(url: string): string {
   }
 }
 
-/** The fastest the rate allows, in queries per second; undefined without a limit. */
-function perSecond(rate: RateSpec): number | undefined {
-  return rate.kind === "windows"
-    ? Math.min(...rate.windows.map((w) => (w.limit / w.periodMs) * 1000))
-    : undefined;
-}
-
 /** What the report says, from everything read. */
 interface Findings {
   source: InputSource;
@@ -92,11 +93,18 @@ interface Findings {
   duplicates: DuplicateLinesReport;
   checks: QueryCheckReport;
   hosts: Hosts;
+  /** The total `--cost` of the distinct queries, by unit. */
+  costs: ReadonlyMap<string, number>;
 }
 
 /** The report's lines, after the requests shown. */
-function reportLines(found: Findings, rate: RateSpec, concurrency: number | undefined): string[] {
-  const { source, read, duplicates, checks, hosts } = found;
+function reportLines(
+  found: Findings,
+  rate: RateSpec,
+  options: { concurrency?: number | undefined; burst?: BurstSpec | undefined },
+): string[] {
+  const { source, read, duplicates, checks, hosts, costs } = found;
+  const { concurrency, burst } = options;
   const { file } = source;
   const csv = source.header ? `, delimiter ${JSON.stringify(source.header.delimiter)}` : "";
   const keys = read - duplicates.count;
@@ -145,10 +153,15 @@ function reportLines(found: Findings, rate: RateSpec, concurrency: number | unde
       hostList.slice(0, 10).join(", ")
     }${hostList.length > 10 || hosts.more ? ", ..." : ""}`,
   );
-  const fastest = perSecond(rate);
+  const least = rate.kind === "auto" ? 0 : Math.max(
+    leastDuration(rate.kind === "windows" ? rate.windows : [], keys, burstOf(burst, REQUESTS)),
+    ...[...costs].map(([unit, total]) =>
+      leastDuration(rate.units?.[unit] ?? [], total, burstOf(burst, unit))
+    ),
+  );
   lines.push(
     `  rate ${formatRate(rate)}, concurrency ${concurrency}` +
-      (fastest ? `; at least ${formatDuration((keys / fastest) * 1000)} at full rate` : ""),
+      (least > 0 ? `; at least ${formatDuration(least)} at full rate` : ""),
   );
   return lines;
 }
@@ -194,9 +207,23 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
   const hosts = new Hosts(config.request.url);
   const requests: string[] = [];
   let read = 0;
+  const cost = typeof config.options.cost === "string"
+    ? compileCost(config.options.cost)
+    : undefined;
+  const costs = new Map<string, number>();
   for await (const query of source.queries) {
     if (!checks.accept(query)) continue;
+    const before = cost ? duplicates.report().count : 0;
     duplicates.note(itemKey(query.vars), query.vars, query.line);
+    if (cost && duplicates.report().count === before) {
+      try {
+        for (const [unit, n] of Object.entries(cost.of(query.vars))) {
+          costs.set(unit, (costs.get(unit) ?? 0) + n);
+        }
+      } catch {
+        // A cost that renders no number: run refuses the query, plan counts none.
+      }
+    }
     const render = () => template.render(query.vars, masked, { validate: false });
     try {
       hosts.note(() => render().url);
@@ -218,8 +245,15 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
   }
   // Printed once the whole input was read: a bad row stops plan before any request is shown.
   for (const line of requests) io.log(line);
-  const found = { source, read, duplicates: duplicates.report(), checks: checks.report(), hosts };
-  for (const line of reportLines(found, config.rate, config.options.concurrency)) io.log(line);
+  const found = {
+    source,
+    read,
+    duplicates: duplicates.report(),
+    checks: checks.report(),
+    hosts,
+    costs,
+  };
+  for (const line of reportLines(found, config.rate, config.options)) io.log(line);
   checks.finish(); // queries lacking a template field: run would refuse them
   return EXIT.ok;
 }

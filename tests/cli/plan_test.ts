@@ -46,3 +46,31 @@ Deno.test("planCommand() shows a query the URL cannot hold (a lone surrogate) as
     ]);
   });
 });
+
+Deno.test("planCommand() estimates the least duration from every window of the rate, and from the tokens --cost adds up", async () => {
+  const rows = Array.from({ length: 100 }, (_, i) => `{"id":${i},"t":50}`).join("\n");
+  const last = async (flags: Record<string, string>) =>
+    await withFile("q.jsonl", rows, async (path) => {
+      const lines: string[] = [];
+      const io = { log: (line: string) => lines.push(line), error: () => {} };
+      assert.equal(
+        await planCommand(path, { url: "http://127.0.0.1/x", show: "0", ...flags }, io),
+        0,
+      );
+      return lines.at(-1);
+    });
+  // 100 queries fit in a day's 100: the minute's 5 set the pace (99 intervals of 12 s).
+  assert.equal(
+    await last({ rate: "5/min,100/day" }),
+    "  rate 5/min,100/day, concurrency 16; at least 19m48s at full rate",
+  );
+  assert.equal(
+    await last({ rate: "5/s,50/h" }),
+    "  rate 5/s,50/h, concurrency 16; at least 1h00m at full rate",
+  );
+  // 100 × 50 tokens at 1,000 a minute: five minutes, however fast requests may go.
+  assert.equal(
+    await last({ rate: "10/s,tokens=1000/min", cost: "tokens={{t}}" }),
+    "  rate 10/s,tokens=1000/min, concurrency 16; at least 5m00s at full rate",
+  );
+});

@@ -22,6 +22,7 @@ import { DuplicateLines, type DuplicateLinesReport } from "../lib/job/duplicate_
 import type { InputSource } from "../lib/job/input.ts";
 import { itemKey } from "../lib/job/item_key.ts";
 import { type QueryCheckReport, QueryChecks } from "../lib/job/query_checks.ts";
+import { checkHeaderValue } from "../lib/job/compile_headers.ts";
 import { compileTemplate } from "../lib/job/template.ts";
 import { compileCost } from "../lib/job/item_cost.ts";
 import {
@@ -229,6 +230,8 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
       hosts.note(() => render().url);
       if (read < show) {
         const r = render();
+        // A value fetch refuses (a line break from a field) would show as two headers.
+        for (const [name, value] of Object.entries(r.headers)) checkHeaderValue(name, value);
         requests.push(`${r.method} ${r.url}`);
         for (const [k, v] of Object.entries(r.headers)) requests.push(`${k}: ${v}`);
         if (r.body !== undefined) requests.push(r.body);

@@ -31,17 +31,25 @@ Deno.test("planCommand() names one host when the template sets it, even from the
 });
 
 Deno.test("planCommand() shows a query the URL cannot hold (a lone surrogate) as not sent, naming its line, instead of failing", async () => {
-  const rows = ['{"id":1,"q":"a\\ud800b"}', '{"id":2,"q":"ok"}'];
+  const rows = ['{"id":1,"q":"a\\ud800b"}', '{"id":2,"q":"ok"}', '{"id":3,"q":"v\\r\\nX-Evil: 1"}'];
   await withFile("q.jsonl", rows.join("\n"), async (path) => {
     const lines: string[] = [];
     const io = { log: (line: string) => lines.push(line), error: () => {} };
-    const flags = { url: "http://127.0.0.1/s?q={{q}}", show: "2", rate: "none" };
+    const flags = {
+      url: "http://127.0.0.1/s?q={{q}}",
+      header: ["X-Q: {{q}}"],
+      show: "3",
+      rate: "none",
+    };
     assert.equal(await planCommand(path, flags, io), 0);
-    assert.deepEqual(lines.slice(0, 4).map((line) => line.replace(path, "q.jsonl")), [
+    assert.deepEqual(lines.slice(0, 7).map((line) => line.replace(path, "q.jsonl")), [
       '# q.jsonl:1: not sent (render): Cannot percent-encode "a\\ud800b": it holds a lone ' +
       "surrogate (half of a UTF-16 pair), which is not text",
       "",
       "GET http://127.0.0.1/s?q=ok",
+      "X-Q: ok",
+      "",
+      '# q.jsonl:3: not sent (render): Cannot send header "X-Q": its value holds a carriage return (CR)',
       "",
     ]);
   });

@@ -36,6 +36,9 @@ const json = JSON as unknown as JsonWithRaw;
  */
 const LONG_NUMBER = /\d(?:\.?\d){15}/;
 
+/** An exponent of three digits: where a double overflows (1e309) or underflows (1e-324). */
+const BIG_EXPONENT = /\d[eE][+-]?\d{3}/;
+
 /**
  * Tells whether `text` may hold a number a double would change: a run of 16
  * digits, a decimal point allowed among them. Strings of digits match too.
@@ -77,8 +80,9 @@ export function isRawJson(value: unknown): value is RawJson {
 /**
  * Returns the parsed number, or its text as a `JSON.rawJSON` value when its
  * source has 16 digits or more in a row (a decimal point allowed among them)
- * and the double prints differently: digits a double cannot hold. `1.0` or
- * `1e3` stay numbers.
+ * and the double prints differently: digits a double cannot hold; or when it
+ * is a non-zero number a double reads as 0 (`1e-400`). `1.0` or `1e3` stay
+ * numbers.
  *
  * @param source The number as written in JSON.
  * @param value `Number(source)`.
@@ -94,9 +98,15 @@ export function isRawJson(value: unknown): value is RawJson {
  * ```
  */
 export function exactNumber(source: string, value: number): number | RawJson {
-  return source.length > 15 && LONG_NUMBER.test(source) && String(value) !== source
+  return (source.length > 15 && LONG_NUMBER.test(source) && String(value) !== source) ||
+      underflows(source, value)
     ? json.rawJSON(source)
     : value;
+}
+
+/** True for a non-zero number a double reads as 0 (`1e-400`). */
+function underflows(source: string, value: number): boolean {
+  return value === 0 && /[1-9]/.test(source.split(/[eE]/)[0]!);
 }
 
 /**
@@ -118,7 +128,7 @@ export function exactNumber(source: string, value: number): number | RawJson {
  * ```
  */
 export function parseExactJson(text: string): unknown {
-  if (!hasLongNumber(text)) return JSON.parse(text);
+  if (!hasLongNumber(text) && !BIG_EXPONENT.test(text)) return JSON.parse(text);
   return json.parse(
     text,
     (_key, value, context) =>
@@ -127,9 +137,6 @@ export function parseExactJson(text: string): unknown {
         : value,
   );
 }
-
-/** An exponent of three digits: where a double overflows (1e309) or underflows (1e-324). */
-const BIG_EXPONENT = /\d[eE][+-]?\d{3}/;
 
 /**
  * Tells whether reading `text` as JSON changes one of its numbers beyond

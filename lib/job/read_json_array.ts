@@ -27,7 +27,7 @@ class ExactNumberTokenizer extends Tokenizer {
   protected override parseNumber(text: string): number {
     const value = Number(text);
     // The token parser stores whatever this returns; its type says number only.
-    return text.length > 15 ? exactNumber(text, value) as number : value;
+    return text.length > 15 || value === 0 ? exactNumber(text, value) as number : value;
   }
 }
 

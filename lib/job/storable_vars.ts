@@ -35,6 +35,12 @@ function numberReason(text: string): string {
     `(it would be sent as null)`;
 }
 
+function underflowReason(text: string): string {
+  const shown = text.length > 30 ? `${text.slice(0, 27)}...` : text;
+  return `Cannot store a non-zero number below ±5e-324 as JSON: current value is '${shown}' ` +
+    `(it would be sent as 0)`;
+}
+
 /** The first unstorable value in `value`, an object or array being at nesting level `depth`. */
 function find(value: unknown, path: string, depth: number): Unstorable | undefined {
   if (typeof value === "number") {
@@ -48,7 +54,12 @@ function find(value: unknown, path: string, depth: number): Unstorable | undefin
   if (typeof value !== "object" || value === null) return undefined;
   if (isRawJson(value)) {
     const text = value.rawJSON;
-    return Number.isFinite(Number(text)) ? undefined : { field: path, reason: numberReason(text) };
+    const n = Number(text);
+    if (!Number.isFinite(n)) return { field: path, reason: numberReason(text) };
+    // Kept as its text by the reader, but the database's JSON functions read it as 0.
+    return n === 0 && /[1-9]/.test(text.split(/[eE]/)[0]!)
+      ? { field: path, reason: underflowReason(text) }
+      : undefined;
   }
   if (depth > JSON_MAX_DEPTH) return { field: path, reason: DEPTH_REASON };
   if (Array.isArray(value)) {

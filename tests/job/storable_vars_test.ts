@@ -60,15 +60,21 @@ const NUMBERS = [
   "1e308",
   "-1.7976931348623157e308",
   "5e-324",
-  "1e-400", // underflows to 0: JSON can write it
   "12345678901234567890",
   "-123456789012345678901234567890",
   "0.1000000000000000055511151231257827",
   "9007199254740993",
   "9".repeat(300),
 ];
-/** Numbers a double cannot hold: JSON.parse reads them as ±Infinity. */
-const INFINITE = ["1e400", "-1e999", `1${"0".repeat(20)}e400`, "9".repeat(400)];
+/** Numbers a double cannot hold: JSON.parse reads them as ±Infinity, or (non-zero) as 0. */
+const INFINITE = [
+  "1e400",
+  "-1e999",
+  `1${"0".repeat(20)}e400`,
+  "9".repeat(400),
+  "1e-400",
+  "-2.5E-999",
+];
 
 /** Random JSON texts, and whether the database can hold what they hold. */
 class Shapes {
@@ -185,6 +191,11 @@ Deno.test("an import refuses what a claim could not read back, naming file, line
     [deepLine(JSON_MAX_DEPTH + 1), "deep", /nested deeper than 1000 levels/],
     ['{"id": 1e400}', "id", /beyond ±1.8e308 as JSON: current value is 'Infinity'/],
     ['{"a": {"b": [1, -1e999]}}', "a.b[1]", /current value is '-Infinity'/],
+    [
+      '{"a": [0e-999, 1e-400]}',
+      "a[1]",
+      /below ±5e-324 as JSON: current value is '1e-400' \(it would be sent as 0\)$/,
+    ],
     [`{"n": 1${"0".repeat(20)}e400}`, "n", /current value is '100000000000000000000e400'/],
     [
       `{"n": 1${"0".repeat(400)}}`,

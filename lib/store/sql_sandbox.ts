@@ -94,7 +94,7 @@ export class SqlSandbox {
   readonly version: number;
   readonly #clone: SchemaClone;
   readonly #denied: ReadonlySet<string>;
-  #changed: string | undefined;
+  #changed: { label: string; sql: string } | undefined;
 
   private constructor(clone: SchemaClone, version: number) {
     this.#clone = clone;
@@ -160,7 +160,7 @@ export class SqlSandbox {
     } catch (error) {
       throw sqliteRefusal(label, sql, error);
     }
-    this.#changed = label;
+    this.#changed = { label, sql };
   }
 
   /**
@@ -172,8 +172,8 @@ export class SqlSandbox {
    * @throws {InputError} Naming the object, the rule and the statements that made it.
    */
   audit(): void {
-    const label = this.#changed;
-    if (label === undefined) return;
+    if (this.#changed === undefined) return;
+    const { label, sql: changedBy } = this.#changed;
     for (const { type, name, table, sql } of this.#clone.attached()) {
       const own = protectedName(table);
       if (own && !SLUICE_INDEXES.includes(foldName(name))) {
@@ -198,7 +198,7 @@ export class SqlSandbox {
       try {
         statements = auditStatements(table.name, table.type, this.#clone);
       } catch (error) { // reading a view's columns compiles it
-        throw sqliteRefusal(label, table.sql, error);
+        throw sqliteRefusal(label, changedBy, error, `${table.type} "${table.name}": `);
       }
       for (const sql of statements) {
         let program: ProgramOp[];
@@ -206,7 +206,8 @@ export class SqlSandbox {
           program = this.#clone.explain(sql);
         } catch (error) {
           if (/cannot modify .* because it is a view/.test(String(error))) continue;
-          throw sqliteRefusal(label, table.sql, error);
+          // Compiling the table's writes compiles its triggers too: the statement named is shown.
+          throw sqliteRefusal(label, changedBy, error, `${table.type} "${table.name}": `);
         }
         const refused = this.#programRefusal(program, false);
         if (refused) {
@@ -437,11 +438,11 @@ function refusal(label: string, sql: string, refused: Refusal): InputError {
   );
 }
 
-function sqliteRefusal(label: string, sql: string, error: unknown): InputError {
+function sqliteRefusal(label: string, sql: string, error: unknown, about = ""): InputError {
   const message = sqliteMessage(error instanceof Error ? error.message : String(error));
   const unsafe = unsafeUse(message);
-  if (unsafe) return refusal(label, sql, unsafe);
-  return new InputError(`${label}: ${message}\n  in: ${abbreviate(sql)}`, undefined, {
+  if (unsafe) return refusal(label, sql, { ...unsafe, detail: about + unsafe.detail });
+  return new InputError(`${label}: ${about}${message}\n  in: ${abbreviate(sql)}`, undefined, {
     cause: error,
   });
 }

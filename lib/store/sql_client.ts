@@ -15,6 +15,7 @@ import { InputError, StoreError } from "../errors.ts";
 import { quoteName } from "./answer_statements.ts";
 import { BUSY_TIMEOUT_MS } from "./connection.ts";
 import { type SandboxedStatement, SqlSandbox } from "./sql_sandbox.ts";
+import { foldName } from "./sql_tokens.ts";
 import { sqliteMessage } from "./write_in_chunks.ts";
 
 /** A value as read: integers as bigint when beyond 2^53, blobs as bytes. */
@@ -152,11 +153,13 @@ export class SqlClient {
    *
    * @throws {InputError} When there is no such table or view.
    */
-  async *table(name: string, pageSize = 1000): AsyncGenerator<SqlRows> {
+  async *table(given: string, pageSize = 1000): AsyncGenerator<SqlRows> {
     const tables = await this.tables();
-    if (!tables.includes(name)) {
+    // Named as SQLite names it: `Hits` is `hits`.
+    const name = tables.find((t) => foldName(t) === foldName(given));
+    if (name === undefined) {
       throw new InputError(
-        `No table or view named "${name}" in ${this.#url} (there are: ${tables.join(", ")})`,
+        `No table or view named "${given}" in ${this.#url} (there are: ${tables.join(", ")})`,
       );
     }
     const from = quoteName(name);

@@ -71,6 +71,11 @@ Deno.test("exportCommand() with --table writes any table or view, as CSV or JSON
   const big = (await exported({ db: db.url, table: "big", format: "csv" })).trimEnd().split("\n");
   assert.equal(big.length, 2501);
   assert.equal(new Set(big).size, 2501);
+  // Named as SQLite names tables: HITS is hits.
+  assert.equal(
+    await exported({ db: db.url, table: "HITS", format: "csv" }),
+    await exported({ db: db.url, table: "hits", format: "csv" }),
+  );
   await assert.rejects(
     exported({ db: db.url, table: "nope" }),
     (error: Error) =>

@@ -133,11 +133,12 @@ export async function processCommand(
       stopped = again.stopped;
     }
     if (stopped) {
-      io.error(
-        summary.stopped
-          ? `sluice: stopped; ${summary.total - summary.processed} answers left unprocessed`
-          : "sluice: stopped; run the same command again to derive every row",
-      );
+      const left = summary.stopped
+        ? `${summary.total - summary.processed} answers left unprocessed`
+        : "other jobs' answers left unprocessed";
+      // After --rebuild the tables were made again: until the command is run again they lack rows.
+      const lacking = flags.rebuild ? ", and the tables made again lack their rows until then" : "";
+      io.error(`sluice: stopped; ${left}: run the same command again to process them${lacking}`);
       return EXIT.interrupted;
     }
     return failed > 0 ? EXIT.failed : EXIT.ok;

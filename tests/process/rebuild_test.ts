@@ -196,3 +196,37 @@ Deno.test("--rebuild of one job derives again the rows other jobs keep in the sa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a stopped --rebuild says the tables lack rows until the same command runs again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ title: "t" }),
+  );
+  try {
+    const db = `file:${dir}/s.db`;
+    const input = `${dir}/q.jsonl`;
+    const v1 = `${dir}/hits_v1.ts`;
+    await Deno.writeTextFile(v1, processorSource(["key", "title"]));
+    await Deno.writeTextFile(input, '{"q":"a"}\n{"q":"b"}\n');
+    const url = `http://127.0.0.1:${server.addr.port}/?q={{q}}`;
+    const flags = { db, job: "j", url, rate: "none", quiet: true, processor: v1 };
+    assert.equal(await runCommand(input, flags, quiet, stop()), 0);
+    const lines: string[] = [];
+    const io = { log: () => {}, error: (line: string) => lines.push(line) };
+    const code = await processCommand(
+      { db, job: "j", processor: v1, rebuild: true, quiet: true },
+      io,
+      AbortSignal.abort(),
+    );
+    assert.equal(code, 130);
+    assert.equal(
+      lines.at(-1),
+      "sluice: stopped; 2 answers left unprocessed: run the same command again to process them, " +
+        "and the tables made again lack their rows until then",
+    );
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

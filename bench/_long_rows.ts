@@ -1,7 +1,7 @@
 /**
  * The bench's long-running rows: restart to the first request on a big
  * database (through bench/restart.ts) and the whole 4M-item job (stopped at its
- * 10-minute target), or, when the bench is told to skip that one, the last
+ * 8-minute target, issue 25), or, when the bench is told to skip that one, the last
  * figure measured and its date, read back from the previous bench/RESULTS.md.
  *
  * @module
@@ -13,8 +13,8 @@ import { rowId, type TableRow } from "./_table.ts";
 import { figures, fmt, type Judge } from "./_targets.ts";
 import { writeQueries } from "./_measure.ts";
 
-/** The whole job's target, in minutes (issue 12). */
-export const WHOLE_JOB_MINUTES = 10;
+/** The whole job's target, in minutes (issue 25: was 10 in issue 12, measured 9.6). */
+export const WHOLE_JOB_MINUTES = 8;
 
 /** The restart row: kill -9, then start again on `items` items, median of `restarts`. */
 export async function restartRow(items: number, restarts: number, quick: boolean) {
@@ -198,7 +198,7 @@ export async function wholeJobRow(
         status: "missed (see below)",
         command: [run.command],
       },
-      bullet: wholeJobBullet(items, perSecond, small.perSecond, small.n),
+      bullet: wholeJobBullet(items, perSecond, small.perSecond, small.n, WHOLE_JOB_MINUTES),
     };
   }
   const met = run.wallMs < WHOLE_JOB_MINUTES * 60_000;
@@ -215,7 +215,9 @@ export async function wholeJobRow(
       command: [run.command],
     },
     ...(!run.error && !met
-      ? { bullet: wholeJobBullet(items, run.perSecond, small.perSecond, small.n) }
+      ? {
+        bullet: wholeJobBullet(items, run.perSecond, small.perSecond, small.n, WHOLE_JOB_MINUTES),
+      }
       : {}),
   };
 }

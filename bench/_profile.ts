@@ -151,23 +151,24 @@ export function importBullet(shares: CpuShares | { error: string }, perSecond: n
 }
 
 /**
- * The limits bullet of a missed whole-job target (10 min): the rate it needed
- * beside the rate of the whole job and of the smaller end-to-end runs.
+ * The limits bullet of a missed whole-job target (`minutes`): the rate it
+ * needed beside the rate of the whole job and of the smaller end-to-end runs.
  */
 export function wholeJobBullet(
   items: number,
   perSecond: number,
   smallPerSecond: number,
   smallItems: number,
+  minutes: number,
 ): string {
   const rate = (x: number) => `${Math.round(x).toLocaleString("en-US")} req/s`;
-  const needed = items / (10 * 60);
+  const needed = items / (minutes * 60);
   const small = `the ${rate(smallPerSecond)} of the ${
     smallItems.toLocaleString("en-US")
   }-item runs above`;
-  return `- **the whole job (target < 10 min):** it ran at ${rate(perSecond)}; 10 min needs ${
-    rate(needed)
-  } end to end, ` + (smallPerSecond < needed
+  return `- **the whole job (target < ${minutes} min):** it ran at ${
+    rate(perSecond)
+  }; ${minutes} min needs ${rate(needed)} end to end, ` + (smallPerSecond < needed
     ? `more than ${small}: the same per-request bookkeeping (profiled above) sets its pace.`
     : `no more than ${small}: the big run is slower per request than the small ones (not profiled here).`);
 }

@@ -1,6 +1,6 @@
 /**
  * The store's share of an answer alone, in process, no HTTP (issue 25): CPU
- * µs per answer of sluice's queue (import in pages of 1,000, claims of
+ * µs per answer of sluice's queue (import in one statement, claims of
  * 1,024, result writes in groups of `--group`, the average group commit
  * at 64 in flight) beside the fetch + store script's one INSERT per answer
  * in transactions of 1,000, through @libsql/client and through npm:libsql's
@@ -14,8 +14,8 @@
 import process from "node:process";
 import { createClient, LibsqlDatabase } from "../lib/deps.ts";
 import type { ClaimedItem } from "../lib/store/queue.ts";
-import type { ItemUpdate } from "../lib/store/results.ts";
 import { openStore } from "../lib/store/store.ts";
+import { addJob, outcome } from "../tests/store/_fixtures.ts";
 
 const INSERT = "INSERT INTO answers (key, status, body, at) VALUES (?, ?, ?, ?)";
 const TABLE = "CREATE TABLE answers (key TEXT NOT NULL, status INTEGER, body TEXT, at INTEGER)";
@@ -42,46 +42,33 @@ const echo = (i: number) => JSON.stringify({ echo: { q: `query ${i}` }, n: i });
 async function sluiceStore(dir: string, n: number, group: number) {
   const store = await openStore(`file:${dir}/sluice.db`);
   try {
-    const job = await store.jobs.create({ name: "j", request: { url: "" }, options: {}, now: 0 });
-    const rows: [number, string, string][] = [];
-    for (let i = 0; i < n; i++) rows.push([i, String(i), JSON.stringify({ q: `query ${i}` })]);
     let started = cpuMs();
-    for (let i = 0; i < n; i += 1000) {
-      await store.queue.importItems(job.id, rows.slice(i, i + 1000), 0);
-    }
+    const jobId = await addJob(store, n);
     const importMs = cpuMs() - started;
     let claimMs = 0;
     let writeMs = 0;
     for (let claimed = 0; claimed < n;) {
       started = cpuMs();
-      const page: ClaimedItem[] = await store.queue.claim(job.id, "me", 1024, 1, 60_000);
+      const page: ClaimedItem[] = await store.queue.claim(jobId, "me", 1024, 1, 60_000);
       claimMs += cpuMs() - started;
       claimed += page.length;
       for (let i = 0; i < page.length; i += group) {
-        const updates: ItemUpdate[] = page.slice(i, i + group).map((item) => ({
-          id: item.id,
-          status: "done",
-          attempts: 1,
-          throttled: 0,
-          nextAt: 0,
-          lastStatus: 200,
-          lastError: null,
-          errorClass: null,
-          possiblySent: 0,
-          sent: 1,
-          response: {
-            seq: item.seq,
-            status: 200,
-            durationMs: 1.25,
-            headers: '{"content-type":"application/json"}',
-            body: echo(item.seq),
-            url: "http://127.0.0.1:1/echo",
-            error: null,
-            at: 2,
-          },
-        }));
+        const updates = page.slice(i, i + group).map((item) =>
+          outcome(item.id, {
+            response: {
+              seq: item.seq,
+              status: 200,
+              durationMs: 1.25,
+              headers: '{"content-type":"application/json"}',
+              body: echo(item.seq),
+              url: "http://127.0.0.1:1/echo",
+              error: null,
+              at: 2,
+            },
+          })
+        );
         started = cpuMs();
-        await store.results.write("me", job.id, updates, 2);
+        await store.results.write("me", jobId, updates, 2);
         writeMs += cpuMs() - started;
       }
     }

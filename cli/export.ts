@@ -34,10 +34,11 @@ export interface ExportFlags {
 }
 
 /**
- * Writes one record per item: key, state, final HTTP status, body (in CSV,
- * then a column per query field); or, with `table`, every row of that table.
- * A body that is not text (its bytes are not valid in its charset, or hold a
- * NUL) is written in base64, with `body_encoding` "base64".
+ * Writes one record per item (a query's page): key, page, state, final HTTP
+ * status, body (in CSV, then a column per query field); or, with `table`,
+ * every row of that table. A body that is not text (its bytes are not valid
+ * in its charset, or hold a NUL) is written in base64, with `body_encoding`
+ * "base64".
  *
  * @throws {InputError} For a format other than jsonl or csv, or no such job.
  *
@@ -88,7 +89,7 @@ export async function exportCommand(
     if (format === "csv") {
       lines.push(
         [
-          "key,seq,state,status,attempts,error,url,body,body_encoding",
+          "key,page,seq,state,status,attempts,error,url,body,body_encoding",
           ...fields.map((f) => csvField(`vars.${f}`, csv)),
         ]
           .join(",") + "\n",
@@ -99,6 +100,7 @@ export async function exportCommand(
         lines.push(
           JSON.stringify({
             key: row.key,
+            page: row.page,
             seq: row.seq,
             state: row.state,
             status: row.status,
@@ -113,6 +115,7 @@ export async function exportCommand(
         lines.push(
           [
             row.key,
+            row.page,
             row.seq,
             row.state,
             row.status,

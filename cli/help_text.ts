@@ -52,7 +52,7 @@ Resuming: run the same command again; nothing done is sent again. The input
 is not imported twice (a changed file is refused unless --append, or --job
 NAME for a new job); --db F --job NAME without an input resumes from the
 database alone. The request (method, URL, headers, body) and the settings
-(every flag from --rate to --processor but --deadline, --grace, --lease)
+(every flag from --rate to --next-cross-origin but --deadline, --grace, --lease)
 are part of the job: a flag given again changes its setting (recorded in
 the job); a different request or idempotency header is refused unless
 --replace-request. Ctrl-C lets in-flight

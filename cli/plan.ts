@@ -25,6 +25,7 @@ import { type QueryCheckReport, QueryChecks } from "../lib/job/query_checks.ts";
 import { checkHeaderValue } from "../lib/job/compile_headers.ts";
 import { compileTemplate } from "../lib/job/template.ts";
 import { compileCost } from "../lib/job/item_cost.ts";
+import { describeNextSpec, parseNextSpec } from "../lib/job/next_spec.ts";
 import {
   burstOf,
   type BurstSpec,
@@ -32,6 +33,8 @@ import {
   type RateSpec,
   REQUESTS,
 } from "../lib/rate/rate_spec.ts";
+import { checkPages } from "../lib/run/pager.ts";
+import type { RunJobOptions } from "../lib/run/run_job.ts";
 import { leastDuration } from "./least_duration.ts";
 import { formatDuration } from "../lib/util/units.ts";
 
@@ -167,6 +170,15 @@ function reportLines(
   return lines;
 }
 
+/** How further pages of each query will be found (`--next`), or undefined without. */
+function pagesLine(options: RunJobOptions): string | undefined {
+  const { next, maxPages, nextCrossOrigin } = options;
+  if (typeof next !== "string") return undefined;
+  return `  further pages (--next ${next}): ${describeNextSpec(parseNextSpec(next, "--next"))}, ` +
+    `at most ${maxPages} per query${nextCrossOrigin ? "" : ", on the same origin"}; ` +
+    "the duration above is for the first pages";
+}
+
 /**
  * Reads the input as `run` would import it, prints the first rendered
  * requests (secrets masked) and the report; sends nothing.
@@ -193,6 +205,7 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
   const source = await openQueries(input, flags);
   const config = resolveRunConfig(flags, source.settings);
   const template = asInputError(() => compileTemplate(config.request));
+  checkPages(template, config.options);
   try {
     checkEnv(template);
   } catch (error) {
@@ -257,6 +270,8 @@ export async function planCommand(input: string, flags: PlanFlags, io: Console):
     costs,
   };
   for (const line of reportLines(found, config.rate, config.options)) io.log(line);
+  const further = pagesLine(config.options);
+  if (further) io.log(further);
   checks.finish(); // queries lacking a template field: run would refuse them
   return EXIT.ok;
 }

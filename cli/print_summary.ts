@@ -65,9 +65,16 @@ export function printSummary(
   const { counts, stats } = summary;
   const seconds = stats.elapsedMs / 1000;
   const statuses = Object.entries(stats.byStatus).sort().map(([k, v]) => `${k}: ${v}`).join(", ");
+  // With pages, a query is done when its last page is; each pending or failed page is a query's.
+  const paged = stats.paged === true;
+  const done = paged
+    ? `${counts.queriesDone}/${counts.queries} queries done (${
+      counts.done + counts.failed
+    } pages fetched)`
+    : `${counts.done}/${counts.total} done`;
   io.error(
     [
-      `sluice: ${counts.done}/${counts.total} done, ${counts.failed} failed, ${counts.pending} pending` +
+      `sluice: ${done}, ${counts.failed} failed, ${counts.pending} pending` +
       ` in ${formatDuration(stats.elapsedMs)}`,
       `  sent ${stats.sent} requests (${
         statuses || "none"

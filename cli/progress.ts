@@ -30,6 +30,8 @@ export interface ProgressLineOptions {
 /**
  * One progress line: done/total, percentage, rate, what limits it, cost
  * units, ETA, failures, retries, 429s (throttled) and 503s (unavailable).
+ * With pages (`--next`), queries finished of the job's queries, then the
+ * pages fetched.
  *
  * @example Usage
  * ```ts
@@ -44,16 +46,28 @@ export interface ProgressLineOptions {
  *   line,
  *   "52/200 26.0% | 5.0/s | ETA 30s | failed 2 | retries 5 | throttled 3 | unavailable 0 | p50 20ms",
  * );
+ * const paged = progressLine({
+ *   at: 0, elapsedMs: 10_000, total: 160, done: 150, failed: 2, pending: 8, sent: 160,
+ *   retried: 0, throttled: 0, possiblySent: 0, byStatus: {}, errors: {}, rate: 15, sendRate: 16,
+ *   p50Ms: undefined, p95Ms: undefined, etaMs: 10_000, queries: 100, queriesDone: 48, paged: true,
+ * }, { width: 0 });
+ * assert.equal(
+ *   paged,
+ *   "50/100 queries 50.0% | 152 pages | 15.0/s | ETA 10s | failed 2 | retries 0 | throttled 0 | unavailable 0",
+ * );
  * ```
  */
 export function progressLine(s: StatsSnapshot, options: ProgressLineOptions = {}): string {
   const { width = 20, limit, units } = options;
   const held = limit !== undefined && !limit.startsWith("limit ") && limit !== "no limit";
-  const finished = s.done + s.failed;
-  const fraction = s.total > 0 ? finished / s.total : 1;
+  // With pages, progress is in queries (a query is done when its last page is), then pages.
+  const finished = s.paged ? s.queriesDone! + s.failed : s.done + s.failed;
+  const total = s.paged ? s.queries! : s.total;
+  const fraction = total > 0 ? finished / total : 1;
   const bar = width > 0 ? `[${"#".repeat(Math.round(fraction * width)).padEnd(width, ".")}] ` : "";
   const parts = [
-    `${bar}${finished}/${s.total} ${(fraction * 100).toFixed(1)}%`,
+    `${bar}${finished}/${total}${s.paged ? " queries" : ""} ${(fraction * 100).toFixed(1)}%`,
+    ...(s.paged ? [`${s.done + s.failed} pages`] : []),
     `${s.rate.toFixed(1)}/s`,
     ...(limit === undefined ? [] : [limit]),
     ...(units === undefined ? [] : [units]),

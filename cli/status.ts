@@ -46,6 +46,18 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       const failureClasses = await store.reports.failureClasses(job.id);
       const workers = await store.workers.progress(job.id);
       const waiting = await store.reports.waitingItems(job.id);
+      // A job with pages: queries and pages told apart, each failed query with its page.
+      const paged = counts.queries !== counts.total || job.options.next !== undefined;
+      const pages = paged
+        ? {
+          pageEnds: await store.reports.pageEnds(job.id),
+          failedPages: (await store.reports.failedItems(job.id, { limit: 20 })).map((f) => ({
+            key: f.key,
+            page: f.page,
+            error: f.lastError ?? `http ${f.lastStatus}`,
+          })),
+        }
+        : undefined;
       jobs.push({
         name: job.name,
         created: new Date(job.created).toISOString(),
@@ -60,6 +72,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         lastRun: job.lastRun,
         workers: workers.map((w) => ({ ...w, heartbeat: new Date(w.heartbeat).toISOString() })),
         skippedRows: await skippedRows(store, job.id),
+        ...pages,
       });
     }
     if (flags.json) {
@@ -69,11 +82,31 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
     if (jobs.length === 0) io.log(`No jobs in ${flags.db}`);
     const now = Date.now();
     for (const j of jobs) {
+      const done = j.failedPages
+        ? `${j.queriesDone}/${j.queries} queries done (${j.done + j.failed} pages fetched)`
+        : `${j.done}/${j.total} done`;
       io.log(
-        `${j.name}: ${j.done}/${j.total} done, ${j.failed} failed, ${j.pending} pending, ` +
+        `${j.name}: ${done}, ${j.failed} failed, ${j.pending} pending, ` +
           `${j.inflight} claimed` +
           (j.possiblySent ? `, ${j.possiblySent} possibly sent twice` : "") + `  (${j.url})`,
       );
+      if (j.failedPages?.length) {
+        const shown = j.failedPages.slice(0, 5).map((f) =>
+          `${JSON.stringify(f.key)} page ${f.page} (${f.error})`
+        );
+        io.log(
+          `  failed queries, at their page: ${shown.join(", ")}` +
+            (j.failed > shown.length ? ", ..." : ""),
+        );
+      }
+      const ends = Object.entries(j.pageEnds ?? {});
+      if (ends.length > 0) {
+        io.log(
+          `  pages ended early: ${
+            ends.map(([why, n]) => `${n} ${PAGE_ENDS[why] ?? why}`).join(", ")
+          }`,
+        );
+      }
       const classes = Object.entries(j.failureClasses);
       if (classes.length > 0) {
         io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
@@ -102,6 +135,12 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
     store.close();
   }
 }
+
+/** What a page's `page_end` says, after a count of queries. */
+const PAGE_ENDS: Record<string, string> = {
+  loop: "at a next page seen before (a loop)",
+  max_pages: "at --max-pages",
+};
 
 /** One worker for the text output: `host pid 123: 40 done, 33.3% of the rate, heartbeat 0.4 s ago`. */
 function describeWorker(

@@ -48,6 +48,8 @@ export const DEFAULTS = {
   retryStatuses: [408, 425, 500, 502, 503, 504] as readonly number[],
   /** Redirects followed per attempt; more fail the item. */
   maxRedirects: 10,
+  /** Pages of one query followed at most (`--next`). */
+  maxPages: 100,
   /** How long a claim is valid without renewal. */
   leaseMs: 60_000,
   /** After a stop is requested, how long in-flight requests may finish. */

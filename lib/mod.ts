@@ -136,6 +136,7 @@ export type {
   ProcessorRows,
   TableDeclaration,
 } from "./process/processor.ts";
+export type { NextRequest } from "./job/next_spec.ts";
 
 export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
 export {

@@ -193,7 +193,10 @@ export function createDashboard(options: DashboardOptions): Hono {
 
   app.get("/jobs/:name/items/:key", async (c) => {
     const job = await store.jobs.find(c.req.param("name"));
-    const item = job && await store.reports.itemWithResponses(job.id, c.req.param("key"));
+    // A query's later pages (--next) by ?page=N; its first page without.
+    const page = Number(c.req.query("page") ?? 1);
+    if (!Number.isInteger(page) || page < 1) return c.text("no such page", 404);
+    const item = job && await store.reports.itemWithResponses(job.id, c.req.param("key"), page);
     if (!job || !item) return c.text("no such item", 404);
     return c.html(itemPage(job.name, item, shownRequest(job.request, item.vars)));
   });

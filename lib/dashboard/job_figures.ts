@@ -59,6 +59,7 @@ export function liveCounts(db: JobCounts | undefined, s: StatsSnapshot): JobCoun
     done: s.done,
     failed: s.failed,
     possiblySent: Math.max(s.possiblySent, db?.possiblySent ?? 0),
+    ...(s.paged ? { queries: s.queries!, queriesDone: s.queriesDone! } : {}),
   };
 }
 
@@ -97,7 +98,10 @@ export function jobFigures(
     : live.run.paused?.()
     ? "paused"
     : "running";
-  const finished = counts.done + counts.failed;
+  // With pages (--next), progress is in queries: a query is done when its last page is.
+  const paged = counts.queries !== undefined && counts.queries !== counts.total;
+  const finished = paged ? counts.queriesDone! + counts.failed : counts.done + counts.failed;
+  const whole = paged ? counts.queries! : counts.total;
   const fields: Record<string, string> = {
     done: formatCount(counts.done),
     failed: formatCount(counts.failed),
@@ -105,12 +109,17 @@ export function jobFigures(
     inflight: formatCount(counts.inflight),
     total: formatCount(counts.total),
     possiblySent: formatCount(counts.possiblySent),
-    progress: counts.total === 0
+    progress: whole === 0
       ? "—"
-      : `${Number(((100 * finished) / counts.total).toFixed(finished === counts.total ? 0 : 1))}%`,
+      : `${Number(((100 * finished) / whole).toFixed(finished === whole ? 0 : 1))}%`,
     state,
   };
   const sendRate = state === "paused" || state === "cooling down" ? 0 : s?.sendRate ?? 0;
+  if (paged) {
+    fields.queries = formatCount(counts.queries!);
+    fields.queriesDone = formatCount(counts.queriesDone!);
+    fields.pages = formatCount(counts.done + counts.failed);
+  }
   if (s) {
     fields.rate = formatPerSecond(s.rate);
     fields.sendRate = formatPerSecond(sendRate);

@@ -128,6 +128,13 @@ export function compileText(parts: TemplatePart[], encode?: (text: string) => st
   return joinPieces(parts.map((p) => {
     if (typeof p === "string") return p;
     const value = placeholderValue(p);
+    if (p.page !== undefined) {
+      // The first page's null cursor is no text at all, not "null".
+      return (vars: Vars, env: EnvReader) => {
+        const v = value(vars, env);
+        return v === null ? "" : encode ? encode(toText(v)) : toText(v);
+      };
+    }
     return encode
       ? (vars: Vars, env: EnvReader) => encode(toText(value(vars, env)))
       : (vars: Vars, env: EnvReader) => toText(value(vars, env));

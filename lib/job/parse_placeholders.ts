@@ -9,8 +9,34 @@
 /** Reads a query field's value, or undefined when the query lacks it. */
 export type FieldGetter = (vars: Record<string, unknown>) => unknown;
 
-/** One placeholder: an environment variable, or a query field with its getter. */
-export type Placeholder = { env: string; field?: undefined } | { field: string; get: FieldGetter };
+/**
+ * One placeholder: an environment variable, or a query field with its getter;
+ * `{{page.cursor}}` and `{{page.number}}` are fields of the page being sent
+ * (`page` says which), read from the variables' {@linkcode PAGE_VARS}.
+ */
+export type Placeholder =
+  | { env: string; field?: undefined; page?: undefined }
+  | { field: string; get: FieldGetter; page?: "cursor" | "number" };
+
+/**
+ * Where a page after the first carries its `{{page.cursor}}` and
+ * `{{page.number}}` in the variables a template renders; without it, the
+ * first page's: cursor null, number 1.
+ */
+export const PAGE_VARS: unique symbol = Symbol("sluice.page");
+
+/** What {@linkcode PAGE_VARS} holds. */
+export interface PageVars {
+  /** The page's number, from 1. */
+  number: number;
+  /** The cursor the previous page's answer gave; null on the first page. */
+  cursor: unknown;
+}
+
+const PAGE_GETTERS: Record<"cursor" | "number", FieldGetter> = {
+  cursor: (vars) => (vars as { [PAGE_VARS]?: PageVars })[PAGE_VARS]?.cursor ?? null,
+  number: (vars) => (vars as { [PAGE_VARS]?: PageVars })[PAGE_VARS]?.number ?? 1,
+};
 
 /** A piece of a parsed template: literal text or a placeholder. */
 export type TemplatePart = string | Placeholder;
@@ -28,9 +54,12 @@ export interface PlaceholderScope {
    * string it appears in (`url`, `header "NAME"`, `body`), once each, in order.
    */
   envUses?: Map<string, string[]>;
+  /** The page placeholders used (`cursor`, `number`), in order of first use, when given. */
+  pageNames?: ("cursor" | "number")[];
 }
 
 const INNER = /^(?:env\.([A-Za-z_][A-Za-z0-9_]*)|([^\s.{}]+(?:\.[^\s.{}]+)*))$/;
+const PAGE = /^page\.(cursor|number)$/;
 
 function makeGetter(path: string): FieldGetter {
   const segments = path.split(".");
@@ -93,7 +122,11 @@ export function parsePlaceholders(
     }
     if (open > at) parts.push(source.slice(at, open));
     const [, env, field] = match;
-    if (field === undefined) {
+    const page = PAGE.exec(field ?? "")?.[1] as "cursor" | "number" | undefined;
+    if (page !== undefined) {
+      if (scope.pageNames && !scope.pageNames.includes(page)) scope.pageNames.push(page);
+      parts.push({ field: field!, get: PAGE_GETTERS[page], page });
+    } else if (field === undefined) {
       if (!scope.envNames.includes(env!)) scope.envNames.push(env!);
       const uses = scope.envUses?.get(env!) ?? [];
       if (!uses.includes(where)) uses.push(where);

@@ -100,6 +100,8 @@ export interface CompiledTemplate {
   fields: string[];
   /** Names referenced as `{{env.NAME}}`, in order of first use. */
   envNames: string[];
+  /** The page placeholders used, `{{page.cursor}}` and `{{page.number}}`, in order of first use. */
+  pageNames: ("cursor" | "number")[];
   /**
    * Where each environment variable is used: `url`, `header "NAME"` or `body`,
    * once each, in order (to say `API_TOKEN is not set (used in header "Authorization")`).
@@ -176,7 +178,14 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
     );
   }
   const envUses = new Map<string, string[]>();
-  const scope: PlaceholderScope = { fields: [], envNames: [], getters: new Map(), envUses };
+  const pageNames: ("cursor" | "number")[] = [];
+  const scope: PlaceholderScope = {
+    fields: [],
+    envNames: [],
+    getters: new Map(),
+    envUses,
+    pageNames,
+  };
   const compiledUrl = compileUrl(url, scope);
   const headerList = compileHeaders(headers, scope);
   const contentType = Object.entries(headers).find(([n]) => n.toLowerCase() === "content-type")
@@ -192,6 +201,7 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
   return {
     fields,
     envNames,
+    pageNames,
     envUses,
     schemeFrom,
     checkScheme: (env = readDenoEnv) => compiledUrl.checkScheme(env),

@@ -4,12 +4,14 @@
  * seeded faults (5xx, outages with Retry-After, dropped connections, slowness).
  *
  * Routes: `POST /search` (`{ "q": string }`), `GET /search?q=`, `POST /echo`,
- * and the uncounted, unlimited `GET /_mock/stats` and `GET /_mock/keys`.
+ * paginated search in four styles under `/pages/` (see mock_pages.ts), and
+ * the uncounted, unlimited `GET /_mock/stats` and `GET /_mock/keys`.
  *
  * @module
  */
 
 import { Hono } from "../deps.ts";
+import { mockPage, PAGE_STYLES } from "./mock_pages.ts";
 import {
   createMockLimiter,
   type MockClock,
@@ -101,7 +103,7 @@ export interface MockApi {
   reset(): void;
 }
 
-type Route = "post" | "get" | "echo";
+type Route = "post" | "get" | "echo" | "pages";
 type HeaderList = [string, string][];
 
 const FAULT_STATUSES = [500, 502, 503, 504] as const;
@@ -287,14 +289,17 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
     }
     if (res === undefined || record) {
       // Read the body only to answer, or to learn the key of a refused request.
-      const bytes = route === "get" ? undefined : await req.bytes();
+      const get = route === "get" || (route === "pages" && req.method === "GET");
+      const bytes = get ? undefined : await req.bytes();
       let q: string | undefined;
       let invalid: string | undefined;
-      if (route === "get") {
+      let parsed: unknown;
+      if (get) {
         q = new URL(req.url).searchParams.get("q") || undefined;
-      } else if (route === "post" || record) {
+      } else if (route === "post" || route === "pages" || record) {
         try {
-          q = queryOf(JSON.parse(decoder.decode(bytes)));
+          parsed = JSON.parse(decoder.decode(bytes));
+          q = queryOf(parsed);
         } catch (error) {
           invalid = `Invalid JSON body: ${error instanceof Error ? error.message : error}`;
         }
@@ -310,6 +315,14 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
         ];
         res = new Response(bytes, { status: 200, headers });
         count(served, key);
+      } else if (route === "pages" && (get || invalid === undefined)) {
+        const url = new URL(req.url);
+        const page = mockPage(url.pathname.slice("/pages/".length), url, parsed);
+        res = new Response(page.body, {
+          status: page.status,
+          headers: [...headers, ...page.headers],
+        });
+        if (page.status === 200) count(served, key);
       } else if (invalid !== undefined) {
         res = new Response(JSON.stringify({ error: invalid }), { status: 400, headers });
       } else if (q === undefined) {
@@ -340,6 +353,9 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
   app.get("/search", (c) => handle(c.req.raw, "get"));
   app.post("/echo", (c) => handle(c.req.raw, "echo"));
   if (options.tokens) refill = mountTokenRoutes(app, options.tokens, stats, clock, latencyMs);
+  for (const style of PAGE_STYLES) {
+    app.on(["GET", "POST"], `/pages/${style}`, (c) => handle(c.req.raw, "pages"));
+  }
   app.get(
     "/_mock/stats",
     (c) => c.json(record ? { ...stats, keys: summary(keys), served: summary(served) } : stats),

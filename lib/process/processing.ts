@@ -14,6 +14,7 @@ import {
   type ProcessAnswer,
   type ProcessPlan,
   quoteName,
+  type TableRows,
   type UserStatement,
 } from "../store/answer_statements.ts";
 import type { AnswerProcessing, ItemUpdate } from "../store/item_update.ts";
@@ -31,7 +32,7 @@ import { dropsBefore, withRebuildHint } from "./rebuild_tables.ts";
 export interface ProcessingOptions {
   /** SQL run once when the job starts, e.g. `CREATE TABLE IF NOT EXISTS ...`. */
   schema?: string;
-  /** SQL run for each 2xx answer, with `:key :job :status :url :at :vars :body`. */
+  /** SQL run for each 2xx answer, with `:key :page :job :status :url :at :vars :body`. */
   into?: string;
   /** A processor module's path (from the working directory), or the processor itself. */
   processor?: string | Processor;
@@ -204,12 +205,15 @@ export class Processing {
    */
   async annotate(update: ItemUpdate, query: QueryOf, signal?: AbortSignal): Promise<void> {
     const r = update.response;
-    if (update.status !== "done" || !r) return;
+    // Annotated already (a page's, as it was answered): the processor runs once.
+    if (update.status !== "done" || !r || update.processing) return;
     const processing: AnswerProcessing = { key: query.key, vars: JSON.stringify(query.vars) };
+    if (query.page !== undefined) processing.page = query.page;
     if (this.#processor) {
       const answer: ProcessAnswer = {
         id: update.id,
         key: query.key,
+        page: query.page ?? 1,
         vars: processing.vars,
         status: r.status,
         url: r.url,
@@ -221,6 +225,11 @@ export class Processing {
     update.processing = processing;
   }
 
+  /** True when a processor makes the rows (it may name the next page too). */
+  get hasProcessor(): boolean {
+    return this.#processor !== undefined;
+  }
+
   /** A stored answer with the processor's rows (or why it failed) added; see {@linkcode annotate}. */
   async withRows(
     answer: ProcessAnswer & { headers: string | null },
@@ -228,7 +237,8 @@ export class Processing {
   ): Promise<ProcessAnswer> {
     if (!this.#processor) return answer;
     const query = parseExactJson(answer.vars) as Record<string, unknown>;
-    return { ...answer, ...await this.#rows(answer, answer.headers, query, signal) };
+    const { rows, error } = await this.#rows(answer, answer.headers, query, signal);
+    return { ...answer, ...(rows ? { rows } : {}), ...(error !== undefined ? { error } : {}) };
   }
 
   async #rows(
@@ -236,9 +246,10 @@ export class Processing {
     headers: string | null,
     query: Record<string, unknown>,
     signal: AbortSignal | undefined,
-  ): Promise<Pick<ProcessAnswer, "rows" | "error">> {
+  ): Promise<Pick<ProcessAnswer, "rows" | "error"> & { next?: unknown }> {
     const given: ProcessorAnswer = {
       key: answer.key,
+      page: answer.page ?? 1,
       status: answer.status ?? 0,
       body: parseBody(answer.body),
       text: typeof answer.body === "string" ? answer.body : null,
@@ -258,7 +269,12 @@ export class Processing {
       if (!isRecord(rows)) {
         return { error: "the processor returned something other than rows per table" };
       }
-      return { rows };
+      // `next` that is not a list of rows names the query's next page (`--next`).
+      if (Object.hasOwn(rows, "next") && !Array.isArray(rows.next)) {
+        const { next, ...tables } = rows;
+        return { rows: tables as TableRows, next: next ?? null };
+      }
+      return { rows: rows as TableRows };
     } catch (error) {
       return { error: thrownMessage(error) };
     }
@@ -286,10 +302,12 @@ function thrownMessage(error: unknown): string {
   }
 }
 
-/** The item an answer belongs to: its key and variables. */
+/** The item an answer belongs to: its key, page and variables. */
 export interface QueryOf {
   /** The query's key. */
   key: string;
+  /** The page of the query's answers (`--next`). @default {1} */
+  page?: number;
   /** The query's variables. */
   vars: Record<string, unknown>;
 }

@@ -22,6 +22,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InputError } from "../errors.ts";
+import type { NextRequest } from "../job/next_spec.ts";
 import { protectedName } from "../store/sluice_tables.ts";
 import { isRecord } from "../util/is_record.ts";
 
@@ -29,6 +30,13 @@ import { isRecord } from "../util/is_record.ts";
 export interface ProcessorAnswer {
   /** The query's key (its `id`, or a hash of its fields). */
   key: string;
+  /**
+   * The page of the query's answers this is, from 1 (see `--next`); sluice
+   * always gives it.
+   *
+   * @default {1}
+   */
+  page?: number;
   /** The HTTP status. */
   status: number;
   /**
@@ -60,8 +68,16 @@ export interface TableDeclaration {
   key?: string[];
 }
 
-/** Rows per table: table name → rows, each an object of column → value. */
-export type ProcessorRows = Record<string, Record<string, unknown>[]>;
+/**
+ * Rows per table: table name → rows, each an object of column → value.
+ * With pages (`--next`), `next` (when it is not a list of rows) names the
+ * query's next page instead of the spec: `{ url }`, `{ vars }` (over the
+ * query's), `{ cursor }` (for `{{page.cursor}}`), or null for none.
+ */
+export type ProcessorRows = {
+  [table: string]: Record<string, unknown>[] | NextRequest | null | undefined;
+  next?: Record<string, unknown>[] | NextRequest | null;
+};
 
 /**
  * A processor module's default export. Values go into SQLite as they are:

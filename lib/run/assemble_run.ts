@@ -17,6 +17,7 @@ import { type PreparedJob, prepareJob } from "../job/prepare_job.ts";
 import { requestChanges } from "../job/request_changes.ts";
 import { compileTemplate, type RequestTemplate } from "../job/template.ts";
 import { prepareProcessing } from "../process/processing.ts";
+import { checkPages } from "./pager.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { asInputError } from "../util/as_input_error.ts";
 import { systemClock } from "../util/clock.ts";
@@ -141,7 +142,9 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
       [...settings, { from: "job file", values: fileSettings }],
       existing?.options,
     );
-    // Bad --schema/--into SQL or a processor that does not load: refused before the import.
+    // A bad --next, {{page.cursor}} without a cursor, bad --schema/--into SQL or a processor
+    // that does not load: refused before the import.
+    checkPages(template, config.options);
     const processing = await prepareProcessing(store.tables, name, config.options);
     if (existing) {
       keepRequest(name, existing.request, given, config.saved, replaceRequest, clock.now());

@@ -19,6 +19,7 @@ import type { StoredBody } from "../util/stored_body.ts";
 import { VERSION } from "../version.ts";
 import { failureClass } from "../store/failure_class.ts";
 import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
+import type { PageAnswer, Pager } from "./pager.ts";
 import type { RunStats } from "./run_stats.ts";
 
 /** Options for {@linkcode createAttempt}. */
@@ -28,7 +29,7 @@ export interface AttemptOptions {
   /** Grants each send, and learns from each answer. */
   limiter: Pick<RateLimiter, "acquire" | "forget" | "observe" | "cooldownUntil">;
   /** Statistics to count each attempt in. */
-  stats: Pick<RunStats, "attempt" | "failedUnsent">;
+  stats: Pick<RunStats, "attempt" | "failedUnsent" | "page">;
   /** The job's idempotency prefix: an item's key is `<prefix>:<seq>`. */
   idempotencyPrefix: string;
   /** Retry and throttling policy. @default {} */
@@ -69,6 +70,16 @@ export interface AttemptOptions {
   ) => Cost;
   /** Abandons a request in flight: the item goes back, possibly sent. */
   signal?: AbortSignal;
+  /** Follows each query's pages (`--next`); without it, a query is one request. @default {undefined} */
+  pager?: Pager;
+  /**
+   * With a pager, makes a processor's rows for a done page as it is
+   * answered (`Processing.annotate`), so that the processor's `next` can
+   * name the query's next page.
+   *
+   * @default {undefined}
+   */
+  annotate?: (update: ItemUpdate, item: ClaimedItem) => Promise<void>;
 }
 
 /**
@@ -115,6 +126,8 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     signal,
     cost,
     usage,
+    pager,
+    annotate,
   } = options;
   const sendOptions = { timeoutMs, maxBodyBytes, fetch, maxRedirects, signal };
   let given: Set<string> | undefined;
@@ -156,8 +169,10 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       return unsent(item, 0);
     }
     let request: RenderedRequest;
+    let queryUrl: string | undefined;
     try {
-      request = template.render(item.vars, env);
+      if (pager) ({ request, queryUrl } = pager.render(template, item, env));
+      else request = template.render(item.vars, env);
     } catch (error) {
       return refused(item, grant, error instanceof Error ? error.message : String(error));
     }
@@ -166,7 +181,10 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     given ??= new Set(Object.keys(request.headers).map((name) => name.toLowerCase()));
     if (!given.has("user-agent")) request.headers["user-agent"] = userAgent;
     if (idempotencyHeader && !given.has(idempotencyHeader.toLowerCase())) {
-      request.headers[idempotencyHeader] = `${idempotencyPrefix}:${item.seq}`;
+      // A query's first page keeps the key a query without pages has.
+      request.headers[idempotencyHeader] = item.page! > 1
+        ? `${idempotencyPrefix}:${item.seq}:${item.page}`
+        : `${idempotencyPrefix}:${item.seq}`;
     }
     const result = await send(request, sendOptions);
     const now = clock.now();
@@ -192,7 +210,6 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     const outcome = decideOutcome({ status, headers, failure }, item, policy, now);
     const kind = outcome.kind;
     const error = kind === "done" ? undefined : redactSecrets(outcome.reason, secrets);
-    stats.attempt(status, result.durationMs, kind, error);
     const final = kind === "done" || kind === "failed";
     let response: ResponseRow | undefined;
     if (final || keepAttempts) {
@@ -216,7 +233,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     else if (kind === "throttled") {
       nextAt = Math.max(now + (outcome.cooldownMs ?? 0), limiter.cooldownUntil);
     }
-    return {
+    const update: ItemUpdate = {
       id: item.id,
       status: final ? kind : "pending",
       // A throttled attempt does not count against maxAttempts.
@@ -230,6 +247,26 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       sent: 1,
       response,
     };
+    if (pager && kind === "done") {
+      const page: PageAnswer = {
+        status: status!,
+        headers,
+        body: result.body,
+        url: result.url ?? request.url,
+        sentUrl: request.url,
+        queryUrl: queryUrl!,
+        at: now,
+        secrets: secrets ?? [],
+      };
+      await followPages(pager, page, item, update, annotate, stats);
+    }
+    stats.attempt(
+      status,
+      result.durationMs,
+      update.status === "failed" ? "failed" : kind,
+      update.lastError ?? undefined,
+    );
+    return update;
   };
 }
 
@@ -246,6 +283,37 @@ function storedAnswer(
     headers: selectHeaders(headers, secrets),
     body: body === undefined ? null : redactAnswer(body, secrets),
   };
+}
+
+/**
+ * What a done page's answer says of its query's next page, in its update:
+ * the next page to add, why there is none, or the page failed (class
+ * `next`) for naming one sluice does not fetch. With a processor, its rows
+ * are made here, and its `next`, when it gives one, decides.
+ */
+async function followPages(
+  pager: Pager,
+  page: PageAnswer,
+  item: ClaimedItem,
+  update: ItemUpdate,
+  annotate: AttemptOptions["annotate"],
+  stats: Pick<RunStats, "page">,
+): Promise<void> {
+  let step = await pager.step(page, item);
+  if (annotate && step.kind !== "refused") {
+    await annotate(update, item);
+    const named = update.processing?.next;
+    if (named !== undefined) step = pager.named(named, page, item);
+  }
+  stats.page(step.kind);
+  if (step.kind === "next") {
+    update.nextPage = { page: (item.page ?? 1) + 1, request: step.request };
+  } else if (step.kind === "end") update.pageEnd = step.why;
+  else if (step.kind === "refused") {
+    const reason = redactSecrets(step.reason, page.secrets);
+    Object.assign(update, { status: "failed", lastError: reason, errorClass: "next" });
+    if (update.response) update.response.error = reason;
+  }
 }
 
 /** The item goes back to the queue as it was, not sent (0) or possibly sent (1). */

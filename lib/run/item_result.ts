@@ -1,6 +1,6 @@
 /**
- * What `runJob`'s `onResult` receives for an item once it is done or failed
- * and committed: plain data, nothing to parse.
+ * What `runJob`'s `onResult` receives for an item (a query's page) once it
+ * is done or failed and committed: plain data, nothing to parse.
  *
  * @module
  */
@@ -14,6 +14,8 @@ export interface ItemResult {
   key: string;
   /** The query's position in the input. */
   seq: number;
+  /** The page of the query's answers this result is (`next`), from 1. */
+  page: number;
   /** The query's variables. */
   vars: Record<string, unknown>;
   /** How the item ended. */
@@ -63,6 +65,7 @@ export function itemResult(item: ClaimedItem, update: ItemUpdate): ItemResult {
   return {
     key: item.key,
     seq: item.seq,
+    page: item.page ?? 1,
     vars: item.vars,
     state: update.status === "done" ? "done" : "failed",
     status: update.lastStatus,

@@ -28,6 +28,7 @@ import { checkCostUnits } from "./check_cost.ts";
 import { type ItemResult, itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
+import { checkPages, Pager } from "./pager.ts";
 
 /**
  * Options for {@linkcode runJob}: the run's settings (each with its flag and
@@ -96,6 +97,15 @@ function costAndUsage(options: Pick<RunJobOptions, "cost" | "usage">) {
     ...(cost ? { cost: (vars: Record<string, unknown>) => cost.of(vars) } : {}),
     ...(usage ? { usage: usage.of } : {}),
   };
+}
+
+/** The pager of a run with `next` (or `always`, when nothing else names a next page). */
+function pagerOf(options: RunJobOptions, always: boolean): Pager | undefined {
+  if (options.next === undefined && !always) return undefined;
+  return new Pager(options.next ?? (() => undefined), {
+    maxPages: options.maxPages ?? DEFAULTS.maxPages,
+    crossOrigin: options.nextCrossOrigin ?? false,
+  });
 }
 
 /** What a run did. */
@@ -176,9 +186,10 @@ export async function runJob(
       `Cannot use concurrency as a positive integer: current value is '${concurrency}'`,
     );
   }
-  // Checked (a cost unit nothing paces, bad SQL, a processor that does not load:
-  // InputError) before anything is sent.
+  // Checked (a cost unit nothing paces, bad SQL, a processor that does not load,
+  // a bad --next: InputError) before anything is sent.
   checkCostUnits(rate, options.cost, options.usage);
+  checkPages(template, options);
   const processing = options.processing ??
     await prepareProcessing(store.tables, job.name, options);
   await processing?.applySchema();
@@ -198,11 +209,20 @@ export async function runJob(
   const leases = new LeaseKeeper(store, job.id, { leaseMs, clock, limiter });
   const recovered = await leases.start();
   const initial = await store.queue.counts(job.id);
+  // A job that has pages already is sent as one, with or without --next now; a
+  // processor may name a next page (its rows' `next`) without --next.
+  const pager = pagerOf(
+    options,
+    initial.queries! < initial.total || processing?.hasProcessor === true,
+  );
   const stats = options.stats ?? new RunStats(initial, () => clock.now());
   stats.total = initial.total;
   stats.done = initial.done;
   stats.failed = initial.failed;
   stats.possiblySent = initial.possiblySent;
+  stats.paged = options.next !== undefined || initial.queries! < initial.total;
+  stats.queries = initial.queries!;
+  stats.queriesDone = initial.queriesDone!;
   leases.countDone(() => stats.done - initial.done);
 
   const control = new RunControl({ signal: deadline.signal, graceMs, stopNow: options.stopNow });
@@ -216,6 +236,9 @@ export async function runJob(
     signal: control.signal,
     onProcessFailed: (update) => {
       stats.done--;
+      // Its next page is not added: the query fails at this page.
+      if (update.nextPage) stats.total--;
+      else if (stats.paged) stats.queriesDone--;
       stats.failedUnsent(update.lastError ?? "process");
     },
   });
@@ -230,6 +253,7 @@ export async function runJob(
     flush: () => writer.flush(),
     recover: () => leases.recover(),
     onRecovered: (n) => stats.possiblySent += n,
+    pages: pager !== undefined,
   });
   const attempt = createAttempt({
     template,
@@ -255,6 +279,11 @@ export async function runJob(
     grantSignal: control.grantSignal,
     signal: control.signal,
     ...costAndUsage(options),
+    ...(pager ? { pager } : {}),
+    // A processor may name a page's next page: its rows are made as the page is answered.
+    ...(pager && processing?.hasProcessor
+      ? { annotate: (update, item) => processing.annotate(update, item, control.signal) }
+      : {}),
   });
   // Each outcome is committed before its pool slot takes new work, so that at
   // most `concurrency` answers are ever sent but not yet committed: a kill -9

@@ -10,7 +10,8 @@
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
-import type { Processor } from "../process/processor.ts";
+import type { NextRequest } from "../job/next_spec.ts";
+import type { Processor, ProcessorAnswer } from "../process/processor.ts";
 import { formatBurst, formatRate, type RateSpec } from "../rate/rate_spec.ts";
 import {
   burst,
@@ -21,6 +22,7 @@ import {
   headerNameOrNone,
   integer,
   modulePath,
+  nextSpec,
   rate,
   type SavedValue,
   type SettingParser,
@@ -110,7 +112,7 @@ export interface RunSettings {
   schema: string | undefined;
   /**
    * SQL run for each 2xx answer in the transaction that stores it, with
-   * `:key :job :status :url :at :vars :body`; a failure fails the item (class `process`).
+   * `:key :page :job :status :url :at :vars :body`; a failure fails the item (class `process`).
    *
    * @default {undefined}
    */
@@ -124,6 +126,26 @@ export interface RunSettings {
    * @default {30_000}
    */
   processorTimeoutMs: number;
+  /**
+   * How a query's answer names its next page, each page then an item of the
+   * job: `link` (the Link header's rel="next"), `url:$.path` (a URL in the
+   * body), `cursor:$.path` (a value sent back as `{{page.cursor}}`),
+   * `page:$.path` (`{{page.number}}` 2, 3, ... while that array is not
+   * empty); or a function of the answer and the query.
+   *
+   * @default {undefined} (one request per query)
+   */
+  next:
+    | string
+    | ((
+      answer: ProcessorAnswer,
+      query: Record<string, unknown>,
+    ) => NextRequest | undefined | null | Promise<NextRequest | undefined | null>)
+    | undefined;
+  /** Pages of one query at most; a next page past it is not fetched. @default {100} */
+  maxPages: number;
+  /** Follow a next page to another origin (without the request's credentials). @default {false} */
+  nextCrossOrigin: boolean;
 }
 
 /** One run setting: everything sluice knows about it. */
@@ -392,7 +414,7 @@ export const RUN_SETTINGS: RunSettingTable = {
   into: {
     flag: "--into <sql>",
     description:
-      "SQL run for each 2xx answer in its transaction: :key :job :status :url :at :vars :body (or @file.sql)",
+      "SQL run for each 2xx answer in its transaction: :key :page :job :status :url :at :vars :body (or @file.sql)",
     default: undefined,
     parse: sql,
     format: String,
@@ -418,6 +440,35 @@ export const RUN_SETTINGS: RunSettingTable = {
     default: DEFAULTS.processorTimeoutMs,
     parse: duration(1),
     format: durationText,
+    saved: true,
+    sendOnly: true,
+  },
+  next: {
+    flag: "--next <spec>",
+    description: "follow each query's next pages: link (Link header rel=next), url:$.path " +
+      "(a URL in the answer), cursor:$.path (sent back as {{page.cursor}}), page:$.path " +
+      "({{page.number}} while that array is not empty)",
+    default: undefined,
+    parse: nextSpec,
+    // A function (the library) cannot be saved: the caller gives it again.
+    format: (value) => typeof value === "string" ? value : undefined,
+    saved: true,
+  },
+  maxPages: {
+    flag: "--max-pages <n>",
+    description: "pages of one query at most, with --next",
+    default: DEFAULTS.maxPages,
+    parse: integer(1),
+    format: Number,
+    saved: true,
+    sendOnly: true,
+  },
+  nextCrossOrigin: {
+    flag: "--next-cross-origin",
+    description: "follow a next page to another origin, without the request's credentials",
+    default: false,
+    parse: yesNo,
+    format: Boolean,
     saved: true,
     sendOnly: true,
   },

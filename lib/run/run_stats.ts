@@ -54,6 +54,16 @@ export interface StatsSnapshot {
   outcomes?: Record<AttemptOutcome, number>;
   /** Response times as a Prometheus histogram. */
   durations?: DurationHistogram;
+  /**
+   * Queries in the job. With `--next` every page of a query is an item:
+   * `total`, `done` and `failed` count pages (a query that failed is its page
+   * that failed), these count queries. @default {total}
+   */
+  queries?: number;
+  /** Queries done: their last page is. @default {done} */
+  queriesDone?: number;
+  /** True for a job whose queries have pages (`--next`). @default {false} */
+  paged?: boolean;
 }
 
 /**
@@ -153,6 +163,12 @@ export class RunStats {
   readonly #recentSlowest = new Float64Array(RATE_WINDOW_S);
   readonly #durationCounts = new Float64Array(DURATION_BUCKETS_S.length + 1);
   #durationSumMs = 0;
+  /** True for a job whose queries have pages (`--next`): then items are pages. */
+  paged = false;
+  /** Queries in the job, with pages (else `total`). */
+  queries: number;
+  /** Queries done, with pages (else `done`). */
+  queriesDone: number;
   /** Attempts by what they led to, this run's only. */
   readonly outcomes: Record<AttemptOutcome, number> = {
     done: 0,
@@ -162,12 +178,35 @@ export class RunStats {
   };
 
   /** Starts from the job's counts; `now` gives the time (epoch ms). */
-  constructor(initial: { total: number; done: number; failed: number }, now = Date.now) {
+  constructor(
+    initial: {
+      total: number;
+      done: number;
+      failed: number;
+      queries?: number;
+      queriesDone?: number;
+    },
+    now = Date.now,
+  ) {
     this.#now = now;
     this.#started = now();
     this.total = initial.total;
     this.done = initial.done;
     this.failed = initial.failed;
+    this.queries = initial.queries ?? initial.total;
+    this.queriesDone = initial.queriesDone ?? initial.done;
+  }
+
+  /**
+   * Records what a done page's answer said of its query's pages: a next
+   * page to fetch (one more item), or none (the query is done). A page that
+   * named one sluice refuses to fetch is counted failed by {@linkcode attempt}.
+   */
+  page(step: "last" | "next" | "end" | "refused"): void {
+    if (step === "next") {
+      this.total++;
+      this.paged = true;
+    } else if (step !== "refused") this.queriesDone++;
   }
 
   /** Records one attempt and what it led to; `error` is counted when the item failed. */
@@ -247,6 +286,14 @@ export class RunStats {
     }
     const sendSpan = Math.min(elapsedMs / 1000, SEND_WINDOW_S - 1 + partial);
     const pending = Math.max(0, this.total - this.done - this.failed);
+    const queries = this.paged ? this.queries : this.total;
+    const queriesDone = this.paged ? this.queriesDone : this.done;
+    // With pages, what is left is queries, at the pace pages finish them.
+    const left = this.paged ? Math.max(0, queries - queriesDone - this.failed) : pending;
+    const pagesDone = this.done + this.failed;
+    const perSecond = this.paged
+      ? pagesDone > 0 ? (rate * (queriesDone + this.failed)) / pagesDone : 0
+      : rate;
     return {
       at: now,
       elapsedMs,
@@ -265,11 +312,14 @@ export class RunStats {
       sendRate: sendSpan > 0 ? sent / sendSpan : 0,
       p50Ms: this.percentile(0.5),
       p95Ms: this.percentile(0.95),
-      etaMs: rate > 0 ? (pending / rate) * 1000 : undefined,
+      etaMs: perSecond > 0 ? (left / perSecond) * 1000 : undefined,
       p99Ms: this.percentile(0.99),
       recentMs: this.#recentPercentiles(),
       outcomes: { ...this.outcomes },
       durations: this.durationHistogram(),
+      queries,
+      queriesDone,
+      paged: this.paged,
     };
   }
 

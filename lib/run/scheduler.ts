@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   recover: () => Promise<number>;
   /** Told how many items were taken back from dead workers. @default nothing */
   onRecovered?: (count: number) => void;
+  /** Claim items with their page and next request (a job with `--next`). @default false */
+  pages?: boolean;
 }
 
 /**
@@ -123,11 +125,11 @@ export class Scheduler {
   }
 
   async *#claimLoop(): AsyncGenerator<ClaimedItem> {
-    const { queue, jobId, owner, pageSize, leaseMs, clock, control } = this.#options;
+    const { queue, jobId, owner, pageSize, leaseMs, clock, control, pages = false } = this.#options;
     while (!control.stopping) {
       this.#woken = false;
       const now = clock.now();
-      const page = await queue.claim(jobId, owner, pageSize, now, now + leaseMs);
+      const page = await queue.claim(jobId, owner, pageSize, now, now + leaseMs, pages);
       if (page.length > 0) {
         for (const item of page) {
           if (control.stopping) return;

@@ -8,6 +8,7 @@
  */
 import { resolve } from "node:path";
 import { InputError } from "../errors.ts";
+import { formatNextSpec, parseNextSpec } from "../job/next_spec.ts";
 import { sqlText } from "../process/sql_text.ts";
 import { type BurstSpec, parseBurst, parseRate, type RateSpec } from "../rate/rate_spec.ts";
 import { compileCost } from "../job/item_cost.ts";
@@ -181,6 +182,23 @@ export const headerNameOrNone: SettingParser<string | false> = (value, name) => 
 export const sql: SettingParser<string> = (value, name) => {
   if (typeof value !== "string") throw new InputError(`Cannot use ${name}: it is not a string`);
   return sqlText(value, name);
+};
+
+/**
+ * A `--next` spec (`link`, `url:$.path`, `cursor:$.path`, `page:$.path`),
+ * checked and written back as `--next` takes it.
+ *
+ * @example Usage
+ * ```ts
+ * import { nextSpec } from "./setting_parsers.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(nextSpec(" cursor: $.next_cursor", "--next"), "cursor:$.next_cursor");
+ * assert.throws(() => nextSpec("cursor:next", "--next"), /Cannot use --next/);
+ * ```
+ */
+export const nextSpec: SettingParser<string> = (value, name) => {
+  if (typeof value !== "string") throw new InputError(`Cannot use ${name}: it is not a string`);
+  return formatNextSpec(parseNextSpec(value, name));
 };
 
 /** A module's path, made absolute from the working directory. */

@@ -54,6 +54,8 @@ export interface ProcessAnswer {
   id: number;
   /** The query's key: `:key`. */
   key: string;
+  /** The page of the query's answers (`--next`): `:page`. @default {1} */
+  page?: number;
   /** The query's variables as JSON text: `:vars`. */
   vars: string;
   /** The answer's HTTP status: `:status`. */
@@ -71,7 +73,7 @@ export interface ProcessAnswer {
 }
 
 /** The named parameters `--into` may use, and where each comes from. */
-export const ANSWER_PARAMS = ["key", "job", "status", "url", "at", "vars", "body"] as const;
+export const ANSWER_PARAMS = ["key", "page", "job", "status", "url", "at", "vars", "body"] as const;
 
 /** The statements of one answer and, in the same order, how messages name each. */
 export interface AnswerStatements {
@@ -180,6 +182,8 @@ function paramValue(plan: ProcessPlan, answer: ProcessAnswer, name: string) {
   switch (name) {
     case "key":
       return answer.key;
+    case "page":
+      return answer.page ?? 1;
     case "job":
       return plan.job;
     case "status":

@@ -20,6 +20,7 @@ export type FailureClass =
   | "too_many_redirects"
   | "redirect_refused"
   | "process"
+  | "next"
   | "other";
 
 /** Every class, with what it means (for help texts and docs). */
@@ -36,6 +37,8 @@ export const FAILURE_CLASSES: Readonly<Record<FailureClass, string>> = {
   redirect_refused:
     "a redirect not followed: to a URL that is not http(s) (file:, data:...), or to another origin with a secret in the body",
   process: "processing the answer into the user's tables failed",
+  next: "the answer named a next page sluice does not fetch (not http(s), another origin " +
+    "without --next-cross-origin, not a URL) or the next function threw",
   other: "anything else",
 };
 

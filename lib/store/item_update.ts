@@ -32,22 +32,53 @@ export interface ItemUpdate {
   /** The response row to store with this update, if any. */
   response?: ResponseRow;
   /**
+   * The query's next page, which this done page's answer names: inserted
+   * as an item in the transaction that stores this answer.
+   *
+   * @ignore
+   */
+  nextPage?: NextPageRow;
+  /**
+   * Why this done page is its query's last although its answer named a
+   * next one: that page was seen already (`loop`), or `--max-pages`.
+   */
+  pageEnd?: "loop" | "max_pages";
+  /**
    * What processing a done answer needs besides its response (given when
    * the write has a `process` plan).
    */
   processing?: AnswerProcessing;
 }
 
+/** A query's next page, as its item is inserted. */
+export interface NextPageRow {
+  /** Its page number. */
+  page: number;
+  /**
+   * How its request differs from the query's first, as JSON (`{"url":…}`,
+   * `{"cursor":…}`, `{"vars":…}`); null for a numbered page. A query that
+   * has a page with the same already ends here instead (a loop).
+   */
+  request: string | null;
+}
+
 /** What processing one done answer needs besides its response row. */
 export interface AnswerProcessing {
   /** The query's key. */
   key: string;
+  /** The page of the query's answers. @default {1} */
+  page?: number;
   /** The query's variables as JSON text. */
   vars: string;
   /** The rows a processor returned for it. */
   rows?: TableRows;
   /** Why the processor failed for it: the item fails with class `process`. */
   error?: string;
+  /**
+   * The query's next page as the processor named it (its rows' `next`):
+   * null for none; undefined when it did not say (`--next` decides).
+   */
+  next?: unknown;
 }
 
 /** A row of `responses`; its attempt number is the item's count of sends so far. */

@@ -176,6 +176,22 @@ export const MIGRATIONS: readonly string[][] = [
     // of its limits set the pace), for the dashboard's cost chart.
     `ALTER TABLE snapshots ADD COLUMN units TEXT`,
   ],
+  [
+    // Follow-up pages (--next): every page of a query is an item of its own,
+    // with the query's key and its page number (1 for the query's first
+    // request, which every item before this migration is); `next` says how
+    // its request differs from the first page's (a URL, a cursor, variables:
+    // JSON), `page_end` why a page that named a next one was the last (a
+    // loop, --max-pages). A response carries its item's page.
+    `ALTER TABLE items ADD COLUMN page INTEGER NOT NULL DEFAULT 1`,
+    `ALTER TABLE items ADD COLUMN next TEXT`,
+    `ALTER TABLE items ADD COLUMN page_end TEXT`,
+    `ALTER TABLE responses ADD COLUMN page INTEGER NOT NULL DEFAULT 1`,
+    `DROP INDEX IF EXISTS items_job_key`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS items_job_key_page ON items (job, key, page)`,
+    // Counting a job's queries (its items of page 1) without reading every row.
+    `CREATE INDEX IF NOT EXISTS items_later_pages ON items (job) WHERE page > 1`,
+  ],
 ];
 
 /** The schema version this build writes. */

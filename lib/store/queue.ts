@@ -7,6 +7,7 @@
 import { StoreError } from "../errors.ts";
 import type { KeptItem } from "../job/duplicate_keys.ts";
 import { parseExactJson } from "../job/exact_json.ts";
+import type { NextRequest } from "../job/next_spec.ts";
 import { FAILURE_GROUPS, type FailureGroup } from "./failure_class.ts";
 import type { Executor } from "./connection.ts";
 
@@ -24,6 +25,16 @@ export interface ClaimedItem {
   attempts: number;
   /** Throttled (429) answers so far. */
   throttled: number;
+  /** The page of the query, from 1; claims of a job without pages leave it out (page 1). */
+  page?: number;
+  /**
+   * How this page's request differs from the query's first, as the answer
+   * before it named it: its URL, its cursor or its variables; null for a
+   * numbered page (and the first).
+   *
+   * @ignore
+   */
+  next?: NextRequest | null;
 }
 
 /** Counts of a job's items by state. */
@@ -40,6 +51,21 @@ export interface JobCounts {
   failed: number;
   /** Items whose request may have gone out twice. */
   possiblySent: number;
+  /**
+   * Queries in the job: its items of page 1 (each later page of a query is
+   * an item too, see `--next`).
+   *
+   * @default {total}
+   */
+  queries?: number;
+  /**
+   * Queries done: their last page is. A query has one page at most that is
+   * not done (the next is added when the one before it is done), so the
+   * others are pending, in flight or failed as that page is.
+   *
+   * @default {done}
+   */
+  queriesDone?: number;
 }
 
 /** How much work is left, from {@linkcode QueueRepository.readiness}. */
@@ -58,8 +84,17 @@ export interface Readiness {
  */
 export type RequeueFilter = "failed" | FailureGroup;
 
-/** A claimed item as the claim's JSON page holds it. */
-type ClaimTuple = [number, number, string, Record<string, unknown>, number, number];
+/** A claimed item as the claim's JSON page holds it; with pages, its page and next request too. */
+type ClaimTuple = [
+  number,
+  number,
+  string,
+  Record<string, unknown>,
+  number,
+  number,
+  number?,
+  (NextRequest | null)?,
+];
 
 /**
  * The items of jobs as a queue.
@@ -115,7 +150,7 @@ export class QueueRepository {
   async keptItems(jobId: number, keys: readonly string[]): Promise<KeptItem[]> {
     const rs = await this.#db.execute({
       sql: `SELECT key, seq, vars FROM items
-            WHERE job = ? AND key IN (SELECT value FROM json_each(?))`,
+            WHERE job = ? AND key IN (SELECT value FROM json_each(?)) AND page = 1`,
       args: [jobId, JSON.stringify(keys)],
     }, "read kept items");
     return rs.rows.map((row) => ({
@@ -125,13 +160,18 @@ export class QueueRepository {
     }));
   }
 
-  /** Leases up to `limit` ready items to `owner` until `leaseUntil`. */
+  /**
+   * Leases up to `limit` ready items to `owner` until `leaseUntil`. With
+   * `pages` (a job with `--next`), each item comes with its page and how its
+   * request differs from the query's first.
+   */
   async claim(
     jobId: number,
     owner: string,
     limit: number,
     now: number,
     leaseUntil: number,
+    pages = false,
   ): Promise<ClaimedItem[]> {
     // One write transaction: the page is read as one JSON row, the variables
     // embedded as JSON (a row object per item costs more than the claim
@@ -143,8 +183,11 @@ export class QueueRepository {
                    ORDER BY next_at LIMIT ?`;
     const [read, lease] = await this.#db.batch([
       {
-        sql: `SELECT json_group_array(json_array(id, seq, key, json(vars), attempts, throttled))
-              FROM (${ready})`,
+        sql: `SELECT json_group_array(json_array(id, seq, key, json(vars), attempts, throttled${
+          pages ? ", page, json(next)" : ""
+        })) FROM (${
+          pages ? ready.replace("throttled FROM", "throttled, page, next FROM") : ready
+        })`,
         args: [jobId, now, limit],
       },
       {
@@ -162,7 +205,7 @@ export class QueueRepository {
         }`,
       );
     }
-    return page.map(([id, seq, key, vars, attempts, throttled]) => ({
+    const items: ClaimedItem[] = page.map(([id, seq, key, vars, attempts, throttled]) => ({
       id,
       seq,
       key: String(key),
@@ -170,6 +213,13 @@ export class QueueRepository {
       attempts,
       throttled,
     }));
+    if (pages) {
+      for (const [i, item] of items.entries()) {
+        item.page = page[i]![6]!;
+        item.next = page[i]![7] ?? null;
+      }
+    }
+    return items;
   }
 
   /** How much work is left: pending and in-flight counts, and when the next pending item is due. */
@@ -192,11 +242,14 @@ export class QueueRepository {
   /** Counts a job's items by state. */
   async counts(jobId: number): Promise<JobCounts> {
     const rs = await this.#db.execute({
-      // Index only: items_ready for the states, items_possibly_sent for the rest.
+      // Index only: items_ready for the states, items_possibly_sent and
+      // items_later_pages for the rest.
       sql: `SELECT status, count(*) FROM items WHERE job = ? GROUP BY status
             UNION ALL
-            SELECT NULL, count(*) FROM items WHERE job = ? AND possibly_sent > 0`,
-      args: [jobId, jobId],
+            SELECT NULL, count(*) FROM items WHERE job = ? AND possibly_sent > 0
+            UNION ALL
+            SELECT 'later', count(*) FROM items WHERE job = ? AND page > 1`,
+      args: [jobId, jobId, jobId],
     }, "count");
     const counts: JobCounts = {
       total: 0,
@@ -206,16 +259,23 @@ export class QueueRepository {
       failed: 0,
       possiblySent: 0,
     };
+    let later = 0;
     for (const row of rs.rows) {
       const n = Number(row[1]);
       if (row[0] === null) {
         counts.possiblySent = n;
         continue;
       }
+      if (row[0] === "later") {
+        later = n;
+        continue;
+      }
       const status = String(row[0]) as "pending" | "inflight" | "done" | "failed";
       if (status in counts) counts[status] = n;
       counts.total += n;
     }
+    counts.queries = counts.total - later;
+    counts.queriesDone = counts.queries - counts.pending - counts.inflight - counts.failed;
     return counts;
   }
 

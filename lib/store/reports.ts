@@ -16,6 +16,8 @@ export interface ExportRow {
   seq: number;
   /** The query's key. */
   key: string;
+  /** The page of the query's answers (`--next`), from 1. */
+  page: number;
   /** The query's variables. */
   vars: Record<string, unknown>;
   /** The item's state: pending, inflight, done or failed. */
@@ -40,6 +42,8 @@ export interface ExportRow {
 export interface FailedItem {
   /** The query's key. */
   key: string;
+  /** The page of the query that failed (`--next`), from 1. */
+  page: number;
   /** Position of the query in the input. */
   seq: number;
   /** Attempts made, not counting throttled ones. */
@@ -122,6 +126,10 @@ export interface ItemDetail {
   seq: number;
   /** The query's key. */
   key: string;
+  /** The page of the query (`--next`), from 1. */
+  page: number;
+  /** Why this page, which named a next one, was its query's last: `loop`, `max_pages`. */
+  pageEnd: string | null;
   /** The query's variables. */
   vars: Record<string, unknown>;
   /** The item's state: pending, inflight, done or failed. */
@@ -212,6 +220,19 @@ export class ReportRepository {
     return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
   }
 
+  /**
+   * How many queries ended at a page that named a next one not followed:
+   * seen already (`loop`), or past `--max-pages` (`max_pages`).
+   */
+  async pageEnds(jobId: number): Promise<Record<string, number>> {
+    const rs = await this.#db.execute({
+      sql: `SELECT page_end, count(*) FROM items
+            WHERE job = ? AND page_end IS NOT NULL GROUP BY 1 ORDER BY 1`,
+      args: [jobId],
+    }, "count page ends");
+    return Object.fromEntries(rs.rows.map((r) => [String(r[0]), Number(r[1])]));
+  }
+
   /** Counts of failed items by the HTTP status of their last answer (none: `null`), most first. */
   async failedStatuses(jobId: number): Promise<{ status: number | null; count: number }[]> {
     const rs = await this.#db.execute({
@@ -263,7 +284,7 @@ export class ReportRepository {
     while (true) {
       const rs = await this.#db.execute({
         sql: `SELECT i.id, i.seq, i.key, i.vars, i.status, i.attempts, i.last_error,
-                     coalesce(r.status, i.last_status), r.body, r.url, r.at, r.duration_ms
+                     coalesce(r.status, i.last_status), r.body, r.url, r.at, r.duration_ms, i.page
               FROM items i LEFT JOIN responses r ON r.item = i.id AND r.attempt =
                 (SELECT max(attempt) FROM responses WHERE item = i.id)
               WHERE i.job = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
@@ -273,6 +294,7 @@ export class ReportRepository {
         yield {
           seq: Number(r[1]),
           key: String(r[2]),
+          page: Number(r[12]),
           vars: parseExactJson(String(r[3])) as Record<string, unknown>,
           state: String(r[4]),
           attempts: Number(r[5]),
@@ -295,7 +317,8 @@ export class ReportRepository {
     const cls = errorClass ?? null;
     const code = status ?? null;
     const rs = await this.#db.execute({
-      sql: `SELECT key, seq, attempts, last_status, last_error, error_class, updated FROM items
+      sql: `SELECT key, seq, attempts, last_status, last_error, error_class, updated, page
+            FROM items
             WHERE job = ? AND status = 'failed'
               AND substr(coalesce(last_error, ''), 1, length(?)) = ?
               AND (? IS NULL OR error_class = ?)
@@ -311,24 +334,29 @@ export class ReportRepository {
       lastError: text(r[4]),
       errorClass: text(r[5]) as FailureClass | null,
       updated: Number(r[6]),
+      page: Number(r[7]),
     }));
   }
 
-  /** One item by key with every stored response (oldest attempt first). */
-  async itemWithResponses(jobId: number, key: string): Promise<ItemDetail | undefined> {
+  /** One item (a query's page, its first by default) with every stored response, oldest first. */
+  async itemWithResponses(
+    jobId: number,
+    key: string,
+    page = 1,
+  ): Promise<ItemDetail | undefined> {
     const rs = await this.#db.batch([
       {
         sql: `SELECT id, seq, key, vars, status, attempts, throttled, next_at, last_status,
-                     last_error, error_class, possibly_sent, updated
-              FROM items WHERE job = ? AND key = ?`,
-        args: [jobId, key],
+                     last_error, error_class, possibly_sent, updated, page, page_end
+              FROM items WHERE job = ? AND key = ? AND page = ?`,
+        args: [jobId, key, page],
       },
       {
         sql: `SELECT r.attempt, r.status, r.duration_ms, r.headers, r.body, r.url, r.error,
                      r.error_class, r.at
               FROM responses r JOIN items i ON r.item = i.id
-              WHERE i.job = ? AND i.key = ? ORDER BY r.attempt`,
-        args: [jobId, key],
+              WHERE i.job = ? AND i.key = ? AND i.page = ? ORDER BY r.attempt`,
+        args: [jobId, key, page],
       },
     ], "read item");
     const row = rs[0]!.rows[0];
@@ -336,6 +364,8 @@ export class ReportRepository {
     return {
       seq: Number(row[1]),
       key: String(row[2]),
+      page: Number(row[13]),
+      pageEnd: text(row[14]),
       vars: parseExactJson(String(row[3])) as Record<string, unknown>,
       status: String(row[4]),
       attempts: Number(row[5]),

@@ -57,9 +57,9 @@ export function responseStatement(
   if (responses.length === 0) return undefined;
   return {
     sql: `INSERT INTO responses
-            (job, item, seq, attempt, status, duration_ms, headers, body, url, error,
+            (job, item, seq, page, attempt, status, duration_ms, headers, body, url, error,
              error_class, at)
-          SELECT ?, j.value ->> 0, j.value ->> 1, items.sends + 1, j.value ->> 2,
+          SELECT ?, j.value ->> 0, j.value ->> 1, items.page, items.sends + 1, j.value ->> 2,
                  j.value ->> 3, j.value ->> 4, coalesce(j.value ->> 5, unhex(j.value ->> 10)),
                  j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9
           FROM json_each(?) AS j JOIN items ON items.id = j.value ->> 0
@@ -134,6 +134,57 @@ export function stateStatements(
           WHERE items.id = u.id AND items.status = 'inflight' AND items.lease_owner = ?`,
       args: [now, `[${rest.join(",")}]`, owner],
     });
+  }
+  return statements;
+}
+
+/**
+ * The statements that add the next pages done updates name, for the items
+ * still leased to `owner`: before their states are written (which ends the
+ * lease), in the same transaction. A next page that one of its query's pages
+ * already has (the same URL, cursor or variables) is not added: that page
+ * ends its query, recorded as a `loop`. None for a batch without pages.
+ */
+export function pageStatements(
+  owner: string,
+  updates: readonly ItemUpdate[],
+  now: number,
+): InStatement[] {
+  let next: [number, number, string | null][] | undefined;
+  let ends: [number, string][] | undefined;
+  for (const u of updates) {
+    if (u.nextPage === undefined && u.pageEnd === undefined) continue;
+    if (u.status !== "done") continue;
+    if (u.nextPage) (next ??= []).push([u.id, u.nextPage.page, u.nextPage.request]);
+    else (ends ??= []).push([u.id, u.pageEnd!]);
+  }
+  const statements: InStatement[] = [];
+  const leased = `items.status = 'inflight' AND items.lease_owner = ?`;
+  if (ends) {
+    statements.push({
+      sql: `UPDATE items SET page_end = e.value ->> 1 FROM json_each(?) AS e
+            WHERE items.id = e.value ->> 0 AND ${leased}`,
+      args: [JSON.stringify(ends), owner],
+    });
+  }
+  if (next) {
+    const pages = JSON.stringify(next);
+    statements.push(
+      {
+        sql: `UPDATE items SET page_end = 'loop' FROM json_each(?) AS n
+              WHERE items.id = n.value ->> 0 AND ${leased} AND n.value ->> 2 IS NOT NULL
+                AND EXISTS (SELECT 1 FROM items s WHERE s.job = items.job AND s.key = items.key
+                            AND s.next = n.value ->> 2)`,
+        args: [pages, owner],
+      },
+      {
+        sql: `INSERT OR IGNORE INTO items (job, seq, key, page, vars, next, updated)
+              SELECT items.job, items.seq, items.key, n.value ->> 1, items.vars, n.value ->> 2, ?
+              FROM json_each(?) AS n JOIN items ON items.id = n.value ->> 0
+              WHERE ${leased} AND items.page_end IS NULL`,
+        args: [now, pages, owner],
+      },
+    );
   }
   return statements;
 }

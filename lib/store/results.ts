@@ -12,12 +12,13 @@ import type { ItemUpdate } from "./item_update.ts";
 import {
   ownedIds,
   ownedStatement,
+  pageStatements,
   responseStatement,
   stateStatements,
 } from "./result_statements.ts";
 import { writeProcessed } from "./write_processed.ts";
 
-export type { AnswerProcessing, ItemUpdate, ResponseRow } from "./item_update.ts";
+export type { AnswerProcessing, ItemUpdate, NextPageRow, ResponseRow } from "./item_update.ts";
 
 /** Options for {@linkcode ResultRepository.write}. */
 export interface WriteResultsOptions {
@@ -107,6 +108,7 @@ export class ResultRepository implements ResultStore {
     if (finals.length > 0) statements.push(ownedStatement(owner, finals));
     const responses = responseStatement(owner, jobId, updates);
     if (responses) statements.push(responses);
+    statements.push(...pageStatements(owner, updates, now));
     const updatesFrom = statements.length;
     statements.push(...stateStatements(owner, updates, now));
     const rs = await this.#db.batch(statements, "write results");

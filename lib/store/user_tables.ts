@@ -249,7 +249,7 @@ export class UserTableRepository {
    */
   async storedAnswers(jobId: number, after: number, limit: number): Promise<StoredAnswer[]> {
     const rs = await this.#db.execute({
-      sql: `SELECT i.id, i.key, i.vars, r.status, r.url, r.at, r.body, r.headers
+      sql: `SELECT i.id, i.key, i.vars, r.status, r.url, r.at, r.body, r.headers, i.page
             FROM items i JOIN responses r ON r.item = i.id AND r.attempt =
               (SELECT max(attempt) FROM responses WHERE item = i.id)
             WHERE i.job = ? AND i.id > ?
@@ -267,6 +267,7 @@ export class UserTableRepository {
       at: Number(r[5]),
       body: bodyOfColumn(r[6]),
       headers: r[7] === null ? null : String(r[7]),
+      page: Number(r[8]),
     }));
   }
 

@@ -10,6 +10,7 @@ import type { ItemUpdate } from "./item_update.ts";
 import {
   ownedIds,
   ownedStatement,
+  pageStatements,
   responseStatement,
   stateStatements,
 } from "./result_statements.ts";
@@ -96,6 +97,7 @@ export async function writeProcessed(
       const statements = finals.length > 0 ? [ownedStatement(owner, finals)] : [];
       const responses = responseStatement(owner, jobId, chunk);
       if (responses) statements.push(responses);
+      statements.push(...pageStatements(owner, chunk, now));
       const updatesFrom = statements.length;
       statements.push(...stateStatements(owner, chunk, now));
       return {
@@ -120,6 +122,7 @@ function processAnswer(u: ItemUpdate): ProcessAnswer | undefined {
   return {
     id: u.id,
     key: u.processing.key,
+    ...(u.processing.page === undefined ? {} : { page: u.processing.page }),
     vars: u.processing.vars,
     status: r.status,
     url: r.url,

@@ -88,6 +88,7 @@ Deno.test("exportCommand() as CSV has a column per query field, nested ones dott
   const rows = parse(await exported({ db: db.url, format: "csv" })) as string[][];
   assert.deepEqual(rows[0], [
     "key",
+    "page",
     "seq",
     "state",
     "status",
@@ -101,14 +102,14 @@ Deno.test("exportCommand() as CSV has a column per query field, nested ones dott
     "vars.filter.lang",
     "vars.tags",
   ]);
-  assert.deepEqual(rows[1]!.slice(9), ["a", "pie", "en", ""]);
-  assert.deepEqual(rows[2]!.slice(9), ["b", "tart, plum", "", '["x","y"]']);
+  assert.deepEqual(rows[1]!.slice(10), ["a", "pie", "en", ""]);
+  assert.deepEqual(rows[2]!.slice(10), ["b", "tart, plum", "", '["x","y"]']);
 });
 
 Deno.test("exportCommand() --bom starts CSV with a UTF-8 BOM; --table neutralizes formulas unless --csv-raw", async () => {
   await using db = await database();
   const csv = await exported({ db: db.url, format: "csv", bom: true });
-  assert.ok(csv.startsWith("\uFEFFkey,seq,"), csv.slice(0, 20));
+  assert.ok(csv.startsWith("\uFEFFkey,page,seq,"), csv.slice(0, 20));
   const table = await exported({ db: db.url, format: "csv", table: "hits", bom: true });
   assert.ok(table.startsWith("\uFEFFkey,rank,title\n"), table);
   await assert.rejects(

@@ -1,7 +1,7 @@
 /**
  * The kill -9 torture run, shared by tests/torture_test.ts and
- * bench/restart.ts: a job run through the CLI against the mock API in this
- * process, SIGKILLed at seeded pseudo-random moments (during the import,
+ * bench/restart.ts: a job (its queries with pages, or not) run through the
+ * CLI against the mock API in this process, SIGKILLed at seeded pseudo-random moments (during the import,
  * while running, while it holds the database's write lock), restarted each
  * time, then run to the end. Returns the figures; the caller asserts.
  *
@@ -32,12 +32,19 @@ export interface TortureOptions {
    * would show). @default false
    */
   into?: boolean;
+  /**
+   * Each query has this many pages, followed with `--next link` (the mock's
+   * `/pages/link`): every page is an item. @default undefined (one request per query)
+   */
+  pages?: number;
 }
 
 /** The user's table of a torture run `into`: each answer's results, one row each. */
-const SCHEMA = "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, rank INTEGER, title TEXT)";
-const INTO = `INSERT INTO hits (key, rank, title)
-  SELECT :key, j.value ->> '$.rank', j.value ->> '$.title' FROM json_each(:body, '$.results') AS j`;
+const SCHEMA =
+  "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, page INTEGER, rank INTEGER, title TEXT)";
+const INTO = `INSERT INTO hits (key, page, rank, title)
+  SELECT :key, :page, j.value ->> '$.rank', j.value ->> '$.title'
+  FROM json_each(:body, '$.results') AS j`;
 
 /** What a torture run `into` found in the user's table. */
 export interface IntoFigures {
@@ -84,12 +91,14 @@ export interface TortureFigures {
   possiblySent: number;
   /** Requests the mock received. */
   requests: number;
+  /** Items (with `pages`, every page of every query) the job has when done. */
+  pages: number;
   /** Items done at the end, and rows in `responses`. */
   done: number;
   responses: number;
   /** Items with more than one row in `responses` (should be none). */
   itemsWithSeveralRows: number;
-  /** Keys of the job the mock never answered with a 2xx (should be none). */
+  /** Keys of the job (a query's page) the mock never answered with a 2xx (should be none). */
   unanswered: number;
   /** With `into`: the user's table. */
   into?: IntoFigures;
@@ -110,6 +119,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     maxDelayMs = 500,
     log = () => {},
     into = false,
+    pages,
   } = options;
   const started = performance.now();
   const random = prng(seed);
@@ -123,10 +133,14 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
     `file:${dbPath}`,
     "--job",
     "torture",
-    "--url",
-    `http://127.0.0.1:${server.port}/search`,
-    "--body",
-    '{"q":"{{q}}"}',
+    ...(pages === undefined
+      ? ["--url", `http://127.0.0.1:${server.port}/search`, "--body", '{"q":"{{q}}"}']
+      : [
+        "--url",
+        `http://127.0.0.1:${server.port}/pages/link?q={{q}}&pages=${pages}`,
+        "--next",
+        "link",
+      ]),
     "--rate",
     "none",
     "--concurrency",
@@ -217,13 +231,18 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
       const prefix = String(
         (await client.execute("SELECT idem_prefix FROM jobs")).rows[0]?.[0],
       );
+      // A query's first page has the key a query without pages has; a later one, its page too.
+      const pageKey = (seq: unknown, page: number) =>
+        page > 1 ? `${prefix}:${seq}:${page}` : `${prefix}:${seq}`;
       const flagged = new Set(
-        (await client.execute("SELECT seq FROM items WHERE possibly_sent > 0")).rows
-          .map((r) => `${prefix}:${r[0]}`),
+        (await client.execute("SELECT seq, page FROM items WHERE possibly_sent > 0")).rows
+          .map((r) => pageKey(r[0], Number(r[1]))),
       );
       let unanswered = 0;
       for (let seq = 0; seq < items; seq++) {
-        if (!(server.api.served.get(`${prefix}:${seq}`)! >= 1)) unanswered++;
+        for (let page = 1; page <= (pages ?? 1); page++) {
+          if (!(server.api.served.get(pageKey(seq, page))! >= 1)) unanswered++;
+        }
       }
       let duplicateKeys = 0;
       let extraSends = 0;
@@ -239,6 +258,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureFigure
       return {
         seed,
         items,
+        pages: items * (pages ?? 1),
         concurrency,
         kills: history,
         killed,
@@ -281,10 +301,11 @@ async function readInto(client: ReturnType<typeof readClient>): Promise<IntoFigu
     doneWithWrongRows: await one(
       `SELECT count(*) FROM items i JOIN responses r ON r.item = i.id
        WHERE i.status = 'done' AND json_array_length(r.body, '$.results')
-         != (SELECT count(*) FROM hits h WHERE h.key = i.key)`,
+         != (SELECT count(*) FROM hits h WHERE h.key = i.key AND h.page = i.page)`,
     ),
     notDoneWithRows: await one(
-      `SELECT count(DISTINCT h.key) FROM hits h JOIN items i ON i.key = h.key
+      `SELECT count(DISTINCT h.key || ':' || h.page) FROM hits h
+       JOIN items i ON i.key = h.key AND i.page = h.page
        WHERE i.status != 'done'`,
     ),
   };

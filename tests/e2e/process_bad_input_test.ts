@@ -32,7 +32,7 @@ const CASES: [string, string[], RegExp][] = [
       "--into",
       "INSERT INTO hits VALUES (:id)",
     ],
-    /--into: INSERT INTO hits VALUES \(:id\): uses :id, which sluice does not set; it sets :key, :job/,
+    /--into: INSERT INTO hits VALUES \(:id\): uses :id, which sluice does not set; it sets :key, :page, :job/,
   ],
   [
     "a processor that does not load",

@@ -99,6 +99,17 @@ await Deno.writeTextFile(
 };
 `,
 );
+/** Answers page N (`?page=N`, 1 without) with a Link header naming page N + 1, up to `last`. */
+const linkedPages = (last: number) => (request: Request) => {
+  const page = Number(new URL(request.url).searchParams.get("page") ?? 1);
+  const link = page < last ? { link: `</q?page=${page + 1}>; rel="next"` } : undefined;
+  return Response.json({ page }, link ? { headers: link } : {});
+};
+/** Another origin (another port), where a first page's answer sends the second page. */
+const OTHER = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  () => Response.json({ page: 2 }),
+);
 const count = async (resumed: Resumed, table: string) =>
   Number((await resumed.sql(`SELECT count(*) FROM ${table}`))[0]![0]);
 const span = (requests: Seen[]) => requests.at(-1)!.at - requests[0]!.at;
@@ -310,6 +321,44 @@ const SCENARIOS: Record<string, Scenario> = {
       for (const item of await items()) assert.equal(item.error, "process: timed out", item.key);
     },
   },
+  next: {
+    args: [...FAST, "--next", "link"],
+    answer: linkedPages(2),
+    // Every query's second page fetched; without --next, one request per query.
+    check: async (resumed) => {
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const pages = await resumed.sql(
+        "SELECT count(*) FROM items WHERE page = 2 AND status = 'done'",
+      );
+      assert.equal(Number(pages[0]![0]), ITEMS);
+    },
+  },
+  maxPages: {
+    args: [...FAST, "--next", "link", "--max-pages", "2"],
+    answer: linkedPages(10),
+    check: async (resumed) => {
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const rows = await resumed.sql(
+        "SELECT max(page), count(*) FILTER (WHERE page_end = 'max_pages') FROM items",
+      );
+      assert.deepEqual(rows[0]!.map(Number), [2, ITEMS]);
+    },
+  },
+  nextCrossOrigin: {
+    args: [...FAST, "--next", "url:$.next", "--next-cross-origin"],
+    answer: (request) =>
+      Response.json({
+        next: `http://127.0.0.1:${OTHER.addr.port}/q?${new URL(request.url).search}`,
+      }),
+    // The second pages, at the other origin, are fetched; without the flag they fail the first.
+    check: async (resumed) => {
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const rows = await resumed.sql(
+        "SELECT count(*) FROM items WHERE page = 2 AND status = 'done'",
+      );
+      assert.equal(Number(rows[0]![0]), ITEMS);
+    },
+  },
 };
 
 /** A local server that records every request and answers as `answer` says. */
@@ -513,4 +562,7 @@ Deno.test("a flag given on resume overrides the saved setting, and the job recor
   });
 });
 
-globalThis.addEventListener("unload", () => Deno.removeSync(PROCESSOR));
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(PROCESSOR);
+  void OTHER.shutdown();
+});

@@ -71,3 +71,45 @@ Deno.test("torture with --into: after SIGKILLs at random moments, every done ite
   assert.ok((f.into?.rows ?? 0) >= f.items, `${f.into?.rows} rows`);
   assert.equal(f.responses, f.items, "one final response row per item");
 });
+
+Deno.test("torture with pages: SIGKILLs over a 1,000-query, 3,000-page job; every page answered, its rows once", async () => {
+  const seed = Number(Deno.env.get("SLUICE_TORTURE_SEED") ?? Math.floor(Math.random() * 2 ** 31));
+  note(`torture --next seed ${seed} (SLUICE_TORTURE_SEED=${seed} replays this schedule)`);
+  const f = await runTorture({
+    seed,
+    items: 1000,
+    pages: 3,
+    kills: 8,
+    concurrency: 8,
+    // Kills spread over the job, so that some land while later pages are being added.
+    maxDelayMs: 1500,
+    into: true,
+    log: note,
+  });
+  note(
+    `torture --next seed ${seed}: ${f.killed} kills; ${f.requests} requests for ${f.pages} pages; ` +
+      `${f.duplicateKeys} pages fetched more than once (bound concurrency × kills = ${f.bound}); ` +
+      `${f.into?.rows} rows; ${f.elapsedMs} ms`,
+  );
+  assert.equal(f.finalCode, 0, f.finalStderr);
+  assert.ok(f.killed >= 6, `only ${f.killed} kills landed`);
+  assert.equal(f.done, f.pages, "every page done");
+  assert.equal(f.responses, f.pages, "one final response row per page");
+  assert.equal(f.itemsWithSeveralRows, 0, "a page has several rows in responses");
+  assert.equal(f.unanswered, 0, "every page answered at least once by the mock");
+  assert.ok(
+    f.duplicateKeys <= f.bound,
+    `${f.duplicateKeys} pages fetched more than once, more than concurrency × kills = ${f.bound}`,
+  );
+  assert.equal(f.unflaggedDuplicates, 0, "a page fetched twice whose item is not flagged");
+  for (const [i, kill] of f.kills.entries()) {
+    assert.equal(
+      kill.into?.doneWithWrongRows,
+      0,
+      `kill ${i + 1}: a done page without its rows once`,
+    );
+    assert.equal(kill.into?.notDoneWithRows, 0, `kill ${i + 1}: a page not done has rows`);
+  }
+  assert.equal(f.into?.doneWithWrongRows, 0, "a done page without its rows exactly once");
+  assert.equal(f.into?.rows, f.pages * 3, "three results per page, each once");
+});

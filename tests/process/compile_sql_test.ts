@@ -32,7 +32,7 @@ Deno.test("compileSql() refuses an unknown parameter, naming it and the ones the
     (error: Error) => {
       assert.ok(error instanceof InputError);
       assert.match(error.message, /^--into: INSERT INTO t VALUES \(:key, :title\): uses :title/);
-      assert.match(error.message, /it sets :key, :job, :status, :url, :at, :vars, :body/);
+      assert.match(error.message, /it sets :key, :page, :job, :status, :url, :at, :vars, :body/);
       return true;
     },
   );

@@ -65,6 +65,7 @@ Deno.test("runJob() calls onResult once per finished item, after its commit, wit
   assert.deepEqual(byKey.a, {
     key: "a",
     seq: 0,
+    page: 1,
     vars: { id: "a", q: "a" },
     state: "done",
     status: 200,

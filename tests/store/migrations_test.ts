@@ -72,7 +72,7 @@ Deno.test("openStore() migrates a version 3 database forward, classing its failu
     // Opening again migrates nothing more.
     const again = await openStore(url);
     again.close();
-    assert.equal(SCHEMA_VERSION, 11);
+    assert.equal(SCHEMA_VERSION, 12);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

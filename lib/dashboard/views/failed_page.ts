@@ -101,7 +101,7 @@ export function failedPage(
       <tbody>${items.map((i) =>
         html`
           <tr>
-            <td class="key"><a href="/jobs/${enc(job)}/items/${enc(i.key)}">${i.key}</a></td>
+            <td class="key"><a href="${itemHref(job, i)}">${i.key}</a>${pageNote(i)}</td>
             <td>${i.errorClass ? className(i.errorClass) : ""}</td>
             <td class="num">${i.lastStatus ?? ""}</td>
             <td class="num">${i.attempts}</td>
@@ -124,4 +124,18 @@ export function failedPage(
       : ""}</nav>
   `;
   return page("failed items", body, { crumbs: [[job, `/jobs/${enc(job)}`]] });
+}
+
+/** The item page of a failed item: a query's later page (`--next`) by `?page=N`. */
+function itemHref(job: string, item: FailedItem): string {
+  return `/jobs/${enc(job)}/items/${enc(item.key)}${item.page > 1 ? `?page=${item.page}` : ""}`;
+}
+
+/** Which page of its query a failed item is, after its key; nothing for a first page. */
+function pageNote(item: FailedItem): Html | string {
+  return item.page > 1
+    ? html`
+      <span class="muted">page ${item.page}</span>
+    `
+    : "";
 }

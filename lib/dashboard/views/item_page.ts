@@ -70,6 +70,12 @@ function requestBlock(request: ShownRequest): Html {
   }</pre>`;
 }
 
+/** Why a page that named a next one was its query's last. */
+const PAGE_ENDS: Record<string, string> = {
+  loop: "seen before (a loop)",
+  max_pages: "past --max-pages",
+};
+
 /** The item page. */
 export function itemPage(job: string, item: ItemDetail, request: ShownRequest): Html {
   const statusClass = (s: number | null) =>
@@ -79,6 +85,9 @@ export function itemPage(job: string, item: ItemDetail, request: ShownRequest): 
     <header class="job-head"><h2 class="key">${item.key}</h2>
     <span class="state ${itemState}">${item.status}</span></header>
     <dl class="figures">
+    ${item.page > 1 || item.pageEnd ? fact("page", item.page) : ""}${item.pageEnd
+      ? fact("next page not followed", PAGE_ENDS[item.pageEnd] ?? item.pageEnd)
+      : ""}
     ${fact("state", item.status)}${fact("attempts", item.attempts)}${fact("429s", item.throttled)}
     ${fact("last status", item.lastStatus)}${fact(
       "failure class",

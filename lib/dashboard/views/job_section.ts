@@ -97,6 +97,13 @@ ${
   }%"></div><div class="failed" style="width:${(100 * c.failed / total).toFixed(2)}%"></div></div>
 <span class="percent" data-field="${name}|progress">${f.progress}</span></div>
 <dl class="figures">
+${
+    f.queries === undefined
+      ? ""
+      : html`${figure(name, "queries done", "queriesDone", f.queriesDone!)}${
+        figure(name, "queries", "queries", f.queries)
+      }${figure(name, "pages fetched", "pages", f.pages!)}`
+  }
 ${figure(name, "done", "done", f.done!)}${figure(name, "failed", "failed", f.failed!)}
 ${figure(name, "pending", "pending", f.pending!)}${figure(name, "claimed", "inflight", f.inflight!)}
 ${figure(name, "total", "total", f.total!)}${

@@ -257,6 +257,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
         queryUrl: queryUrl!,
         at: now,
         secrets: secrets ?? [],
+        env: envValues(template, env),
       };
       await followPages(pager, page, item, update, annotate, stats);
     }
@@ -314,6 +315,19 @@ async function followPages(
     Object.assign(update, { status: "failed", lastError: reason, errorClass: "next" });
     if (update.response) update.response.error = reason;
   }
+}
+
+/** The template's `{{env.NAME}}` values by name (a next URL holding one is stored without it). */
+function envValues(
+  template: CompiledTemplate,
+  env: (name: string) => string | undefined,
+): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const name of template.envNames) {
+    const value = env(name);
+    if (value) values.set(name, value);
+  }
+  return values;
 }
 
 /** The item goes back to the queue as it was, not sent (0) or possibly sent (1). */

@@ -15,7 +15,8 @@ import {
   parseNextSpec,
 } from "../job/next_spec.ts";
 import { PAGE_VARS, type PageVars } from "../job/parse_placeholders.ts";
-import { redactSecrets } from "../job/redact_secrets.ts";
+import { MIN_ANSWER_SECRET } from "../job/redact_answer.ts";
+import { redactSecrets, urlSpellings } from "../job/redact_secrets.ts";
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
 import { linkWithRel } from "../http/link_header.ts";
 import type { ProcessorAnswer } from "../process/processor.ts";
@@ -63,6 +64,13 @@ export interface PageAnswer {
   at: number;
   /** Secret values the request held, kept out of messages. */
   secrets: readonly string[];
+  /**
+   * The request's `{{env.NAME}}` values by name: a next URL that holds one
+   * is stored with the name in its place, and the value put back when sent.
+   *
+   * @default {none}
+   */
+  env?: ReadonlyMap<string, string>;
 }
 
 /** Options for {@linkcode Pager}. */
@@ -181,8 +189,9 @@ export class Pager {
     const request = template.render(vars, env);
     const queryUrl = request.url;
     if (!next || !("url" in next)) return { request, queryUrl };
-    if (URL.parse(queryUrl)?.origin !== new URL(next.url).origin) withoutCredentials(request);
-    request.url = next.url;
+    const url = withEnvValues(next.url, env);
+    if (URL.parse(queryUrl)?.origin !== new URL(url).origin) withoutCredentials(request);
+    request.url = url;
     return { request, queryUrl };
   }
 
@@ -242,7 +251,7 @@ export class Pager {
       if (seen.some((text) => URL.parse(text)?.href === url.href)) {
         return { kind: "end", why: "loop" };
       }
-      request = { url: url.href };
+      request = { url: withEnvNames(url.href, answer.env) };
     }
     const page = item.page ?? 1;
     const text = named === NUMBERED ? null : JSON.stringify(request);
@@ -252,6 +261,46 @@ export class Pager {
     if (page >= this.#maxPages) return { kind: "end", why: "max_pages" };
     return { kind: "next", request: text };
   }
+}
+
+/** A secret's name in a stored next URL, with which of its URL spellings stood there. */
+const ENV_IN_URL = /\{\{env\.([A-Za-z_][A-Za-z0-9_]*):(\d+)\}\}/g;
+
+/**
+ * A next URL as its page's item stores it: each `{{env.NAME}}` value it
+ * holds, in any way a URL spells it, replaced by `{{env.NAME:k}}` (k the
+ * spelling), so that the database never holds the value.
+ *
+ * @example Usage
+ * ```ts
+ * import { withEnvNames, withEnvValues } from "./pager.ts";
+ * import assert from "node:assert/strict";
+ * const env = new Map([["KEY", "s3cr+t"]]);
+ * const stored = withEnvNames("https://api.test/s?key=s3cr%2Bt&page=2", env);
+ * assert.equal(stored, "https://api.test/s?key={{env.KEY:1}}&page=2");
+ * assert.equal(withEnvValues(stored, (name) => env.get(name)), "https://api.test/s?key=s3cr%2Bt&page=2");
+ * ```
+ */
+export function withEnvNames(url: string, env: ReadonlyMap<string, string> | undefined): string {
+  if (!env || env.size === 0) return url;
+  const spellings: [string, string][] = [];
+  for (const [name, value] of env) {
+    if (value.length < MIN_ANSWER_SECRET) continue;
+    urlSpellings(value).forEach((form, k) => spellings.push([form, `{{env.${name}:${k}}}`]));
+  }
+  // Longest first, so that a value holding another is replaced whole.
+  spellings.sort((a, b) => b[0].length - a[0].length);
+  let masked = url;
+  for (const [form, name] of spellings) masked = masked.replaceAll(form, name);
+  return masked;
+}
+
+/** A stored next URL with its `{{env.NAME:k}}` put back as the value's k-th URL spelling. */
+export function withEnvValues(url: string, env: (name: string) => string | undefined): string {
+  return url.replace(ENV_IN_URL, (whole, name: string, k: string) => {
+    const value = env(name);
+    return value === undefined ? whole : urlSpellings(value)[Number(k)] ?? whole;
+  });
 }
 
 /**

@@ -260,3 +260,43 @@ Deno.test("a processor's next names the next page: { cursor } back as {{page.cur
   );
   assertEveryPageOnce("cursor", o);
 });
+
+Deno.test("a next URL that holds an {{env.NAME}} value is followed, and never stored with it", async () => {
+  const token = "tok/en+s3cret";
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const url = new URL(req.url);
+    seen.push(url.searchParams.get("key") ?? "");
+    const page = Number(url.searchParams.get("page") ?? 1);
+    // The API echoes the key into its next link, encoded.
+    const next = page < 3
+      ? `${url.pathname}?key=${encodeURIComponent(token)}&page=${page + 1}`
+      : null;
+    return Response.json({ page, results: [page], links: { next } });
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `file:${dir}/env.db`;
+    const summary = await run({
+      queries: [{ id: "a" }],
+      request: { url: `http://127.0.0.1:${server.addr.port}/s?key={{env.PAGES_KEY}}` },
+      db,
+      rate: "none",
+      next: "url:$.links.next",
+      env: (name) => name === "PAGES_KEY" ? token : undefined,
+    });
+    assert.equal(summary.counts.queriesDone, 1);
+    assert.deepEqual(seen, [token, token, token]);
+    const sql = openSqlClient(db);
+    const { rows } = await sql.query(["SELECT next FROM items WHERE page > 1 ORDER BY page"]);
+    sql.close();
+    assert.equal(rows.length, 2);
+    for (const [next] of rows) {
+      assert.ok(!String(next).includes("s3cret"), String(next));
+      assert.match(String(next), /key=\{\{env\.PAGES_KEY:1\}\}/);
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

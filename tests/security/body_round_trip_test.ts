@@ -148,7 +148,7 @@ Deno.test("bodies with a NUL or bytes that are not UTF-8 read back byte for byte
       const csv = await sluice(dir, ["export", "--db", db, "--format", "csv"]);
       assert.equal(csv.code, 0, csv.stderr);
       const [header, ...lines] = csv.stdout.trim().split("\n");
-      assert.match(header!, /^key,seq,state,status,attempts,error,url,body,body_encoding,/);
+      assert.match(header!, /^key,page,seq,state,status,attempts,error,url,body,body_encoding,/);
       const nulLine = lines.find((line) => line.startsWith("nul,"))!;
       assert.ok(nulLine.includes(`,${BODIES.nul!.toBase64()},base64,`), nulLine);
 

@@ -247,12 +247,12 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       sent: 1,
       response,
     };
-    if (pager && kind === "done") {
+    if (pager && kind === "done" && result.kind === "answer") {
       const page: PageAnswer = {
-        status: status!,
+        status: result.status,
         headers,
         body: result.body,
-        url: result.url ?? request.url,
+        url: result.url,
         sentUrl: request.url,
         queryUrl: queryUrl!,
         at: now,

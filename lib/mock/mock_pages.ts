@@ -8,7 +8,8 @@
  * - `/pages/number?q=&page=N`: `results` empty past the last page.
  *
  * A query's page count comes from a hash of `q` (1 to 5), or from `pages`
- * (a URL parameter or a body field); each page has three results.
+ * (a URL parameter or a body field); each page has three results. Every
+ * answer also says `pages` (the count) and `has_more`, as many APIs do.
  *
  * @module
  */
@@ -62,6 +63,7 @@ const pageOfCursor = (cursor: unknown): number | undefined => {
  * const last = mockPage("link", new URL("http://m.test/pages/link?q=deno&pages=2&page=2"), undefined);
  * assert.deepEqual(last.headers, [["Link", '</pages/link?q=deno&pages=2&page=2>; rel="last"']]);
  * assert.equal(JSON.parse(last.body).results.length, 3);
+ * assert.deepEqual([JSON.parse(first.body).has_more, JSON.parse(last.body).has_more], [true, false]);
  * ```
  */
 export function mockPage(style: string, url: URL, body: unknown): MockPage {
@@ -88,6 +90,7 @@ export function mockPage(style: string, url: URL, body: unknown): MockPage {
     return `${url.pathname}?${next}`;
   };
   const hasNext = page < pages;
+  answer.has_more = hasNext;
   if (style === "link") {
     const last = `<${link(pages)}>; rel="last"`;
     headers.push(["Link", hasNext ? `<${link(page + 1)}>; rel="next", ${last}` : last]);

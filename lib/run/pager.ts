@@ -13,6 +13,7 @@ import {
   type NextRequest,
   type NextSpec,
   parseNextSpec,
+  saysMorePages,
 } from "../job/next_spec.ts";
 import { PAGE_VARS, type PageVars } from "../job/parse_placeholders.ts";
 import { MIN_ANSWER_SECRET } from "../job/redact_answer.ts";
@@ -209,16 +210,18 @@ export class Pager {
       }
       return named;
     }
+    const page = item.page ?? 1;
+    const body = spec.kind !== "link" || spec.while ? bodyJson(answer.body) : undefined;
+    // `while $.has_more` (or results not empty) says no: the query has no more pages.
+    if (spec.while && !saysMorePages(readJsonPath(body, spec.while), page)) return undefined;
     if (spec.kind === "link") {
       const link = answer.headers?.get("link");
       const target = link ? linkWithRel(link, "next") : undefined;
       return target ? { url: target } : undefined;
     }
-    const value = readJsonPath(bodyJson(answer.body), spec.path);
+    const value = readJsonPath(body, spec.path);
     if (isEmpty(value)) return undefined;
-    if (spec.kind === "page") {
-      return Array.isArray(value) && value.length > 0 ? NUMBERED : undefined;
-    }
+    if (spec.kind === "page") return saysMorePages(value, page) ? NUMBERED : undefined;
     if (spec.kind === "cursor") return { cursor: value };
     if (typeof value !== "string") {
       throw new TypeError(`the value at ${spec.path.text} is not a URL: ${JSON.stringify(value)}`);

@@ -130,8 +130,11 @@ export interface RunSettings {
    * How a query's answer names its next page, each page then an item of the
    * job: `link` (the Link header's rel="next"), `url:$.path` (a URL in the
    * body), `cursor:$.path` (a value sent back as `{{page.cursor}}`),
-   * `page:$.path` (`{{page.number}}` 2, 3, ... while that array is not
-   * empty); or a function of the answer and the query.
+   * `page:$.path` (`{{page.number}}` 2, 3, ... while that path says there
+   * are more: a non-empty array, `true`, a page count above the page's
+   * number), any of them maybe ending with `while $.path` (no next page
+   * unless that path says more: `has_more`); or a function of the answer
+   * and the query.
    *
    * @default {undefined} (one request per query)
    */
@@ -447,7 +450,8 @@ export const RUN_SETTINGS: RunSettingTable = {
     flag: "--next <spec>",
     description: "follow each query's next pages: link (Link header rel=next), url:$.path " +
       "(a URL in the answer), cursor:$.path (sent back as {{page.cursor}}), page:$.path " +
-      "({{page.number}} while that array is not empty)",
+      "({{page.number}} while that array is not empty, true, or a page count above it); " +
+      "any ending with 'while $.path' (only while $.path says more, e.g. has_more)",
     default: undefined,
     parse: nextSpec,
     // A function (the library) cannot be saved: the caller gives it again.

@@ -268,3 +268,36 @@ Deno.test("Link headers over several lines, quoted parameters holding , ; and re
     "$.items",
   );
 });
+
+Deno.test("GraphQL connections: 'cursor:$.data.search.pageInfo.endCursor while ...hasNextPage', after null first", async () => {
+  const info = "$.data.search.pageInfo";
+  await assertEveryPageOnce(
+    {
+      read: (_url, body) => {
+        const { q, after } = body!.variables as { q: string; after: string | null };
+        // The first page's cursor is JSON null, not a string.
+        return { q, page: after === null ? 1 : Number(atob(after).slice(5)) + 1 };
+      },
+      answer: (q, page, items) => ({
+        body: {
+          data: {
+            search: {
+              nodes: items,
+              // The last page still names its end cursor; hasNextPage says it is the last.
+              pageInfo: { hasNextPage: page < PAGES[q]!, endCursor: btoa(`page:${page}`) },
+            },
+          },
+        },
+      }),
+    },
+    {
+      url: "ORIGIN/graphql",
+      method: "POST",
+      body: '{"query":"query($q: String!, $after: String) { search(query: $q, after: $after) ' +
+        '{ nodes { id } pageInfo { hasNextPage endCursor } } }",' +
+        '"variables":{"q":"{{q}}","after":"{{page.cursor}}"}}',
+    },
+    `cursor:${info}.endCursor while ${info}.hasNextPage`,
+    "$.data.search.nodes",
+  );
+});

@@ -20,6 +20,7 @@ import { MIN_ANSWER_SECRET } from "../job/redact_answer.ts";
 import { redactSecrets, urlSpellings } from "../job/redact_secrets.ts";
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
 import { linkWithRel } from "../http/link_header.ts";
+import { saysLastPage } from "../job/last_page_flags.ts";
 import type { ProcessorAnswer } from "../process/processor.ts";
 import type { ClaimedItem } from "../store/queue.ts";
 import { isRecord } from "../util/is_record.ts";
@@ -213,7 +214,12 @@ export class Pager {
     const page = item.page ?? 1;
     const body = spec.kind !== "link" || spec.while ? bodyJson(answer.body) : undefined;
     // `while $.has_more` (or results not empty) says no: the query has no more pages.
-    if (spec.while && !saysMorePages(readJsonPath(body, spec.while), page)) return undefined;
+    if (spec.while) {
+      if (!saysMorePages(readJsonPath(body, spec.while), page)) return undefined;
+    } else if (spec.kind !== "link" && saysLastPage(body, spec.path, page, spec.kind === "page")) {
+      // Without one, a has_more: false (or a page count reached) beside the path says so.
+      return undefined;
+    }
     if (spec.kind === "link") {
       const link = answer.headers?.get("link");
       const target = link ? linkWithRel(link, "next") : undefined;

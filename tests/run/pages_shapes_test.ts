@@ -301,3 +301,50 @@ Deno.test("GraphQL connections: 'cursor:$.data.search.pageInfo.endCursor while .
     "$.data.search.nodes",
   );
 });
+
+Deno.test("without while, has_more: false, hasNextPage: false or is_last: true beside a named cursor ends the pages", async () => {
+  const flags: [string, (last: boolean) => Record<string, unknown>][] = [
+    ["has_more", (last) => ({ has_more: !last })],
+    ["hasNextPage", (last) => ({ pageInfo: { hasNextPage: !last } })],
+    ["is_last", (last) => ({ is_last: last })],
+  ];
+  for (const [name, flag] of flags) {
+    const cursorAt = name === "hasNextPage" ? "$.pageInfo.endCursor" : "$.next_cursor";
+    await assertEveryPageOnce(
+      {
+        read: (url) => ({
+          q: url.searchParams.get("q") ?? "",
+          page: Number(url.searchParams.get("after") || 0) + 1,
+        }),
+        answer: (q, page, items) => {
+          const body: Record<string, unknown> = { items, ...flag(page >= PAGES[q]!) };
+          // The cursor is named on every page, the last one too.
+          if (name === "hasNextPage") (body.pageInfo as Record<string, unknown>).endCursor = page;
+          else body.next_cursor = page;
+          return { body };
+        },
+      },
+      { url: "ORIGIN/list?q={{q}}&after={{page.cursor}}" },
+      `cursor:${cursorAt}`,
+      "$.items",
+    );
+  }
+});
+
+Deno.test("without while, page:$.results stops at the page count beside it (total_pages, meta.last_page)", async () => {
+  for (const meta of [false, true]) {
+    await assertEveryPageOnce(
+      {
+        read: byPageParam,
+        answer: (q, page, items) => ({
+          body: meta
+            ? { results: items, meta: { current_page: page, last_page: PAGES[q] } }
+            : { page, total_pages: PAGES[q], results: items },
+        }),
+      },
+      { url: "ORIGIN/search?q={{q}}&page={{page.number}}" },
+      "page:$.results",
+      "$.results",
+    );
+  }
+});

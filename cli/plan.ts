@@ -33,7 +33,7 @@ import {
   type RateSpec,
   REQUESTS,
 } from "../lib/rate/rate_spec.ts";
-import { checkPages } from "../lib/run/pager.ts";
+import { checkPages } from "../lib/run/check_pages.ts";
 import type { RunJobOptions } from "../lib/run/run_job.ts";
 import { leastDuration } from "./least_duration.ts";
 import { formatDuration } from "../lib/util/units.ts";

@@ -17,7 +17,7 @@ import { type PreparedJob, prepareJob } from "../job/prepare_job.ts";
 import { requestChanges } from "../job/request_changes.ts";
 import { compileTemplate, type RequestTemplate } from "../job/template.ts";
 import { prepareProcessing } from "../process/processing.ts";
-import { checkPages } from "./pager.ts";
+import { checkPages } from "./check_pages.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { asInputError } from "../util/as_input_error.ts";
 import { systemClock } from "../util/clock.ts";

@@ -7,17 +7,9 @@
  * @module
  */
 import { parseExactJson } from "../job/exact_json.ts";
-import { InputError } from "../errors.ts";
-import {
-  formatNextSpec,
-  type NextRequest,
-  type NextSpec,
-  parseNextSpec,
-  saysMorePages,
-} from "../job/next_spec.ts";
+import { type NextRequest, type NextSpec, parseNextSpec, saysMorePages } from "../job/next_spec.ts";
 import { PAGE_VARS, type PageVars } from "../job/parse_placeholders.ts";
-import { MIN_ANSWER_SECRET } from "../job/redact_answer.ts";
-import { redactSecrets, urlSpellings } from "../job/redact_secrets.ts";
+import { redactSecrets } from "../job/redact_secrets.ts";
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
 import { linkWithRel } from "../http/link_header.ts";
 import { saysLastPage } from "../job/last_page_flags.ts";
@@ -25,6 +17,7 @@ import type { ProcessorAnswer } from "../process/processor.ts";
 import type { ClaimedItem } from "../store/queue.ts";
 import { isRecord } from "../util/is_record.ts";
 import { readJsonPath } from "../util/json_path.ts";
+import { withEnvNames, withEnvValues } from "./env_in_url.ts";
 
 /**
  * A function naming a query's next page from a page's 2xx answer and the
@@ -270,79 +263,6 @@ export class Pager {
     if (page >= this.#maxPages) return { kind: "end", why: "max_pages" };
     return { kind: "next", request: text };
   }
-}
-
-/** A secret's name in a stored next URL, with which of its URL spellings stood there. */
-const ENV_IN_URL = /\{\{env\.([A-Za-z_][A-Za-z0-9_]*):(\d+)\}\}/g;
-
-/**
- * A next URL as its page's item stores it: each `{{env.NAME}}` value it
- * holds, in any way a URL spells it, replaced by `{{env.NAME:k}}` (k the
- * spelling), so that the database never holds the value.
- *
- * @example Usage
- * ```ts
- * import { withEnvNames, withEnvValues } from "./pager.ts";
- * import assert from "node:assert/strict";
- * const env = new Map([["KEY", "s3cr+t"]]);
- * const stored = withEnvNames("https://api.test/s?key=s3cr%2Bt&page=2", env);
- * assert.equal(stored, "https://api.test/s?key={{env.KEY:1}}&page=2");
- * assert.equal(withEnvValues(stored, (name) => env.get(name)), "https://api.test/s?key=s3cr%2Bt&page=2");
- * ```
- */
-export function withEnvNames(url: string, env: ReadonlyMap<string, string> | undefined): string {
-  if (!env || env.size === 0) return url;
-  const spellings: [string, string][] = [];
-  for (const [name, value] of env) {
-    if (value.length < MIN_ANSWER_SECRET) continue;
-    urlSpellings(value).forEach((form, k) => spellings.push([form, `{{env.${name}:${k}}}`]));
-  }
-  // Longest first, so that a value holding another is replaced whole.
-  spellings.sort((a, b) => b[0].length - a[0].length);
-  let masked = url;
-  for (const [form, name] of spellings) masked = masked.replaceAll(form, name);
-  return masked;
-}
-
-/** A stored next URL with its `{{env.NAME:k}}` put back as the value's k-th URL spelling. */
-export function withEnvValues(url: string, env: (name: string) => string | undefined): string {
-  return url.replace(ENV_IN_URL, (whole, name: string, k: string) => {
-    const value = env(name);
-    return value === undefined ? whole : urlSpellings(value)[Number(k)] ?? whole;
-  });
-}
-
-/**
- * Refuses, before anything is sent, a `next` that does not parse and a
- * template using `{{page.cursor}}` when nothing gives a cursor: a next spec
- * `cursor:$.path`, a next function, or a processor (its rows' `next`).
- *
- * @throws {InputError} Naming `--next`.
- *
- * @example Usage
- * ```ts
- * import { checkPages } from "./pager.ts";
- * import { compileTemplate } from "../job/template.ts";
- * import assert from "node:assert/strict";
- * const template = compileTemplate({ url: "http://api.test/s?after={{page.cursor}}" });
- * checkPages(template, { next: "cursor:$.next" });
- * assert.throws(() => checkPages(template, { next: "link" }), /\{\{page.cursor\}\} needs --next cursor:/);
- * assert.throws(() => checkPages(template, { next: "curser:$.next" }), /Cannot parse --next/);
- * ```
- */
-export function checkPages(
-  template: Pick<CompiledTemplate, "pageNames">,
-  options: { next?: string | NextFunction | undefined; processor?: unknown },
-): void {
-  const { next, processor } = options;
-  const spec = typeof next === "string" ? parseNextSpec(next, "--next") : next;
-  if (!template.pageNames.includes("cursor") || processor !== undefined) return;
-  if (typeof spec === "function" || spec?.kind === "cursor") return;
-  throw new InputError(
-    `Cannot use {{page.cursor}} in the request: {{page.cursor}} needs --next cursor:$.path ` +
-      `(the answer's cursor for the next request) or a processor that names it, ` +
-      (spec === undefined ? "and no --next is given" : `not --next ${formatNextSpec(spec)}`),
-  );
 }
 
 /** Drops what must not go to another origin: credentials, and headers holding a secret. */

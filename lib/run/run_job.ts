@@ -28,7 +28,8 @@ import { checkCostUnits } from "./check_cost.ts";
 import { type ItemResult, itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
-import { checkPages, Pager } from "./pager.ts";
+import { checkPages } from "./check_pages.ts";
+import { Pager } from "./pager.ts";
 
 /**
  * Options for {@linkcode runJob}: the run's settings (each with its flag and

@@ -12,6 +12,7 @@ import { pickOneJob } from "./pick_jobs.ts";
 import { processingConfig, type ProcessingFlags } from "./processing_config.ts";
 import { InputError } from "../lib/errors.ts";
 import { prepareProcessing, type Processing } from "../lib/process/processing.ts";
+import { REBUILDING, unfinishedRebuild } from "../lib/process/rebuild_tables.ts";
 import { processStored } from "../lib/process/process_stored.ts";
 import type { JobRow, Store } from "../lib/store/store.ts";
 
@@ -43,8 +44,9 @@ const PROGRESS_EVERY_MS = 2000;
  * Processes a job's stored 2xx answers again with the `--schema`, `--into`
  * or `--processor` given (or the job's own); they are saved with the job.
  * With `--rebuild`, the tables they create are dropped and made again first
- * (in one transaction); a stop or crash midway leaves tables that a second
- * `--rebuild` makes whole.
+ * (in one transaction); a stop or crash midway leaves the job marked, so
+ * that `status` says so and `run` and `process` refuse until a second
+ * `--rebuild` makes the tables whole.
  * Resolves to the exit code: 1 when some answers failed processing, 130 when
  * stopped.
  *
@@ -71,6 +73,10 @@ export async function processCommand(
   const store = await openExisting(flags.db);
   try {
     const job = await pickOneJob(store, flags.job);
+    // Tables a rebuild dropped and did not fill again: only a rebuild makes them whole.
+    if (job.status === REBUILDING && !flags.rebuild) {
+      throw new InputError(unfinishedRebuild(job.name, flags.db));
+    }
     const config = processingConfig(flags, {}, job.options);
     if (config.options.into === undefined && config.options.processor === undefined) {
       throw new InputError(
@@ -86,7 +92,9 @@ export async function processCommand(
     const sharing = flags.rebuild ? await jobsSharingTables(store, job, processing!, io) : [];
     // Saved with the job: the next `run` (a resume) processes the same way.
     const { schema: _s, into: _i, processor: _p, ...others } = job.options;
-    await store.jobs.update(job.id, { options: { ...others, ...config.saved } }, now());
+    // Marked before the drop, cleared once every row is back: a kill midway is not missed.
+    const status = flags.rebuild ? REBUILDING : job.status;
+    await store.jobs.update(job.id, { options: { ...others, ...config.saved }, status }, now());
     await processing!.applySchema();
     const total = await store.tables.countStoredAnswers(job.id);
     if (!flags.quiet) {
@@ -141,11 +149,15 @@ export async function processCommand(
       io.error(`sluice: stopped; ${left}: run the same command again to process them${lacking}`);
       return EXIT.interrupted;
     }
+    if (flags.rebuild) await store.jobs.update(job.id, { status: REBUILT }, now());
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     store.close();
   }
 }
+
+/** A job's `status` once its rebuild finished: the one every job starts with. */
+const REBUILT = "created";
 
 /** Another job whose processing makes some of the tables a rebuild drops. */
 interface SharingJob {

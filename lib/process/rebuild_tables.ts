@@ -3,8 +3,10 @@
  * its current `--schema` or processor, when they no longer fit it (a new
  * column...). The tables the schema creates are dropped and created again
  * in one transaction; every row is then derived again from the stored
- * answers, page by page (a stop or crash midway leaves tables a second
- * `--rebuild` makes whole).
+ * answers, page by page. The job's `status` says {@linkcode REBUILDING}
+ * from before the drop until every row is back, so that a stop or crash
+ * midway is not missed: `status` says so, and `run` and `process` refuse
+ * until a second `--rebuild` makes the tables whole.
  *
  * @module
  */
@@ -40,6 +42,33 @@ export function dropsBefore(schema: readonly UserStatement[]): UserStatement[] {
     });
   }
   return drops;
+}
+
+/**
+ * A job's `status` from the moment `sluice process --rebuild` drops its
+ * tables until every row is derived again: while it is, the tables may lack
+ * rows (the rebuild was stopped, killed, or is still running).
+ */
+export const REBUILDING = "rebuilding";
+
+/**
+ * What to tell a user of job `job` in database `db` whose `--rebuild` did
+ * not finish, naming the command that finishes it.
+ *
+ * @example Usage
+ * ```ts
+ * import { unfinishedRebuild } from "./rebuild_tables.ts";
+ * import assert from "node:assert/strict";
+ * assert.match(
+ *   unfinishedRebuild("j", "file:s.db"),
+ *   /sluice process --db file:s.db --job j --rebuild/,
+ * );
+ * ```
+ */
+export function unfinishedRebuild(job: string, db: string): string {
+  return `The rebuild of job "${job}"'s tables did not finish (it was stopped, killed, or is ` +
+    `still running): they may lack rows. \`sluice process --db ${db} --job ${job} --rebuild\` ` +
+    `makes them whole (nothing is sent)`;
 }
 
 /** SQLite's words for a statement that does not fit the table it writes. */

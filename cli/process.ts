@@ -12,7 +12,11 @@ import { pickOneJob } from "./pick_jobs.ts";
 import { processingConfig, type ProcessingFlags } from "./processing_config.ts";
 import { InputError } from "../lib/errors.ts";
 import { prepareProcessing, type Processing } from "../lib/process/processing.ts";
-import { REBUILDING, unfinishedRebuild } from "../lib/process/rebuild_tables.ts";
+import {
+  rebuildingJob,
+  rebuildingStatus,
+  unfinishedRebuild,
+} from "../lib/process/rebuild_tables.ts";
 import { processStored } from "../lib/process/process_stored.ts";
 import type { JobRow, Store } from "../lib/store/store.ts";
 
@@ -74,8 +78,10 @@ export async function processCommand(
   try {
     const job = await pickOneJob(store, flags.job);
     // Tables a rebuild dropped and did not fill again: only a rebuild makes them whole.
-    if (job.status === REBUILDING && !flags.rebuild) {
-      throw new InputError(unfinishedRebuild(job.name, flags.db));
+    // (A rebuild of another job's, sharing them: only that job's makes them as they were.)
+    const unfinished = unfinishedRebuild(job, flags.db);
+    if (unfinished && !(flags.rebuild && rebuildingJob(job.status) === job.name)) {
+      throw new InputError(unfinished);
     }
     const config = processingConfig(flags, {}, job.options);
     if (config.options.into === undefined && config.options.processor === undefined) {
@@ -93,8 +99,9 @@ export async function processCommand(
     // Saved with the job: the next `run` (a resume) processes the same way.
     const { schema: _s, into: _i, processor: _p, ...others } = job.options;
     // Marked before the drop, cleared once every row is back: a kill midway is not missed.
-    const status = flags.rebuild ? REBUILDING : job.status;
+    const status = flags.rebuild ? rebuildingStatus(job.name) : job.status;
     await store.jobs.update(job.id, { options: { ...others, ...config.saved }, status }, now());
+    for (const other of sharing) await store.jobs.update(other.job.id, { status }, now());
     await processing!.applySchema();
     const total = await store.tables.countStoredAnswers(job.id);
     if (!flags.quiet) {
@@ -149,15 +156,25 @@ export async function processCommand(
       io.error(`sluice: stopped; ${left}: run the same command again to process them${lacking}`);
       return EXIT.interrupted;
     }
-    if (flags.rebuild) await store.jobs.update(job.id, { status: REBUILT }, now());
+    if (flags.rebuild) await rebuildFinished(store, job.name, now());
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     store.close();
   }
 }
 
-/** A job's `status` once its rebuild finished: the one every job starts with. */
-const REBUILT = "created";
+/**
+ * Clears the mark of job `rebuilt`'s rebuild from every job that has it (its
+ * own, and those sharing its tables, even one no longer sharing them).
+ */
+async function rebuildFinished(store: Store, rebuilt: string, now: number): Promise<void> {
+  for (const job of await store.jobs.list()) {
+    // "created": the status every job starts with.
+    if (rebuildingJob(job.status) === rebuilt) {
+      await store.jobs.update(job.id, { status: "created" }, now);
+    }
+  }
+}
 
 /** Another job whose processing makes some of the tables a rebuild drops. */
 interface SharingJob {

@@ -9,7 +9,7 @@ import { EXIT } from "./exit_code.ts";
 import { openExisting } from "./open_existing.ts";
 import { pickJobs } from "./pick_jobs.ts";
 import { optionsView, shownSettings } from "../lib/run/saved_settings.ts";
-import { REBUILDING, unfinishedRebuild } from "../lib/process/rebuild_tables.ts";
+import { unfinishedRebuild } from "../lib/process/rebuild_tables.ts";
 import { skippedRowsLines } from "./import_warnings.ts";
 import type { Store } from "../lib/store/store.ts";
 import { lastRunLines, waitingLines } from "./why_waiting.ts";
@@ -70,7 +70,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
         failures,
         waiting,
         cooldown: job.cooldown,
-        rebuildUnfinished: job.status === REBUILDING,
+        unfinishedRebuild: unfinishedRebuild(job, flags.db),
         lastRun: job.lastRun,
         workers: workers.map((w) => ({ ...w, heartbeat: new Date(w.heartbeat).toISOString() })),
         skippedRows: await skippedRows(store, job.id),
@@ -113,7 +113,7 @@ export async function statusCommand(flags: StatusFlags, io: Console): Promise<nu
       if (classes.length > 0) {
         io.log(`  failed by last error: ${classes.map(([c, n]) => `${c} ${n}`).join(", ")}`);
       }
-      if (j.rebuildUnfinished) io.log(`  ${unfinishedRebuild(j.name, flags.db)}`);
+      if (j.unfinishedRebuild) io.log(`  ${j.unfinishedRebuild}`);
       for (const [reason, n] of Object.entries(j.failures)) io.log(`  ${n} × ${reason}`);
       for (const line of waitingLines(j, j.waiting, j, now)) io.log(line);
       for (const w of j.workers) io.log(`  worker ${describeWorker(w, now)}`);

@@ -3,7 +3,7 @@
  * its current `--schema` or processor, when they no longer fit it (a new
  * column...). The tables the schema creates are dropped and created again
  * in one transaction; every row is then derived again from the stored
- * answers, page by page. The job's `status` says {@linkcode REBUILDING}
+ * answers, page by page. The job's `status` says {@linkcode rebuildingStatus}
  * from before the drop until every row is back, so that a stop or crash
  * midway is not missed: `status` says so, and `run` and `process` refuse
  * until a second `--rebuild` makes the tables whole.
@@ -44,31 +44,58 @@ export function dropsBefore(schema: readonly UserStatement[]): UserStatement[] {
   return drops;
 }
 
-/**
- * A job's `status` from the moment `sluice process --rebuild` drops its
- * tables until every row is derived again: while it is, the tables may lack
- * rows (the rebuild was stopped, killed, or is still running).
- */
-export const REBUILDING = "rebuilding";
+/** How a job's `status` starts while a rebuild is unfinished; the rebuilt job's name follows. */
+const REBUILDING = "rebuilding:";
 
 /**
- * What to tell a user of job `job` in database `db` whose `--rebuild` did
- * not finish, naming the command that finishes it.
+ * The `status` of every job whose rows are in the tables job `job`'s
+ * `sluice process --rebuild` drops (its own, and other jobs' sharing them),
+ * from before the drop until every row is derived again: while it is, the
+ * tables may lack rows (the rebuild was stopped, killed, or still runs).
  *
  * @example Usage
  * ```ts
- * import { unfinishedRebuild } from "./rebuild_tables.ts";
+ * import { rebuildingStatus, unfinishedRebuild } from "./rebuild_tables.ts";
  * import assert from "node:assert/strict";
- * assert.match(
- *   unfinishedRebuild("j", "file:s.db"),
- *   /sluice process --db file:s.db --job j --rebuild/,
- * );
+ * const job = { name: "j", status: rebuildingStatus("j") };
+ * assert.match(unfinishedRebuild(job, "file:s.db")!, /sluice process --db file:s.db --job j --rebuild/);
  * ```
  */
-export function unfinishedRebuild(job: string, db: string): string {
-  return `The rebuild of job "${job}"'s tables did not finish (it was stopped, killed, or is ` +
-    `still running): they may lack rows. \`sluice process --db ${db} --job ${job} --rebuild\` ` +
-    `makes them whole (nothing is sent)`;
+export function rebuildingStatus(job: string): string {
+  return REBUILDING + job;
+}
+
+/** The job whose rebuild did not finish, from a job's `status`; undefined when none. */
+export function rebuildingJob(status: string): string | undefined {
+  return status.startsWith(REBUILDING) ? status.slice(REBUILDING.length) : undefined;
+}
+
+/**
+ * What to tell a user of `job` (in database `db`) when a rebuild of its
+ * tables did not finish, naming the command that finishes it; undefined when
+ * none is unfinished.
+ *
+ * @example Usage
+ * ```ts
+ * import { rebuildingStatus, unfinishedRebuild } from "./rebuild_tables.ts";
+ * import assert from "node:assert/strict";
+ * const tuesday = { name: "tuesday", status: rebuildingStatus("monday") };
+ * assert.match(unfinishedRebuild(tuesday, "file:s.db")!, /--job monday --rebuild/);
+ * assert.equal(unfinishedRebuild({ name: "j", status: "created" }, "file:s.db"), undefined);
+ * ```
+ */
+export function unfinishedRebuild(
+  job: { name: string; status: string },
+  db: string,
+): string | undefined {
+  const rebuilt = rebuildingJob(job.status);
+  if (rebuilt === undefined) return undefined;
+  const tables = rebuilt === job.name
+    ? `job "${rebuilt}"'s tables`
+    : `job "${rebuilt}"'s tables, which hold job "${job.name}"'s rows too,`;
+  return `The rebuild of ${tables} did not finish (it was stopped, killed, or still runs): ` +
+    `they may lack rows. \`sluice process --db ${db} --job ${rebuilt} --rebuild\` makes them ` +
+    `whole (nothing is sent)`;
 }
 
 /** SQLite's words for a statement that does not fit the table it writes. */

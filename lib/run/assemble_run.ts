@@ -17,7 +17,7 @@ import { type PreparedJob, prepareJob } from "../job/prepare_job.ts";
 import { requestChanges } from "../job/request_changes.ts";
 import { compileTemplate, type RequestTemplate } from "../job/template.ts";
 import { prepareProcessing } from "../process/processing.ts";
-import { REBUILDING, unfinishedRebuild } from "../process/rebuild_tables.ts";
+import { unfinishedRebuild } from "../process/rebuild_tables.ts";
 import { checkPages } from "./check_pages.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { asInputError } from "../util/as_input_error.ts";
@@ -136,7 +136,8 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
       throw new InputError(`No input given and no job named "${name}" in ${store.url}`);
     }
     // Tables a rebuild dropped and did not fill again: a run would add rows to a part of them.
-    if (existing?.status === REBUILDING) throw new InputError(unfinishedRebuild(name, store.url));
+    const unfinished = existing && unfinishedRebuild(existing, store.url);
+    if (unfinished) throw new InputError(unfinished);
     const fileSettings = source?.settings ?? {};
     const given = request(fileSettings.request ?? existing?.request);
     const template = asInputError(() => compileTemplate(given));

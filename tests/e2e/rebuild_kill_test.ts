@@ -48,6 +48,13 @@ Deno.test("process --rebuild killed -9 midway: status says so, run and process r
     const url = `http://127.0.0.1:${server.addr.port}/?q={{q}}`;
     const flags = { db, job: "j", url, rate: "none", quiet: true };
     assert.equal(await runCommand(input, { ...flags, processor }, quiet, stop()), 0);
+    // Another job whose rows are in the same table: the rebuild drops them too.
+    const tuesday = { ...flags, job: "tuesday" };
+    await Deno.writeTextFile(`${dir}/tuesday.jsonl`, '{"q":"d"}\n{"q":"e"}\n');
+    assert.equal(
+      await runCommand(`${dir}/tuesday.jsonl`, { ...tuesday, processor }, quiet, stop()),
+      0,
+    );
 
     const child = new SluiceProcess([
       "process",
@@ -73,10 +80,14 @@ Deno.test("process --rebuild killed -9 midway: status says so, run and process r
 
     const finish = `sluice process --db ${db} --job j --rebuild`;
     const named = new RegExp(`did not finish[\\s\\S]*${finish.replace(/[.]/g, "\\.")}`);
-    assert.match(await statusLines(db), named);
+    const status = await statusLines(db);
+    assert.match(status, named);
+    assert.match(status, /job "j"'s tables, which hold job "tuesday"'s rows too, did not finish/);
     for (
       const attempt of [
         () => runCommand(undefined, flags, quiet, stop()),
+        () => runCommand(undefined, tuesday, quiet, stop()),
+        () => processCommand({ db, job: "tuesday", rebuild: true, quiet: true }, quiet, stop()),
         () => processCommand({ db, job: "j", processor, quiet: true }, quiet, stop()),
       ]
     ) {
@@ -95,13 +106,14 @@ Deno.test("process --rebuild killed -9 midway: status says so, run and process r
     const after = openSqlClient(db);
     try {
       const rs = await after.query(["SELECT title FROM hits ORDER BY title"]);
-      assert.deepEqual(rs.rows, [["title of a"], ["title of b"], ["title of c"]]);
+      assert.deepEqual(rs.rows, ["a", "b", "c", "d", "e"].map((q) => [`title of ${q}`]));
     } finally {
       after.close();
     }
     assert.doesNotMatch(await statusLines(db), /did not finish/);
     assert.equal(await runCommand(undefined, flags, quiet, stop()), 0);
-    assert.equal(requests, 3, "nothing sent again");
+    assert.equal(await runCommand(undefined, tuesday, quiet, stop()), 0);
+    assert.equal(requests, 5, "nothing sent again");
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });

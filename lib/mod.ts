@@ -2,13 +2,17 @@
  * sluice as a library: push many queries through a rate-limited API, keep
  * every answer in libSQL, resume after a kill.
  *
- * One call does the whole job: {@linkcode run}. The building blocks it is
- * made of are here too, for scripts that compose their own: the store
- * ({@linkcode openStore}), inputs and templates, the rate limiter and its
- * rate syntax ({@linkcode parseRate}), bounded concurrency
- * ({@linkcode pooledMap}), and the run of one prepared job
- * ({@linkcode runJob}). The built-in mock API is the `./mock` export; a fake
- * clock for tests is the `./testing` export.
+ * One call does the whole job: {@linkcode run}; run again with the same
+ * input (or job name), it resumes, with the settings the job saved. Then
+ * read what it stored ({@linkcode openStore}), turn answers into rows of
+ * your own tables (a {@linkcode Processor}), and tell bad input
+ * ({@linkcode InputError}) from a database in trouble
+ * ({@linkcode StoreError}). {@linkcode runJob} runs one job already
+ * prepared. The building blocks live behind their own paths: `./run` (the
+ * table of run settings, statistics), `./job` (inputs, templates, import),
+ * `./store` (the database's repositories and rows, a SQL client), `./rate`
+ * (the rate limiter), `./process` (processing stored answers), `./mock`
+ * (the built-in mock API) and `./testing` (a fake clock).
  *
  * @example The whole job in one call
  * ```ts
@@ -32,104 +36,25 @@
  *
  * @module
  */
+
+// Run a job.
 export { run, type RunOptions } from "./run/run.ts";
 export { runJob, type RunJobOptions, type RunStore, type RunSummary } from "./run/run_job.ts";
 export type { RunSettings } from "./run/run_settings.ts";
 export type { ItemResult } from "./run/item_result.ts";
-export type { FailureClass, FailureGroup } from "./store/failure_class.ts";
-export type { OutcomePolicy } from "./run/outcome.ts";
-export type { BackoffOptions } from "./run/backoff.ts";
-export {
-  type AttemptOutcome,
-  type DurationHistogram,
-  RunStats,
-  type StatsSnapshot,
-} from "./run/run_stats.ts";
+export { RunStats, type StatsSnapshot } from "./run/run_stats.ts";
+export type { RequestTemplate } from "./job/template.ts";
+export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
+export type { LimiterReport } from "./rate/rate_limiter.ts";
 export { DEFAULTS } from "./defaults.ts";
 export type { Clock } from "./util/clock.ts";
 
-export { openInput, type OpenInputOptions } from "./job/input.ts";
-export type { InputSource, JobSettings, QueryRecord } from "./job/input.ts";
-export {
-  type CompiledTemplate,
-  compileTemplate,
-  type RenderedRequest,
-  type RenderOptions,
-  type RequestTemplate,
-  type SchemeSource,
-} from "./job/template.ts";
-export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./job/prepare_job.ts";
-export type { DuplicateKey, DuplicateReport, KeptItem } from "./job/duplicate_keys.ts";
+// Read its results.
+export { openStore, type StoreView } from "./store/store.ts";
+export type { JobCounts, JobRow } from "./store/store.ts";
+export type { FailureClass } from "./store/failure_class.ts";
 
-export { openStore, Store, type StoreOptions, type StoreView } from "./store/store.ts";
-export type {
-  AttemptRow,
-  ClaimedItem,
-  ExportRow,
-  FailedItem,
-  FailedItemsOptions,
-  HistoryReader,
-  ItemDetail,
-  ItemUpdate,
-  JobChanges,
-  JobCounts,
-  JobReader,
-  JobRow,
-  NewJob,
-  Readiness,
-  RequeueFilter,
-  ResponseRow,
-  ResultStore,
-  SnapshotRow,
-  UnitUse,
-  WorkerInfo,
-  WorkerRow,
-  WriteResultsOptions,
-  WrittenResults,
-} from "./store/store.ts";
-export type { BudgetRepository } from "./store/budget.ts";
-export type { HistoryRepository } from "./store/history.ts";
-export type { JobRepository } from "./store/jobs.ts";
-export type { LeaseRepository } from "./store/leases.ts";
-export type { QueueRepository } from "./store/queue.ts";
-export type { ReportRepository } from "./store/reports.ts";
-export type { ResultRepository } from "./store/results.ts";
-export type { WorkerProgress, WorkerRepository } from "./store/workers.ts";
-export type {
-  RefusedStatement,
-  Reprocessed,
-  StoredAnswer,
-  UserTableRepository,
-} from "./store/user_tables.ts";
-export type { AnswerProcessing } from "./store/item_update.ts";
-export {
-  openSqlClient,
-  type QueryOptions,
-  SqlClient,
-  type SqlClientOptions,
-  type SqlResult,
-  type SqlRows,
-  type SqlValue,
-} from "./store/sql_client.ts";
-export type {
-  ProcessAnswer,
-  ProcessPlan,
-  TableRows,
-  UserStatement,
-} from "./store/answer_statements.ts";
-
-export {
-  prepareProcessing,
-  Processing,
-  type ProcessingOptions,
-  type QueryOf,
-} from "./process/processing.ts";
-export {
-  type ProcessProgress,
-  processStored,
-  type ProcessStoredOptions,
-  type ProcessStoredSummary,
-} from "./process/process_stored.ts";
+// Write a processor.
 export type {
   Processor,
   ProcessorAnswer,
@@ -138,19 +63,6 @@ export type {
 } from "./process/processor.ts";
 export type { NextRequest } from "./job/next_spec.ts";
 
-export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
-export {
-  type LimiterReport,
-  RateLimiter,
-  type RateLimiterOptions,
-  type ResponseSignal,
-} from "./rate/rate_limiter.ts";
-export type { RunLimiterOptions } from "./rate/create_run_limiter.ts";
-export type { AdaptiveRateOptions, AdaptiveRateSnapshot } from "./rate/adaptive_rate.ts";
-export type { CircuitBreakerOptions, CircuitState } from "./rate/circuit_breaker.ts";
-export type { BudgetStore, BudgetUse, RateBudget, RateBudgetOptions } from "./rate/rate_budget.ts";
-export type { QuotaState, ServerQuotaOptions } from "./rate/server_quota.ts";
-export { pooledMap } from "./run/pool.ts";
-
+// Handle errors.
 export { InputError, type InputLocation, StoreError } from "./errors.ts";
 export { VERSION } from "./version.ts";

@@ -1,0 +1,34 @@
+/**
+ * sluice's processing of answers into the user's tables, for scripts that
+ * process stored answers themselves: {@linkcode prepareProcessing} checks a
+ * job's `schema`, `into` SQL or processor against the database, and
+ * {@linkcode processStored} runs it over the answers a job already holds.
+ *
+ * @example Check an `into` statement before anything runs
+ * ```ts
+ * import { prepareProcessing } from "./mod.ts";
+ * import { openStore } from "../store/mod.ts";
+ * import assert from "node:assert/strict";
+ * const store = await openStore(":memory:");
+ * await assert.rejects(
+ *   prepareProcessing(store.tables, "j", { into: "INSERT INTO nowhere VALUES (:key)" }),
+ *   /no such table: nowhere/,
+ * );
+ * store.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  prepareProcessing,
+  Processing,
+  type ProcessingOptions,
+  type QueryOf,
+} from "./processing.ts";
+export {
+  type ProcessProgress,
+  processStored,
+  type ProcessStoredOptions,
+  type ProcessStoredSummary,
+} from "./process_stored.ts";
+export type { Processor, ProcessorAnswer, ProcessorRows, TableDeclaration } from "./processor.ts";

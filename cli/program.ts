@@ -23,6 +23,7 @@ import { denoServe, type Serve } from "./serve.ts";
 import { DASHBOARD_PORT, type DashboardFlags } from "./start_dashboard.ts";
 import { statusCommand, type StatusFlags } from "./status.ts";
 import { parseWorkers, WORKER_CHILD_FLAG, workersCommand } from "./workers.ts";
+import { DEFAULTS } from "../lib/defaults.ts";
 import { VERSION } from "../lib/version.ts";
 
 /** Options for {@linkcode buildProgram}. */
@@ -83,7 +84,7 @@ export function buildProgram(options: ProgramOptions): Command {
       "--db <url>",
       "database: PATH, file:PATH, libsql://… or http://…",
       keptDbUrl,
-      "file:sluice.db",
+      DEFAULTS.db,
     )
     .option("--job <name>", "job name (default the input's base name)")
     .option("--append", "add a different input's queries to an existing job")
@@ -137,14 +138,14 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("status")
     .description("counts per job: done, failed, pending, in flight, failure reasons")
-    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .option("--job <name>", "only this job")
     .option("--json", "print JSON")
     .action(async (flags: StatusFlags) => setExit(await statusCommand(flags, io)));
 
   program.command("export")
     .description("one record per item: key, state, final HTTP status, response body")
-    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .option("--job <name>", "the job (needed when the database holds several)")
     .addOption(
       new Option("--format <format>", "output format").choices(["jsonl", "csv"]).default(
@@ -161,7 +162,7 @@ export function buildProgram(options: ProgramOptions): Command {
     .description(
       "process stored answers into your tables again (--into, --processor); sends nothing",
     )
-    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .option("--job <name>", "the job (needed when the database holds several)")
     .option("--schema <sql>", "SQL run first, e.g. CREATE TABLE IF NOT EXISTS (or @file.sql)")
     .option(
@@ -184,7 +185,7 @@ export function buildProgram(options: ProgramOptions): Command {
   program.command("sql")
     .description("run SQL over the database and print the rows (read-only unless --write)")
     .argument("<sql>", "statements separated by ; (the last one's rows are printed), or @file.sql")
-    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .addOption(
       new Option("--format <format>", "output format (default table on a terminal, else csv)")
         .choices(["table", "csv", "jsonl", "json"] as const),
@@ -196,7 +197,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("retry")
     .description("put failed items back in the queue (attempts reset)")
-    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .option("--job <name>", "the job")
     .addOption(
       new Option("--status <class>", "which failures").choices(
@@ -250,7 +251,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("dashboard")
     .description("serve the dashboard over a database (127.0.0.1 unless --host)")
-    .option("--db <url>", "database", keptDbUrl, "file:sluice.db")
+    .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .option("--port <n>", "port", String(DASHBOARD_PORT))
     .option("--host <address>", "address to bind; beyond loopback every page needs the token")
     .option("--token <token>", "access token (default a random one, printed)")

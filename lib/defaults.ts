@@ -64,8 +64,6 @@ export const DEFAULTS = {
   breakerMaxCooldownMs: 30_000,
   /** Result rows per transaction. */
   batchSize: 1000,
-  /** Longest delay before buffered results are written. */
-  flushMs: 200,
   /** Name of the idempotency header. */
   idempotencyHeader: "Idempotency-Key",
   /** The `User-Agent` header. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
-import { deadline } from "./deadline.ts";
+import { deadline, type DeadlineFactory } from "./deadline.ts";
 import { decodeBody } from "./decode_body.ts";
 import { fetchFollowing } from "./fetch_following.ts";
 import { NetworkError } from "./network_error.ts";
@@ -29,6 +29,8 @@ export interface SendOptions {
   fetch?: typeof fetch;
   /** Redirects followed; one more is a failure. @default 10 */
   maxRedirects?: number;
+  /** Makes the attempt's timeout. @default {deadline: one shared sweep on a monotonic clock} */
+  deadlines?: DeadlineFactory;
 }
 
 /** An answer of the server's: its status, headers and the URL that gave it. */
@@ -86,10 +88,11 @@ export async function send(
     signal,
     fetch = globalThis.fetch,
     maxRedirects = DEFAULTS.maxRedirects,
+    deadlines = deadline,
   } = options;
   const secrets = request.secrets ?? [];
   const started = performance.now();
-  const limit = deadline(timeoutMs, signal);
+  const limit = deadlines(timeoutMs, signal);
   const took = () => performance.now() - started;
   try {
     const { response, url, tooMany, refused } = await fetchFollowing(request.url, {

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { DEFAULTS } from "../defaults.ts";
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
 import { redactAnswer } from "../job/redact_answer.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
@@ -16,14 +15,18 @@ import type { ClaimedItem } from "../store/queue.ts";
 import type { ItemUpdate, ResponseRow } from "../store/results.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { StoredBody } from "../util/stored_body.ts";
-import { VERSION } from "../version.ts";
 import { failureClass } from "../store/failure_class.ts";
 import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
 import type { PageAnswer, Pager } from "./pager.ts";
+import { type HttpPlan, httpPlan } from "./run_plan.ts";
 import type { RunStats } from "./run_stats.ts";
 
-/** Options for {@linkcode createAttempt}. */
-export interface AttemptOptions {
+/**
+ * Options for {@linkcode createAttempt}: the run's http group (how requests
+ * are sent and kept, run_plan.ts; each with the run settings' default), and
+ * what an attempt works with.
+ */
+export interface AttemptOptions extends Partial<HttpPlan> {
   /** The job's request template. */
   template: CompiledTemplate;
   /** Grants each send, and learns from each answer. */
@@ -34,41 +37,23 @@ export interface AttemptOptions {
   idempotencyPrefix: string;
   /** Retry and throttling policy. @default {} */
   policy?: OutcomePolicy;
-  /** Keep the response of every attempt, not only the final one. @default false */
-  keepAttempts?: boolean;
-  /** Store answers as received, not with the secrets they echo replaced by `***`. @default false */
-  keepSecrets?: boolean;
-  /** Name of the idempotency header, or false for none. @default "Idempotency-Key" */
-  idempotencyHeader?: string | false;
-  /** The `User-Agent` header. @default `sluice/<version>` */
-  userAgent?: string;
-  /** Per-attempt timeout. @default 30_000 */
-  timeoutMs?: number;
-  /** Largest response body accepted. @default 10_000_000 */
-  maxBodyBytes?: number;
-  /** Redirects followed per attempt; more fail the item. @default 10 */
-  maxRedirects?: number;
-  /** Reads `{{env.NAME}}` placeholders. @default Deno.env.get */
-  env?: (name: string) => string | undefined;
-  /** The fetch to use. @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /** Source of time. @default systemClock */
+  /** Source of time. @default {systemClock} */
   clock?: Clock;
-  /** Aborted when no request may start: an item still waiting for its grant goes back unsent. */
+  /** Aborted when no request may start: an item still waiting for its grant goes back unsent. @default {undefined} */
   grantSignal?: AbortSignal;
   /**
    * An item's estimated cost besides the request (`--cost`), reserved with its
-   * grant; throwing fails the item unsent (class `render`). @default undefined (the limiter's estimate)
+   * grant; throwing fails the item unsent (class `render`). @default {undefined} (the limiter's estimate)
    */
   cost?: (vars: Record<string, unknown>) => Cost;
   /**
    * What an answer says it cost (`--usage`): the limiter settles the estimate
-   * with it. @default undefined (estimates stay spent)
+   * with it. @default {undefined} (estimates stay spent)
    */
   usage?: (
     answer: { status: number | undefined; headers: Headers | undefined; body: string | undefined },
   ) => Cost;
-  /** Abandons a request in flight: the item goes back, possibly sent. */
+  /** Abandons a request in flight: the item goes back, possibly sent. @default {undefined} */
   signal?: AbortSignal;
   /** Follows each query's pages (`--next`); without it, a query is one request. @default {undefined} */
   pager?: Pager;
@@ -112,15 +97,6 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     stats,
     idempotencyPrefix,
     policy = {},
-    keepAttempts = false,
-    keepSecrets = false,
-    idempotencyHeader = DEFAULTS.idempotencyHeader,
-    userAgent = `sluice/${VERSION}`,
-    timeoutMs = DEFAULTS.timeoutMs,
-    maxBodyBytes = DEFAULTS.maxBodyBytes,
-    maxRedirects = DEFAULTS.maxRedirects,
-    env = (name: string) => Deno.env.get(name),
-    fetch = globalThis.fetch,
     clock = systemClock,
     grantSignal,
     signal,
@@ -128,8 +104,13 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     usage,
     pager,
     annotate,
+    ...http
   } = options;
-  const sendOptions = { timeoutMs, maxBodyBytes, fetch, maxRedirects, signal };
+  // Timeouts on a monotonic clock unless the run gives its deadlines (on its own clock).
+  const { keepAttempts, keepSecrets, idempotencyHeader, userAgent, env, ...sending } = httpPlan(
+    http,
+  );
+  const sendOptions = { ...sending, signal };
   let given: Set<string> | undefined;
 
   /**

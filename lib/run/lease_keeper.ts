@@ -100,7 +100,8 @@ export class LeaseKeeper {
   #done: (() => number) | undefined;
   #recoveredByBeat = 0;
   #lock: Deno.FsFile | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  // Aborted by stop(): ends the heartbeat's wait.
+  #heartbeat: AbortController | undefined;
   #beating: Promise<void> = Promise.resolve();
 
   /** Keeps the leases of job `jobId` in `store`; nothing happens before {@linkcode LeaseKeeper.start}. */
@@ -147,9 +148,8 @@ export class LeaseKeeper {
       this.#joining = true;
       this.#limiter.coolDown(now + 2 * this.#heartbeatMs, { kind: "joining" });
     }
-    this.#timer = setInterval(() => {
-      this.#beating = this.#beating.then(() => this.beat()).catch(() => {});
-    }, this.#heartbeatMs);
+    this.#heartbeat = new AbortController();
+    this.#beating = this.#beatEvery(this.#heartbeat.signal);
     return recovered;
   }
 
@@ -207,7 +207,7 @@ export class LeaseKeeper {
 
   /** Stops the heartbeat; with `release`, puts this worker's claimed items back to `pending`. */
   async stop(options: { release?: boolean } = {}): Promise<void> {
-    clearInterval(this.#timer);
+    this.#heartbeat?.abort();
     await this.#beating;
     if (options.release ?? true) {
       await this.#store.leases.release(this.#jobId, this.owner, this.#clock.now());
@@ -219,6 +219,19 @@ export class LeaseKeeper {
       this.#lock?.close();
     }
     this.#lock = undefined;
+  }
+
+  /** Beats every heartbeat on the clock, one beat at a time, until `stop` aborts. */
+  async #beatEvery(stop: AbortSignal): Promise<void> {
+    while (true) {
+      try {
+        await this.#clock.sleep(this.#heartbeatMs, stop);
+      } catch {
+        return; // the wait only rejects when stopped
+      }
+      // A failed beat (the database busy a moment) is tried again at the next one.
+      await this.beat().catch(() => {});
+    }
   }
 
   /**

@@ -36,6 +36,8 @@ export interface ResultWriterOptions {
    * @default {undefined}
    */
   signal?: AbortSignal;
+  /** The time each write is stamped with (epoch ms). @default {Date.now} */
+  now?: () => number;
 }
 
 const NOTHING_WRITTEN: WrittenResults = { applied: 0, finished: undefined };
@@ -58,6 +60,7 @@ const NOTHING_WRITTEN: WrittenResults = { applied: 0, finished: undefined };
  * ```
  */
 export class ResultWriter {
+  readonly #now: () => number;
   readonly #store: ResultStore;
   readonly #owner: string;
   readonly #jobId: number;
@@ -86,7 +89,9 @@ export class ResultWriter {
       processing,
       onProcessFailed,
       signal,
+      now = Date.now,
     } = options;
+    this.#now = now;
     this.#signal = signal;
     this.#store = store;
     this.#owner = owner;
@@ -175,7 +180,7 @@ export class ResultWriter {
       if (this.#error) throw this.#error;
       if (batch.length === 0) return NOTHING_WRITTEN;
       try {
-        const written = await this.#store.write(this.#owner, this.#jobId, batch, Date.now(), {
+        const written = await this.#store.write(this.#owner, this.#jobId, batch, this.#now(), {
           confirm: this.#confirm,
           ...(this.#processing ? { process: this.#processing.plan } : {}),
         });

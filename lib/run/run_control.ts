@@ -6,7 +6,7 @@
  * @module
  */
 import { DEFAULTS } from "../defaults.ts";
-import { MAX_TIMER_MS } from "../util/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 
 /** The stage of a run an error came from. */
 export type RunStage = "write" | "claim" | "task" | "cleanup";
@@ -22,6 +22,8 @@ export interface RunControlOptions {
    * abandoned now instead of after `graceMs` (a second Ctrl-C).
    */
   stopNow?: AbortSignal | undefined;
+  /** Times the grace period. @default {systemClock} */
+  clock?: Clock;
 }
 
 /**
@@ -59,13 +61,17 @@ export class RunControl {
   readonly #stopNow: AbortSignal | undefined;
   readonly #onStopNow = () => this.stopNow();
   #stopping: boolean;
-  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: Clock;
+  // Aborted by dispose(): ends the wait of the grace period.
+  readonly #disposed = new AbortController();
+  #graceStarted = false;
   /** Aborted when no request may start any more (a stop, or a failure). */
   readonly grantSignal: AbortSignal;
 
   /** Starts listening to `signal`; call {@linkcode RunControl.dispose} at the end. */
   constructor(options: RunControlOptions = {}) {
-    const { signal, graceMs = DEFAULTS.graceMs, stopNow } = options;
+    const { signal, graceMs = DEFAULTS.graceMs, stopNow, clock = systemClock } = options;
+    this.#clock = clock;
     this.#signal = signal;
     this.#stopNow = stopNow;
     this.#graceMs = graceMs;
@@ -104,10 +110,11 @@ export class RunControl {
   requestStop(): void {
     this.#stopping = true;
     this.#noNewSends.abort(new Error("stopping"));
-    this.#graceTimer ??= setTimeout(
+    if (this.#graceStarted) return;
+    this.#graceStarted = true;
+    this.#clock.sleep(this.#graceMs, this.#disposed.signal).then(
       () => this.#hardStop.abort(new Error("grace period over")),
-      // A longer timer fires at once: a grace of 30 days is one of 24.8.
-      Math.min(this.#graceMs, MAX_TIMER_MS),
+      () => {}, // disposed first: the run is over
     );
   }
 
@@ -138,6 +145,6 @@ export class RunControl {
   dispose(): void {
     this.#signal?.removeEventListener("abort", this.#onStop);
     this.#stopNow?.removeEventListener("abort", this.#onStopNow);
-    clearTimeout(this.#graceTimer);
+    this.#disposed.abort();
   }
 }

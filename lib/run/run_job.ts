@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { DEFAULTS } from "../defaults.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
 import { pooledEach } from "./pool.ts";
-import { DEFAULT_RATE, type RunSettings } from "./run_settings.ts";
+import type { RunSettings } from "./run_settings.ts";
+import { planRun, type RunPlan } from "./run_plan.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { RunStats, type StatsSnapshot } from "./run_stats.ts";
 import type { ClaimedItem, JobCounts, JobRow, Store } from "../store/store.ts";
@@ -101,11 +101,11 @@ function costAndUsage(options: Pick<RunJobOptions, "cost" | "usage">) {
 }
 
 /** The pager of a run with `next` (or `always`, when nothing else names a next page). */
-function pagerOf(options: RunJobOptions, always: boolean): Pager | undefined {
-  if (options.next === undefined && !always) return undefined;
-  return new Pager(options.next ?? (() => undefined), {
-    maxPages: options.maxPages ?? DEFAULTS.maxPages,
-    crossOrigin: options.nextCrossOrigin ?? false,
+function pagerOf(pages: RunPlan["pages"], always: boolean): Pager | undefined {
+  if (pages.next === undefined && !always) return undefined;
+  return new Pager(pages.next ?? (() => undefined), {
+    maxPages: pages.maxPages,
+    crossOrigin: pages.nextCrossOrigin,
   });
 }
 
@@ -168,65 +168,40 @@ export async function runJob(
   template: CompiledTemplate,
   options: RunJobOptions = {},
 ): Promise<RunSummary> {
-  const {
-    concurrency = DEFAULTS.concurrency,
-    rate = DEFAULT_RATE,
-    burst = DEFAULTS.burst,
-    timeoutMs = DEFAULTS.timeoutMs,
-    maxRetryAfterMs = DEFAULTS.maxRetryAfterMs,
-    breakerThreshold = DEFAULTS.breakerThreshold,
-    breakerCooldownMs = DEFAULTS.breakerCooldownMs,
-    leaseMs = DEFAULTS.leaseMs,
-    graceMs = DEFAULTS.graceMs,
-    clock = systemClock,
-    batchSize = DEFAULTS.batchSize,
-    onResult,
-  } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `Cannot use concurrency as a positive integer: current value is '${concurrency}'`,
-    );
-  }
+  const plan = planRun(options);
+  const { clock } = plan;
+  const { onResult } = options;
+  const { concurrency, batchSize } = plan.pool;
+  const { leaseMs, graceMs } = plan.lease;
   // Checked (a cost unit nothing paces, bad SQL, a processor that does not load,
   // a bad --next: InputError) before anything is sent.
-  checkCostUnits(rate, options.cost, options.usage);
+  checkCostUnits(plan.pacing.rate, options.cost, options.usage);
   checkPages(template, options);
   const processing = options.processing ??
-    await prepareProcessing(store.tables, job.name, options);
+    await prepareProcessing(store.tables, job.name, plan.processing);
   await processing?.applySchema();
-  const limiter = options.limiter ?? createRunLimiter(store.budget, job, {
-    rate,
-    burst,
-    clock,
-    timeoutMs,
-    maxRetryAfterMs,
-    breaker: breakerThreshold === 0
-      ? false
-      : { threshold: breakerThreshold, cooldownMs: breakerCooldownMs },
-    ...options.pacing,
-  });
+  const limiter = options.limiter ?? createRunLimiter(store.budget, job, plan.pacing);
   options.onLimiter?.(limiter);
-  const deadline = jobDeadline(options.signal, options.deadlineMs, clock);
+  const deadline = jobDeadline(options.signal, plan.lease.deadlineMs, clock);
   const leases = new LeaseKeeper(store, job.id, { leaseMs, clock, limiter });
   const recovered = await leases.start();
   const initial = await store.queue.counts(job.id);
   // A job that has pages already is sent as one, with or without --next now; a
   // processor may name a next page (its rows' `next`) without --next.
   const pager = pagerOf(
-    options,
+    plan.pages,
     initial.queries! < initial.total || processing?.hasProcessor === true,
   );
   const stats = options.stats ?? new RunStats(initial, () => clock.now());
-  stats.total = initial.total;
-  stats.done = initial.done;
-  stats.failed = initial.failed;
-  stats.possiblySent = initial.possiblySent;
-  stats.paged = options.next !== undefined || initial.queries! < initial.total;
-  stats.queries = initial.queries!;
-  stats.queriesDone = initial.queriesDone!;
+  stats.resume(initial, plan.pages.next !== undefined || initial.queries! < initial.total);
   leases.countDone(() => stats.done - initial.done);
 
-  const control = new RunControl({ signal: deadline.signal, graceMs, stopNow: options.stopNow });
+  const control = new RunControl({
+    signal: deadline.signal,
+    graceMs,
+    stopNow: options.stopNow,
+    clock,
+  });
   const writer = new ResultWriter(store.results, leases.owner, job.id, {
     batchSize,
     confirm: onResult !== undefined,
@@ -235,47 +210,30 @@ export async function runJob(
     ...(processing ? { processing } : {}),
     // A processor that hangs past the grace period does not hang the stop.
     signal: control.signal,
-    onProcessFailed: (update) => {
-      stats.done--;
-      // Its next page is not added: the query fails at this page.
-      if (update.nextPage) stats.total--;
-      else if (stats.paged) stats.queriesDone--;
-      stats.failedUnsent(update.lastError ?? "process");
-    },
+    now: () => clock.now(),
+    // Its next page is not added: the query fails at this page.
+    onProcessFailed: (update) => stats.processFailed(update.lastError ?? "process", update),
   });
   const scheduler = new Scheduler({
     queue: store.queue,
     jobId: job.id,
     owner: leases.owner,
-    pageSize: claimPageSize(concurrency, !options.limiter && rate.kind === "none"),
+    pageSize: claimPageSize(concurrency, !options.limiter && plan.pacing.rate.kind === "none"),
     leaseMs,
     clock,
     control,
     flush: () => writer.flush(),
     recover: () => leases.recover(),
-    onRecovered: (n) => stats.possiblySent += n,
+    onRecovered: (n) => stats.recovered(n),
     pages: pager !== undefined,
   });
   const attempt = createAttempt({
+    ...plan.http,
     template,
     limiter,
     stats,
     idempotencyPrefix: job.idemPrefix,
-    policy: {
-      maxAttempts: options.maxAttempts,
-      maxThrottled: options.maxThrottled,
-      maxRetryAfterMs,
-      backoff: { baseMs: options.retryBaseMs },
-    },
-    keepAttempts: options.keepAttempts,
-    keepSecrets: options.keepSecrets,
-    idempotencyHeader: options.idempotencyHeader,
-    userAgent: options.userAgent,
-    timeoutMs,
-    maxBodyBytes: options.maxBodyBytes,
-    maxRedirects: options.maxRedirects,
-    env: options.env,
-    fetch: options.fetch,
+    policy: plan.retry,
     clock,
     grantSignal: control.grantSignal,
     signal: control.signal,

@@ -248,6 +248,46 @@ export class RunStats {
     if (error && outcome === "failed") this.errors.set(error, (this.errors.get(error) ?? 0) + 1);
   }
 
+  /**
+   * Starts from the job's counts as the run found them, once it has taken
+   * back a dead run's items; `paged` for a job whose queries have pages.
+   */
+  resume(
+    counts: {
+      total: number;
+      done: number;
+      failed: number;
+      possiblySent: number;
+      queries?: number;
+      queriesDone?: number;
+    },
+    paged = false,
+  ): void {
+    this.total = counts.total;
+    this.done = counts.done;
+    this.failed = counts.failed;
+    this.possiblySent = counts.possiblySent;
+    this.paged = paged;
+    this.queries = counts.queries ?? counts.total;
+    this.queriesDone = counts.queriesDone ?? counts.done;
+  }
+
+  /** Counts items found in flight from a dead run: their request may have gone out. */
+  recovered(items: number): void {
+    this.possiblySent += items;
+  }
+
+  /**
+   * An answer counted done whose processing failed: the item failed instead,
+   * and with it its query (a next page it named is not added).
+   */
+  processFailed(error: string, named: { nextPage?: unknown }): void {
+    this.done--;
+    if (named.nextPage) this.total--;
+    else if (this.paged) this.queriesDone--;
+    this.failedUnsent(error);
+  }
+
   /** Records an item that failed without being sent (e.g. a template error). */
   failedUnsent(error: string): void {
     this.#tick();

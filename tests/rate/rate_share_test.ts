@@ -4,6 +4,14 @@ import { LeaseKeeper } from "../../lib/run/lease_keeper.ts";
 import { RateLimiter } from "../../lib/rate/rate_limiter.ts";
 import { FakeClock } from "../../lib/util/clock.ts";
 
+/** A wait that ends only when stopped: the keeper beats when the test says, not on a timer. */
+function manualHeartbeat(_ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
 /** A worker of the job in this process: its own limiter, heartbeat by hand. */
 function worker(store: Store, jobId: number, clock: FakeClock, pid: number, dead: Set<number>) {
   const limiter = new RateLimiter({
@@ -12,7 +20,8 @@ function worker(store: Store, jobId: number, clock: FakeClock, pid: number, dead
     breaker: { threshold: 3, cooldownMs: 10_000 },
   });
   const keeper = new LeaseKeeper(store, jobId, {
-    clock,
+    // Time from the fake clock; heartbeats only when a test calls beat(): its waits never end.
+    clock: { now: () => clock.now(), sleep: manualHeartbeat },
     host: "h",
     pid,
     limiter,

@@ -84,7 +84,8 @@ function setting<K extends keyof RunSettings>(options: PlanOptions, name: K): Ru
 /**
  * The http group, from what is given of it; the defaults are the run
  * settings'. Each call without `deadlines` makes a set of its own on
- * `clock`'s time (or a monotonic clock): no state is shared between runs.
+ * `clock`'s time (a monotonic clock for the system's, so that a wall-clock
+ * jump moves no timeout): no state is shared between runs.
  *
  * @example Usage
  * ```ts
@@ -108,7 +109,9 @@ export function httpPlan(options: Partial<HttpPlan> & { clock?: Clock } = {}): H
     env: options.env ?? ((name) => Deno.env.get(name)),
     fetch: options.fetch ?? globalThis.fetch,
     deadlines: options.deadlines ??
-      createDeadlines(options.clock ? { clock: options.clock } : {}),
+      createDeadlines(
+        options.clock && options.clock !== systemClock ? { clock: options.clock } : {},
+      ),
   };
 }
 

@@ -8,7 +8,8 @@ import { LeaseKeeper } from "../../lib/run/lease_keeper.ts";
 import { RunControl } from "../../lib/run/run_control.ts";
 import { runJob } from "../../lib/run/run_job.ts";
 import { openStore } from "../../lib/store/store.ts";
-import { FakeClock } from "../../lib/util/clock.ts";
+import { FakeClock, systemClock } from "../../lib/util/clock.ts";
+import { planRun } from "../../lib/run/run_plan.ts";
 import { drive, FAST, itemRows, setup } from "./_run_job_fixtures.ts";
 
 const PAST = Date.parse("2001-02-03T04:05:06Z");
@@ -60,4 +61,20 @@ Deno.test("runJob() times out attempts and stamps rows on its clock", async () =
   const updated = Number((await db.rows("SELECT updated FROM items"))[0]!.updated);
   assert.ok(updated >= PAST + 1_000 && updated < PAST + 60_000, String(updated));
   store.close();
+});
+
+Deno.test("a run on the system clock times its attempts on a monotonic clock: a wall-clock jump fires no timeout", async () => {
+  const { deadlines } = planRun({ clock: systemClock }).http;
+  const wallClock = Date.now;
+  const limit = deadlines(2_000); // swept every 100 ms
+  try {
+    const jumped = wallClock() + 3_600_000;
+    Date.now = () => jumped; // the system's time set an hour ahead
+    // Real time for three sweeps; each would see the jumped time if it read the wall clock.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(limit.timedOut, false);
+  } finally {
+    Date.now = wallClock;
+    limit.release();
+  }
 });

@@ -149,7 +149,8 @@ export async function assembleRun(options: AssembleRunOptions): Promise<Assemble
     // A bad --next, {{page.cursor}} without a cursor, bad --schema/--into SQL or a processor
     // that does not load: refused before the import.
     checkPages(template, config.options);
-    const processing = await prepareProcessing(store.tables, name, config.options);
+    // On the run's clock: the processor's time limit is the run's time.
+    const processing = await prepareProcessing(store.tables, name, { ...config.options, clock });
     if (existing) {
       keepRequest(name, existing.request, given, config.saved, replaceRequest, clock.now());
       Object.assign(

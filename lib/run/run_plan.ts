@@ -174,6 +174,7 @@ export function planRun(options: PlanOptions): RunPlan {
       ...(options.processorTimeoutMs !== undefined
         ? { processorTimeoutMs: options.processorTimeoutMs }
         : {}),
+      clock,
     },
     pages: {
       next: options.next,

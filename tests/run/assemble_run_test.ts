@@ -3,6 +3,8 @@ import { InputError } from "../../lib/errors.ts";
 import type { InputSource } from "../../lib/job/input.ts";
 import { assembleRun, type AssembleRunOptions } from "../../lib/run/assemble_run.ts";
 import { openStore, type Store } from "../../lib/store/store.ts";
+import { FakeClock } from "../../lib/util/clock.ts";
+import { drive } from "./_run_job_fixtures.ts";
 
 function source(n: number): InputSource {
   async function* queries() {
@@ -83,5 +85,32 @@ Deno.test("assembleRun() needs an input or a job's name", async () => {
     assembleRun(options(store, { job: "nope" })),
     /No input given and no job named "nope"/,
   );
+  store.close();
+});
+
+Deno.test("assembleRun() times the job's processor on the run's clock", async () => {
+  const store = await openStore(":memory:");
+  const clock = new FakeClock(1_000_000);
+  const { summary } = await drive(
+    clock,
+    assembleRun(options(store, {
+      source: source(1),
+      clock,
+      settings: [{
+        from: "options",
+        values: {
+          rate: { kind: "none" },
+          processorTimeoutMs: 60_000,
+          processor: {
+            tables: { seen: { columns: { q: "TEXT" } } },
+            process: () => new Promise(() => {}),
+          },
+        },
+      }],
+    })),
+  );
+  assert.equal(summary.counts.failed, 1);
+  // Timed out at the clock's minute; a real minute's wait would have let the heartbeats drive it far on.
+  assert.ok(clock.now() - 1_000_000 < 120_000, `${clock.now() - 1_000_000} ms`);
   store.close();
 });

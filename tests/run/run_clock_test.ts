@@ -78,3 +78,27 @@ Deno.test("a run on the system clock times its attempts on a monotonic clock: a 
     limit.release();
   }
 });
+
+Deno.test("runJob() times its processor on its clock", async () => {
+  const { store, job, template, db } = await setup(["a"]);
+  const clock = new FakeClock(PAST);
+  const summary = await drive(
+    clock,
+    runJob(store, job, template, {
+      ...FAST,
+      clock,
+      fetch: () => Promise.resolve(Response.json({ ok: true })),
+      processorTimeoutMs: 60_000,
+      processor: {
+        tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
+        process: () => new Promise(() => {}),
+      },
+    }),
+  );
+  assert.equal(summary.counts.failed, 1);
+  const [item] = await itemRows(db);
+  assert.equal(item!.last_error, "process: timed out");
+  // Timed out at the clock's minute; a real minute's wait would have let the heartbeats drive it far on.
+  assert.ok(clock.now() - PAST < 120_000, `${clock.now() - PAST} ms`);
+  store.close();
+});

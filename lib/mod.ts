@@ -7,9 +7,9 @@
  * read what it stored ({@linkcode openStore}), turn answers into rows of
  * your own tables (a {@linkcode Processor}), and tell bad input
  * ({@linkcode InputError}) from a database in trouble
- * ({@linkcode StoreError}). {@linkcode runJob} runs one job already
- * prepared. The building blocks live behind their own paths: `./run` (the
- * table of run settings, statistics), `./job` (inputs, templates, import),
+ * ({@linkcode StoreError}). The building blocks live behind their own
+ * paths: `./run` (`runJob`, which runs one job already prepared, the table
+ * of run settings, statistics), `./job` (inputs, templates, import),
  * `./store` (the database's repositories and rows, a SQL client), `./rate`
  * (the rate limiter), `./process` (processing stored answers), `./mock`
  * (the built-in mock API) and `./testing` (a fake clock).
@@ -39,19 +39,24 @@
 
 // Run a job.
 export { run, type RunOptions } from "./run/run.ts";
-export { runJob, type RunJobOptions, type RunStore, type RunSummary } from "./run/run_job.ts";
+export type { RunHooks } from "./run/run_hooks.ts";
+export type { RunSummary } from "./run/run_job.ts";
 export type { RunSettings } from "./run/run_settings.ts";
 export type { ItemResult } from "./run/item_result.ts";
-export { RunStats, type StatsSnapshot } from "./run/run_stats.ts";
+export type { AttemptOutcome, DurationHistogram, StatsSnapshot } from "./run/run_stats.ts";
 export type { RequestTemplate } from "./job/template.ts";
 export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
 export type { LimiterReport } from "./rate/rate_limiter.ts";
+export type { AdaptiveRateSnapshot } from "./rate/adaptive_rate.ts";
+export type { CircuitState } from "./rate/circuit_breaker.ts";
+export type { QuotaState } from "./rate/server_quota.ts";
 export { DEFAULTS } from "./defaults.ts";
 export type { Clock } from "./util/clock.ts";
 
 // Read its results.
-export { openStore, type StoreView } from "./store/store.ts";
-export type { JobCounts, JobRow } from "./store/store.ts";
+export { openStoreView as openStore } from "./store/open_store_view.ts";
+export type { JobCounts, JobReader, JobRow, StoreOptions, StoreView } from "./store/store.ts";
+export type { ExportRow, ReportReader } from "./store/reports.ts";
 export type { FailureClass } from "./store/failure_class.ts";
 
 // Write a processor.

@@ -25,14 +25,14 @@ import { jobSection, type JobView, overviewBody } from "./views/job_section.ts";
 import { optionsView, shownSettings } from "../run/saved_settings.ts";
 import { page } from "./views/layout.ts";
 import { isFailureClass } from "../store/failure_class.ts";
-import type { JobRow, StoreView } from "../store/store.ts";
+import type { JobRow, StatusView } from "../store/store.ts";
 
 export type { LiveRun } from "./live_run.ts";
 
 /** Options for {@linkcode createDashboard}. */
 export interface DashboardOptions {
   /** The database to show. */
-  store: StoreView;
+  store: StatusView;
   /** The job running in this process, if any. */
   live?: LiveRun;
   /**

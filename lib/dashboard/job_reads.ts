@@ -7,7 +7,7 @@
  */
 import type { StatsSnapshot } from "../run/run_stats.ts";
 import type { LastRun } from "../store/last_run.ts";
-import type { JobCounts, JobRow, StoreView } from "../store/store.ts";
+import type { JobCounts, JobRow, StatusView } from "../store/store.ts";
 import { formatAgo, formatCount } from "./format.ts";
 
 /** One worker as the workers table shows it. */
@@ -85,7 +85,7 @@ export interface ReadJobOptions {
  * ```
  */
 export async function readJob(
-  store: StoreView,
+  store: StatusView,
   jobId: number,
   options: ReadJobOptions,
 ): Promise<JobReads> {

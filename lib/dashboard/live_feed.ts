@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { JobRow, SnapshotRow, StoreView } from "../store/store.ts";
+import type { JobRow, SnapshotRow, StatusView } from "../store/store.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { historyPoint } from "./history_point.ts";
 import { jobFigures } from "./job_figures.ts";
@@ -22,7 +22,7 @@ const CATCH_UP_ROWS = 2000;
 /** Options for {@linkcode LiveFeed}. */
 export interface LiveFeedOptions {
   /** The database to read. */
-  store: StoreView;
+  store: StatusView;
   /** The job running in this process, if any. @default undefined */
   live?: LiveRun | undefined;
   /** Time between messages. @default 1000 */
@@ -78,7 +78,7 @@ export interface FeedJob extends Partial<Omit<JobReads, "counts">> {
  * ```
  */
 export class LiveFeed {
-  readonly #store: StoreView;
+  readonly #store: StatusView;
   readonly #live: LiveRun | undefined;
   readonly #everyMs: number;
   readonly #slowEvery: number;

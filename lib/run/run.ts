@@ -11,13 +11,14 @@ import { type InputSource, openInput } from "../job/input.ts";
 import { inputIdentity } from "../job/input_identity.ts";
 import type { RequestTemplate } from "../job/template.ts";
 import { parseRate, type RateSpec } from "../rate/rate_spec.ts";
-import type { Store } from "../store/store.ts";
+import { Store, type StoreView } from "../store/store.ts";
 import { assembleRun } from "./assemble_run.ts";
-import type { RunJobOptions, RunSummary } from "./run_job.ts";
+import type { RunSummary } from "./run_job.ts";
+import type { RunHooks } from "./run_hooks.ts";
 import { RUN_SETTINGS, type RunSettings } from "./run_settings.ts";
 
 /** Options for {@linkcode run}: what to send, where to keep it, how fast. */
-export interface RunOptions extends Omit<RunJobOptions, "rate" | "processing"> {
+export interface RunOptions extends Omit<Partial<RunSettings>, "rate">, RunHooks {
   /**
    * A queries file: JSONL, CSV, a JSON array or a job file. Give this or
    * `queries`; neither resumes the job named `job` from the database. The
@@ -43,11 +44,11 @@ export interface RunOptions extends Omit<RunJobOptions, "rate" | "processing"> {
   request?: RequestTemplate;
   /**
    * The database: a URL (`file:sluice.db`, `:memory:`, `libsql://…`) or a
-   * store already open (left open at the end).
+   * store opened by `openStore` (left open at the end).
    *
    * @default {"file:sluice.db"}
    */
-  db?: string | Store;
+  db?: string | StoreView;
   /**
    * The job's name; running again with the same name resumes it, with the
    * settings it saved (options given again change them, recorded in the job).
@@ -141,6 +142,9 @@ export async function run(options: RunOptions): Promise<RunSummary> {
   } = options;
   if (input !== undefined && queries !== undefined) {
     throw new TypeError("Cannot run with both input and queries: give one of them");
+  }
+  if (typeof db !== "string" && !(db instanceof Store)) {
+    throw new TypeError("Cannot run on db: it is neither a URL nor a store opened by openStore");
   }
   const source = input !== undefined
     ? await openInput(input)

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { Clock } from "../util/clock.ts";
 import { pooledEach } from "./pool.ts";
 import type { RunSettings } from "./run_settings.ts";
+import type { RunHooks } from "./run_hooks.ts";
 import { planRun, type RunPlan } from "./run_plan.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { RunStats, type StatsSnapshot } from "./run_stats.ts";
@@ -33,25 +33,10 @@ import { Pager } from "./pager.ts";
 
 /**
  * Options for {@linkcode runJob}: the run's settings (each with its flag and
- * default in the table of run_settings.ts), and what the run reports to and
- * is stopped by.
+ * default in the table of run_settings.ts), its hooks, and what sluice's own
+ * commands wire in (a limiter, statistics, processing prepared already).
  */
-export interface RunJobOptions extends Partial<RunSettings> {
-  /** Requests a stop: no new claims, in-flight requests get `graceMs`. @default {undefined} */
-  signal?: AbortSignal;
-  /**
-   * Stops at once: requests in flight are abandoned (counted as possibly
-   * sent), claimed items not yet sent go back to the queue unflagged.
-   *
-   * @default {undefined}
-   */
-  stopNow?: AbortSignal;
-  /** Reads `{{env.NAME}}` placeholders. @default {Deno.env.get} */
-  env?: (name: string) => string | undefined;
-  /** The fetch to use. @default {globalThis.fetch} */
-  fetch?: typeof fetch;
-  /** Source of time. @default {systemClock} */
-  clock?: Clock;
+export interface RunJobOptions extends Partial<RunSettings>, RunHooks {
   /** A limiter to use instead of one built from the settings. @default {undefined} */
   limiter?: RateLimiter;
   /** Statistics to fill; read them for progress while the run goes on. @default {a new RunStats} */
@@ -63,16 +48,6 @@ export interface RunJobOptions extends Partial<RunSettings> {
    * @default {undefined}
    */
   onLimiter?: (limiter: RateLimiter) => void;
-  /**
-   * Called once per item that ends done or failed, after the transaction that
-   * recorded it has committed, before its pool slot takes new work. If it
-   * throws, no new item is started and the run rejects with its error.
-   *
-   * @default {undefined}
-   */
-  onResult?: (result: ItemResult) => void | Promise<void>;
-  /** Result rows per transaction at most. @default {1000} */
-  batchSize?: number;
   /**
    * Where `--rate auto` starts, what a long window's budget is counted under,
    * and the backoff of the job's cooldown after 429s and 503s without Retry-After.

@@ -154,6 +154,15 @@ export interface ItemDetail {
   responses: AttemptRow[];
 }
 
+/** Reads a job's answers: what a script needs of {@linkcode ReportRepository}. */
+export interface ReportReader {
+  /**
+   * Pages through a job's items with their latest response, in input order,
+   * `pageSize` rows a query.
+   */
+  exportRows(jobId: number, pageSize?: number): AsyncGenerator<ExportRow>;
+}
+
 /** `sluice status`'s name for a failure class: see {@linkcode FAILURE_GROUPS}. */
 const GROUP_OF_CLASS = `CASE error_class ${
   Object.entries(FAILURE_GROUPS).map(([name, cls]) => `WHEN '${cls}' THEN '${name}'`).join(" ")
@@ -178,7 +187,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
  * store.close();
  * ```
  */
-export class ReportRepository {
+export class ReportRepository implements ReportReader {
   readonly #db: Executor;
 
   /** Runs its statements on `db`. */

@@ -12,7 +12,7 @@ import { type HistoryReader, HistoryRepository } from "./history.ts";
 import { type JobReader, JobRepository } from "./jobs.ts";
 import { LeaseRepository } from "./leases.ts";
 import { type JobCounts, QueueRepository } from "./queue.ts";
-import { ReportRepository } from "./reports.ts";
+import { type ReportReader, ReportRepository } from "./reports.ts";
 import { ResultRepository } from "./results.ts";
 import { SkippedRowRepository } from "./skipped_rows.ts";
 import { UserTableRepository } from "./user_tables.ts";
@@ -36,6 +36,7 @@ export type {
   FailedItem,
   FailedItemsOptions,
   ItemDetail,
+  ReportReader,
   WaitingGroup,
 } from "./reports.ts";
 
@@ -46,8 +47,8 @@ export interface StoreOptions {
 }
 
 /**
- * What `sluice status`, `sluice export` and the dashboard read: jobs, counts,
- * history and reports, and nothing that writes.
+ * What a script reads a job's results with: its jobs, their counts and
+ * every item with its latest answer; nothing that writes.
  */
 export interface StoreView {
   /** The database's URL. */
@@ -56,14 +57,23 @@ export interface StoreView {
   readonly jobs: JobReader;
   /** Counts of a job's items by state. */
   readonly queue: { counts(jobId: number): Promise<JobCounts> };
+  /** A job's items with their latest answers, in input order. */
+  readonly reports: ReportReader;
+  /** Closes the connection. */
+  close(): void;
+}
+
+/**
+ * What `sluice status` and the dashboard read: the {@linkcode StoreView}
+ * and statistics history, failures, one item's attempts, workers.
+ */
+export interface StatusView extends StoreView {
   /** Statistics history. */
   readonly history: HistoryReader;
   /** Failures, export, failed items, one item's attempts. */
   readonly reports: ReportRepository;
   /** A job's workers, their heartbeats and rate shares. */
   readonly workers: Pick<WorkerRepository, "list" | "rateShares" | "progress">;
-  /** Closes the connection. */
-  close(): void;
 }
 
 /**
@@ -84,7 +94,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
 }
 
 /** The database, as one repository per concern. */
-export class Store implements StoreView {
+export class Store implements StatusView {
   readonly #connection: Connection;
   readonly #tx: Executor | undefined;
   /** The database's URL. */

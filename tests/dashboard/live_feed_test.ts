@@ -4,12 +4,12 @@ import { type FeedMessage, LiveFeed } from "../../lib/dashboard/live_feed.ts";
 import type { LiveRun } from "../../lib/dashboard/live_run.ts";
 import { RateLimiter } from "../../lib/rate/rate_limiter.ts";
 import { RunStats } from "../../lib/run/run_stats.ts";
-import type { StoreView } from "../../lib/store/store.ts";
+import type { StatusView } from "../../lib/store/store.ts";
 import { FakeClock } from "../../lib/util/clock.ts";
 import { seeded } from "./_seeded.ts";
 
 /** A store whose reads are counted, by repository and method. */
-function countingStore(store: StoreView): { store: StoreView; reads: Map<string, number> } {
+function countingStore(store: StatusView): { store: StatusView; reads: Map<string, number> } {
   const reads = new Map<string, number>();
   const wrap = <T extends object>(name: string, target: T): T =>
     new Proxy(target, {

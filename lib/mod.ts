@@ -38,35 +38,52 @@
  */
 
 // Run a job.
-export { run, type RunOptions } from "./run/run.ts";
-export type { RunHooks } from "./run/run_hooks.ts";
-export type { RunSummary } from "./run/run_job.ts";
-export type { RunSettings } from "./run/run_settings.ts";
-export type { ItemResult } from "./run/item_result.ts";
-export type { AttemptOutcome, DurationHistogram, StatsSnapshot } from "./run/run_stats.ts";
-export type { RequestTemplate } from "./job/template.ts";
-export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate/rate_spec.ts";
-export type { LimiterReport } from "./rate/rate_limiter.ts";
-export type { AdaptiveRateSnapshot } from "./rate/adaptive_rate.ts";
-export type { CircuitState } from "./rate/circuit_breaker.ts";
-export type { QuotaState } from "./rate/server_quota.ts";
+export {
+  type AttemptOutcome,
+  type DurationHistogram,
+  type ItemResult,
+  run,
+  type RunHooks,
+  type RunOptions,
+  type RunSettings,
+  type RunSummary,
+  type StatsSnapshot,
+} from "./run/mod.ts";
+export type { RequestTemplate } from "./job/mod.ts";
+export {
+  type AdaptiveRateSnapshot,
+  type CircuitState,
+  formatRate,
+  type LimiterReport,
+  parseRate,
+  type QuotaState,
+  type RateSpec,
+  type RateWindow,
+} from "./rate/mod.ts";
 export { DEFAULTS } from "./defaults.ts";
-export type { Clock } from "./util/clock.ts";
+export type { Clock } from "./testing/mod.ts";
 
 // Read its results.
 export { openStoreView as openStore } from "./store/open_store_view.ts";
-export type { JobCounts, JobReader, JobRow, StoreOptions, StoreView } from "./store/store.ts";
-export type { ExportRow, ReportReader } from "./store/reports.ts";
-export type { FailureClass } from "./store/failure_class.ts";
+export type {
+  ExportRow,
+  FailureClass,
+  JobCounts,
+  JobReader,
+  JobRow,
+  ReportReader,
+  StoreOptions,
+  StoreView,
+} from "./store/mod.ts";
 
 // Write a processor.
 export type {
+  NextRequest,
   Processor,
   ProcessorAnswer,
   ProcessorRows,
   TableDeclaration,
-} from "./process/processor.ts";
-export type { NextRequest } from "./job/next_spec.ts";
+} from "./process/mod.ts";
 
 // Handle errors.
 export { InputError, type InputLocation, StoreError } from "./errors.ts";

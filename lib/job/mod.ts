@@ -3,7 +3,8 @@
  * job step by step: {@linkcode openInput} reads queries (JSONL, CSV, a JSON
  * array or a job file), {@linkcode compileTemplate} checks a request
  * template, {@linkcode prepareJob} creates or resumes a job and imports its
- * queries; `runJob` (the main entry) runs it.
+ * queries; `runJob` (`./run`) runs it. The store's types (`./store`) are
+ * re-exported: a job is prepared in a store and is one of its rows.
  *
  * @example Compile a template and render one request
  * ```ts
@@ -27,3 +28,5 @@ export {
 } from "./template.ts";
 export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./prepare_job.ts";
 export type { DuplicateKey, DuplicateReport, KeptItem } from "./duplicate_keys.ts";
+// The store a job is prepared in, and its rows.
+export type * from "../store/mod.ts";

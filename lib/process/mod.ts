@@ -3,6 +3,8 @@
  * process stored answers themselves: {@linkcode prepareProcessing} checks a
  * job's `schema`, `into` SQL or processor against the database, and
  * {@linkcode processStored} runs it over the answers a job already holds.
+ * The store's types (`./store`) are re-exported: processing reads and
+ * writes through its repositories.
  *
  * @example Check an `into` statement before anything runs
  * ```ts
@@ -32,3 +34,7 @@ export {
   type ProcessStoredSummary,
 } from "./process_stored.ts";
 export type { Processor, ProcessorAnswer, ProcessorRows, TableDeclaration } from "./processor.ts";
+export type { NextRequest } from "../job/next_spec.ts";
+// The store processing reads and writes, and its rows.
+export type * from "../store/mod.ts";
+export type { Clock } from "../util/clock.ts";

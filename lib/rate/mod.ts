@@ -28,3 +28,4 @@ export type { AdaptiveRateOptions, AdaptiveRateSnapshot } from "./adaptive_rate.
 export type { CircuitBreakerOptions, CircuitState } from "./circuit_breaker.ts";
 export type { BudgetStore, BudgetUse, RateBudget, RateBudgetOptions } from "./rate_budget.ts";
 export type { QuotaState, ServerQuotaOptions } from "./server_quota.ts";
+export type { Clock } from "../util/clock.ts";

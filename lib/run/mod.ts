@@ -2,7 +2,10 @@
  * sluice's run, for scripts that watch or shape one: `run` and `runJob`,
  * the table of run settings ({@linkcode RUN_SETTINGS}: each with its flag,
  * parser, default and whether a job saves it), and the statistics a run
- * fills ({@linkcode RunStats}).
+ * fills ({@linkcode RunStats}). The types of what a run is built from (the
+ * store, the job and its template, the limiter, the processing) are
+ * re-exported from `./store`, `./job`, `./rate` and `./process`, so that
+ * every name these docs show links to its own.
  *
  * @example Every setting a job saves, by flag
  * ```ts
@@ -30,3 +33,9 @@ export {
   RunStats,
   type StatsSnapshot,
 } from "./run_stats.ts";
+export type { RunHooks } from "./run_hooks.ts";
+// What a run is built from: its store, job, template, limiter and processing.
+export type * from "../store/mod.ts";
+export type * from "../job/mod.ts";
+export type * from "../rate/mod.ts";
+export type * from "../process/mod.ts";

@@ -25,7 +25,7 @@ import { prepareProcessing, type Processing } from "../process/processing.ts";
 import { compileCost } from "../job/item_cost.ts";
 import { compileUsage } from "./answer_usage.ts";
 import { checkCostUnits } from "./check_cost.ts";
-import { type ItemResult, itemResult } from "./item_result.ts";
+import { itemResult } from "./item_result.ts";
 import { RunControl } from "./run_control.ts";
 import { claimPageSize, Scheduler } from "./scheduler.ts";
 import { checkPages } from "./check_pages.ts";

@@ -3,6 +3,9 @@
  * themselves: {@linkcode openStore}, its repositories (jobs, queue, results,
  * leases, workers, history, reports, budget, the user's tables), the rows
  * they hold, and a client for the user's own SQL ({@linkcode openSqlClient}).
+ * {@linkcode StoreView} is the read-only part a script reads results with
+ * (what the main entry's `openStore` returns); {@linkcode StatusView} adds
+ * what `sluice status` and the dashboard read.
  *
  * @example Read a job's counts
  * ```ts
@@ -16,7 +19,7 @@
  *
  * @module
  */
-export { openStore, Store, type StoreOptions, type StoreView } from "./store.ts";
+export { openStore, type StatusView, Store, type StoreOptions, type StoreView } from "./store.ts";
 export type {
   AttemptRow,
   ClaimedItem,
@@ -32,6 +35,7 @@ export type {
   JobRow,
   NewJob,
   Readiness,
+  ReportReader,
   RequeueFilter,
   ResponseRow,
   ResultStore,
@@ -69,3 +73,7 @@ export {
 export type { ProcessAnswer, ProcessPlan, TableRows, UserStatement } from "./answer_statements.ts";
 
 export type { FailureClass, FailureGroup } from "./failure_class.ts";
+// The types of other folders that rows and repositories name.
+export type { RequestTemplate } from "../job/template.ts";
+export type { KeptItem } from "../job/duplicate_keys.ts";
+export type { BudgetStore } from "../rate/rate_budget.ts";

@@ -16,17 +16,7 @@
  *
  * @module
  */
-export { openInput, type OpenInputOptions } from "./input.ts";
-export type { InputSource, JobSettings, QueryRecord } from "./input.ts";
-export {
-  type CompiledTemplate,
-  compileTemplate,
-  type RenderedRequest,
-  type RenderOptions,
-  type RequestTemplate,
-  type SchemeSource,
-} from "./template.ts";
-export { type PreparedJob, prepareJob, type PrepareJobOptions } from "./prepare_job.ts";
-export type { DuplicateKey, DuplicateReport, KeptItem } from "./duplicate_keys.ts";
-// The store a job is prepared in, and its rows.
-export type * from "../store/mod.ts";
+export { openInput } from "./input.ts";
+export { compileTemplate } from "./template.ts";
+export { prepareJob } from "./prepare_job.ts";
+export type * from "./types.ts";

@@ -21,20 +21,6 @@
  *
  * @module
  */
-export {
-  prepareProcessing,
-  Processing,
-  type ProcessingOptions,
-  type QueryOf,
-} from "./processing.ts";
-export {
-  type ProcessProgress,
-  processStored,
-  type ProcessStoredOptions,
-  type ProcessStoredSummary,
-} from "./process_stored.ts";
-export type { Processor, ProcessorAnswer, ProcessorRows, TableDeclaration } from "./processor.ts";
-export type { NextRequest } from "../job/next_spec.ts";
-// The store processing reads and writes, and its rows.
-export type * from "../store/mod.ts";
-export type { Clock } from "../util/clock.ts";
+export { prepareProcessing, Processing } from "./processing.ts";
+export { processStored } from "./process_stored.ts";
+export type * from "./types.ts";

@@ -16,16 +16,6 @@
  *
  * @module
  */
-export { formatRate, parseRate, type RateSpec, type RateWindow } from "./rate_spec.ts";
-export {
-  type LimiterReport,
-  RateLimiter,
-  type RateLimiterOptions,
-  type ResponseSignal,
-} from "./rate_limiter.ts";
-export type { RunLimiterOptions } from "./create_run_limiter.ts";
-export type { AdaptiveRateOptions, AdaptiveRateSnapshot } from "./adaptive_rate.ts";
-export type { CircuitBreakerOptions, CircuitState } from "./circuit_breaker.ts";
-export type { BudgetStore, BudgetUse, RateBudget, RateBudgetOptions } from "./rate_budget.ts";
-export type { QuotaState, ServerQuotaOptions } from "./server_quota.ts";
-export type { Clock } from "../util/clock.ts";
+export { formatRate, parseRate } from "./rate_spec.ts";
+export { RateLimiter } from "./rate_limiter.ts";
+export type * from "./types.ts";

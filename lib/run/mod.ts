@@ -35,7 +35,7 @@ export {
 } from "./run_stats.ts";
 export type { RunHooks } from "./run_hooks.ts";
 // What a run is built from: its store, job, template, limiter and processing.
-export type * from "../store/mod.ts";
-export type * from "../job/mod.ts";
-export type * from "../rate/mod.ts";
-export type * from "../process/mod.ts";
+export type * from "../store/types.ts";
+export type * from "../job/types.ts";
+export type * from "../rate/types.ts";
+export type * from "../process/types.ts";

@@ -19,61 +19,6 @@
  *
  * @module
  */
-export { openStore, type StatusView, Store, type StoreOptions, type StoreView } from "./store.ts";
-export type {
-  AttemptRow,
-  ClaimedItem,
-  ExportRow,
-  FailedItem,
-  FailedItemsOptions,
-  HistoryReader,
-  ItemDetail,
-  ItemUpdate,
-  JobChanges,
-  JobCounts,
-  JobReader,
-  JobRow,
-  NewJob,
-  Readiness,
-  ReportReader,
-  RequeueFilter,
-  ResponseRow,
-  ResultStore,
-  SnapshotRow,
-  UnitUse,
-  WorkerInfo,
-  WorkerRow,
-  WriteResultsOptions,
-  WrittenResults,
-} from "./store.ts";
-export type { BudgetRepository } from "./budget.ts";
-export type { HistoryRepository } from "./history.ts";
-export type { JobRepository } from "./jobs.ts";
-export type { LeaseRepository } from "./leases.ts";
-export type { QueueRepository } from "./queue.ts";
-export type { ReportRepository } from "./reports.ts";
-export type { ResultRepository } from "./results.ts";
-export type { WorkerProgress, WorkerRepository } from "./workers.ts";
-export type {
-  RefusedStatement,
-  Reprocessed,
-  StoredAnswer,
-  UserTableRepository,
-} from "./user_tables.ts";
-export type { AnswerProcessing } from "./item_update.ts";
-export {
-  openSqlClient,
-  type QueryOptions,
-  SqlClient,
-  type SqlClientOptions,
-  type SqlResult,
-  type SqlRows,
-  type SqlValue,
-} from "./sql_client.ts";
-export type { ProcessAnswer, ProcessPlan, TableRows, UserStatement } from "./answer_statements.ts";
-
-export type { FailureClass, FailureGroup } from "./failure_class.ts";
-// The types of other folders that rows and repositories name.
-export type { RequestTemplate } from "../job/template.ts";
-export type { KeptItem } from "../job/duplicate_keys.ts";
-export type { BudgetStore } from "../rate/rate_budget.ts";
+export { openStore, Store } from "./store.ts";
+export { openSqlClient, SqlClient } from "./sql_client.ts";
+export type * from "./types.ts";

@@ -9,6 +9,12 @@ import { run } from "../lib/mod.ts";
 const ROOT = new URL("../", import.meta.url);
 const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
 
+/** A symbol of `deno doc --json`: its name and how it is declared. */
+interface Documented {
+  name: string;
+  declarations: { kind: string }[];
+}
+
 /** The names an entry point exports, read from `deno doc --json`. */
 async function publicNames(entry: string): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -55,6 +61,27 @@ for (const entry of ENTRIES) {
     assert.equal(out.code, 0, errors.join("\n"));
   });
 }
+
+Deno.test("every function and constant an entry point's docs list is a value it exports", async () => {
+  for (const entry of ENTRIES) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["doc", "--json", entry],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const doc = JSON.parse(new TextDecoder().decode(out.stdout));
+    const symbols = (Object.values(doc.nodes) as { symbols: Documented[] }[]).flatMap((m) =>
+      m.symbols
+    );
+    const callable = symbols
+      .filter((s) => s.declarations.some((d) => d.kind === "function" || d.kind === "variable"))
+      .map((s) => s.name);
+    const module = await import(new URL(entry, ROOT).href);
+    // A type-only re-export of a module lists its functions too, though none can be called.
+    assert.deepEqual(callable.filter((name) => !(name in module)), [], entry);
+  }
+});
 
 Deno.test("run() refuses a db that is neither a URL nor a store opened by openStore, before anything is sent", async () => {
   let sent = 0;

@@ -6,13 +6,14 @@
 import { asInputError } from "../lib/util/as_input_error.ts";
 import type { Console } from "./console.ts";
 import { EXIT } from "./exit_code.ts";
+import { DEFAULTS } from "../lib/defaults.ts";
 import { InputError } from "../lib/errors.ts";
 import { serveMockApi, type ServeMockOptions } from "../lib/mock/mock_server.ts";
 import { parseRate } from "../lib/rate/rate_spec.ts";
 import { parseDuration } from "../lib/util/units.ts";
 
 /** The mock API's port when none is given. */
-export const MOCK_PORT = 8787;
+export const MOCK_PORT: number = DEFAULTS.mockPort;
 
 /** Flags of `sluice mock`. */
 export interface MockFlags {

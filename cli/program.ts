@@ -6,22 +6,21 @@
  */
 import { Command, Option } from "commander";
 import { type Console, stdio } from "./console.ts";
-import { dashboardCommand } from "./dashboard.ts";
 import { dbUrl, keptDbUrl } from "./db_url.ts";
-import { demoCommand, type DemoFlags } from "./demo.ts";
-import { exportCommand, type ExportFlags } from "./export.ts";
+import type { DemoFlags } from "./demo.ts";
+import type { ExportFlags } from "./export.ts";
 import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
 import { inputOptions } from "./input_options.ts";
-import { MOCK_PORT, mockCommand, type MockFlags } from "./mock.ts";
-import { planCommand, type PlanFlags } from "./plan.ts";
-import { processCommand, type ProcessFlags } from "./process.ts";
+import type { MockFlags } from "./mock.ts";
+import type { PlanFlags } from "./plan.ts";
+import type { ProcessFlags } from "./process.ts";
 import { collect, requestOptions } from "./request_options.ts";
-import { retryCommand, type RetryFlags } from "./retry.ts";
-import { runCommand, type RunCommandFlags } from "./run.ts";
-import { sqlCommand, type SqlFlags } from "./sql.ts";
+import type { RetryFlags } from "./retry.ts";
+import type { RunCommandFlags } from "./run.ts";
+import type { SqlFlags } from "./sql.ts";
 import { denoServe, type Serve } from "./serve.ts";
-import { DASHBOARD_PORT, type DashboardFlags } from "./start_dashboard.ts";
-import { statusCommand, type StatusFlags } from "./status.ts";
+import type { DashboardFlags } from "./start_dashboard.ts";
+import type { StatusFlags } from "./status.ts";
 import { parseWorkers, WORKER_CHILD_FLAG, workersCommand } from "./workers.ts";
 import { DEFAULTS } from "../lib/defaults.ts";
 import { VERSION } from "../lib/version.ts";
@@ -44,7 +43,10 @@ export interface ProgramOptions {
 
 /**
  * Builds the command table: one commander command per sluice command, each
- * handing its flags to the function in its own file.
+ * handing its flags to the function in its own file. A command's file is
+ * loaded when the command runs: `sluice run` does not start by loading the
+ * other commands' modules (the SQL table printer's string-width alone is
+ * ~50 ms of CPU at every start).
  *
  * @example Usage
  * ```ts
@@ -91,7 +93,7 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--quiet", "no progress line")
     .option(
       "--dashboard [port]",
-      `serve the dashboard while running (default port ${DASHBOARD_PORT})`,
+      `serve the dashboard while running (default port ${DEFAULTS.dashboardPort})`,
     )
     .option("--host <address>", "dashboard address; beyond loopback every page needs the token")
     .option(
@@ -117,7 +119,7 @@ export function buildProgram(options: ProgramOptions): Command {
             stop,
             stopNow ? { stopNow } : {},
           )
-          : await runCommand(input, flags, io, stop, {
+          : await (await import("./run.ts")).runCommand(input, flags, io, stop, {
             serve,
             command,
             ...(stopNow ? { stopNow } : {}),
@@ -133,7 +135,7 @@ export function buildProgram(options: ProgramOptions): Command {
   ))
     .option("--show <n>", "how many requests to print", "3")
     .action(async (input: string, flags: PlanFlags) =>
-      setExit(await planCommand(input, flags, io))
+      setExit(await (await import("./plan.ts")).planCommand(input, flags, io))
     );
 
   program.command("status")
@@ -141,7 +143,9 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
     .option("--job <name>", "only this job")
     .option("--json", "print JSON")
-    .action(async (flags: StatusFlags) => setExit(await statusCommand(flags, io)));
+    .action(async (flags: StatusFlags) =>
+      setExit(await (await import("./status.ts")).statusCommand(flags, io))
+    );
 
   program.command("export")
     .description("one record per item: key, state, final HTTP status, response body")
@@ -156,7 +160,9 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--table <name>", "export this table or view instead of the job's items")
     .option("--csv-raw", "CSV: keep text starting with = + - @ as it is, not prefixed with '")
     .option("--bom", "CSV: start with a UTF-8 byte order mark, for spreadsheets that need one")
-    .action(async (flags: ExportFlags) => setExit(await exportCommand(flags)));
+    .action(async (flags: ExportFlags) =>
+      setExit(await (await import("./export.ts")).exportCommand(flags))
+    );
 
   program.command("process")
     .description(
@@ -180,7 +186,9 @@ export function buildProgram(options: ProgramOptions): Command {
         "and derive every row again from the stored answers",
     )
     .option("--quiet", "no progress lines")
-    .action(async (flags: ProcessFlags) => setExit(await processCommand(flags, io, stop)));
+    .action(async (flags: ProcessFlags) =>
+      setExit(await (await import("./process.ts")).processCommand(flags, io, stop))
+    );
 
   program.command("sql")
     .description("run SQL over the database and print the rows (read-only unless --write)")
@@ -193,7 +201,9 @@ export function buildProgram(options: ProgramOptions): Command {
     .option("--write", "let the SQL change the database")
     .option("--csv-raw", "CSV: keep text starting with = + - @ as it is, not prefixed with '")
     .option("--bom", "CSV: start with a UTF-8 byte order mark, for spreadsheets that need one")
-    .action(async (sql: string, flags: SqlFlags) => setExit(await sqlCommand(sql, flags, io)));
+    .action(async (sql: string, flags: SqlFlags) =>
+      setExit(await (await import("./sql.ts")).sqlCommand(sql, flags, io))
+    );
 
   program.command("retry")
     .description("put failed items back in the queue (attempts reset)")
@@ -204,11 +214,13 @@ export function buildProgram(options: ProgramOptions): Command {
         ["failed", "5xx", "4xx", "429", "timeout", "network"] as const,
       ).default("failed"),
     )
-    .action(async (flags: RetryFlags) => setExit(await retryCommand(flags, io, { command })));
+    .action(async (flags: RetryFlags) =>
+      setExit(await (await import("./retry.ts")).retryCommand(flags, io, { command }))
+    );
 
   program.command("mock")
     .description("serve the built-in demo API on 127.0.0.1 (POST /search)")
-    .option("--port <n>", "port (0 = any free)", String(MOCK_PORT))
+    .option("--port <n>", "port (0 = any free)", String(DEFAULTS.mockPort))
     .option("--rate <n>", "requests per second allowed (default unlimited)")
     .option("--burst <n>", "burst allowed in bucket mode")
     .addOption(
@@ -247,23 +259,27 @@ export function buildProgram(options: ProgramOptions): Command {
       ),
     )
     .option("--usage-header <name>", "also report each token answer's total tokens in this header")
-    .action(async (flags: MockFlags) => setExit(await mockCommand(flags, io, stop)));
+    .action(async (flags: MockFlags) =>
+      setExit(await (await import("./mock.ts")).mockCommand(flags, io, stop))
+    );
 
   program.command("dashboard")
     .description("serve the dashboard over a database (127.0.0.1 unless --host)")
     .option("--db <url>", "database", keptDbUrl, DEFAULTS.db)
-    .option("--port <n>", "port", String(DASHBOARD_PORT))
+    .option("--port <n>", "port", String(DEFAULTS.dashboardPort))
     .option("--host <address>", "address to bind; beyond loopback every page needs the token")
     .option("--token <token>", "access token (default a random one, printed)")
     .action(async (flags: DashboardFlags & { db: string }) =>
-      setExit(await dashboardCommand(flags, io, stop, serve))
+      setExit(await (await import("./dashboard.ts")).dashboardCommand(flags, io, stop, serve))
     );
 
   program.command("demo")
     .description("run queries.example.json against the built-in mock API, in-process")
     .option("--db <url>", "database (default a temporary file, removed at the end)", dbUrl)
     .option("--llm", "prompts to the mock's token-metered LLM route instead, paced by its tokens")
-    .action(async (flags: DemoFlags) => setExit(await demoCommand(flags, io, stop, { command })));
+    .action(async (flags: DemoFlags) =>
+      setExit(await (await import("./demo.ts")).demoCommand(flags, io, stop, { command }))
+    );
 
   return program;
 }

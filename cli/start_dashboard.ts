@@ -8,6 +8,7 @@ import type { Console } from "./console.ts";
 import type { Serve } from "./serve.ts";
 import { createDashboard, type LiveRun } from "../lib/dashboard/create_dashboard.ts";
 import { boundHosts } from "../lib/dashboard/host_check.ts";
+import { DEFAULTS } from "../lib/defaults.ts";
 import { InputError } from "../lib/errors.ts";
 import type { Store } from "../lib/store/store.ts";
 
@@ -24,7 +25,7 @@ export interface DashboardFlags {
 }
 
 /** The dashboard's port when none is given. */
-export const DASHBOARD_PORT = 8788;
+export const DASHBOARD_PORT: number = DEFAULTS.dashboardPort;
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 

@@ -68,4 +68,8 @@ export const DEFAULTS = {
   idempotencyHeader: "Idempotency-Key",
   /** The `User-Agent` header. */
   userAgent: `sluice/${VERSION}`,
+  /** The dashboard's port (`sluice dashboard`, `sluice run --dashboard`). */
+  dashboardPort: 8788,
+  /** The mock API's port (`sluice mock`). */
+  mockPort: 8787,
 } as const;

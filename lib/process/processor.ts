@@ -147,6 +147,8 @@ function checkProcessor(value: unknown, source: string): Processor {
   }
   if (tables !== undefined && !isRecord(tables)) throw bad("tables is not an object");
   for (const [name, table] of Object.entries(tables ?? {})) {
+    // SQLite takes "" as a name; a table no query can name well is a slip.
+    if (name === "") throw bad('table "" has no name: name it (tables: { name: {...} })');
     // Compared as SQLite compares names: "ITEMS" is sluice's items.
     const own = protectedName(name);
     if (own) throw bad(`table "${name}" is the name of ${own}`);

@@ -80,3 +80,17 @@ Deno.test("loadProcessor() refuses a default export that is not a processor", as
   await using file = await moduleFile("export const process = () => ({});");
   await assert.rejects(loadProcessor(file.path), /its default export needs a process/);
 });
+
+Deno.test('loadProcessor() refuses a table named "" (empty), naming the processor file and the table', async () => {
+  await using file = await moduleFile(`export default {
+    tables: { "": { columns: { key: "TEXT" } } },
+    process: (answer) => ({ "": [{ key: answer.key }] }),
+  };`);
+  await assert.rejects(
+    loadProcessor(file.path),
+    (error: Error) =>
+      error instanceof InputError &&
+      error.message ===
+        `Cannot use processor ${file.path}: table "" has no name: name it (tables: { name: {...} })`,
+  );
+});

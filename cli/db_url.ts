@@ -106,8 +106,10 @@ const TEMPORARY =
 /**
  * The `--db` flag's converter for the commands that keep or read a
  * database: {@linkcode dbUrl}, refusing a database that keeps nothing
- * ({@linkcode throwawayReason}). A run on one would send every request and
- * lose every answer; a report over one would report nothing.
+ * ({@linkcode throwawayReason}): a run on one would send every request and
+ * lose every answer; a report over one would report nothing. Refused too:
+ * one libSQL cannot open ({@linkcode unopenableReason}), and a name with
+ * white space around it, surely a typo (libSQL would make a file so named).
  *
  * @throws {InputError} Naming `--db`, the value and why.
  *
@@ -117,11 +119,12 @@ const TEMPORARY =
  * import assert from "node:assert/strict";
  * assert.equal(keptDbUrl("out.db"), "file:out.db");
  * assert.throws(() => keptDbUrl(""), /^InputError: Cannot use --db '' as the database: an empty path/);
+ * assert.throws(() => keptDbUrl("out.db "), /^InputError: Cannot use --db 'out.db ' as the database: it begins or ends with white space/);
  * ```
  */
 export function keptDbUrl(value: string): string {
   const url = dbUrl(value);
-  const reason = throwawayReason(url) ?? unopenableReason(url);
+  const reason = spacedReason(value, url) ?? throwawayReason(url) ?? unopenableReason(url);
   if (reason !== undefined) {
     throw new InputError(
       `Cannot use --db '${value}' as the database: ${reason}; ` +
@@ -129,6 +132,21 @@ export function keptDbUrl(value: string): string {
     );
   }
   return url;
+}
+
+/**
+ * Why a `--db` is surely a slip: only white space (`--db " "`, an unset
+ * variable in quotes with a space), or a name or file path that begins or
+ * ends with it (`--db "out.db "`, `--db "file: out.db"`). libSQL would make a
+ * file of that name.
+ */
+function spacedReason(value: string, url: string): string | undefined {
+  if (value.trim() === "" && value !== "") return "it is only white space (is a variable unset?)";
+  const path = dbFilePath(url) ?? "";
+  if (value !== value.trim() || path !== path.trim()) {
+    return "it begins or ends with white space (a typo?)";
+  }
+  return undefined;
 }
 
 /** The URL schemes libSQL's client opens. */

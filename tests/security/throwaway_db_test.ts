@@ -180,3 +180,42 @@ Deno.test("sluice run refuses an empty --job (an unset $JOB) or one with control
     await server.close();
   }
 });
+
+Deno.test('every command refuses a --db of white space or with white space around it (--db " "): exit 2 naming --db, nothing sent or created', async () => {
+  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
+  try {
+    await inTempDir(async (dir) => {
+      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+      const url = `${server.origin}/s?q={{q}}`;
+      // In the folder itself: a run on `--db " "` made a file named " " there.
+      const run = await sluice(dir, ["run", "q.jsonl", "--url", url, "--db", " "]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(
+        run.stderr,
+        /^sluice: error: Cannot use --db ' ' as the database: it is only white space/,
+      );
+      const cases: [string, RegExp][] = [
+        ["\t", /: it is only white space \(is a variable unset\?\)/],
+        [`${dir}/s.db `, /: it begins or ends with white space \(a typo\?\)/],
+        [`file:${dir}/s.db\n`, /: it begins or ends with white space/],
+        [`file: ${dir}/s.db`, /: it begins or ends with white space/],
+      ];
+      const runArgs = ["run", `${dir}/q.jsonl`, "--url", url, "--quiet"];
+      for (const [db, message] of cases) {
+        for (const command of [runArgs, ...READERS]) {
+          const { code, stderr } = await inProcess([...command, "--db", db]);
+          const what = `sluice ${command.join(" ")} --db '${db}'`;
+          assert.equal(code, 2, `${what}: ${stderr}`);
+          assert.match(stderr, /^sluice: error: Cannot use --db '[^]*' as the database: /, what);
+          assert.match(stderr, message, what);
+        }
+      }
+      assert.deepEqual(server.requests, [], "nothing was sent");
+      const files = [];
+      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
+      assert.deepEqual(files, ["q.jsonl"]);
+    });
+  } finally {
+    await server.close();
+  }
+});

@@ -6,6 +6,7 @@
  */
 import { MAIN, PERMISSIONS } from "../_sluice_process.ts";
 import { openStore } from "../../lib/store/store.ts";
+import { type HostileServer, serveHostile } from "../http/_hostile_server.ts";
 
 /** What one `sluice` process printed, and its exit code. */
 export interface CliOutput {
@@ -43,6 +44,26 @@ export async function inTempDir(fn: (dir: string) => Promise<void>): Promise<voi
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * A temporary folder and a server on 127.0.0.1 answering `{ ok: true }` (it
+ * records what it is sent) for `fn`; both gone after.
+ */
+export async function withOkServer(
+  fn: (dir: string, server: HostileServer) => Promise<void>,
+): Promise<void> {
+  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
+  try {
+    await inTempDir((dir) => fn(dir, server));
+  } finally {
+    await server.close();
+  }
+}
+
+/** The names of the entries of folder `dir`, sorted. */
+export async function filesIn(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir), (entry) => entry.name)).sort();
 }
 
 /** Writes `rows` as JSON lines to `path`. */

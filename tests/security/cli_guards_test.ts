@@ -5,31 +5,26 @@
  */
 import assert from "node:assert/strict";
 import { serveHostile } from "../http/_hostile_server.ts";
-import { inTempDir, sluice, writeJsonl } from "./_cli.ts";
+import { inTempDir, sluice, withOkServer, writeJsonl } from "./_cli.ts";
 import { openStore } from "../../lib/store/store.ts";
 
 /** A database with one job of two done items, made against a local server. */
 async function withDatabase(fn: (dir: string) => Promise<void>): Promise<void> {
-  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
-  try {
-    await inTempDir(async (dir) => {
-      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }, { q: "b" }]);
-      const run = await sluice(dir, [
-        "run",
-        "q.jsonl",
-        "--url",
-        `${server.origin}/s?q={{q}}`,
-        "--db",
-        "jobs.db",
-        "--rate",
-        "none",
-      ]);
-      assert.equal(run.code, 0, run.stderr);
-      await fn(dir);
-    });
-  } finally {
-    await server.close();
-  }
+  await withOkServer(async (dir, server) => {
+    await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }, { q: "b" }]);
+    const run = await sluice(dir, [
+      "run",
+      "q.jsonl",
+      "--url",
+      `${server.origin}/s?q={{q}}`,
+      "--db",
+      "jobs.db",
+      "--rate",
+      "none",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    await fn(dir);
+  });
 }
 
 Deno.test("sluice export --out refuses the database itself, by name, path or symlink", async () => {

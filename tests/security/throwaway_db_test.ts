@@ -8,8 +8,7 @@
 import assert from "node:assert/strict";
 import { reportError } from "../../cli/main.ts";
 import { buildProgram } from "../../cli/program.ts";
-import { inTempDir, sluice, writeJsonl } from "./_cli.ts";
-import { serveHostile } from "../http/_hostile_server.ts";
+import { filesIn, inTempDir, sluice, withOkServer, writeJsonl } from "./_cli.ts";
 
 const THROWAWAY = [
   "",
@@ -52,47 +51,35 @@ async function inProcess(args: string[]): Promise<{ code: number; stderr: string
 }
 
 Deno.test("every command refuses a --db that keeps nothing: exit 2, naming --db, nothing sent", async () => {
-  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
-  try {
-    await inTempDir(async (dir) => {
-      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }, { q: "b" }]);
-      const run = ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"];
-      const commands = [run, ...READERS];
-      for (const db of THROWAWAY) {
-        for (const command of commands) {
-          const { code, stderr } = await inProcess([...command, "--db", db]);
-          const what = `sluice ${command.join(" ")} --db '${db}'`;
-          assert.equal(code, 2, `${what}: ${stderr}`);
-          assert.match(
-            stderr,
-            new RegExp(`^sluice: error: Cannot use --db '${RegExp.escape(db)}' as the database: `),
-            what,
-          );
-        }
+  await withOkServer(async (dir, server) => {
+    await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }, { q: "b" }]);
+    const run = ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"];
+    const commands = [run, ...READERS];
+    for (const db of THROWAWAY) {
+      for (const command of commands) {
+        const { code, stderr } = await inProcess([...command, "--db", db]);
+        const what = `sluice ${command.join(" ")} --db '${db}'`;
+        assert.equal(code, 2, `${what}: ${stderr}`);
+        assert.match(
+          stderr,
+          new RegExp(`^sluice: error: Cannot use --db '${RegExp.escape(db)}' as the database: `),
+          what,
+        );
       }
-      assert.deepEqual(server.requests, [], "nothing was sent");
-    });
-  } finally {
-    await server.close();
-  }
+    }
+    assert.deepEqual(server.requests, [], "nothing was sent");
+  });
 });
 
 Deno.test('sluice run --db "$UNSET" is exit 2 before anything is created or sent', async () => {
-  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
-  try {
-    await inTempDir(async (dir) => {
-      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
-      const run = await sluice(dir, ["run", "q.jsonl", "--url", `${server.origin}/s`, "--db", ""]);
-      assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, /^sluice: error: Cannot use --db '' as the database: an empty path/);
-      assert.deepEqual(server.requests, []);
-      const files = [];
-      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
-      assert.deepEqual(files, ["q.jsonl"]);
-    });
-  } finally {
-    await server.close();
-  }
+  await withOkServer(async (dir, server) => {
+    await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+    const run = await sluice(dir, ["run", "q.jsonl", "--url", `${server.origin}/s`, "--db", ""]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^sluice: error: Cannot use --db '' as the database: an empty path/);
+    assert.deepEqual(server.requests, []);
+    assert.deepEqual(await filesIn(dir), ["q.jsonl"]);
+  });
 });
 
 Deno.test("the commands that read a database say there is none, and create none", async () => {
@@ -108,114 +95,93 @@ Deno.test("the commands that read a database say there is none, and create none"
 });
 
 Deno.test("every command refuses a --db it cannot open (a folder, a missing folder, another scheme, no server, not a database): exit 2, nothing sent or changed", async () => {
-  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
-  try {
-    await inTempDir(async (dir) => {
-      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
-      const input = await Deno.readTextFile(`${dir}/q.jsonl`);
-      const run = ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"];
-      const cases: [string, RegExp][] = [
-        [dir, /^sluice: error: Cannot use --db '.*' as the database: .* is a folder/],
-        [`file:${dir}/`, /is a folder/],
-        [`${dir}/missing/x.db`, /: there is no folder .*\/missing;/],
-        [`${dir}/q.jsonl/x.db`, /q\.jsonl is not a folder/],
-        ["postgres://127.0.0.1/x", /libSQL opens file:, libsql:.* URLs, not postgres:/],
-        ["libsql://", /names no server/],
-        // The input given as the database by mistake: left as it was.
-        [
-          `${dir}/q.jsonl`,
-          /^sluice: error: Cannot use file:.*q\.jsonl as the database: the file is not a SQLite database/,
-        ],
-      ];
-      for (const [db, message] of cases) {
-        for (const command of [run, ...READERS]) {
-          const { code, stderr } = await inProcess([...command, "--db", db]);
-          const what = `sluice ${command.join(" ")} --db '${db}'`;
-          assert.equal(code, 2, `${what}: ${stderr}`);
-          assert.match(stderr, message, what);
-          assert.doesNotMatch(stderr, /run the same command again/, what);
-        }
+  await withOkServer(async (dir, server) => {
+    await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+    const input = await Deno.readTextFile(`${dir}/q.jsonl`);
+    const run = ["run", `${dir}/q.jsonl`, "--url", `${server.origin}/s?q={{q}}`, "--quiet"];
+    const cases: [string, RegExp][] = [
+      [dir, /^sluice: error: Cannot use --db '.*' as the database: .* is a folder/],
+      [`file:${dir}/`, /is a folder/],
+      [`${dir}/missing/x.db`, /: there is no folder .*\/missing;/],
+      [`${dir}/q.jsonl/x.db`, /q\.jsonl is not a folder/],
+      ["postgres://127.0.0.1/x", /libSQL opens file:, libsql:.* URLs, not postgres:/],
+      ["libsql://", /names no server/],
+      // The input given as the database by mistake: left as it was.
+      [
+        `${dir}/q.jsonl`,
+        /^sluice: error: Cannot use file:.*q\.jsonl as the database: the file is not a SQLite database/,
+      ],
+    ];
+    for (const [db, message] of cases) {
+      for (const command of [run, ...READERS]) {
+        const { code, stderr } = await inProcess([...command, "--db", db]);
+        const what = `sluice ${command.join(" ")} --db '${db}'`;
+        assert.equal(code, 2, `${what}: ${stderr}`);
+        assert.match(stderr, message, what);
+        assert.doesNotMatch(stderr, /run the same command again/, what);
       }
-      assert.deepEqual(server.requests, [], "nothing was sent");
-      assert.equal(await Deno.readTextFile(`${dir}/q.jsonl`), input);
-      const files = [];
-      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
-      assert.deepEqual(files, ["q.jsonl"]);
-    });
-  } finally {
-    await server.close();
-  }
+    }
+    assert.deepEqual(server.requests, [], "nothing was sent");
+    assert.equal(await Deno.readTextFile(`${dir}/q.jsonl`), input);
+    assert.deepEqual(await filesIn(dir), ["q.jsonl"]);
+  });
 });
 
 Deno.test("sluice run refuses an empty --job (an unset $JOB) or one with control characters: exit 2, nothing sent or created", async () => {
-  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
-  try {
-    await inTempDir(async (dir) => {
-      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
-      const cases: [string, RegExp][] = [
-        [
-          "",
-          /^sluice: error: Cannot use --job "" as a job name: it is empty \(is a variable unset\?\)/,
-        ],
-        ["  ", /it is empty/],
-        [
-          "a\nb",
-          /^sluice: error: Cannot use --job "a\\nb" as a job name: it holds a control character/,
-        ],
-        ["\u001b[31mred", /Cannot use --job "\\u001b\[31mred" as a job name: it holds a control/],
-      ];
-      for (const [job, message] of cases) {
-        const args = ["run", "q.jsonl", "--url", `${server.origin}/s`, "--job", job];
-        const run = await sluice(dir, [...args, "--db", `${dir}/s.db`]);
-        assert.equal(run.code, 2, run.stderr);
-        assert.match(run.stderr, message);
-        assert.ok(!run.stderr.includes("\u001b"), "no escape printed");
-      }
-      assert.deepEqual(server.requests, []);
-      const files = [];
-      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
-      assert.deepEqual(files, ["q.jsonl"]);
-    });
-  } finally {
-    await server.close();
-  }
+  await withOkServer(async (dir, server) => {
+    await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+    const cases: [string, RegExp][] = [
+      [
+        "",
+        /^sluice: error: Cannot use --job "" as a job name: it is empty \(is a variable unset\?\)/,
+      ],
+      ["  ", /it is empty/],
+      [
+        "a\nb",
+        /^sluice: error: Cannot use --job "a\\nb" as a job name: it holds a control character/,
+      ],
+      ["\u001b[31mred", /Cannot use --job "\\u001b\[31mred" as a job name: it holds a control/],
+    ];
+    for (const [job, message] of cases) {
+      const args = ["run", "q.jsonl", "--url", `${server.origin}/s`, "--job", job];
+      const run = await sluice(dir, [...args, "--db", `${dir}/s.db`]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, message);
+      assert.ok(!run.stderr.includes("\u001b"), "no escape printed");
+    }
+    assert.deepEqual(server.requests, []);
+    assert.deepEqual(await filesIn(dir), ["q.jsonl"]);
+  });
 });
 
 Deno.test('every command refuses a --db of white space or with white space around it (--db " "): exit 2 naming --db, nothing sent or created', async () => {
-  const server = serveHostile({ fallback: () => Response.json({ ok: true }) });
-  try {
-    await inTempDir(async (dir) => {
-      await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
-      const url = `${server.origin}/s?q={{q}}`;
-      // In the folder itself: a run on `--db " "` made a file named " " there.
-      const run = await sluice(dir, ["run", "q.jsonl", "--url", url, "--db", " "]);
-      assert.equal(run.code, 2, run.stderr);
-      assert.match(
-        run.stderr,
-        /^sluice: error: Cannot use --db ' ' as the database: it is only white space/,
-      );
-      const cases: [string, RegExp][] = [
-        ["\t", /: it is only white space \(is a variable unset\?\)/],
-        [`${dir}/s.db `, /: it begins or ends with white space \(a typo\?\)/],
-        [`file:${dir}/s.db\n`, /: it begins or ends with white space/],
-        [`file: ${dir}/s.db`, /: it begins or ends with white space/],
-      ];
-      const runArgs = ["run", `${dir}/q.jsonl`, "--url", url, "--quiet"];
-      for (const [db, message] of cases) {
-        for (const command of [runArgs, ...READERS]) {
-          const { code, stderr } = await inProcess([...command, "--db", db]);
-          const what = `sluice ${command.join(" ")} --db '${db}'`;
-          assert.equal(code, 2, `${what}: ${stderr}`);
-          assert.match(stderr, /^sluice: error: Cannot use --db '[^]*' as the database: /, what);
-          assert.match(stderr, message, what);
-        }
+  await withOkServer(async (dir, server) => {
+    await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
+    const url = `${server.origin}/s?q={{q}}`;
+    // In the folder itself: a run on `--db " "` made a file named " " there.
+    const run = await sluice(dir, ["run", "q.jsonl", "--url", url, "--db", " "]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /^sluice: error: Cannot use --db ' ' as the database: it is only white space/,
+    );
+    const cases: [string, RegExp][] = [
+      ["\t", /: it is only white space \(is a variable unset\?\)/],
+      [`${dir}/s.db `, /: it begins or ends with white space \(a typo\?\)/],
+      [`file:${dir}/s.db\n`, /: it begins or ends with white space/],
+      [`file: ${dir}/s.db`, /: it begins or ends with white space/],
+    ];
+    const runArgs = ["run", `${dir}/q.jsonl`, "--url", url, "--quiet"];
+    for (const [db, message] of cases) {
+      for (const command of [runArgs, ...READERS]) {
+        const { code, stderr } = await inProcess([...command, "--db", db]);
+        const what = `sluice ${command.join(" ")} --db '${db}'`;
+        assert.equal(code, 2, `${what}: ${stderr}`);
+        assert.match(stderr, /^sluice: error: Cannot use --db '[^]*' as the database: /, what);
+        assert.match(stderr, message, what);
       }
-      assert.deepEqual(server.requests, [], "nothing was sent");
-      const files = [];
-      for await (const entry of Deno.readDir(dir)) files.push(entry.name);
-      assert.deepEqual(files, ["q.jsonl"]);
-    });
-  } finally {
-    await server.close();
-  }
+    }
+    assert.deepEqual(server.requests, [], "nothing was sent");
+    assert.deepEqual(await filesIn(dir), ["q.jsonl"]);
+  });
 });

@@ -9,10 +9,10 @@ import { processingConfig } from "../../cli/processing_config.ts";
 import { InputError } from "../../lib/errors.ts";
 import { prepareProcessing } from "../../lib/process/processing.ts";
 import type { Processor } from "../../lib/process/processor.ts";
-import { runJob } from "../../lib/run/run_job.ts";
+import { runJob, type RunJobOptions, type RunSummary } from "../../lib/run/run_job.ts";
 import type { ItemUpdate } from "../../lib/store/store.ts";
 import { FakeClock } from "../../lib/util/clock.ts";
-import { testDb } from "../_db.ts";
+import { type TestDb, testDb } from "../_db.ts";
 import { FAST, setup } from "../run/_run_job_fixtures.ts";
 import { outcome, response } from "../store/_fixtures.ts";
 
@@ -44,6 +44,39 @@ async function within<T>(promise: Promise<T>): Promise<T> {
   ]).finally(() => clearTimeout(guard));
 }
 
+/**
+ * Runs a job of `queries` (each answered with `{ q }`) with `options`, a
+ * hung run failing the test, then `check`s its summary and database; the
+ * store is closed after.
+ */
+async function runQueries(
+  queries: string[],
+  options: RunJobOptions,
+  check: (summary: RunSummary, db: TestDb) => Promise<void>,
+): Promise<void> {
+  const { store, job, template, db } = await setup(queries);
+  try {
+    await check(
+      await within(runJob(store, job, template, { ...FAST, fetch: json, ...options })),
+      db,
+    );
+  } finally {
+    store.close();
+  }
+}
+
+/** The run's done and failed counts, and its failed items (query, error, class) by query. */
+async function failures(summary: RunSummary, db: TestDb) {
+  return {
+    done: summary.counts.done,
+    failed: summary.counts.failed,
+    items: await db.rows(
+      "SELECT json_extract(vars, '$.q') AS q, last_error, error_class FROM items " +
+        "WHERE status = 'failed' ORDER BY q",
+    ),
+  };
+}
+
 Deno.test("Processing: a processor that does not settle within its time limit (on the injected clock) fails its answer", async () => {
   using db = await testDb();
   const clock = new FakeClock(0);
@@ -67,31 +100,17 @@ Deno.test("Processing: a processor that does not settle within its time limit (o
 });
 
 Deno.test("runJob(): a processor that never settles fails that item as `process: timed out`, and the run goes on", async () => {
-  const { store, job, template, db } = await setup(["a", "hang", "b"]);
-  try {
-    const summary = await within(runJob(store, job, template, {
-      ...FAST,
-      fetch: json,
-      processor: hanging(),
-      processorTimeoutMs: 50,
-    }));
-    assert.deepEqual({ done: summary.counts.done, failed: summary.counts.failed }, {
+  const options = { processor: hanging(), processorTimeoutMs: 50 };
+  await runQueries(["a", "hang", "b"], options, async (summary, db) => {
+    assert.deepEqual(await failures(summary, db), {
       done: 2,
       failed: 1,
+      items: [{ q: "hang", last_error: "process: timed out", error_class: "process" }],
     });
-    assert.deepEqual(
-      await db.rows(
-        "SELECT json_extract(vars, '$.q') AS q, last_error, error_class FROM items " +
-          "WHERE status = 'failed'",
-      ),
-      [{ q: "hang", last_error: "process: timed out", error_class: "process" }],
-    );
     assert.equal(await db.count("SELECT count(*) FROM seen"), 2);
     // The answer is kept: `sluice process` can process it again without sending.
     assert.equal(await db.count("SELECT count(*) FROM responses WHERE status = 200"), 3);
-  } finally {
-    store.close();
-  }
+  });
 });
 
 Deno.test("runJob(): a processor that throws what has no message to read (a null-prototype object, an error whose message getter throws) fails that item, and the run goes on", async () => {
@@ -100,83 +119,57 @@ Deno.test("runJob(): a processor that throws what has no message to read (a null
       throw new Error("no message here");
     }
   }
-  const { store, job, template, db } = await setup(["a", "bare", "getter"]);
-  try {
-    const summary = await within(runJob(store, job, template, {
-      ...FAST,
-      fetch: json,
-      processor: {
-        tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
-        process(answer, query) {
-          if (query.q === "bare") throw Object.create(null);
-          if (query.q === "getter") throw new Unreadable();
-          return { seen: [{ key: answer.key }] };
-        },
-      },
-    }));
-    assert.deepEqual({ done: summary.counts.done, failed: summary.counts.failed }, {
+  const processor: Processor = {
+    tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
+    process(answer, query) {
+      if (query.q === "bare") throw Object.create(null);
+      if (query.q === "getter") throw new Unreadable();
+      return { seen: [{ key: answer.key }] };
+    },
+  };
+  await runQueries(["a", "bare", "getter"], { processor }, async (summary, db) => {
+    assert.deepEqual(await failures(summary, db), {
       done: 1,
       failed: 2,
-    });
-    assert.deepEqual(
-      await db.rows(
-        "SELECT json_extract(vars, '$.q') AS q, last_error, error_class FROM items " +
-          "WHERE status = 'failed' ORDER BY q",
-      ),
-      [
+      items: [
         { q: "bare", last_error: "process: threw [object Object]", error_class: "process" },
         { q: "getter", last_error: "process: threw Unreadable", error_class: "process" },
       ],
-    );
-  } finally {
-    store.close();
-  }
+    });
+  });
 });
 
 Deno.test("runJob(): a stop does not wait past its grace period for a processor that hangs", async () => {
-  const { store, job, template, db } = await setup(["hang"]);
   const stop = new AbortController();
-  try {
-    const run = runJob(store, job, template, {
-      ...FAST,
-      fetch: json,
-      processor: hanging(() => stop.abort()),
-      graceMs: 20,
-      // Far longer than the test: only the grace period can end the wait.
-      processorTimeoutMs: 3_600_000,
-      signal: stop.signal,
-    });
-    const summary = await within(run);
+  const options = {
+    processor: hanging(() => stop.abort()),
+    graceMs: 20,
+    // Far longer than the test: only the grace period can end the wait.
+    processorTimeoutMs: 3_600_000,
+    signal: stop.signal,
+  };
+  await runQueries(["hang"], options, async (summary, db) => {
     assert.equal(summary.stopped, true);
     assert.deepEqual(await db.rows("SELECT status, last_error, error_class FROM items"), [{
       status: "failed",
       last_error: "process: abandoned: the run stopped before it settled",
       error_class: "process",
     }]);
-  } finally {
-    store.close();
-  }
+  });
 });
 
 Deno.test("runJob(): a time limit longer than a timer holds (--processor-timeout 30d) is a limit, not 1 ms", async () => {
-  const { store, job, template, db } = await setup(["a", "b"]);
-  try {
-    const summary = await within(runJob(store, job, template, {
-      ...FAST,
-      fetch: json,
-      processor: {
-        tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
-        // Settles on a later turn of the event loop, as a processor that awaits anything does.
-        process: (answer) =>
-          new Promise((resolve) => setTimeout(() => resolve({ seen: [{ key: answer.key }] }), 5)),
-      },
-      processorTimeoutMs: 30 * 86_400_000,
-    }));
+  const processor: Processor = {
+    tables: { seen: { columns: { key: "TEXT" }, key: ["key"] } },
+    // Settles on a later turn of the event loop, as a processor that awaits anything does.
+    process: (answer) =>
+      new Promise((resolve) => setTimeout(() => resolve({ seen: [{ key: answer.key }] }), 5)),
+  };
+  const options = { processor, processorTimeoutMs: 30 * 86_400_000 };
+  await runQueries(["a", "b"], options, async (summary, db) => {
     assert.deepEqual(await db.rows("SELECT last_error FROM items WHERE status = 'failed'"), []);
     assert.equal(summary.counts.done, 2);
-  } finally {
-    store.close();
-  }
+  });
 });
 
 Deno.test("--processor-timeout: a duration over the job file's and the saved one, saved with the job", () => {

@@ -9,6 +9,7 @@ import { InputError } from "../../lib/errors.ts";
 import { processCommand } from "../../cli/process.ts";
 import { runCommand } from "../../cli/run.ts";
 import { statusCommand } from "../../cli/status.ts";
+import { withLocalApi } from "../_local_api.ts";
 import { openSqlClient } from "../../lib/store/sql_client.ts";
 import { SluiceProcess } from "../_sluice_process.ts";
 
@@ -31,13 +32,9 @@ async function statusLines(db: string): Promise<string> {
 }
 
 Deno.test("process --rebuild killed -9 midway: status says so, run and process refuse naming --rebuild, a second --rebuild finishes it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_kill_" });
-  let requests = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    requests++;
+  await withLocalApi((request) => {
     return Response.json({ title: `title of ${new URL(request.url).searchParams.get("q")}` });
-  });
-  try {
+  }, async ({ dir, origin, requests }) => {
     const db = `file:${dir}/s.db`;
     const input = `${dir}/q.jsonl`;
     const processor = `${dir}/hits.ts`;
@@ -45,7 +42,7 @@ Deno.test("process --rebuild killed -9 midway: status says so, run and process r
     await Deno.writeTextFile(input, ["a", "b", "c"].map((q) => `{"q":"${q}"}`).join("\n"));
     await Deno.writeTextFile(processor, PROCESSOR);
     await Deno.writeTextFile(hanging, HANGING);
-    const url = `http://127.0.0.1:${server.addr.port}/?q={{q}}`;
+    const url = `${origin}/?q={{q}}`;
     const flags = { db, job: "j", url, rate: "none", quiet: true };
     assert.equal(await runCommand(input, { ...flags, processor }, quiet, stop()), 0);
     // Another job whose rows are in the same table: the rebuild drops them too.
@@ -113,9 +110,6 @@ Deno.test("process --rebuild killed -9 midway: status says so, run and process r
     assert.doesNotMatch(await statusLines(db), /did not finish/);
     assert.equal(await runCommand(undefined, flags, quiet, stop()), 0);
     assert.equal(await runCommand(undefined, tuesday, quiet, stop()), 0);
-    assert.equal(requests, 5, "nothing sent again");
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.equal(requests(), 5, "nothing sent again");
+  });
 });

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { processCommand } from "../../cli/process.ts";
 import { runCommand } from "../../cli/run.ts";
+import { withLocalApi } from "../_local_api.ts";
 import { openSqlClient } from "../../lib/store/sql_client.ts";
 
 const quiet = { log: () => {}, error: () => {} };
@@ -25,15 +26,11 @@ function processorSource(columns: string[]): string {
 }
 
 Deno.test("a processor's table gains a column: run and process name --rebuild; process --rebuild derives every row again and sends nothing", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
-  let requests = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    requests++;
+  await withLocalApi((request) => {
     const q = new URL(request.url).searchParams.get("q");
     return Response.json({ title: `title of ${q}` });
-  });
-  try {
-    const url = `http://127.0.0.1:${server.addr.port}/search?q={{q}}`;
+  }, async ({ dir, origin, requests }) => {
+    const url = `${origin}/search?q={{q}}`;
     const db = `file:${dir}/s.db`;
     const input = `${dir}/queries.jsonl`;
     await Deno.writeTextFile(input, ["a", "b", "c"].map((q) => `{"q":"${q}"}`).join("\n"));
@@ -43,7 +40,7 @@ Deno.test("a processor's table gains a column: run and process name --rebuild; p
     await Deno.writeTextFile(v2, processorSource(["key", "title", "url"]));
     const flags = { db, job: "j", url, rate: "none", quiet: true };
     assert.equal(await runCommand(input, { ...flags, processor: v1 }, quiet, stop()), 0);
-    assert.equal(requests, 3);
+    assert.equal(requests(), 3);
 
     // The table no longer fits: both commands say so and name the way out.
     for (
@@ -67,7 +64,7 @@ Deno.test("a processor's table gains a column: run and process name --rebuild; p
       );
       assert.equal(code, 0);
     }
-    assert.equal(requests, 3, "nothing sent");
+    assert.equal(requests(), 3, "nothing sent");
     const client = openSqlClient(db);
     try {
       const rs = await client.query([
@@ -84,20 +81,12 @@ Deno.test("a processor's table gains a column: run and process name --rebuild; p
     }
     // The job now processes with the new processor: a resume fits.
     assert.equal(await runCommand(undefined, flags, quiet, stop()), 0);
-    assert.equal(requests, 3);
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.equal(requests(), 3);
+  });
 });
 
 Deno.test("--rebuild drops only the tables the schema creates, never sluice's own", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => Response.json({ n: 1 }),
-  );
-  try {
+  await withLocalApi(() => Response.json({ n: 1 }), async ({ dir, origin }) => {
     const db = `file:${dir}/s.db`;
     const input = `${dir}/queries.jsonl`;
     await Deno.writeTextFile(input, '{"q":"a"}\n{"q":"b"}\n');
@@ -107,7 +96,7 @@ Deno.test("--rebuild drops only the tables the schema creates, never sluice's ow
       {
         db,
         job: "j",
-        url: `http://127.0.0.1:${server.addr.port}/?q={{q}}`,
+        url: `${origin}/?q={{q}}`,
         rate: "none",
         quiet: true,
         schema,
@@ -140,21 +129,14 @@ Deno.test("--rebuild drops only the tables the schema creates, never sluice's ow
     } finally {
       client.close();
     }
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--rebuild of one job derives again the rows other jobs keep in the same table, with their own processing", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
-  let requests = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    requests++;
+  await withLocalApi((request) => {
     return Response.json({ title: `title of ${new URL(request.url).searchParams.get("q")}` });
-  });
-  try {
-    const url = `http://127.0.0.1:${server.addr.port}/search?q={{q}}`;
+  }, async ({ dir, origin, requests }) => {
+    const url = `${origin}/search?q={{q}}`;
     const db = `file:${dir}/s.db`;
     const v1 = `${dir}/hits_v1.ts`;
     const v2 = `${dir}/hits_v2.ts`;
@@ -175,7 +157,7 @@ Deno.test("--rebuild of one job derives again the rows other jobs keep in the sa
       stop(),
     );
     assert.equal(code, 0, lines.join("\n"));
-    assert.equal(requests, 5, "nothing sent");
+    assert.equal(requests(), 5, "nothing sent");
     const client = openSqlClient(db);
     try {
       const rs = await client.query(["SELECT title, url IS NOT NULL FROM hits ORDER BY title"]);
@@ -191,25 +173,17 @@ Deno.test("--rebuild of one job derives again the rows other jobs keep in the sa
       client.close();
     }
     assert.match(lines.join("\n"), /"hits" also holds the rows of job "tuesday"/);
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a stopped --rebuild says the tables lack rows until the same command runs again", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sluice_rebuild_" });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => Response.json({ title: "t" }),
-  );
-  try {
+  await withLocalApi(() => Response.json({ title: "t" }), async ({ dir, origin }) => {
     const db = `file:${dir}/s.db`;
     const input = `${dir}/q.jsonl`;
     const v1 = `${dir}/hits_v1.ts`;
     await Deno.writeTextFile(v1, processorSource(["key", "title"]));
     await Deno.writeTextFile(input, '{"q":"a"}\n{"q":"b"}\n');
-    const url = `http://127.0.0.1:${server.addr.port}/?q={{q}}`;
+    const url = `${origin}/?q={{q}}`;
     const flags = { db, job: "j", url, rate: "none", quiet: true, processor: v1 };
     assert.equal(await runCommand(input, flags, quiet, stop()), 0);
     const lines: string[] = [];
@@ -225,8 +199,5 @@ Deno.test("a stopped --rebuild says the tables lack rows until the same command 
       "sluice: stopped; 2 answers left unprocessed: run the same command again to process them, " +
         "and the tables made again lack their rows until then",
     );
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Placeholder, TemplatePart } from "./parse_placeholders.ts";
+import { OPTIONAL_CURSOR, type Placeholder, type TemplatePart } from "./parse_placeholders.ts";
 
 /** Reads an environment variable at render time. */
 export type EnvReader = (name: string) => string | undefined;
@@ -127,6 +127,13 @@ export function percentEncode(text: string): string {
 export function compileText(parts: TemplatePart[], encode?: (text: string) => string): TextRender {
   return joinPieces(parts.map((p) => {
     if (typeof p === "string") return p;
+    if (p.optional) {
+      // Only a URL's query parameters can be left out (compile_url.ts takes those).
+      throw new TypeError(
+        `Cannot use ${OPTIONAL_CURSOR} in url except as a query parameter's whole value ` +
+          `(?after=${OPTIONAL_CURSOR}&limit=10)`,
+      );
+    }
     const value = placeholderValue(p);
     if (p.page !== undefined) {
       // The first page's null cursor is no text at all, not "null".

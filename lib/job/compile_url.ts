@@ -75,6 +75,8 @@ function pathPieces(parts: TemplatePart[], guard: boolean): (string | TextRender
   const pieces: (string | TextRender)[] = [];
   let inPath = true;
   let segment: TemplatePart[] = [];
+  // A query with a parameter left out while there is no cursor renders as a whole.
+  const optionalAfter = parts.findLastIndex((p) => typeof p !== "string" && p.optional);
   const flush = () => {
     const literal = segment.filter((p) => typeof p === "string").join("");
     if (segment.every((p) => typeof p === "string")) pieces.push(literal);
@@ -83,7 +85,7 @@ function pathPieces(parts: TemplatePart[], guard: boolean): (string | TextRender
     } else pieces.push(guardSegment(compileText(segment, percentEncode)));
     segment = [];
   };
-  for (const part of parts) {
+  for (const [i, part] of parts.entries()) {
     if (typeof part !== "string") {
       if (inPath) segment.push(part);
       else pieces.push(compileText([part], percentEncode));
@@ -93,6 +95,10 @@ function pathPieces(parts: TemplatePart[], guard: boolean): (string | TextRender
     for (let at = rest.search(DELIMITER); inPath && at >= 0; at = rest.search(DELIMITER)) {
       segment.push(rest.slice(0, at));
       flush();
+      if (rest[at] === "?" && optionalAfter > i) {
+        pieces.push(optionalQuery([rest.slice(at + 1), ...parts.slice(i + 1)]));
+        return pieces.filter((p) => p !== "");
+      }
       pieces.push(rest[at]!);
       inPath = rest[at] === "/" || rest[at] === "\\";
       rest = rest.slice(at + 1);
@@ -102,6 +108,56 @@ function pathPieces(parts: TemplatePart[], guard: boolean): (string | TextRender
   }
   if (inPath) flush();
   return pieces.filter((p) => p !== "");
+}
+
+/**
+ * A URL's query (what follows its `?`) holding `name={{page.cursor?}}`: that
+ * parameter is left out, name, `=` and its `&`, while the cursor is empty (a
+ * query's first page), and the `?` with it when nothing is left; the other
+ * parameters render as in any URL.
+ */
+function optionalQuery(parts: TemplatePart[]): TextRender {
+  const params: TemplatePart[][] = [[]];
+  let fragment: TemplatePart[] | undefined;
+  for (const part of parts) {
+    if (fragment !== undefined || typeof part !== "string") {
+      (fragment ?? params.at(-1)!).push(part);
+      continue;
+    }
+    const hash = part.indexOf("#");
+    (hash < 0 ? part : part.slice(0, hash)).split("&").forEach((text, i) => {
+      if (i > 0) params.push([]);
+      if (text !== "") params.at(-1)!.push(text);
+    });
+    if (hash >= 0) fragment = [part.slice(hash)];
+  }
+  const renders = params.map(paramRender);
+  const tail = compileText(fragment ?? [], percentEncode);
+  return (vars, env) => {
+    const kept: string[] = [];
+    for (const render of renders) {
+      const text = render(vars, env);
+      if (text !== undefined) kept.push(text);
+    }
+    return (kept.length > 0 ? `?${kept.join("&")}` : "") + tail(vars, env);
+  };
+}
+
+/** One query parameter; undefined for `name={{page.cursor?}}` while the cursor is empty. */
+function paramRender(
+  param: TemplatePart[],
+): (vars: Record<string, unknown>, env: EnvReader) => string | undefined {
+  const [name, value] = param;
+  if (
+    param.length !== 2 || typeof name !== "string" || !/^[^=]+=$/.test(name) ||
+    typeof value === "string" || !value?.optional
+  ) return compileText(param, percentEncode);
+  const { field, get, page } = value;
+  const cursor = compileText([{ field, get, page }], percentEncode);
+  return (vars, env) => {
+    const text = cursor(vars, env);
+    return text === "" ? undefined : name + text;
+  };
 }
 
 /** Checks that a rendered path segment is not `.` or `..` (URL parsing would resolve it). */
@@ -134,7 +190,8 @@ function authorityPieces(parts: TemplatePart[], guard: boolean): (string | TextR
  * Compiles a URL template. A URL that is one placeholder is inserted as is;
  * a leading placeholder is a base URL (`{{env.API_BASE}}/v1`) inserted as is;
  * every other value is percent-encoded, and may not make a `.` or `..` path
- * segment.
+ * segment. A query parameter whose whole value is `{{page.cursor?}}` is left
+ * out, name and all, while there is no cursor (a query's first page).
  *
  * @param url The URL template.
  * @param scope Collects the fields and environment names used.
@@ -153,6 +210,15 @@ function authorityPieces(parts: TemplatePart[], guard: boolean): (string | TextR
  * assert.throws(() => url.render({ p: "..", q: "x" }, noEnv), TypeError);
  * assert.equal(url.schemeFrom, "template");
  * assert.equal(url.check, undefined); // every rendered URL parses: nothing to check per request
+ * ```
+ *
+ * @example A parameter left out on a query's first page
+ * ```ts
+ * import { compileUrl } from "./compile_url.ts";
+ * import assert from "node:assert/strict";
+ * const scope = { fields: [], envNames: [], getters: new Map() };
+ * const url = compileUrl("https://api.test/charges?after={{page.cursor?}}&limit=10", scope);
+ * assert.equal(url.render({}, () => undefined), "https://api.test/charges?limit=10");
  * ```
  */
 export function compileUrl(url: string, scope: PlaceholderScope): CompiledUrl {

@@ -13,10 +13,15 @@ export type FieldGetter = (vars: Record<string, unknown>) => unknown;
  * One placeholder: an environment variable, or a query field with its getter;
  * `{{page.cursor}}` and `{{page.number}}` are fields of the page being sent
  * (`page` says which), read from the variables' {@linkcode PAGE_VARS}.
+ * `{{page.cursor?}}` is `optional`: a URL query parameter left out, name and
+ * all, while there is no cursor (see `compile_url.ts`).
  */
 export type Placeholder =
-  | { env: string; field?: undefined; page?: undefined }
-  | { field: string; get: FieldGetter; page?: "cursor" | "number" };
+  | { env: string; field?: undefined; page?: undefined; optional?: undefined }
+  | { field: string; get: FieldGetter; page?: "cursor" | "number"; optional?: true };
+
+/** The placeholder of a URL query parameter left out while there is no cursor. */
+export const OPTIONAL_CURSOR = "{{page.cursor?}}";
 
 /**
  * Where a page after the first carries its `{{page.cursor}}` and
@@ -122,10 +127,20 @@ export function parsePlaceholders(
     }
     if (open > at) parts.push(source.slice(at, open));
     const [, env, field] = match;
-    const page = PAGE.exec(field ?? "")?.[1] as "cursor" | "number" | undefined;
+    const optional = field === "page.cursor?";
+    if (optional && where !== "url") {
+      throw new TypeError(
+        `Cannot use ${OPTIONAL_CURSOR} in ${where}: it stands only for a URL query parameter's ` +
+          `value (?after=${OPTIONAL_CURSOR}); here {{page.cursor}} is null on a query's first page`,
+      );
+    }
+    const page = optional
+      ? "cursor"
+      : PAGE.exec(field ?? "")?.[1] as "cursor" | "number" | undefined;
     if (page !== undefined) {
       if (scope.pageNames && !scope.pageNames.includes(page)) scope.pageNames.push(page);
-      parts.push({ field: field!, get: PAGE_GETTERS[page], page });
+      const placeholder = { field: field!, get: PAGE_GETTERS[page], page };
+      parts.push(optional ? { ...placeholder, optional } : placeholder);
     } else if (field === undefined) {
       if (!scope.envNames.includes(env!)) scope.envNames.push(env!);
       const uses = scope.envUses?.get(env!) ?? [];

@@ -144,6 +144,26 @@ Deno.test("has_more beside the last item's id (Stripe): 'cursor:$.data[#-1].id w
   );
 });
 
+Deno.test("an API that refuses an empty starting_after= (Stripe): {{page.cursor?}} leaves it out on a query's first page", async () => {
+  await assertEveryPageOnce(
+    {
+      read: (url) => {
+        const q = url.searchParams.get("q") ?? "";
+        const after = url.searchParams.get("starting_after");
+        // An empty starting_after is refused: counted as a page past the last.
+        if (after === "") return { q, page: Infinity };
+        return { q, page: after === null ? 1 : Number(after.split("-")[1]) + 1 };
+      },
+      answer: (q, page, items) => ({
+        body: { object: "list", data: items, has_more: page < PAGES[q]! },
+      }),
+    },
+    { url: "ORIGIN/v1/charges?starting_after={{page.cursor?}}&q={{q}}&limit=2" },
+    "cursor:$.data[#-1].id while $.has_more",
+    "$.data",
+  );
+});
+
 Deno.test("a page count: 'page:$.total_pages', and 'page:$.meta.last_page' given as text", async () => {
   await assertEveryPageOnce(
     {

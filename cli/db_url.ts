@@ -124,14 +124,36 @@ const TEMPORARY =
  */
 export function keptDbUrl(value: string): string {
   const url = dbUrl(value);
-  const reason = spacedReason(value, url) ?? throwawayReason(url) ?? unopenableReason(url);
-  if (reason !== undefined) {
-    throw new InputError(
-      `Cannot use --db '${value}' as the database: ${reason}; ` +
-        "name a file (--db file:sluice.db) or a libSQL server",
-    );
-  }
+  refuseDb(value, spacedReason(value, url) ?? throwawayReason(url) ?? unopenableReason(url));
   return url;
+}
+
+/**
+ * The `--db` of `sluice demo`: {@linkcode dbUrl}, refusing only the slips of
+ * white space {@linkcode keptDbUrl} refuses (a demo may run on `:memory:`).
+ *
+ * @throws {InputError} When `value` is only white space or begins or ends with it.
+ *
+ * @example Usage
+ * ```ts
+ * import { demoDbUrl } from "./db_url.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(demoDbUrl(":memory:"), ":memory:");
+ * assert.throws(() => demoDbUrl(" "), /^InputError: Cannot use --db ' ' as the database: it is only white space/);
+ * ```
+ */
+export function demoDbUrl(value: string): string {
+  const url = dbUrl(value);
+  refuseDb(value, spacedReason(value, url));
+  return url;
+}
+
+function refuseDb(value: string, reason: string | undefined): void {
+  if (reason === undefined) return;
+  throw new InputError(
+    `Cannot use --db '${value}' as the database: ${reason}; ` +
+      "name a file (--db file:sluice.db) or a libSQL server",
+  );
 }
 
 /**

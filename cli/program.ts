@@ -6,7 +6,7 @@
  */
 import { Command, Option } from "commander";
 import { type Console, stdio } from "./console.ts";
-import { dbUrl, keptDbUrl } from "./db_url.ts";
+import { demoDbUrl, keptDbUrl } from "./db_url.ts";
 import type { DemoFlags } from "./demo.ts";
 import type { ExportFlags } from "./export.ts";
 import { EXIT_CODES_HELP, optionDescription, RUN_HELP } from "./help_text.ts";
@@ -275,7 +275,7 @@ export function buildProgram(options: ProgramOptions): Command {
 
   program.command("demo")
     .description("run queries.example.json against the built-in mock API, in-process")
-    .option("--db <url>", "database (default a temporary file, removed at the end)", dbUrl)
+    .option("--db <url>", "database (default a temporary file, removed at the end)", demoDbUrl)
     .option("--llm", "prompts to the mock's token-metered LLM route instead, paced by its tokens")
     .action(async (flags: DemoFlags) =>
       setExit(await (await import("./demo.ts")).demoCommand(flags, io, stop, { command }))

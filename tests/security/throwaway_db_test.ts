@@ -154,7 +154,7 @@ Deno.test("sluice run refuses an empty --job (an unset $JOB) or one with control
   });
 });
 
-Deno.test('every command refuses a --db of white space or with white space around it (--db " "): exit 2 naming --db, nothing sent or created', async () => {
+Deno.test('every command (demo too) refuses a --db of white space or with white space around it (--db " "): exit 2 naming --db, nothing sent or created', async () => {
   await withOkServer(async (dir, server) => {
     await writeJsonl(`${dir}/q.jsonl`, [{ q: "a" }]);
     const url = `${server.origin}/s?q={{q}}`;
@@ -173,7 +173,8 @@ Deno.test('every command refuses a --db of white space or with white space aroun
     ];
     const runArgs = ["run", `${dir}/q.jsonl`, "--url", url, "--quiet"];
     for (const [db, message] of cases) {
-      for (const command of [runArgs, ...READERS]) {
+      // demo too: it may run on :memory:, but not on a name a slip of white space made.
+      for (const command of [runArgs, ...READERS, ["demo"]]) {
         const { code, stderr } = await inProcess([...command, "--db", db]);
         const what = `sluice ${command.join(" ")} --db '${db}'`;
         assert.equal(code, 2, `${what}: ${stderr}`);

@@ -12,6 +12,7 @@ export {
   type Client,
   createClient,
   type InStatement,
+  type InValue,
   LibsqlBatchError,
   LibsqlError,
   type ResultSet,

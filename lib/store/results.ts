@@ -13,7 +13,7 @@ import {
   ownedIds,
   ownedStatement,
   pageStatements,
-  responseStatement,
+  responseStatements,
   stateStatements,
 } from "./result_statements.ts";
 import { writeProcessed } from "./write_processed.ts";
@@ -106,8 +106,7 @@ export class ResultRepository implements ResultStore {
     const finals = confirm ? updates.filter((u) => u.status !== "pending").map((u) => u.id) : [];
     // Read first, in the same transaction: which of them are still ours to write.
     if (finals.length > 0) statements.push(ownedStatement(owner, finals));
-    const responses = responseStatement(owner, jobId, updates);
-    if (responses) statements.push(responses);
+    statements.push(...responseStatements(owner, jobId, updates));
     statements.push(...pageStatements(owner, updates, now));
     const updatesFrom = statements.length;
     statements.push(...stateStatements(owner, updates, now));

@@ -11,7 +11,7 @@ import {
   ownedIds,
   ownedStatement,
   pageStatements,
-  responseStatement,
+  responseStatements,
   stateStatements,
 } from "./result_statements.ts";
 import { answerEntry, type ChunkEntry, writeInChunks } from "./write_in_chunks.ts";
@@ -95,8 +95,7 @@ export async function writeProcessed(
       });
       const finals = chunk.filter((u) => u.status !== "pending").map((u) => u.id);
       const statements = finals.length > 0 ? [ownedStatement(owner, finals)] : [];
-      const responses = responseStatement(owner, jobId, chunk);
-      if (responses) statements.push(responses);
+      statements.push(...responseStatements(owner, jobId, chunk));
       statements.push(...pageStatements(owner, chunk, now));
       const updatesFrom = statements.length;
       statements.push(...stateStatements(owner, chunk, now));

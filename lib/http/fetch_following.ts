@@ -103,7 +103,8 @@ export async function fetchFollowing(
     throw new RequestRefusedError(`only http and https URLs are fetched: ${redact(url)}`);
   }
   let current = url;
-  let next: RequestInit = { ...init, redirect: "manual" };
+  // send() asks for manual redirects itself: no copy of its init per request.
+  let next: RequestInit = init.redirect === "manual" ? init : { ...init, redirect: "manual" };
   for (let redirects = 0;; redirects++) {
     const response = await fetchOrRefuse(fetch, current, next, redirects > 0, redact);
     const location = response.headers.get("location");
@@ -157,16 +158,21 @@ export async function fetchFollowing(
  * Fetches; a rejection that a `Request` made of the same parts reproduces is
  * `fetch` refusing the request (nothing sent), anything else is the network's.
  */
-async function fetchOrRefuse(
+function fetchOrRefuse(
   fetch: typeof globalThis.fetch,
   url: string,
   init: RequestInit,
   sent: boolean,
   redact: (text: string) => string,
 ): Promise<Response> {
+  // A handler on the promise, not an async function: one frame less per request.
+  let sending: Promise<Response>;
   try {
-    return await fetch(url, init);
+    sending = fetch(url, init);
   } catch (error) {
+    sending = Promise.reject(error); // a fetch that throws at once is read as one that rejects
+  }
+  return sending.catch((error) => {
     if (!(error instanceof TypeError)) {
       throw isNetworkError(error) ? new NetworkError(error) : error;
     }
@@ -180,5 +186,5 @@ async function fetchOrRefuse(
     // fetch's message may quote a header value: redacted, and no cause kept.
     const message = refusal instanceof Error ? refusal.message : String(refusal);
     throw new RequestRefusedError(`request refused: ${redact(message)}`, { sent });
-  }
+  });
 }

@@ -81,10 +81,17 @@ export class NetworkError extends Error {
  * await assert.rejects(networkCall(() => Promise.reject(new RangeError("bug"))), RangeError);
  * ```
  */
-export async function networkCall<T>(io: () => Promise<T>): Promise<T> {
+export function networkCall<T>(io: () => Promise<T>): Promise<T> {
+  // A handler on the promise, not an async function: one frame less per body read.
+  let running: Promise<T>;
   try {
-    return await io();
+    running = io();
   } catch (error) {
-    throw isNetworkError(error) ? new NetworkError(error) : error;
+    running = Promise.reject(error);
   }
+  return running.catch(rethrowNetwork);
+}
+
+function rethrowNetwork(error: unknown): never {
+  throw isNetworkError(error) ? new NetworkError(error) : error;
 }

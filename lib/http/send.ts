@@ -93,15 +93,15 @@ export async function send(
   const secrets = request.secrets ?? [];
   const started = performance.now();
   const limit = deadlines(timeoutMs, signal);
-  const took = () => performance.now() - started;
   try {
     const { response, url, tooMany, refused } = await fetchFollowing(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
       signal: limit.signal,
+      redirect: "manual",
     }, { maxRedirects, fetch, secrets });
-    const answer = { status: response.status, headers: response.headers, url };
+    const { status, headers } = response;
     if (tooMany || refused !== undefined) {
       await response.body?.cancel();
       const failure: AttemptFailure = refused !== undefined
@@ -110,54 +110,55 @@ export async function send(
           kind: "too_many_redirects",
           message: `more than ${maxRedirects} redirects (--max-redirects)`,
         };
-      return { kind: "unusable", ...answer, failure, durationMs: took() };
+      return { kind: "unusable", status, headers, url, failure, durationMs: since(started) };
     }
     const body = await readBody(decodeBody(response), { maxBytes: maxBodyBytes });
-    if (body.kind === "too_large") {
-      const message = `response body over ${maxBodyBytes} bytes (--max-body)`;
-      return {
-        kind: "unusable",
-        ...answer,
-        failure: { kind: "body_too_large", message },
-        durationMs: took(),
-      };
+    if (body.kind === "body") {
+      // Written out, not spread: this object is made for every answer.
+      return { kind: "answer", status, headers, url, body: body.body, durationMs: since(started) };
     }
-    if (body.kind === "invalid") {
-      const encoding = response.headers.get("content-encoding");
-      const message = `response body not decodable as ${encoding}: ${body.message}`.slice(0, 200);
-      return {
-        kind: "unusable",
-        ...answer,
-        failure: { kind: "body_invalid", message },
-        durationMs: took(),
-      };
-    }
-    return { kind: "answer", ...answer, body: body.body, durationMs: took() };
+    const message = body.kind === "too_large"
+      ? `response body over ${maxBodyBytes} bytes (--max-body)`
+      : `response body not decodable as ${headers.get("content-encoding")}: ${body.message}`
+        .slice(0, 200);
+    const kind = body.kind === "too_large" ? "body_too_large" : "body_invalid";
+    return {
+      kind: "unusable",
+      status,
+      headers,
+      url,
+      failure: { kind, message },
+      durationMs: since(started),
+    };
   } catch (error) {
-    const failed = (failure: AttemptFailure): SendResult => ({
-      kind: "failed",
-      failure,
-      durationMs: took(),
-    });
     // A stop or the timeout aborted the request: whatever fetch threw says so.
-    if (signal?.aborted) return { kind: "aborted", durationMs: took() };
+    if (signal?.aborted) return { kind: "aborted", durationMs: since(started) };
     if (limit.timedOut) {
-      return failed({ kind: "timeout", message: `no answer within ${timeoutMs} ms` });
+      const message = `no answer within ${timeoutMs} ms`;
+      return { kind: "failed", failure: { kind: "timeout", message }, durationMs: since(started) };
     }
     if (error instanceof RequestRefusedError) {
       // Refused before anything went out, or (after a redirect) only the redirected request did.
-      return error.sent ? failed({ kind: "redirect_refused", message: error.message }) : {
-        kind: "unsent",
-        failure: { kind: "render", message: error.message },
-        durationMs: took(),
-      };
+      const failure: AttemptFailure = error.sent
+        ? { kind: "redirect_refused", message: error.message }
+        : { kind: "render", message: error.message };
+      return { kind: error.sent ? "failed" : "unsent", failure, durationMs: since(started) };
     }
     // Only the network's errors are failures of the attempt: anything else is a bug.
     if (!(error instanceof NetworkError)) throw error;
-    return failed({ kind: "network", message: networkMessage(error.cause, secrets) });
+    const failure: AttemptFailure = {
+      kind: "network",
+      message: networkMessage(error.cause, secrets),
+    };
+    return { kind: "failed", failure, durationMs: since(started) };
   } finally {
     limit.release();
   }
+}
+
+/** Milliseconds since `started` (a `performance.now()`). */
+function since(started: number): number {
+  return performance.now() - started;
 }
 
 function networkMessage(thrown: unknown, secrets: readonly string[]): string {

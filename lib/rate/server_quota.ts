@@ -37,6 +37,8 @@ export interface ServerQuotaOptions {
 
 /** A grant the quota still needs: unanswered, its cost, and what was granted up to it. */
 interface Grant {
+  /** Its number. */
+  grant: number;
   at: number;
   cost: number;
   /** The cost of every grant up to this one (itself included), as settled so far. */
@@ -140,6 +142,8 @@ export class ServerQuota {
       if (now < until) at = until;
       else this.#answered = true;
     }
+    // Most servers announce no quota: nothing to build a context for, per request.
+    if (this.#quotas.size === 0) return at;
     const ctx = this.#context();
     for (const q of this.#quotas.values()) {
       if (!q.advance(now, ctx)) this.#quotas.delete(q.name);
@@ -151,11 +155,12 @@ export class ServerQuota {
   /** Counts a grant of `cost` (one request, or its estimate in this unit) against every quota. */
   record(grant: number, now: number, cost = 1): void {
     this.#total += cost;
-    this.#open.set(grant, { at: now, cost, upTo: this.#total });
+    this.#open.set(grant, { grant, at: now, cost, upTo: this.#total });
     this.#openCost += cost;
     this.#granted = Math.max(this.#granted, grant);
     this.#firstRecorded ??= grant;
     this.#firstGrantAt ??= now;
+    if (this.#quotas.size === 0) return;
     const ctx = this.#context();
     for (const q of this.#quotas.values()) {
       if (q.advance(now, ctx)) q.spend(cost);
@@ -211,7 +216,8 @@ export class ServerQuota {
       : this.#firstRecorded === undefined || grant < this.#firstRecorded
       ? this.#total
       : undefined;
-    if (after !== undefined) {
+    // Without quotas announced, the sums below are of no use: no walk of the grants in flight.
+    if (after !== undefined && quotas.length > 0) {
       let before = 0;
       for (const [g, open] of this.#open) {
         if (g >= grant) break; // grant order
@@ -252,9 +258,10 @@ export class ServerQuota {
   }
 
   #expire(now: number): void {
-    for (const [grant, open] of this.#open) {
+    // Values, not entries: no [grant, open] pair made per call (this runs per request).
+    for (const open of this.#open.values()) {
       if (now - open.at < this.#inflightTtlMs) break; // insertion order is grant order
-      this.#close(grant);
+      this.#close(open.grant);
     }
   }
 }

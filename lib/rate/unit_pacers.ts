@@ -123,16 +123,16 @@ export class UnitPacers {
   /** Earliest time a request of `costs` may go, by every unit. */
   allowedAt(now: number, costs: readonly number[]): number {
     let at = -Infinity;
-    this.#list.forEach((pacer, i) => {
-      at = Math.max(at, pacer.allowedAt(now, costs[i] ?? 0));
-    });
+    for (let i = 0; i < this.#list.length; i++) {
+      at = Math.max(at, this.#list[i]!.allowedAt(now, costs[i] ?? 0));
+    }
     return at;
   }
 
   /** Counts grant `grant` of `costs` at `now` in every unit. */
   record(grant: number, now: number, costs: readonly number[]): void {
     this.#lastGrant = Math.max(this.#lastGrant, grant);
-    this.#list.forEach((pacer, i) => pacer.record(grant, now, costs[i] ?? 0));
+    for (let i = 0; i < this.#list.length; i++) this.#list[i]!.record(grant, now, costs[i] ?? 0);
   }
 
   /**
@@ -161,16 +161,20 @@ export class UnitPacers {
     now: number,
     retryAt: number | undefined,
   ): void {
-    for (const [unit, used] of Object.entries(usage ?? {})) {
-      if (unit === REQUESTS) continue;
-      // A grant made before this unit was known reserved nothing in it.
-      const known = this.#byUnit.has(unit);
-      const pacer = this.get(unit);
-      pacer.settle(grant, used, !known || grant <= (this.#bornAfter.get(unit) ?? 0));
+    if (usage) {
+      for (const [unit, used] of Object.entries(usage)) {
+        if (unit === REQUESTS) continue;
+        // A grant made before this unit was known reserved nothing in it.
+        const known = this.#byUnit.has(unit);
+        const pacer = this.get(unit);
+        pacer.settle(grant, used, !known || grant <= (this.#bornAfter.get(unit) ?? 0));
+      }
     }
     if (this.#quota) { for (const q of quotas) this.get(q.unit); }
     for (const pacer of this.#list) {
-      pacer.observe(grant, quotas.filter((q) => q.unit === pacer.unit), now, retryAt);
+      // No quota announced (most answers): the same empty list for every unit, no filter.
+      const own = quotas.length === 0 ? quotas : quotas.filter((q) => q.unit === pacer.unit);
+      pacer.observe(grant, own, now, retryAt);
     }
   }
 

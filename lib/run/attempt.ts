@@ -14,7 +14,6 @@ import type { Cost, RateLimiter } from "../rate/rate_limiter.ts";
 import type { ClaimedItem } from "../store/queue.ts";
 import type { ItemUpdate, ResponseRow } from "../store/results.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
-import type { StoredBody } from "../util/stored_body.ts";
 import { failureClass } from "../store/failure_class.ts";
 import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
 import type { PageAnswer, Pager } from "./pager.ts";
@@ -186,7 +185,7 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
         ? result.body
         : undefined;
       const used = usage?.({ status, headers, body });
-      limiter.observe(grant, { status, headers, now, ...(used ? { usage: used } : {}) });
+      limiter.observe(grant, { status, headers, now, usage: used });
     }
     const outcome = decideOutcome({ status, headers, failure }, item, policy, now);
     const kind = outcome.kind;
@@ -194,15 +193,16 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     const final = kind === "done" || kind === "failed";
     let response: ResponseRow | undefined;
     if (final || keepAttempts) {
+      // The headers and body as stored, and as processing and `onResult` see them:
+      // the secrets they echo replaced by `***`.
+      const hidden = keepSecrets ? [] : secrets ?? [];
+      const body = result.kind === "answer" ? result.body : undefined;
       response = {
         seq: item.seq,
         status: status ?? null,
         durationMs: Math.round(result.durationMs * 100) / 100,
-        ...storedAnswer(
-          headers,
-          result.kind === "answer" ? result.body : undefined,
-          keepSecrets ? [] : secrets ?? [],
-        ),
+        headers: selectHeaders(headers, hidden),
+        body: body === undefined ? null : redactAnswer(body, hidden),
         url: answered ? redactSecrets(result.url, secrets) : null,
         error: error ?? null,
         at: now,
@@ -249,21 +249,6 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       update.lastError ?? undefined,
     );
     return update;
-  };
-}
-
-/**
- * The headers and body of an answer as they are stored, and as processing
- * and `onResult` see them: the `secrets` they echo replaced by `***`.
- */
-function storedAnswer(
-  headers: Headers | undefined,
-  body: StoredBody | undefined,
-  secrets: readonly string[],
-): Pick<ResponseRow, "headers" | "body"> {
-  return {
-    headers: selectHeaders(headers, secrets),
-    body: body === undefined ? null : redactAnswer(body, secrets),
   };
 }
 

@@ -15,6 +15,7 @@
 import { once } from "node:events";
 import type { Transform } from "node:stream";
 import { createGunzip, createInflate, createInflateRaw } from "node:zlib";
+import { headerField } from "../util/header_fields.ts";
 
 /**
  * `response` with its body decoded when its `Content-Encoding` is one that
@@ -36,7 +37,7 @@ import { createGunzip, createInflate, createInflateRaw } from "node:zlib";
  * ```
  */
 export function decodeBody(response: Response): Response {
-  const coding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  const coding = headerField(response.headers, "content-encoding")?.trim().toLowerCase();
   if ((coding !== "deflate" && coding !== "x-gzip") || response.body === null) return response;
   const { status, statusText, headers } = response;
   return new Response(decoded(response.body, coding), { status, statusText, headers });

@@ -15,6 +15,7 @@ import { DEFAULTS } from "../defaults.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
 import { isNetworkError, NetworkError } from "./network_error.ts";
 import { RequestRefusedError } from "./request_refused_error.ts";
+import { headerField } from "../util/header_fields.ts";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = new Set(["authorization", "cookie", "proxy-authorization"]);
@@ -107,7 +108,7 @@ export async function fetchFollowing(
   let next: RequestInit = init.redirect === "manual" ? init : { ...init, redirect: "manual" };
   for (let redirects = 0;; redirects++) {
     const response = await fetchOrRefuse(fetch, current, next, redirects > 0, redact);
-    const location = response.headers.get("location");
+    const location = headerField(response.headers, "location");
     if (!REDIRECTS.has(response.status) || location === null) {
       return { response, url: current, redirects, tooMany: false };
     }

@@ -13,6 +13,7 @@
  */
 import { type StoredBody, storedBody } from "../util/stored_body.ts";
 import { isNetworkError, networkCall, NetworkError } from "./network_error.ts";
+import { headerField } from "../util/header_fields.ts";
 
 /** What {@linkcode readBody} read. */
 export type BodyReading =
@@ -64,13 +65,13 @@ export async function readBody(
 ): Promise<BodyReading> {
   const { maxBytes = 10_000_000 } = options;
   const headers = response.headers;
-  const encoded = isEncoded(headers.get("content-encoding"));
-  const length = encoded ? NaN : Number(headers.get("content-length") ?? NaN);
+  const encoded = isEncoded(headerField(headers, "content-encoding"));
+  const length = encoded ? NaN : Number(headerField(headers, "content-length") ?? NaN);
   if (length > maxBytes) {
     await response.body?.cancel();
     return { kind: "too_large" };
   }
-  const charset = charsetOf(headers.get("content-type"));
+  const charset = charsetOf(headerField(headers, "content-type"));
   // Unencoded, with a Content-Length under the cap: the framing holds the body to it.
   if (length <= maxBytes) {
     return { kind: "body", body: storedBody(await networkCall(() => response.bytes()), charset) };

@@ -16,6 +16,7 @@ import { redactSecrets } from "../job/redact_secrets.ts";
 import type { AttemptFailure } from "./attempt_failure.ts";
 import type { RenderedRequest } from "../job/template.ts";
 import type { StoredBody } from "../util/stored_body.ts";
+import { headerFields } from "../util/header_fields.ts";
 
 /** Options for {@linkcode send}. */
 export interface SendOptions {
@@ -193,9 +194,8 @@ export function selectHeaders(
   secrets: readonly string[] = [],
 ): string | null {
   if (!headers) return null;
-  // forEach, not for…of: a third of the cost per response.
   let kept: Record<string, string> | undefined;
-  headers.forEach((value, name) => {
+  headerFields(headers).forEach((value, name) => {
     if (KEPT_HEADERS.test(name)) (kept ??= {})[name] = redactSecrets(value, secrets);
   });
   return kept ? JSON.stringify(kept) : null;

@@ -25,6 +25,7 @@ import {
   type RateLimitQuota,
 } from "./_header_values.ts";
 import { ANTHROPIC, OPENAI, parseUnitFamilies } from "./unit_header_families.ts";
+import { headerFields } from "../util/header_fields.ts";
 
 export type { RateLimitInfo, RateLimitQuota } from "./_header_values.ts";
 
@@ -146,14 +147,13 @@ const TRIOS = [
 const NEEDED = new Set(["ratelimit", ...TRIOS.map(([, prefix]) => `${prefix}remaining`)]);
 /**
  * Whether `headers` has a field any family is read from. One pass over the
- * fields (names come lower-cased) costs less than a lookup per name.
+ * names (lower-cased, read once per answer) costs less than a lookup per name.
  */
 function mentionsRateLimit(headers: Headers): boolean {
-  let found = false;
-  headers.forEach((_value, name) => {
-    if (NEEDED.has(name) || OPENAI.test(name) || ANTHROPIC.test(name)) found = true;
-  });
-  return found;
+  for (const name of headerFields(headers).keys()) {
+    if (NEEDED.has(name) || OPENAI.test(name) || ANTHROPIC.test(name)) return true;
+  }
+  return false;
 }
 
 function parseTrio(headers: Headers, now: number): RateLimitInfo | undefined {

@@ -28,6 +28,7 @@ import type {
   RateLimiterOptions,
   ResponseSignal,
 } from "./rate_limiter_options.ts";
+import { headerField } from "../util/header_fields.ts";
 
 export type {
   Cost,
@@ -238,7 +239,7 @@ export class RateLimiter {
    */
   observe(grant: number, response: ResponseSignal): void {
     const { status, headers, now, usage } = response;
-    const retryAfterMs = parseRetryAfter(headers?.get("retry-after"), now);
+    const retryAfterMs = parseRetryAfter(headerField(headers, "retry-after"), now);
     const waitMs = retryAfterMs === undefined
       ? undefined
       : Math.min(retryAfterMs, this.#maxRetryAfterMs);

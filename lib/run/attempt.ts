@@ -9,13 +9,13 @@
 import type { CompiledTemplate, RenderedRequest } from "../job/template.ts";
 import { redactAnswer } from "../job/redact_answer.ts";
 import { redactSecrets } from "../job/redact_secrets.ts";
-import { selectHeaders, send } from "../http/send.ts";
+import { selectHeaders, send, type SendResult } from "../http/send.ts";
 import type { Cost, RateLimiter } from "../rate/rate_limiter.ts";
 import type { ClaimedItem } from "../store/queue.ts";
 import type { ItemUpdate, ResponseRow } from "../store/results.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { failureClass } from "../store/failure_class.ts";
-import { decideOutcome, type OutcomePolicy } from "./outcome.ts";
+import { decideOutcome, type Outcome, type OutcomePolicy } from "./outcome.ts";
 import type { PageAnswer, Pager } from "./pager.ts";
 import { type HttpPlan, httpPlan } from "./run_plan.ts";
 import type { RunStats } from "./run_stats.ts";
@@ -135,19 +135,11 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     };
   }
 
-  return async function attempt(item: ClaimedItem): Promise<ItemUpdate> {
-    let estimate: Cost | undefined;
-    try {
-      estimate = cost?.(item.vars);
-    } catch (error) {
-      return refused(item, 0, error instanceof Error ? error.message : String(error));
-    }
-    let grant: number;
-    try {
-      grant = await limiter.acquire(grantSignal, estimate);
-    } catch {
-      return unsent(item, 0);
-    }
+  /** The item's request, its default headers added; an update when it cannot be built. */
+  function requestOf(
+    item: ClaimedItem,
+    grant: number,
+  ): { request: RenderedRequest; queryUrl: string | undefined } | ItemUpdate {
     let request: RenderedRequest;
     let queryUrl: string | undefined;
     try {
@@ -166,12 +158,11 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
         ? `${idempotencyPrefix}:${item.seq}:${item.page}`
         : `${idempotencyPrefix}:${item.seq}`;
     }
-    const result = await send(request, sendOptions);
-    const now = clock.now();
-    if (result.kind === "aborted") return unsent(item, 1);
-    if (result.kind === "unsent") return refused(item, grant, result.failure.message);
-    // Secrets never leave an attempt: not in a stored URL, header, error or stats reason.
-    const secrets = request.secrets;
+    return { request, queryUrl };
+  }
+
+  /** The limiter learns from what was sent; the outcome says what happens to the item. */
+  function outcomeOf(item: ClaimedItem, grant: number, result: Sent, now: number): Outcome {
     const answered = result.kind !== "failed";
     const status = answered ? result.status : undefined;
     const headers = answered ? result.headers : undefined;
@@ -187,9 +178,21 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       const used = usage?.({ status, headers, body });
       limiter.observe(grant, { status, headers, now, usage: used });
     }
-    const outcome = decideOutcome({ status, headers, failure }, item, policy, now);
+    return decideOutcome({ status, headers, failure }, item, policy, now);
+  }
+
+  /** The item's new state, and its response row when it is kept. */
+  function updateOf(
+    item: ClaimedItem,
+    secrets: readonly string[] | undefined,
+    result: Sent,
+    outcome: Outcome,
+    now: number,
+  ): ItemUpdate {
+    const answered = result.kind !== "failed";
+    const status = answered ? result.status : null;
     const kind = outcome.kind;
-    const error = kind === "done" ? undefined : redactSecrets(outcome.reason, secrets);
+    const error = kind === "done" ? null : redactSecrets(outcome.reason, secrets);
     const final = kind === "done" || kind === "failed";
     let response: ResponseRow | undefined;
     if (final || keepAttempts) {
@@ -199,12 +202,12 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
       const body = result.kind === "answer" ? result.body : undefined;
       response = {
         seq: item.seq,
-        status: status ?? null,
+        status,
         durationMs: Math.round(result.durationMs * 100) / 100,
-        headers: selectHeaders(headers, hidden),
+        headers: selectHeaders(answered ? result.headers : undefined, hidden),
         body: body === undefined ? null : redactAnswer(body, hidden),
         url: answered ? redactSecrets(result.url, secrets) : null,
-        error: error ?? null,
+        error,
         at: now,
       };
     }
@@ -214,43 +217,73 @@ export function createAttempt(options: AttemptOptions): (item: ClaimedItem) => P
     else if (kind === "throttled") {
       nextAt = Math.max(now + (outcome.cooldownMs ?? 0), limiter.cooldownUntil);
     }
-    const update: ItemUpdate = {
+    const failure = result.kind === "answer" ? undefined : result.failure;
+    return {
       id: item.id,
       status: final ? kind : "pending",
       // A throttled attempt does not count against maxAttempts.
       attempts: kind === "throttled" ? item.attempts : item.attempts + 1,
       throttled: kind === "throttled" ? item.throttled + 1 : item.throttled,
       nextAt,
-      lastStatus: status ?? null,
-      lastError: error ?? null,
-      errorClass: kind === "done" ? null : failureClass(status, failure?.kind),
+      lastStatus: status,
+      lastError: error,
+      errorClass: kind === "done" ? null : failureClass(status ?? undefined, failure?.kind),
       possiblySent: 0,
       sent: 1,
       response,
     };
-    if (pager && kind === "done" && result.kind === "answer") {
+  }
+
+  // The async function holds only what lives across its awaits: the rest is in the
+  // functions above, whose locals are not kept in a frame allocated per attempt.
+  return async function attempt(item: ClaimedItem): Promise<ItemUpdate> {
+    let estimate: Cost | undefined;
+    try {
+      estimate = cost?.(item.vars);
+    } catch (error) {
+      return refused(item, 0, error instanceof Error ? error.message : String(error));
+    }
+    let grant: number;
+    try {
+      grant = await limiter.acquire(grantSignal, estimate);
+    } catch {
+      return unsent(item, 0);
+    }
+    const built = requestOf(item, grant);
+    if (!("request" in built)) return built;
+    const result = await send(built.request, sendOptions);
+    const now = clock.now();
+    if (result.kind === "aborted") return unsent(item, 1);
+    if (result.kind === "unsent") return refused(item, grant, result.failure.message);
+    const outcome = outcomeOf(item, grant, result, now);
+    const update = updateOf(item, built.request.secrets, result, outcome, now);
+    if (pager && outcome.kind === "done" && result.kind === "answer") {
+      const secrets = built.request.secrets ?? [];
       const page: PageAnswer = {
         status: result.status,
-        headers,
+        headers: result.headers,
         body: result.body,
         url: result.url,
-        sentUrl: request.url,
-        queryUrl: queryUrl!,
+        sentUrl: built.request.url,
+        queryUrl: built.queryUrl!,
         at: now,
-        secrets: secrets ?? [],
+        secrets,
         env: envValues(template, env),
       };
       await followPages(pager, page, item, update, annotate, stats);
     }
     stats.attempt(
-      status,
+      result.kind === "failed" ? undefined : result.status,
       result.durationMs,
-      update.status === "failed" ? "failed" : kind,
+      update.status === "failed" ? "failed" : outcome.kind,
       update.lastError ?? undefined,
     );
     return update;
   };
 }
+
+/** What `send` resolved to once the request went out. */
+type Sent = Exclude<SendResult, { kind: "aborted" | "unsent" }>;
 
 /**
  * What a done page's answer says of its query's next page, in its update:

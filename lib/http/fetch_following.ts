@@ -93,7 +93,7 @@ export interface FetchFollowingOptions {
  * assert.match(refused.refused!, /^redirect to a file: URL refused/);
  * ```
  */
-export async function fetchFollowing(
+export function fetchFollowing(
   url: string,
   init: RequestInit,
   options: FetchFollowingOptions = {},
@@ -101,17 +101,49 @@ export async function fetchFollowing(
   const { maxRedirects = DEFAULTS.maxRedirects, fetch = globalThis.fetch, secrets = [] } = options;
   const redact = (text: string) => redactSecrets(text, secrets);
   if (!HTTP_URL.test(url)) {
-    throw new RequestRefusedError(`only http and https URLs are fetched: ${redact(url)}`);
+    return Promise.reject(
+      new RequestRefusedError(`only http and https URLs are fetched: ${redact(url)}`),
+    );
   }
-  let current = url;
   // send() asks for manual redirects itself: no copy of its init per request.
-  let next: RequestInit = init.redirect === "manual" ? init : { ...init, redirect: "manual" };
+  const first: RequestInit = init.redirect === "manual" ? init : { ...init, redirect: "manual" };
+  // Most answers are no redirect: a handler on the first response, no async frame.
+  return fetchOrRefuse(fetch, url, first, false, redact).then((response) =>
+    isRedirect(response)
+      ? followRedirects(response, url, first, { maxRedirects, fetch, secrets, redact })
+      : { response, url, redirects: 0, tooMany: false }
+  );
+}
+
+/** Whether `response` is a redirect with somewhere to go. */
+function isRedirect(response: Response): boolean {
+  return REDIRECTS.has(response.status) && headerField(response.headers, "location") !== null;
+}
+
+/** What following redirects works with: fetchFollowing's options, and its redaction. */
+interface Following {
+  maxRedirects: number;
+  fetch: typeof globalThis.fetch;
+  secrets: readonly string[];
+  redact: (text: string) => string;
+}
+
+/** Follows `redirect`, the answer to `url` (sent with `init`), and the redirects after it. */
+async function followRedirects(
+  redirect: Response,
+  url: string,
+  init: RequestInit,
+  { maxRedirects, fetch, secrets, redact }: Following,
+): Promise<FollowedResponse> {
+  let current = url;
+  let next = init;
+  let response = redirect;
   for (let redirects = 0;; redirects++) {
-    const response = await fetchOrRefuse(fetch, current, next, redirects > 0, redact);
-    const location = headerField(response.headers, "location");
-    if (!REDIRECTS.has(response.status) || location === null) {
-      return { response, url: current, redirects, tooMany: false };
+    if (redirects > 0) {
+      response = await fetchOrRefuse(fetch, current, next, true, redact);
+      if (!isRedirect(response)) return { response, url: current, redirects, tooMany: false };
     }
+    const location = headerField(response.headers, "location")!;
     if (redirects >= maxRedirects) return { response, url: current, redirects, tooMany: true };
     const target = URL.parse(location, current);
     if (target === null || !HTTP_URL.test(target.protocol)) {

@@ -59,7 +59,7 @@ const encodings = new Map<string, string | null>();
  * assert.deepEqual(await readBody(new Response(bytes)), { kind: "body", body: bytes });
  * ```
  */
-export async function readBody(
+export function readBody(
   response: Response,
   options: ReadBodyOptions = {},
 ): Promise<BodyReading> {
@@ -67,14 +67,27 @@ export async function readBody(
   const headers = response.headers;
   const encoded = isEncoded(headerField(headers, "content-encoding"));
   const length = encoded ? NaN : Number(headerField(headers, "content-length") ?? NaN);
+  const charset = charsetOf(headerField(headers, "content-type"));
+  // Unencoded, with a Content-Length under the cap: the framing holds the body to it.
+  // (Most answers: read by a handler on the promise, no async frame of their own.)
+  if (length <= maxBytes) {
+    return networkCall(() => response.bytes())
+      .then((bytes): BodyReading => ({ kind: "body", body: storedBody(bytes, charset) }));
+  }
+  return readStreamed(response, maxBytes, encoded, length, charset);
+}
+
+/** A body without a Content-Length under the cap: read as it comes, counted against it. */
+async function readStreamed(
+  response: Response,
+  maxBytes: number,
+  encoded: boolean,
+  length: number,
+  charset: string,
+): Promise<BodyReading> {
   if (length > maxBytes) {
     await response.body?.cancel();
     return { kind: "too_large" };
-  }
-  const charset = charsetOf(headerField(headers, "content-type"));
-  // Unencoded, with a Content-Length under the cap: the framing holds the body to it.
-  if (length <= maxBytes) {
-    return { kind: "body", body: storedBody(await networkCall(() => response.bytes()), charset) };
   }
   if (!response.body) return { kind: "body", body: "" };
   // The bytes as they come, in one buffer grown as needed: they are the body when not text.

@@ -16,7 +16,7 @@ import { redactSecrets } from "../job/redact_secrets.ts";
 import type { AttemptFailure } from "./attempt_failure.ts";
 import type { RenderedRequest } from "../job/template.ts";
 import type { StoredBody } from "../util/stored_body.ts";
-import { headerFields } from "../util/header_fields.ts";
+import { headerField, headerFields } from "../util/header_fields.ts";
 
 /** Options for {@linkcode send}. */
 export interface SendOptions {
@@ -120,7 +120,9 @@ export async function send(
     }
     const message = body.kind === "too_large"
       ? `response body over ${maxBodyBytes} bytes (--max-body)`
-      : `response body not decodable as ${headers.get("content-encoding")}: ${body.message}`
+      : `response body not decodable as ${
+        headerField(headers, "content-encoding")
+      }: ${body.message}`
         .slice(0, 200);
     const kind = body.kind === "too_large" ? "body_too_large" : "body_invalid";
     return {

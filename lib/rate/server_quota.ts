@@ -37,8 +37,6 @@ export interface ServerQuotaOptions {
 
 /** A grant the quota still needs: unanswered, its cost, and what was granted up to it. */
 interface Grant {
-  /** Its number. */
-  grant: number;
   at: number;
   cost: number;
   /** The cost of every grant up to this one (itself included), as settled so far. */
@@ -155,7 +153,7 @@ export class ServerQuota {
   /** Counts a grant of `cost` (one request, or its estimate in this unit) against every quota. */
   record(grant: number, now: number, cost = 1): void {
     this.#total += cost;
-    this.#open.set(grant, { grant, at: now, cost, upTo: this.#total });
+    this.#open.set(grant, { at: now, cost, upTo: this.#total });
     this.#openCost += cost;
     this.#granted = Math.max(this.#granted, grant);
     this.#firstRecorded ??= grant;
@@ -258,10 +256,10 @@ export class ServerQuota {
   }
 
   #expire(now: number): void {
-    // Values, not entries: no [grant, open] pair made per call (this runs per request).
-    for (const open of this.#open.values()) {
-      if (now - open.at < this.#inflightTtlMs) break; // insertion order is grant order
-      this.#close(open.grant);
+    // Keys, not entries: no [grant, open] pair made per call (this runs per request).
+    for (const grant of this.#open.keys()) {
+      if (now - this.#open.get(grant)!.at < this.#inflightTtlMs) break; // insertion order is grant order
+      this.#close(grant);
     }
   }
 }
